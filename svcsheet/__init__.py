@@ -1,0 +1,3 @@
+"""svcsheet: after-sales service workbooks in, validated, de-identified reports out."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,233 @@
+"""The five paper forms, described once as data (``templates/forms/*.yaml``) and loaded into typed specs.
+
+Templates, the reader, validation, de-identification, SLA and reports all read these specs;
+no other module hard-codes a column.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from functools import cache
+from typing import Any
+
+import yaml
+
+from .errors import UsageError
+from .resources import data_path
+
+FORM_KEYS = ("service_feedback", "issue_feedback", "complaint_followup", "service_card", "response_log")
+
+FIELD_TYPES = {
+    "text",  # free text
+    "person",  # customer name (or company when company_ok)
+    "phone",  # phone number
+    "staff",  # handler / owner / collector / signature of staff: pseudonymised
+    "signature",  # customer signature or confirmation: kept only as "signed / not signed"
+    "date",
+    "datetime",
+    "score",  # integer 1-5, optionally with a note: 4(上门及时)
+    "choice",  # closed single choice
+    "multi",  # multiple choice
+    "checkbox",  # single choice typed as a checkbox group: ☑质量□服务
+    "timeline",  # lines of time + note
+}
+
+_BRACKETS = str.maketrans({"（": "(", "）": ")", "【": "(", "】": ")", "[": "(", "]": ")", "：": ":"})
+
+
+def normalize_label(text: str) -> str:
+    """Canonical form of a header label: NFKC, no spaces, no required-marks, no trailing colon."""
+    s = unicodedata.normalize("NFKC", str(text)).translate(_BRACKETS)
+    s = re.sub(r"\s+", "", s)
+    s = s.strip("*★☆:")
+    return s
+
+
+def label_base(text: str) -> str:
+    """The label without parenthesised notes: 效率评分(1-5) -> 效率评分."""
+    return re.sub(r"\([^)]*\)", "", normalize_label(text))
+
+
+@dataclass(frozen=True)
+class FieldSpec:
+    """One field of a form: key, Chinese label, type and rules."""
+
+    key: str
+    label: str
+    type: str
+    required: bool = False
+    choices: tuple[str, ...] = ()
+    synonyms: dict[str, str] = field(default_factory=dict)
+    variants: tuple[str, ...] = ()
+    open: bool = False  # closed choices plus free text ("+text")
+    needs_note: tuple[str, ...] = ()  # choices that must carry a reason in brackets
+    company_ok: bool = False  # a company name is accepted (not personal data)
+    allow_vague: bool = False  # vague dates such as 约9月28日 are kept as text
+    none_marks: tuple[str, ...] = ()  # values meaning "none", e.g. ——
+    vague_values: tuple[str, ...] = ()  # values that say nothing (已处理 as a solution)
+    section: str | None = None  # card layout section
+    group: str | None = None  # list layout: grouped header above this column (客户信息)
+    follows: str | None = None  # card: a bare 日期 label after this field belongs here
+    checkbox: bool = False  # multi typed as ticks on the paper card
+
+    @property
+    def is_time(self) -> bool:
+        return self.type in ("date", "datetime")
+
+    @property
+    def is_choice(self) -> bool:
+        return self.type in ("choice", "multi", "checkbox")
+
+    def all_labels(self) -> tuple[str, ...]:
+        """The label and its variants, as typed on forms."""
+        return (self.label, *self.variants)
+
+
+@dataclass(frozen=True)
+class StageSpec:
+    """One SLA stage: from one timestamp field to another (targets live in the policy)."""
+
+    key: str
+    label: str
+    start: str
+    end: str
+
+
+@dataclass(frozen=True)
+class FormSpec:
+    """One paper form."""
+
+    key: str
+    name: str
+    layout: str  # "list" or "card"
+    id_field: str
+    fields: tuple[FieldSpec, ...]
+    stages: tuple[StageSpec, ...]
+    instructions: tuple[str, ...] = ()
+    id_pattern: str | None = None
+    id_example: str | None = None
+    id_fix_prefix: str | None = None  # e.g. FB: a bare id matching id_fix_pattern gets this prefix
+    id_fix_pattern: str | None = None
+    problem_fields: tuple[str, ...] = ()
+    opened_field: str | None = None  # the timestamp that places a ticket in a period
+    list_ok: bool = False  # a card form also accepted as a list (one ticket per row)
+    sections: tuple[tuple[str, str], ...] = ()  # (key, label) for card layout
+
+    def field(self, key: str) -> FieldSpec:
+        for f in self.fields:
+            if f.key == key:
+                return f
+        raise KeyError(f"{self.key} has no field {key!r}")
+
+    @property
+    def field_keys(self) -> tuple[str, ...]:
+        return tuple(f.key for f in self.fields)
+
+    @property
+    def id_label(self) -> str:
+        return self.field(self.id_field).label
+
+    def stage(self, key: str) -> StageSpec:
+        for s in self.stages:
+            if s.key == key:
+                return s
+        raise KeyError(f"{self.key} has no stage {key!r}")
+
+
+def _field(raw: dict[str, Any]) -> FieldSpec:
+    if raw["type"] not in FIELD_TYPES:
+        raise ValueError(f"unknown field type {raw['type']!r} for {raw['key']}")
+    return FieldSpec(
+        key=raw["key"],
+        label=raw["label"],
+        type=raw["type"],
+        required=bool(raw.get("required", False)),
+        choices=tuple(raw.get("choices", ())),
+        synonyms=dict(raw.get("synonyms", {})),
+        variants=tuple(raw.get("variants", ())),
+        open=bool(raw.get("open", False)),
+        needs_note=tuple(raw.get("needs_note", ())),
+        company_ok=bool(raw.get("company_ok", False)),
+        allow_vague=bool(raw.get("allow_vague", False)),
+        none_marks=tuple(raw.get("none_marks", ())),
+        vague_values=tuple(raw.get("vague_values", ())),
+        section=raw.get("section"),
+        group=raw.get("group"),
+        follows=raw.get("follows"),
+        checkbox=bool(raw.get("checkbox", raw["type"] == "checkbox")),
+    )
+
+
+def _form(raw: dict[str, Any]) -> FormSpec:
+    fields = tuple(_field(f) for f in raw["fields"])
+    keys = {f.key for f in fields}
+    stages = tuple(StageSpec(s["key"], s["label"], s["from"], s["to"]) for s in raw.get("stages", ()))
+    for s in stages:
+        for ref in (s.start, s.end):
+            if ref not in keys:
+                raise ValueError(f"{raw['key']}: stage {s.key} refers to unknown field {ref}")
+    if raw["id_field"] not in keys:
+        raise ValueError(f"{raw['key']}: id_field {raw['id_field']} is not a field")
+    return FormSpec(
+        key=raw["key"],
+        name=raw["name"],
+        layout=raw["layout"],
+        id_field=raw["id_field"],
+        fields=fields,
+        stages=stages,
+        instructions=tuple(raw.get("instructions", ())),
+        id_pattern=raw.get("id_pattern"),
+        id_example=str(raw["id_example"]) if raw.get("id_example") else None,
+        id_fix_prefix=raw.get("id_fix_prefix"),
+        id_fix_pattern=raw.get("id_fix_pattern"),
+        problem_fields=tuple(raw.get("problem_fields", ())),
+        opened_field=raw.get("opened_field"),
+        list_ok=bool(raw.get("list_ok", False)),
+        sections=tuple((s["key"], s["label"]) for s in raw.get("sections", ())),
+    )
+
+
+@cache
+def load_forms() -> dict[str, FormSpec]:
+    """All form specs, keyed by form key, in the canonical order."""
+    forms = {}
+    for key in FORM_KEYS:
+        with open(data_path("forms", f"{key}.yaml"), encoding="utf-8") as fh:
+            forms[key] = _form(yaml.safe_load(fh))
+    return forms
+
+
+def get_form(key: str) -> FormSpec:
+    """One form spec; an unknown key is a usage error listing the known ones."""
+    forms = load_forms()
+    if key not in forms:
+        raise UsageError(f"unknown form {key!r}; known forms: {', '.join(forms)}")
+    return forms[key]
+
+
+def schema_dict(keys: list[str] | None = None) -> dict[str, Any]:
+    """The form definitions in the documented JSON shape of ``svcsheet schema --json``."""
+    forms = [get_form(k) for k in keys] if keys else list(load_forms().values())
+    return {
+        "forms": [
+            {
+                "key": f.key,
+                "name": f.name,
+                "id_field": f.id_field,
+                "fields": [
+                    {
+                        "key": fld.key,
+                        "label": fld.label,
+                        "required": fld.required,
+                        "type": fld.type,
+                        "choices": list(fld.choices),
+                    }
+                    for fld in f.fields
+                ],
+                "stages": [{"key": s.key, "label": s.label} for s in f.stages],
+            }
+            for f in forms
+        ]
+    }

@@ -1,0 +1,109 @@
+"""Plain records that carry one row through the batch: read -> parse -> validate -> de-identify -> SLA.
+
+No workbook object travels past the reader; every record keeps its provenance (file, sheet, row, cell).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Provenance:
+    """Where a row came from. ``row`` is the 1-based worksheet row (for a card: the row of its id cell)."""
+
+    file: str
+    sheet: str
+    row: int
+
+
+@dataclass(frozen=True)
+class Cell:
+    """One field's cell as read: its address (``B5``) and the value exactly as stored in the workbook."""
+
+    ref: str | None
+    raw: Any
+
+
+@dataclass
+class RawRow:
+    """A data row (or a card) recognised as one form, before any parsing."""
+
+    form: str
+    prov: Provenance
+    cells: dict[str, Cell]  # field key -> cell; fields absent from the sheet are absent here
+    layout: str = "list"  # "list" or "card"
+
+
+@dataclass(frozen=True)
+class SheetInfo:
+    """What the reader made of one sheet: its form (or None and the reason), header row and rows read."""
+
+    file: str
+    sheet: str
+    form: str | None
+    reason: str  # Chinese, shown to the supervisor: why recognised or why not
+    header_row: int | None = None
+    rows: int = 0
+    hidden: bool = False
+
+
+@dataclass(frozen=True)
+class Parsed:
+    """A cell's value after parsing: the typed value, an optional note and what the parser had to say.
+
+    ``issues`` holds (finding code, params) pairs; the validator turns them into Findings.
+    """
+
+    value: Any = None
+    note: str | None = None
+    precision: str | None = None  # "minute", "date" (time unknown), "vague" (kept as text)
+    issues: tuple[tuple[str, dict[str, Any]], ...] = ()
+
+    @property
+    def empty(self) -> bool:
+        return self.value is None and not self.issues
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One thing to tell an agent or supervisor, pointing at a cell. Never copies a whole row."""
+
+    code: str
+    severity: str  # "error" rejects the row, "warning" keeps it, "info" is a note
+    file: str
+    sheet: str
+    row: int | None
+    cell: str | None
+    field: str | None  # field key
+    label: str | None  # field label as in `svcsheet schema`
+    message: str  # Chinese: what is wrong and what to write instead
+    value: str | None = None  # as typed; de-identified before it is written outside returns/
+    form: str | None = None
+    ticket_id: str | None = None
+
+
+@dataclass
+class Row:
+    """A parsed row: typed values beside the raw ones, its findings, and later its de-identified view."""
+
+    form: str
+    prov: Provenance
+    cells: dict[str, Cell]
+    values: dict[str, Parsed]
+    findings: list[Finding] = field(default_factory=list)
+    layout: str = "list"
+    ticket_id: str | None = None
+    customer_key: str | None = None  # keyed hash of phone / customer id, computed before masking
+    safe: dict[str, Any] = field(default_factory=dict)  # de-identified values for every output
+    sla: dict[str, Any] = field(default_factory=dict)  # stage key -> StageResult
+    cluster: str | None = None  # common issue id
+
+    @property
+    def rejected(self) -> bool:
+        return any(f.severity == "error" for f in self.findings)
+
+    def value(self, key: str) -> Any:
+        p = self.values.get(key)
+        return None if p is None else p.value
