@@ -60,11 +60,18 @@ def make(
     form: str | None = None,
     ticket_id: str | None = None,
     severity: str | None = None,
-    **params: Any,
+    params: dict[str, Any] | None = None,
+    **more: Any,
 ) -> Finding:
-    """Build a Finding from its catalogue entry; ``params`` fill the message template."""
+    """Build a Finding from its catalogue entry; ``params`` (and keywords) fill the message template.
+
+    ``value`` is the cell as typed (kept on the Finding); a ``value`` in params overrides it in the message only.
+    """
     default_severity, template = CATALOG[code]
-    message = template.format(label=label or "", sheet=prov.sheet, value=_short(value), **params)
+    fmt: dict[str, Any] = {"label": label or "", "sheet": prov.sheet, "value": _short(value)}
+    fmt.update(params or {})
+    fmt.update(more)
+    message = template.format(**fmt)
     return Finding(
         code=code,
         severity=severity or default_severity,

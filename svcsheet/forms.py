@@ -93,6 +93,22 @@ class StageSpec:
     label: str
     start: str
     end: str
+    ordered: bool = True  # start must not be later than end (checked by validation)
+
+
+@dataclass(frozen=True)
+class RuleSpec:
+    """A cross-field rule: when choice fields hold given values, other fields must be filled.
+
+    ``when``: every listed field has one of the values; ``when_any``: at least one does;
+    ``not_after``: (a, b) means field a must not be later than field b.
+    """
+
+    code: str
+    when: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    when_any: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    require: tuple[str, ...] = ()
+    not_after: tuple[str, str] | None = None
 
 
 @dataclass(frozen=True)
@@ -114,6 +130,8 @@ class FormSpec:
     opened_field: str | None = None  # the timestamp that places a ticket in a period
     list_ok: bool = False  # a card form also accepted as a list (one ticket per row)
     sections: tuple[tuple[str, str], ...] = ()  # (key, label) for card layout
+    rules: tuple[RuleSpec, ...] = ()
+    examples: tuple[dict[str, str], ...] = ()  # the paper form's printed example rows
 
     def field(self, key: str) -> FieldSpec:
         for f in self.fields:
@@ -163,11 +181,25 @@ def _field(raw: dict[str, Any]) -> FieldSpec:
 def _form(raw: dict[str, Any]) -> FormSpec:
     fields = tuple(_field(f) for f in raw["fields"])
     keys = {f.key for f in fields}
-    stages = tuple(StageSpec(s["key"], s["label"], s["from"], s["to"]) for s in raw.get("stages", ()))
-    for s in stages:
-        for ref in (s.start, s.end):
-            if ref not in keys:
-                raise ValueError(f"{raw['key']}: stage {s.key} refers to unknown field {ref}")
+    stages = tuple(
+        StageSpec(s["key"], s["label"], s["from"], s["to"], bool(s.get("ordered", True)))
+        for s in raw.get("stages", ())
+    )
+    rules = tuple(
+        RuleSpec(
+            code=r["code"],
+            when={k: tuple(v) for k, v in r.get("when", {}).items()},
+            when_any={k: tuple(v) for k, v in r.get("when_any", {}).items()},
+            require=tuple(r.get("require", ())),
+            not_after=tuple(r["not_after"]) if r.get("not_after") else None,
+        )
+        for r in raw.get("rules") or ()
+    )
+    refs = [(s.key, ref) for s in stages for ref in (s.start, s.end)]
+    refs += [(r.code, ref) for r in rules for ref in (*r.when, *r.when_any, *r.require, *(r.not_after or ()))]
+    for owner, ref in refs:
+        if ref not in keys:
+            raise ValueError(f"{raw['key']}: {owner} refers to unknown field {ref}")
     if raw["id_field"] not in keys:
         raise ValueError(f"{raw['key']}: id_field {raw['id_field']} is not a field")
     return FormSpec(
@@ -186,6 +218,8 @@ def _form(raw: dict[str, Any]) -> FormSpec:
         opened_field=raw.get("opened_field"),
         list_ok=bool(raw.get("list_ok", False)),
         sections=tuple((s["key"], s["label"]) for s in raw.get("sections", ())),
+        rules=rules,
+        examples=tuple({k: str(v) for k, v in e.items()} for e in raw.get("examples") or ()),
     )
 
 
