@@ -18,6 +18,7 @@ CATALOG: dict[str, tuple[str, str]] = {
     "cell_error": ("error", "「{label}」的单元格显示错误值，请改为实际内容。"),
     # required / format
     "required_missing": ("error", "「{label}」为必填项，请填写。"),
+    "column_missing": ("error", "表中没有「{label}」这一栏，它是必填项，请按模板补上这一栏并填写。"),
     "id_format": ("error", "「{label}」格式不对，应为类似 {example} 的编号。"),
     "id_normalised": ("warning", "「{label}」缺少前缀 {prefix}，已按 {fixed} 处理，请改为完整编号。"),
     "id_duplicate": ("error", "「{label}」与 {other} 中的编号重复，同一编号只能出现一次，请核对后改用唯一编号。"),

@@ -1,0 +1,44 @@
+"""Find the workbooks a run reads: files as given, folders searched recursively."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from .errors import UsageError
+
+EXTENSIONS = (".xlsx", ".xlsm", ".xls", ".ods")
+
+
+@dataclass(frozen=True)
+class InputFile:
+    """One workbook to read: its path and the name shown in every output (relative, stable across machines)."""
+
+    path: Path
+    name: str
+
+
+def find_inputs(inputs: Sequence[Path], exclude: Sequence[Path] = ()) -> list[InputFile]:
+    """Every workbook under the given files and folders, sorted by display name, each once.
+
+    Office lock files (``~$name.xlsx``) and anything under ``exclude`` (the run's own output folder) are skipped.
+    A file given explicitly is read whatever its extension: the reader sniffs content, not names.
+    """
+    excluded = [p.resolve() for p in exclude]
+    found: dict[Path, InputFile] = {}
+    for given in inputs:
+        if not given.exists():
+            raise UsageError(f"输入不存在 / input not found: {given}")
+        if given.is_file():
+            found.setdefault(given.resolve(), InputFile(given, given.name))
+            continue
+        for path in sorted(given.rglob("*")):
+            if not path.is_file() or path.suffix.lower() not in EXTENSIONS or path.name.startswith("~$"):
+                continue
+            resolved = path.resolve()
+            if any(resolved.is_relative_to(e) for e in excluded):
+                continue
+            name = f"{given.resolve().name}/{path.relative_to(given).as_posix()}"
+            found.setdefault(resolved, InputFile(path, name))
+    return sorted(found.values(), key=lambda f: f.name)

@@ -1,0 +1,252 @@
+"""The batch run: a list of stages, each one module with one public function.
+
+read -> parse -> validate -> de-identify -> SLA -> common issues -> figures -> write outputs -> archive.
+Everything is computed first; outputs are written into a temporary folder and moved into place at the end.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from . import __version__
+from .bizcal import BusinessCalendar
+from .common_issues import Clustering, ProblemText, cluster_problems
+from .deid import Deidentifier
+from .discover import InputFile, find_inputs
+from .errors import UnreadableWorkbook
+from .findings import make
+from .forms import FormSpec, load_forms
+from .keys import resolve_key
+from .parse import parse_row
+from .policy import Policy, load_policy
+from .reader import read_workbook
+from .records import Finding, Row, SheetInfo
+from .redact import redact_findings, redact_row
+from .sla import evaluate_row
+from .validate import check_duplicates, check_row
+
+EXIT_OK = 0
+EXIT_SOME_UNREADABLE = 3
+
+Progress = Callable[[str, int, int], None]  # (stage label, done, total)
+
+
+@dataclass
+class RunOptions:
+    """What the supervisor asked for. Paths are as typed; ``out`` None means validate only (nothing written)."""
+
+    inputs: Sequence[Path]
+    out: Path | None = None
+    as_of: datetime | None = None
+    policy: Path | None = None
+    period: str | None = None
+    history: Path | None = None
+    store: Path | None = None
+
+
+@dataclass
+class FileResult:
+    """One input workbook: what was read from it, or why it could not be read."""
+
+    input: InputFile
+    sha256: str
+    error: str | None = None
+    sheets: list[SheetInfo] = field(default_factory=list)
+    rows: list[Row] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)  # file- and sheet-level findings (no row)
+
+    @property
+    def name(self) -> str:
+        return self.input.name
+
+    @property
+    def rows_clean(self) -> int:
+        return sum(1 for r in self.rows if not r.rejected)
+
+    @property
+    def rows_rejected(self) -> int:
+        return sum(1 for r in self.rows if r.rejected)
+
+    @property
+    def warnings(self) -> int:
+        return sum(1 for r in self.rows for f in r.findings if f.severity == "warning") + sum(
+            1 for f in self.findings if f.severity == "warning"
+        )
+
+
+@dataclass
+class RunResult:
+    """Everything a run computed; the writers and the CLI read it, nothing recomputes."""
+
+    options: RunOptions
+    policy: Policy
+    as_of: datetime
+    files: list[FileResult]
+    clustering: Clustering | None = None
+    figures: Any = None
+    outputs: list[dict[str, str]] = field(default_factory=list)
+    manifest: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def rows(self) -> list[Row]:
+        return [r for f in self.files for r in f.rows]
+
+    @property
+    def findings(self) -> list[Finding]:
+        """Every finding of the run, de-identified, in a stable order."""
+        out = [f for fr in self.files for f in fr.findings]
+        out += [f for r in self.rows for f in r.safe_findings]
+        return out
+
+    @property
+    def exit_code(self) -> int:
+        return EXIT_SOME_UNREADABLE if any(f.error for f in self.files) else EXIT_OK
+
+
+def run(options: RunOptions, progress: Progress | None = None) -> RunResult:
+    """Run the batch and, when ``options.out`` is set, write every output. Never stops for one bad file or row."""
+    policy = load_policy(options.policy)
+    as_of = (options.as_of or datetime.now()).replace(second=0, microsecond=0, tzinfo=None)
+    forms = load_forms()
+    report = progress or (lambda *_: None)
+    exclude = [options.out] if options.out else []
+    inputs = find_inputs(options.inputs, exclude=exclude)
+
+    # 1-3. read each file, parse and validate its rows (a file that cannot be read is recorded, not fatal)
+    files = []
+    for i, item in enumerate(inputs):
+        report("读取", i, len(inputs))
+        files.append(_read_file(item, forms, policy))
+    report("读取", len(inputs), len(inputs))
+    rows = [r for f in files for r in f.rows]
+    check_duplicates(rows, forms)
+
+    # 4. identify customers (keyed hash before masking) and de-identify every value
+    deid = Deidentifier(resolve_key(policy), policy.deid)
+    for row in rows:
+        redact_row(row, forms[row.form], deid)
+
+    # 5. SLA for every accepted row and every stage of its form
+    calendar = BusinessCalendar(policy)
+    for row in rows:
+        if not row.rejected:
+            row.sla = evaluate_row(forms[row.form], row.values, policy, calendar, as_of)
+            _sla_findings(row, forms[row.form])
+        redact_findings(row, forms[row.form], deid)
+
+    # 6. common issues across the problem texts of all accepted rows
+    clustering = cluster_problems(_problem_texts(rows, forms), policy.common_issues)
+    for row in rows:
+        row.cluster = clustering.common_id(_uid(row))
+
+    result = RunResult(options=options, policy=policy, as_of=as_of, files=files, clustering=clustering)
+
+    # 7. figures, then every output into a temporary folder moved into place
+    from .figures import compute_figures
+
+    result.figures = compute_figures(result, forms)
+    if options.out is not None:
+        from .outputs import write_outputs
+
+        report("写出", 0, 1)
+        write_outputs(result, forms, deid, options.out)
+        report("写出", 1, 1)
+    return result
+
+
+def _read_file(item: InputFile, forms: dict[str, FormSpec], policy: Policy) -> FileResult:
+    sha = sha256_file(item.path)
+    result = FileResult(input=item, sha256=sha)
+    try:
+        book = read_workbook(item.path, display_name=item.name, limits=policy.limits)
+    except UnreadableWorkbook as exc:
+        result.error = str(exc)
+        return result
+    result.sheets = book.sheets
+    by_position: dict[tuple[str, int], Row] = {}
+    for raw in book.rows:
+        row = parse_row(raw, forms[raw.form])
+        result.rows.append(row)
+        by_position[(raw.prov.sheet, raw.prov.row)] = row
+    for finding in book.findings:
+        row = by_position.get((finding.sheet, finding.row)) if finding.row is not None else None
+        if row is not None:
+            row.findings.append(finding)
+        else:
+            result.findings.append(finding)
+    for row in result.rows:
+        check_row(row, forms[row.form])
+    return result
+
+
+def _sla_findings(row: Row, form: FormSpec) -> None:
+    """A breached response_log first response without 超时原因 is a warning on the row."""
+    if "overdue_reason" not in form.field_keys:
+        return
+    breached = any(r.outcome in ("超时", "逾期未完成") for r in row.sla.values())
+    if breached and row.value("overdue_reason") is None:
+        spec = form.field("overdue_reason")
+        cell = row.cells.get("overdue_reason")
+        row.findings.append(
+            make(
+                "overdue_reason_missing",
+                row.prov,
+                cell=cell.ref if cell else None,
+                field=spec.key,
+                label=spec.label,
+                form=form.key,
+                ticket_id=row.ticket_id,
+            )
+        )
+
+
+def _uid(row: Row) -> str:
+    return f"{row.prov.file}|{row.prov.sheet}|{row.prov.row}"
+
+
+def _problem_texts(rows: list[Row], forms: dict[str, FormSpec]) -> list[ProblemText]:
+    items = []
+    for row in rows:
+        if row.rejected:
+            continue
+        form = forms[row.form]
+        text = "；".join(str(row.safe[k]) for k in form.problem_fields if row.safe.get(k))
+        if not text:
+            continue
+        items.append(
+            ProblemText(
+                uid=_uid(row),
+                text=text,
+                customer=row.customer_key,
+                form=row.form,
+                model=_first(row, ("product_model", "product")),
+                batch=_first(row, ("batch_no",)),
+                department=_first(row, ("department", "owner_dept")),
+            )
+        )
+    return items
+
+
+def _first(row: Row, keys: tuple[str, ...]) -> str | None:
+    for key in keys:
+        value = row.safe.get(key)
+        if value:
+            return "、".join(value) if isinstance(value, tuple) else str(value)
+    return None
+
+
+def sha256_file(path: Path) -> str:
+    """Streamed sha256 of a file."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+__all__ = ["RunOptions", "RunResult", "FileResult", "run", "sha256_file", "__version__"]

@@ -1,0 +1,117 @@
+"""Stage 4: identify the customer (keyed hash, before masking) and de-identify every value of a row.
+
+After this stage ``row.safe`` and ``row.safe_findings`` are what every output except ``returns/`` writes.
+The field type in the form definition decides how a value is masked.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Any
+
+from .deid import Deidentifier
+from .findings import make
+from .forms import FormSpec
+from .records import Row
+
+ID_KINDS = {"id_number", "passport"}
+
+
+def redact_row(row: Row, form: FormSpec, deid: Deidentifier) -> None:
+    """Fill ``row.customer_key`` and ``row.safe``; an ID number found in free text adds a finding."""
+    phone = _first_value(row, form, "phone")
+    customer_id = row.value("customer_id") if "customer_id" in form.field_keys else None
+    row.customer_key = deid.customer_key(_text(phone), _text(customer_id))
+
+    names = _names(row, form)
+    safe: dict[str, Any] = {}
+    for spec in form.fields:
+        parsed = row.values.get(spec.key)
+        if parsed is None or parsed.value is None:
+            safe[spec.key] = None
+            continue
+        value = parsed.value
+        if spec.type == "person":
+            safe[spec.key] = deid.person(_text(value), company_ok=spec.company_ok)
+        elif spec.type == "phone":
+            safe[spec.key] = deid.phone(_text(value))
+        elif spec.type == "staff":
+            safe[spec.key] = deid.staff(_text(value))
+        elif spec.type == "signature":
+            safe[spec.key] = "已签字"
+        elif spec.key == "customer_id":
+            safe[spec.key] = _mask_customer_id(_text(value))
+        elif spec.type == "text":
+            safe[spec.key] = _free_text(row, form, spec.key, _text(value), names, deid)
+        elif spec.type == "timeline":
+            safe[spec.key] = tuple(
+                (when, _free_text(row, form, spec.key, note, names, deid)) for when, note in value
+            )
+        else:
+            safe[spec.key] = value
+        if parsed.note:
+            safe[f"{spec.key}__note"] = deid.free_text(parsed.note, names)[0]
+    row.safe = safe
+
+
+def redact_findings(row: Row, form: FormSpec, deid: Deidentifier) -> None:
+    """Fill ``row.safe_findings``: every finding with its typed value and message de-identified.
+
+    Run after the last stage that adds findings (SLA adds some).
+    """
+    names = _names(row, form)
+    row.safe_findings = [
+        replace(
+            f,
+            value=deid.free_text(f.value, names)[0] if f.value else f.value,
+            message=deid.free_text(f.message, names)[0],
+        )
+        for f in row.findings
+    ]
+
+
+def _free_text(row: Row, form: FormSpec, key: str, text: str, names: list[str], deid: Deidentifier) -> str:
+    masked, kinds = deid.free_text(text, names)
+    if ID_KINDS & set(kinds):
+        spec = form.field(key)
+        cell = row.cells.get(key)
+        row.findings.append(
+            make(
+                "id_number_removed",
+                row.prov,
+                cell=cell.ref if cell else None,
+                field=key,
+                label=spec.label,
+                form=form.key,
+                ticket_id=row.ticket_id,
+            )
+        )
+    return masked or ""
+
+
+def _names(row: Row, form: FormSpec) -> list[str]:
+    """Every person and staff name typed in the row, to be replaced wherever it appears in free text."""
+    names = []
+    for spec in form.fields:
+        if spec.type in ("person", "staff", "signature"):
+            value = row.value(spec.key)
+            if isinstance(value, str) and len(value.strip("*")) >= 2:
+                names.append(value)
+    return names
+
+
+def _first_value(row: Row, form: FormSpec, field_type: str) -> Any:
+    for spec in form.fields:
+        if spec.type == field_type and row.value(spec.key) is not None:
+            return row.value(spec.key)
+    return None
+
+
+def _text(value: Any) -> str | None:
+    return None if value is None else str(value)
+
+
+def _mask_customer_id(text: str | None) -> str | None:
+    if not text or len(text) <= 4:
+        return text
+    return "****" + text[-4:]

@@ -1,0 +1,175 @@
+"""Stage 3: validation driven by the form definitions. Findings are appended to rows; nothing raises.
+
+Per row: required fields, id format, the paper form's example row, the form's cross-field rules, time order along
+every stage and vague values. Across the run: duplicate ticket ids within a form (both rows reported, none dropped).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections import defaultdict
+from collections.abc import Iterable
+from datetime import date, datetime
+from typing import Any
+
+from .findings import make
+from .forms import FieldSpec, FormSpec, RuleSpec
+from .records import Finding, Row
+
+_PUNCT = re.compile(r"[\s。，,.!！、;；:：]+")
+
+
+def check_row(row: Row, form: FormSpec) -> None:
+    """Append this row's validation findings to ``row.findings``."""
+    add = row.findings.append
+    flagged = {f.field for f in row.findings}
+
+    def finding(code: str, spec: FieldSpec | None, **params: Any) -> Finding:
+        cell = row.cells.get(spec.key) if spec else None
+        return make(
+            code,
+            row.prov,
+            cell=cell.ref if cell else None,
+            field=spec.key if spec else None,
+            label=spec.label if spec else None,
+            value=cell.raw if cell else None,
+            form=form.key,
+            ticket_id=row.ticket_id,
+            params=params,
+        )
+
+    for spec in form.fields:
+        if not spec.required or spec.key in flagged:
+            continue
+        if spec.key not in row.cells:
+            add(finding("column_missing", spec))
+        elif row.value(spec.key) is None:
+            add(finding("required_missing", spec))
+
+    _check_id(row, form, finding)
+    if _is_example(row, form):
+        add(finding("example_row", form.field(form.id_field)))
+    for rule in form.rules:
+        found = _check_rule(row, form, rule, finding)
+        if found:
+            add(found)
+    for stage in form.stages:
+        if stage.ordered and stage.start != stage.end:
+            found = _check_order(row, form, stage.start, stage.end, "time_order", finding)
+            if found:
+                add(found)
+    for spec in form.fields:
+        if spec.vague_values and _bare(row.value(spec.key)) in {_bare(v) for v in spec.vague_values}:
+            add(finding("vague_solution", spec))
+
+
+def check_duplicates(rows: Iterable[Row], forms: dict[str, FormSpec]) -> None:
+    """Report every row whose ticket id occurs more than once within its form across the whole run."""
+    seen: dict[tuple[str, str], list[Row]] = defaultdict(list)
+    for row in rows:
+        if row.ticket_id:
+            seen[(row.form, row.ticket_id)].append(row)
+    for (form_key, _ticket), group in seen.items():
+        if len(group) < 2:
+            continue
+        spec = forms[form_key].field(forms[form_key].id_field)
+        for row in group:
+            cell = row.cells.get(spec.key)
+            row.findings.append(
+                make(
+                    "id_duplicate",
+                    row.prov,
+                    cell=cell.ref if cell else None,
+                    field=spec.key,
+                    label=spec.label,
+                    value=row.ticket_id,
+                    form=row.form,
+                    ticket_id=row.ticket_id,
+                    other="；".join(_where(o) for o in group if o is not row),
+                )
+            )
+
+
+def _where(row: Row) -> str:
+    return f"文件「{row.prov.file}」工作表「{row.prov.sheet}」第 {row.prov.row} 行"
+
+
+def _check_id(row: Row, form: FormSpec, finding) -> None:
+    ticket = row.ticket_id
+    if ticket is None:
+        return
+    spec = form.field(form.id_field)
+    if form.id_fix_pattern and form.id_fix_prefix and re.fullmatch(form.id_fix_pattern, ticket):
+        fixed = form.id_fix_prefix + ticket
+        row.findings.append(finding("id_normalised", spec, prefix=form.id_fix_prefix, fixed=fixed))
+        row.ticket_id = ticket = fixed
+    if form.id_pattern and not re.fullmatch(form.id_pattern, ticket):
+        row.findings.append(finding("id_format", spec, example=form.id_example or ""))
+
+
+def _is_example(row: Row, form: FormSpec) -> bool:
+    for example in form.examples:
+        matched = True
+        for key, expected in example.items():
+            actual = row.ticket_id if key == form.id_field else row.value(key)
+            if _bare(actual) != _bare(expected):
+                matched = False
+                break
+        if matched:
+            return True
+    return False
+
+
+def _bare(value: Any) -> str:
+    """Text compared without width, spaces or punctuation differences."""
+    if value is None:
+        return ""
+    return _PUNCT.sub("", unicodedata.normalize("NFKC", str(value))).lower()
+
+
+def _holds(row: Row, conditions: dict[str, tuple[str, ...]]) -> list[bool]:
+    results = []
+    for key, wanted in conditions.items():
+        value = row.value(key)
+        values = value if isinstance(value, tuple) else (value,)
+        results.append(any(v in wanted for v in values))
+    return results
+
+
+def _check_rule(row: Row, form: FormSpec, rule: RuleSpec, finding) -> Finding | None:
+    if rule.not_after:
+        return _check_order(row, form, rule.not_after[0], rule.not_after[1], rule.code, finding, reverse=True)
+    if rule.when and not all(_holds(row, rule.when)):
+        return None
+    if rule.when_any and not any(_holds(row, rule.when_any)):
+        return None
+    missing = [form.field(k) for k in rule.require if row.value(k) is None]
+    if not missing:
+        return None
+    return finding(rule.code, missing[0], missing="、".join(f.label for f in missing))
+
+
+def _as_datetime(value: Any) -> tuple[datetime, bool] | None:
+    """(instant, exact) for a datetime or date value; exact is False for a date without time."""
+    if isinstance(value, datetime):
+        return value, True
+    if isinstance(value, date):
+        return datetime(value.year, value.month, value.day), False
+    return None
+
+
+def _check_order(
+    row: Row, form: FormSpec, first: str, second: str, code: str, finding, reverse: bool = False
+) -> Finding | None:
+    """Report when ``first`` is later than ``second`` (compared by date only when either lacks a time)."""
+    a, b = _as_datetime(row.value(first)), _as_datetime(row.value(second))
+    if a is None or b is None:
+        return None
+    (ta, exact_a), (tb, exact_b) = a, b
+    later = ta > tb if exact_a and exact_b else ta.date() > tb.date()
+    if not later:
+        return None
+    if reverse:
+        return finding(code, form.field(first), other=form.field(second).label)
+    return finding(code, form.field(second), other=form.field(first).label)
