@@ -34,6 +34,8 @@ CATALOG: dict[str, tuple[str, str]] = {
     "several_ticked": ("error", "「{label}」只能勾选一项，请只保留一个勾。"),
     "bad_phone": ("warning", "「{label}」不像有效的电话号码，请填写手机号（可写成 138****5678）或带区号的座机。"),
     "bad_timeline": ("warning", "「{label}」第 {line} 行没有可识别的时间，请按“2024-05-20 10:00 说明”的格式逐行填写。"),
+    "timeline_no_year": ("warning", "「{label}」第 {line} 行的时间没有年份，无法计算间隔，请写完整日期，如 2024-05-20 10:00。"),
+    "timeline_time_unknown": ("warning", "「{label}」第 {line} 行只有日期没有时刻，请补充到分钟，如 2024-05-20 10:00。"),
     "id_number_removed": ("warning", "「{label}」含身份证号，已删除。表单不得收集身份证号，请从原表中删除。"),
     # cross-field rules
     "reason_missing": ("error", "「{label}」选择了「{value}」，请在括号里写明原因，如 {value}(原因：……)。"),

@@ -6,7 +6,6 @@ Everything is computed first; outputs are written into a temporary folder and mo
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -14,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from . import __version__
+from .archive import sha256_file
 from .bizcal import BusinessCalendar
 from .common_issues import Clustering, ProblemText, cluster_problems
 from .deid import Deidentifier
@@ -156,6 +156,12 @@ def run(options: RunOptions, progress: Progress | None = None) -> RunResult:
         report("写出", 0, 1)
         write_outputs(result, forms, deid, options.out)
         report("写出", 1, 1)
+
+    # 8. with a store: archive the originals and record the run in the ledger
+    if options.store is not None and options.out is not None:
+        from .audit import record_run_in_store
+
+        record_run_in_store(result, options.store)
     return result
 
 
@@ -240,13 +246,4 @@ def _first(row: Row, keys: tuple[str, ...]) -> str | None:
     return None
 
 
-def sha256_file(path: Path) -> str:
-    """Streamed sha256 of a file."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
-__all__ = ["RunOptions", "RunResult", "FileResult", "run", "sha256_file", "__version__"]
+__all__ = ["RunOptions", "RunResult", "FileResult", "run", "__version__"]

@@ -113,3 +113,25 @@ def write_table(
         ws.autofilter(top, 0, top + max(len(rows), 1), len(headers) - 1)
     ws.freeze_panes(top + 1, 0)
     return top + 1 + len(rows)
+
+
+def normalize_zip(path: Path) -> None:
+    """Rewrite a workbook written by openpyxl so the same content gives the same bytes.
+
+    openpyxl stamps the zip entries and docProps/core.xml with the current time; fix both.
+    """
+    import re
+    import zipfile
+
+    with zipfile.ZipFile(path) as zin:
+        entries = [(info.filename, zin.read(info.filename)) for info in zin.infolist()]
+    fixed = FIXED_CREATED.strftime("%Y-%m-%dT%H:%M:%SZ")
+    tmp = path.with_suffix(path.suffix + ".zip")
+    with zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as zout:
+        for name, data in entries:
+            if name == "docProps/core.xml":
+                data = re.sub(rb"(<dcterms:(?:created|modified)[^>]*>)[^<]*", rb"\g<1>" + fixed.encode(), data)
+            info = zipfile.ZipInfo(name, (1980, 1, 1, 0, 0, 0))
+            info.compress_type = zipfile.ZIP_DEFLATED
+            zout.writestr(info, data)
+    tmp.replace(path)

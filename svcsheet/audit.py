@@ -1,0 +1,66 @@
+"""The auditors' entry points on top of the archive store: archive with facts, record a run, trace a ticket.
+
+``archive.py`` knows files and the ledger; this module knows workbooks (it asks the reader what a file holds).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from . import ledger
+from .archive import ArchiveEntry, FileFacts, archive_files, record_run, trace_ticket
+from .discover import find_inputs
+from .forms import load_forms
+from .outputs.manifest import ticket_records
+from .parse import parse_row
+from .reader import read_workbook
+
+
+def describe_workbook(path: Path) -> FileFacts:
+    """Forms, months (YYYY-MM by opening time) and ticket ids a workbook holds, for the ledger."""
+    forms = load_forms()
+    book = read_workbook(path)
+    kinds, periods, tickets = set(), set(), set()
+    for raw in book.rows:
+        form = forms[raw.form]
+        row = parse_row(raw, form)
+        kinds.add(form.key)
+        opened = row.value(form.opened_field) if form.opened_field else None
+        if hasattr(opened, "strftime"):
+            periods.add(opened.strftime("%Y-%m"))
+        if row.ticket_id:
+            tickets.add((form.key, row.ticket_id))
+    return FileFacts(tuple(sorted(kinds)), tuple(sorted(periods)), tuple(sorted(tickets)))
+
+
+def archive_inputs(inputs: Sequence[Path], store: Path) -> list[ArchiveEntry]:
+    """Archive every workbook under the inputs (files or folders) into the store."""
+    files = [f.path for f in find_inputs(inputs)]
+    return archive_files(files, store, describe=describe_workbook)
+
+
+def record_run_in_store(result: Any, store: Path) -> str | None:
+    """Archive the run's inputs and record the run with every ticket's provenance, findings and SLA verdicts.
+
+    A run already recorded (same inputs, policy and as-of: same run id) is not recorded twice; returns None then.
+    """
+    archive_files([fr.input.path for fr in result.files], store, describe=describe_workbook)
+    manifest = result.manifest
+    with ledger.connect(store, create=True) as conn:
+        if ledger.run_exists(conn, manifest["run_id"]):
+            return None
+    tickets = ticket_records(result)
+    return record_run(store, manifest, tickets)
+
+
+def trace(ticket_id: str, store: Path | None = None, out_dir: Path | None = None) -> list[dict[str, Any]]:
+    """Where a ticket came from: from the store's ledger, or from a run's output folder (its trace.json)."""
+    if store is not None:
+        return trace_ticket(store, ticket_id)
+    assert out_dir is not None
+    data = json.loads((out_dir / "trace.json").read_text(encoding="utf-8"))
+    wanted = ticket_id.strip()
+    return [t for t in data["tickets"] if (t.get("ticket_id") or "") == wanted]

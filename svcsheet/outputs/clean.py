@@ -1,0 +1,60 @@
+"""clean.xlsx: one sheet per form with the accepted rows (de-identified), their SLA verdicts and common issue,
+and a 时效明细 sheet with the start, deadline, end and minutes behind every verdict."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from ..forms import FormSpec
+from ..xlsx import new_workbook, write_table
+from .columns import COMMON_ISSUE, CUSTOMER, PROVENANCE, field_headers, field_values, note_fields, provenance
+
+
+def write_clean(result, forms: dict[str, FormSpec], path: Path) -> None:
+    wb, st = new_workbook(path)
+    detail = []
+    for form in forms.values():
+        rows = [r for r in result.rows if r.form == form.key and not r.rejected]
+        notes = note_fields(form, rows)
+        headers = PROVENANCE + [CUSTOMER] + field_headers(form, notes)
+        headers += [s.label for s in form.stages] + [COMMON_ISSUE, "提示"]
+        table = []
+        for row in rows:
+            stages = [row.sla[s.key].cell_text() if s.key in row.sla else None for s in form.stages]
+            hints = "；".join(f"{f.cell or ''} {f.message}".strip() for f in row.safe_findings)
+            table.append(
+                provenance(row) + [row.customer_key] + field_values(form, row, notes) + stages + [row.cluster, hints or None]
+            )
+            for stage in form.stages:
+                res = row.sla.get(stage.key)
+                if res is not None:
+                    detail.append(
+                        [
+                            form.name,
+                            row.ticket_id,
+                            stage.label,
+                            res.outcome,
+                            res.target,
+                            res.start,
+                            res.deadline,
+                            res.end,
+                            res.elapsed_minutes,
+                            res.overrun_minutes,
+                            res.reason,
+                            row.prov.file,
+                            row.prov.sheet,
+                            row.prov.row,
+                        ]
+                    )
+        ws = wb.add_worksheet(form.name[:31])
+        write_table(ws, 0, headers, table, st)
+    ws = wb.add_worksheet("时效明细")
+    write_table(
+        ws,
+        0,
+        ["表单", "编号", "环节", "结果", "时限", "开始", "截止", "完成", "用时(分钟)", "超时(分钟)", "说明", *PROVENANCE],
+        detail,
+        st,
+        widths=[22, 18, 10, 10, 12, 17, 17, 17, 10, 10, 30, 30, 14, 6],
+    )
+    wb.close()

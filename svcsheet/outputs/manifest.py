@@ -1,0 +1,95 @@
+"""run.json: the run's inputs (hash, counts, error), totals, policy, as-of and the hash of every other output."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+from typing import Any
+
+from .. import __version__
+from ..archive import sha256_file
+
+
+def build_manifest(result, folder: Path) -> dict[str, Any]:
+    inputs = [
+        {
+            "path": fr.name,
+            "sha256": fr.sha256,
+            "rows_read": len(fr.rows),
+            "rows_clean": fr.rows_clean,
+            "rows_rejected": fr.rows_rejected,
+            "warnings": fr.warnings,
+            "error": fr.error,
+            "sheets": [
+                {"sheet": s.sheet, "form": s.form, "rows": s.rows, "reason": s.reason} for s in fr.sheets
+            ],
+        }
+        for fr in result.files
+    ]
+    rows = result.rows
+    totals = {
+        "files": len(result.files),
+        "files_unreadable": sum(1 for f in result.files if f.error),
+        "rows_read": len(rows),
+        "rows_clean": sum(1 for r in rows if not r.rejected),
+        "rows_rejected": sum(1 for r in rows if r.rejected),
+        "findings": {
+            sev: sum(1 for f in result.findings if f.severity == sev) for sev in ("error", "warning", "info")
+        },
+        "common_issues": len(result.clustering.common) if result.clustering else 0,
+    }
+    outputs = [
+        {"path": p.relative_to(folder).as_posix(), "sha256": sha256_file(p)}
+        for p in sorted(folder.rglob("*"))
+        if p.is_file() and p.name != "run.json"
+    ]
+    run_id = hashlib.sha256(
+        json.dumps(
+            [[i["sha256"] for i in inputs], result.policy.sha256, result.as_of.isoformat()], sort_keys=True
+        ).encode()
+    ).hexdigest()[:16]
+    return {
+        "run_id": run_id,
+        "svcsheet_version": __version__,
+        "as_of": result.as_of.strftime("%Y-%m-%d %H:%M"),
+        "period": getattr(result.figures, "period_label", None),
+        "policy": {"source": result.policy.source, "sha256": result.policy.sha256},
+        "inputs": inputs,
+        "totals": totals,
+        "outputs": outputs,
+    }
+
+
+def ticket_records(result) -> list[dict[str, Any]]:
+    """One de-identified record per row read: provenance, status, findings and SLA verdicts (for trace)."""
+    sha_of = {fr.name: fr.sha256 for fr in result.files}
+    return [
+        {
+            "form": row.form,
+            "ticket_id": row.ticket_id,
+            "file": row.prov.file,
+            "sha256": sha_of.get(row.prov.file),
+            "sheet": row.prov.sheet,
+            "row": row.prov.row,
+            "status": "rejected" if row.rejected else "clean",
+            "findings": [
+                {"code": f.code, "severity": f.severity, "cell": f.cell, "field": f.field, "message": f.message}
+                for f in row.safe_findings
+            ],
+            "sla": {k: v.cell_text() for k, v in row.sla.items()},
+            "common_issue": row.cluster,
+        }
+        for row in result.rows
+    ]
+
+
+def write_trace(result, path: Path) -> None:
+    data = {"as_of": result.as_of.strftime("%Y-%m-%d %H:%M"), "tickets": ticket_records(result)}
+    path.write_text(json.dumps(data, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+
+
+def write_manifest(manifest: dict[str, Any], path: Path) -> None:
+    path.write_text(json.dumps(manifest, ensure_ascii=False, indent=2, sort_keys=False) + "\n", encoding="utf-8")
+
+

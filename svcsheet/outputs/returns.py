@@ -1,0 +1,105 @@
+"""returns/: for each input workbook with findings, a copy for the agent who filled it, with every cell that has a
+finding coloured and commented, and a sheet listing the findings. The only output that may hold original values."""
+
+from __future__ import annotations
+
+import shutil
+from collections import defaultdict
+from pathlib import Path
+
+from openpyxl import load_workbook
+from openpyxl.comments import Comment
+from openpyxl.styles import PatternFill
+
+from ..findings import SEVERITY_LABELS
+from ..forms import FormSpec
+from ..records import Finding
+from ..xlsx import normalize_zip
+
+FILLS = {
+    "error": PatternFill("solid", fgColor="F8CBAD"),
+    "warning": PatternFill("solid", fgColor="FFE699"),
+}
+LIST_SHEET = "svcsheet问题清单"
+
+
+def write_returns(result, forms: dict[str, FormSpec], folder: Path) -> None:
+    for fr in result.files:
+        findings = [f for f in fr.findings] + [f for r in fr.rows for f in r.findings]
+        if fr.error or not findings:
+            continue
+        findings.sort(key=lambda f: (f.sheet, f.row or 0, f.cell or "", f.code))
+        target = folder / _return_name(fr.name)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if fr.input.path.suffix.lower() in (".xlsx", ".xlsm") and _annotate(fr.input.path, target, findings):
+            continue
+        _list_only(target.with_name(target.stem + ".问题清单.xlsx"), findings)
+
+
+def _return_name(name: str) -> str:
+    path = Path(name)
+    suffix = path.suffix.lower() if path.suffix.lower() in (".xlsx", ".xlsm") else ".xlsx"
+    return str(path.with_name(f"{path.stem}.退回{suffix}"))
+
+
+def _annotate(source: Path, target: Path, findings: list[Finding]) -> bool:
+    """Copy the workbook and mark each finding's cell; False when openpyxl cannot re-save this file."""
+    try:
+        tmp = target.with_suffix(target.suffix + ".part")
+        shutil.copyfile(source, tmp)
+        wb = load_workbook(tmp, keep_vba=source.suffix.lower() == ".xlsm")
+        by_cell: dict[tuple[str, str], list[Finding]] = defaultdict(list)
+        for f in findings:
+            if f.cell and ":" not in f.cell and f.sheet in wb.sheetnames:
+                by_cell[(f.sheet, f.cell)].append(f)
+        for (sheet, ref), items in by_cell.items():
+            cell = wb[sheet][ref]
+            worst = "error" if any(f.severity == "error" for f in items) else items[0].severity
+            if worst in FILLS:
+                cell.fill = FILLS[worst]
+            text = "\n".join(f"【{SEVERITY_LABELS.get(f.severity, f.severity)}】{f.message}" for f in items)
+            cell.comment = Comment(text, "svcsheet", width=320, height=120)
+        _add_list(wb, findings)
+        wb.save(tmp)
+        normalize_zip(tmp)
+        tmp.replace(target)
+        return True
+    except Exception:  # noqa: BLE001 - any failure to re-save falls back to the findings list
+        tmp.unlink(missing_ok=True)
+        return False
+
+
+def _add_list(wb, findings: list[Finding]) -> None:
+    if LIST_SHEET in wb.sheetnames:
+        del wb[LIST_SHEET]
+    ws = wb.create_sheet(LIST_SHEET, 0)
+    ws.append(["级别", "工作表", "行号", "单元格", "字段", "填写内容", "怎么改"])
+    for f in findings:
+        ws.append(
+            [
+                SEVERITY_LABELS.get(f.severity, f.severity),
+                f.sheet,
+                f.row,
+                f.cell,
+                f.label,
+                f.value,
+                f.message,
+            ]
+        )
+    for row in ws.iter_rows(min_row=2):
+        for cell in row:
+            if isinstance(cell.value, str) and cell.value[:1] in ("=", "+", "-", "@"):
+                cell.data_type = "s"  # keep typed text as text, never a formula
+    for col, width in zip("ABCDEFG", (6, 14, 6, 8, 16, 24, 70), strict=True):
+        ws.column_dimensions[col].width = width
+    ws.freeze_panes = "A2"
+
+
+def _list_only(target: Path, findings: list[Finding]) -> None:
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    wb.remove(wb.active)
+    _add_list(wb, findings)
+    wb.save(target)
+    normalize_zip(target)
