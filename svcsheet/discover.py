@@ -22,7 +22,8 @@ class InputFile:
 def find_inputs(inputs: Sequence[Path], exclude: Sequence[Path] = ()) -> list[InputFile]:
     """Every workbook under the given files and folders, sorted by display name, each once.
 
-    Office lock files (``~$name.xlsx``) and anything under ``exclude`` (the run's own output folder) are skipped.
+    Office lock files (``~$name.xlsx``), anything under ``exclude`` (the run's own output folder) and earlier
+    svcsheet output folders (they hold run.json beside clean.xlsx) are skipped.
     A file given explicitly is read whatever its extension: the reader sniffs content, not names.
     """
     excluded = [p.resolve() for p in exclude]
@@ -37,8 +38,18 @@ def find_inputs(inputs: Sequence[Path], exclude: Sequence[Path] = ()) -> list[In
             if not path.is_file() or path.suffix.lower() not in EXTENSIONS or path.name.startswith("~$"):
                 continue
             resolved = path.resolve()
-            if any(resolved.is_relative_to(e) for e in excluded):
+            if any(resolved.is_relative_to(e) for e in excluded) or _in_output_folder(path, given):
                 continue
             name = f"{given.resolve().name}/{path.relative_to(given).as_posix()}"
             found.setdefault(resolved, InputFile(path, name))
     return sorted(found.values(), key=lambda f: f.name)
+
+
+def _in_output_folder(path: Path, root: Path) -> bool:
+    """True when a folder between ``root`` and ``path`` is a svcsheet output folder."""
+    for folder in path.parents:
+        if (folder / "run.json").is_file() and (folder / "clean.xlsx").is_file():
+            return True
+        if folder == root:
+            break
+    return False

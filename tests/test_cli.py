@@ -1,0 +1,78 @@
+"""The command line as a user meets it: help for every command, the schema shape, exit codes."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from builders import good_response_log_row, list_workbook
+from click.testing import CliRunner
+
+from svcsheet.cli import cli
+
+SPEC_STAGES = {
+    "response_log": ["first_response"],
+    "service_card": [
+        "register",
+        "classify",
+        "dispatch",
+        "first_response",
+        "arrival",
+        "completion",
+        "confirm",
+        "survey",
+        "archive",
+    ],
+    "issue_feedback": ["check", "analysis", "notice", "revisit"],
+    "service_feedback": ["invite", "classify", "closure"],
+    "complaint_followup": ["verify", "submit", "review", "progress", "followup"],
+}
+
+
+@pytest.mark.parametrize("command", sorted(cli.commands))
+def test_every_command_has_help(command):
+    result = CliRunner().invoke(cli, [command, "--help"])
+    assert result.exit_code == 0
+    assert cli.commands[command].help, f"{command} has no docstring"
+    assert "Usage:" in result.output
+
+
+def test_schema_json_has_the_documented_shape_and_every_spec_stage():
+    result = CliRunner().invoke(cli, ["schema", "--json"])
+    assert result.exit_code == 0
+    data = json.loads(result.output)
+    assert [f["key"] for f in data["forms"]] == [
+        "service_feedback",
+        "issue_feedback",
+        "complaint_followup",
+        "service_card",
+        "response_log",
+    ]
+    for form in data["forms"]:
+        assert set(form) == {"key", "name", "id_field", "fields", "stages"}
+        for field in form["fields"]:
+            assert set(field) == {"key", "label", "required", "type", "choices"}
+        assert [s["key"] for s in form["stages"]] == SPEC_STAGES[form["key"]]
+        assert form["id_field"] in [f["key"] for f in form["fields"]]
+
+
+def test_an_unknown_form_is_a_usage_error():
+    result = CliRunner().invoke(cli, ["schema", "no_such_form"])
+    assert result.exit_code == 2
+    assert "no_such_form" in result.output
+
+
+def test_run_exits_0_with_rejected_rows_and_3_when_a_file_is_unreadable(tmp_path):
+    list_workbook(tmp_path / "a.xlsx", "response_log", [good_response_log_row(1), good_response_log_row(2, customer=None)])
+    ok = CliRunner().invoke(cli, ["run", str(tmp_path / "a.xlsx"), "--out", str(tmp_path / "o1"), "--as-of", "2026-11-23 09:00"])
+    assert ok.exit_code == 0, ok.output
+    assert "合计" in ok.output
+    (tmp_path / "bad.xls").write_bytes(b"\x00\x01 not excel")
+    bad = CliRunner().invoke(cli, ["run", str(tmp_path), "--out", str(tmp_path / "o2"), "--as-of", "2026-11-23 09:00"])
+    assert bad.exit_code == 3, bad.output
+    assert (tmp_path / "o2" / "clean.xlsx").exists()
+
+
+def test_a_bad_as_of_is_a_usage_error(tmp_path):
+    result = CliRunner().invoke(cli, ["run", str(tmp_path), "--out", str(tmp_path / "o"), "--as-of", "yesterday"])
+    assert result.exit_code == 2
