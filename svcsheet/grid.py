@@ -1,0 +1,611 @@
+"""One neutral view of a worksheet, whatever engine read it (openpyxl, xlrd, the ODS reader).
+
+Recognition runs on this view only, so every format behaves the same. Coordinates are 1-based.
+Only non-empty cells are stored; a huge used range costs nothing.
+"""
+
+from __future__ import annotations
+
+import datetime
+import posixpath
+import re
+import warnings
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import defusedxml.ElementTree as DET
+from defusedxml import DefusedXmlException
+from openpyxl.utils import column_index_from_string, get_column_letter
+from openpyxl.utils.cell import coordinate_to_tuple, range_boundaries
+
+from .sniff import unreadable
+
+
+def cell_ref(row: int, col: int) -> str:
+    """A1-style address: (7, 3) -> C7."""
+    return f"{get_column_letter(col)}{row}"
+
+
+def range_ref(r1: int, c1: int, r2: int, c2: int) -> str:
+    """A1-style range, collapsed to one cell when it is one cell."""
+    a, b = cell_ref(r1, c1), cell_ref(r2, c2)
+    return a if a == b else f"{a}:{b}"
+
+
+@dataclass
+class Grid:
+    """A worksheet as values by (row, col), merged ranges, hidden columns, state and defined names."""
+
+    name: str
+    values: dict[tuple[int, int], Any] = field(default_factory=dict)
+    merged: list[tuple[int, int, int, int]] = field(default_factory=list)  # (r1, c1, r2, c2) inclusive
+    hidden_cols: set[int] = field(default_factory=set)
+    state: str = "visible"  # visible | hidden | veryHidden
+    names: dict[str, tuple[int, int, int, int]] = field(default_factory=dict)  # defined name -> range
+    no_value: set[tuple[int, int]] = field(default_factory=set)  # formulas without a cached value
+    errors: dict[tuple[int, int], str] = field(default_factory=dict)  # error values such as #DIV/0!
+    _anchor: dict[tuple[int, int], tuple[int, int]] | None = field(default=None, repr=False)
+    _rows: dict[int, list[int]] | None = field(default=None, repr=False)
+
+    @property
+    def hidden(self) -> bool:
+        return self.state != "visible"
+
+    def bounds(self) -> tuple[int, int]:
+        """(max row, max col) of the non-empty cells, including cells flagged as errors or without value."""
+        keys = [*self.values, *self.no_value, *self.errors]
+        if not keys:
+            return 0, 0
+        return max(r for r, _ in keys), max(c for _, c in keys)
+
+    def row_cols(self, row: int) -> list[int]:
+        """Columns of the non-empty cells (values, errors, formulas without value) of one row, sorted."""
+        if self._rows is None:
+            rows: dict[int, set[int]] = {}
+            for r, c in (*self.values, *self.no_value, *self.errors):
+                rows.setdefault(r, set()).add(c)
+            self._rows = {r: sorted(cs) for r, cs in rows.items()}
+        return self._rows.get(row, [])
+
+    def occupied_rows(self) -> list[int]:
+        self.row_cols(0)
+        assert self._rows is not None
+        return sorted(self._rows)
+
+    def own(self, row: int, col: int) -> Any:
+        """The value stored in the cell itself (None for empty cells and merged continuations)."""
+        return self.values.get((row, col))
+
+    def anchor(self, row: int, col: int) -> tuple[int, int]:
+        """The cell holding the value shown at (row, col): the top-left cell of its merged range."""
+        if self._anchor is None:
+            self._index_merges()
+        assert self._anchor is not None
+        return self._anchor.get((row, col), (row, col))
+
+    def value(self, row: int, col: int, *, across: bool = True) -> Any:
+        """The value shown at (row, col). With ``across=False`` only vertical merges fill the cell."""
+        ar, ac = self.anchor(row, col)
+        if not across and ac != col:
+            return None
+        return self.values.get((ar, ac))
+
+    def merge_at(self, row: int, col: int) -> tuple[int, int, int, int] | None:
+        for m in self.merged:
+            if m[0] <= row <= m[2] and m[1] <= col <= m[3]:
+                return m
+        return None
+
+    def _index_merges(self) -> None:
+        # Merges are clipped to the area that holds values, so a sheet-wide merge stays cheap.
+        max_r, max_c = self.bounds()
+        index: dict[tuple[int, int], tuple[int, int]] = {}
+        for r1, c1, r2, c2 in self.merged:
+            for r in range(r1, min(r2, max_r + 1) + 1):
+                for c in range(c1, min(c2, max_c + 1) + 1):
+                    if (r, c) != (r1, c1):
+                        index[(r, c)] = (r1, c1)
+        self._anchor = index
+
+
+@dataclass
+class WorkbookGrid:
+    """All sheets of a workbook in their order, and the form key our templates declare (if any)."""
+
+    fmt: str
+    sheets: list[Grid]
+    declared_form: str | None = None
+
+
+# --------------------------------------------------------------------------------------------------
+# Loaders: one per engine, each returning a WorkbookGrid. Callers sniff and check zip safety first.
+# --------------------------------------------------------------------------------------------------
+
+DEFAULT_LIMITS: dict[str, int | float] = {
+    "max_file_bytes": 50_000_000,  # the file as stored
+    "max_rows": 100_000,  # occupied rows per sheet
+    "max_total_bytes": 200_000_000,  # uncompressed zip content, or the size of an .xls file
+    "max_ratio": 200.0,
+    "max_cells": 2_000_000,  # stored cells plus merged-cell area, whole workbook
+}
+FORM_PROPERTY = "svcsheet_form"
+
+_CELL_TAG = re.compile(rb"<(?:\w+:)?c[\s/>]")
+_FORMULA_TAG = re.compile(rb"<(?:\w+:)?f[\s/>]")
+_MERGE_REF = re.compile(rb"<(?:\w+:)?mergeCell\s[^>]*?ref=\"([A-Za-z]+\d+(?::[A-Za-z]+\d+)?)\"")
+_DOCTYPE = re.compile(rb"<!(?:DOCTYPE|ENTITY)", re.IGNORECASE)
+_CHUNK = 1 << 20
+
+
+def _local(tag: str) -> str:
+    return tag.rsplit("}", 1)[-1]
+
+
+def _as_date_if_plain(value: Any, number_format: str | None) -> Any:
+    """A midnight datetime whose display format shows no time is a date as typed."""
+    if isinstance(value, datetime.datetime) and value.time() == datetime.time(0, 0):
+        fmt = (number_format or "").lower()
+        if "h" not in re.sub(r'"[^"]*"|\[[^\]]*\]', "", fmt):
+            return value.date()
+    return value
+
+
+def _number(value: float) -> int | float:
+    """Engines that store every number as a double: 5.0 -> 5, as openpyxl does for xlsx."""
+    if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
+        return int(value)
+    return value
+
+
+def _clean(value: Any) -> Any:
+    if isinstance(value, str) and not value.strip():
+        return None
+    return value
+
+
+def refuse_dtd(zf: zipfile.ZipFile, path: Path) -> None:
+    """Spreadsheets never need a DTD; one in any XML part is an entity attack, refused before parsing."""
+    for info in zf.infolist():
+        if info.filename.endswith((".xml", ".rels")) or info.filename == "[Content_Types].xml":
+            with zf.open(info) as fh:
+                if _DOCTYPE.search(fh.read(65536)):
+                    raise unreadable(path, f"内含不安全的 XML 声明（{info.filename}），已拒绝")
+
+
+@dataclass
+class _PartScan:
+    cells: int = 0
+    merged_area: int = 0
+    formulas: bool = False
+
+
+def _scan_sheet_part(zf: zipfile.ZipFile, part: str) -> _PartScan:
+    """Count cells, merged area and formulas with a byte scan, without building any XML tree."""
+    scan = _PartScan()
+    carry = b""
+    with zf.open(part) as fh:
+        while True:
+            chunk = fh.read(_CHUNK)
+            buf = carry + chunk
+            cut = buf.rfind(b">") + 1 if chunk else len(buf)
+            body, carry = buf[:cut], buf[cut:]
+            scan.cells += len(_CELL_TAG.findall(body))
+            scan.formulas = scan.formulas or bool(_FORMULA_TAG.search(body))
+            for ref in _MERGE_REF.findall(body):
+                c1, r1, c2, r2 = range_boundaries(ref.decode().upper())
+                scan.merged_area += (r2 - r1 + 1) * (c2 - c1 + 1)
+            if not chunk:
+                return scan
+
+
+def _xlsx_sheet_parts(zf: zipfile.ZipFile) -> dict[str, str]:
+    """Sheet name -> path of its XML part, from workbook.xml and its relationships."""
+    wb = DET.fromstring(zf.read("xl/workbook.xml"))
+    rels_name = "xl/_rels/workbook.xml.rels"
+    targets: dict[str, str] = {}
+    if rels_name in zf.namelist():
+        for rel in DET.fromstring(zf.read(rels_name)):
+            targets[rel.get("Id", "")] = rel.get("Target", "")
+    parts: dict[str, str] = {}
+    for el in wb.iter():
+        if _local(el.tag) != "sheet":
+            continue
+        rid = next((v for k, v in el.attrib.items() if _local(k) == "id"), None)
+        target = targets.get(rid or "", "")
+        if not target:
+            continue
+        part = (
+            target.lstrip("/") if target.startswith("/") else posixpath.normpath(posixpath.join("xl", target))
+        )
+        parts[el.get("name", "")] = part
+    return parts
+
+
+def _formulas_without_value(zf: zipfile.ZipFile, part: str) -> set[tuple[int, int]]:
+    """Cells whose <f> has no <v>: Excel never calculated them (files written by scripts)."""
+    found: set[tuple[int, int]] = set()
+    row = col = 0
+    with zf.open(part) as fh:
+        for event, el in DET.iterparse(fh, events=("start", "end")):
+            name = _local(el.tag)
+            if event == "start":
+                if name == "row":
+                    row = int(el.get("r") or row + 1)
+                    col = 0
+                continue
+            if name == "c":
+                ref = el.get("r")
+                if ref:
+                    col, row = coordinate_to_tuple(ref)[1], coordinate_to_tuple(ref)[0]
+                else:
+                    col += 1
+                kids = {_local(k.tag) for k in el}
+                if "f" in kids and "v" not in kids:
+                    found.add((row, col))
+                el.clear()
+            elif name == "row":
+                el.clear()
+    return found
+
+
+def _range_of(coord: str) -> tuple[int, int, int, int] | None:
+    try:
+        c1, r1, c2, r2 = range_boundaries(coord.replace("$", ""))
+    except (ValueError, TypeError):
+        return None
+    if None in (c1, r1, c2, r2):
+        return None
+    return r1, c1, r2, c2
+
+
+def load_xlsx(path: Path, fmt: str, limits: dict[str, Any]) -> WorkbookGrid:
+    """Read .xlsx/.xlsm with openpyxl (cached values), after a byte scan that bounds its cost."""
+    import openpyxl
+
+    max_cells = int(limits["max_cells"])
+    try:
+        with zipfile.ZipFile(path) as zf:
+            refuse_dtd(zf, path)
+            parts = _xlsx_sheet_parts(zf)
+            names = set(zf.namelist())
+            scans = {sheet: _scan_sheet_part(zf, part) for sheet, part in parts.items() if part in names}
+            total = sum(s.cells + s.merged_area for s in scans.values())
+            if total > max_cells:
+                raise unreadable(path, f"单元格过多（约 {total} 个，上限 {max_cells} 个），请拆分后提交")
+            no_value = {
+                sheet: _formulas_without_value(zf, parts[sheet]) for sheet, s in scans.items() if s.formulas
+            }
+    except (zipfile.BadZipFile, KeyError, DET.ParseError, ValueError) as exc:
+        raise unreadable(path, f"文件结构损坏（{exc}）") from exc
+    except DefusedXmlException as exc:
+        raise unreadable(path, "内含不安全的 XML 内容，已拒绝") from exc
+
+    try:
+        with warnings.catch_warnings(), open(path, "rb") as fh:
+            warnings.simplefilter("ignore")
+            wb = openpyxl.load_workbook(fh, data_only=True, keep_links=False)
+    except DefusedXmlException as exc:
+        raise unreadable(path, "内含不安全的 XML 内容，已拒绝") from exc
+    except Exception as exc:  # openpyxl raises many types on damaged files
+        raise unreadable(path, f"文件已损坏或格式不受支持（{type(exc).__name__}: {exc}）") from exc
+
+    declared = None
+    for prop in getattr(wb, "custom_doc_props", ()) or ():
+        if getattr(prop, "name", None) == FORM_PROPERTY:
+            declared = str(prop.value)
+    global_names = wb.defined_names
+    if FORM_PROPERTY in global_names and declared is None:
+        declared = str(global_names[FORM_PROPERTY].value).lstrip("=").strip('"')
+
+    sheets = []
+    for ws in wb.worksheets:
+        grid = Grid(name=ws.title, state=ws.sheet_state, no_value=no_value.get(ws.title, set()))
+        for (r, c), cell in ws._cells.items():  # stored cells only: iter_rows would walk the used range
+            value = cell.value
+            if value is None:
+                continue
+            if cell.data_type == "e":
+                grid.errors[(r, c)] = str(value)
+                continue
+            if isinstance(value, datetime.datetime):
+                value = _as_date_if_plain(value, cell.number_format)
+            value = _clean(value)
+            if value is not None:
+                grid.values[(r, c)] = value
+        grid.merged = [(m.min_row, m.min_col, m.max_row, m.max_col) for m in ws.merged_cells.ranges]
+        for dim in ws.column_dimensions.values():
+            if dim.hidden and dim.min and dim.max:
+                grid.hidden_cols.update(range(dim.min, min(dim.max, 16384) + 1))
+        for name, dn in ws.defined_names.items():
+            rng = next((_range_of(coord) for _, coord in dn.destinations), None)
+            if rng:
+                grid.names[name] = rng
+        sheets.append(grid)
+    by_title = {g.name: g for g in sheets}
+    for name, dn in global_names.items():
+        for sheet, coord in dn.destinations:
+            rng = _range_of(coord)
+            if rng and sheet in by_title:
+                by_title[sheet].names.setdefault(name, rng)
+    wb.close()
+    return WorkbookGrid(fmt=fmt, sheets=sheets, declared_form=declared)
+
+
+def load_xls(path: Path, limits: dict[str, Any]) -> WorkbookGrid:
+    """Read a legacy .xls with xlrd (formatting_info for merged cells and hidden columns)."""
+    import xlrd
+
+    if path.stat().st_size > int(limits["max_total_bytes"]):
+        raise unreadable(path, "文件过大，请拆分后提交")
+    try:
+        book = xlrd.open_workbook(str(path), formatting_info=True)
+    except Exception as exc:  # xlrd raises XLRDError, AssertionError, struct.error... on damaged files
+        text = str(exc)
+        if "encrypt" in text.lower():
+            raise unreadable(path, "文件设置了打开密码（已加密），请取消密码后重新提交") from exc
+        raise unreadable(path, f"文件已损坏或格式不受支持（{text}）") from exc
+    cells = sum(sh.nrows * sh.ncols for sh in book.sheets())
+    if cells > int(limits["max_cells"]) * 4:
+        raise unreadable(path, f"单元格过多（约 {cells} 个），请拆分后提交")
+    sheets = []
+    for sh in book.sheets():
+        state = {0: "visible", 1: "hidden"}.get(sh.visibility, "veryHidden")
+        grid = Grid(name=sh.name, state=state)
+        for r in range(sh.nrows):
+            for c in range(sh.ncols):
+                ctype = sh.cell_type(r, c)
+                raw = sh.cell_value(r, c)
+                if ctype in (xlrd.XL_CELL_EMPTY, xlrd.XL_CELL_BLANK):
+                    continue
+                if ctype == xlrd.XL_CELL_ERROR:
+                    grid.errors[(r + 1, c + 1)] = xlrd.error_text_from_code.get(raw, "#ERR")
+                    continue
+                if ctype == xlrd.XL_CELL_NUMBER:
+                    value: Any = _number(raw)
+                elif ctype == xlrd.XL_CELL_BOOLEAN:
+                    value = bool(raw)
+                elif ctype == xlrd.XL_CELL_DATE:
+                    value = _xls_date(book, sh, r, c, raw)
+                else:
+                    value = _clean(raw)
+                if value is not None:
+                    grid.values[(r + 1, c + 1)] = value
+        grid.merged = [(rlo + 1, clo + 1, rhi, chi) for rlo, rhi, clo, chi in sh.merged_cells]
+        grid.hidden_cols = {c + 1 for c, info in sh.colinfo_map.items() if info.hidden}
+        sheets.append(grid)
+    for nobj in book.name_obj_list:
+        try:
+            sheet_idx, rlo, rhi, clo, chi = nobj.area2d()
+        except Exception:  # constants, formulas and 3-D names are not cell ranges
+            continue
+        if 0 <= sheet_idx < len(sheets) and nobj.scope in (-1, sheet_idx):
+            sheets[sheet_idx].names.setdefault(nobj.name, (rlo + 1, clo + 1, rhi, chi))
+    return WorkbookGrid(fmt="xls", sheets=sheets)
+
+
+def _xls_date(book: Any, sheet: Any, r: int, c: int, raw: float) -> Any:
+    import xlrd
+
+    try:
+        if raw < 1:
+            return xlrd.xldate.xldate_as_datetime(raw, book.datemode).time()
+        value = xlrd.xldate.xldate_as_datetime(raw, book.datemode)
+    except (ValueError, OverflowError, xlrd.xldate.XLDateError):
+        return _number(raw)
+    fmt = None
+    xf = book.xf_list[sheet.cell_xf_index(r, c)] if book.xf_list else None
+    if xf is not None and xf.format_key in book.format_map:
+        fmt = book.format_map[xf.format_key].format_str
+    return _as_date_if_plain(value, fmt)
+
+
+# ODS: content.xml streamed with defusedxml; repeated rows/columns are expanded only when they hold values.
+_NS = {
+    "table": "urn:oasis:names:tc:opendocument:xmlns:table:1.0",
+    "office": "urn:oasis:names:tc:opendocument:xmlns:office:1.0",
+    "text": "urn:oasis:names:tc:opendocument:xmlns:text:1.0",
+    "style": "urn:oasis:names:tc:opendocument:xmlns:style:1.0",
+    "meta": "urn:oasis:names:tc:opendocument:xmlns:meta:1.0",
+}
+
+
+def _q(prefix: str, name: str) -> str:
+    return f"{{{_NS[prefix]}}}{name}"
+
+
+_T_TABLE, _T_ROW, _T_CELL, _T_COVERED = (
+    _q("table", "table"),
+    _q("table", "table-row"),
+    _q("table", "table-cell"),
+    _q("table", "covered-table-cell"),
+)
+_T_COLUMN, _T_NAMED = _q("table", "table-column"), _q("table", "named-range")
+_ODS_ADDR = re.compile(
+    r"^\$?(?:'(?P<q>(?:[^']|'')+)'|(?P<u>[^.']+))?\.\$?(?P<c1>[A-Z]+)\$?(?P<r1>\d+)"
+    r"(?::\$?(?:'(?:[^']|'')+'|[^.']+)?\.\$?(?P<c2>[A-Z]+)\$?(?P<r2>\d+))?$"
+)
+
+
+def _ods_text(el: Any) -> str:
+    parts: list[str] = []
+
+    def walk(node: Any) -> None:
+        if node.text:
+            parts.append(node.text)
+        for kid in node:
+            name = _local(kid.tag)
+            if name == "s":
+                parts.append(" " * int(kid.get(_q("text", "c")) or 1))
+            elif name == "tab":
+                parts.append("\t")
+            elif name == "line-break":
+                parts.append("\n")
+            elif name != "annotation":
+                walk(kid)
+            if kid.tail:
+                parts.append(kid.tail)
+
+    paragraphs = []
+    for p in el:
+        if _local(p.tag) in ("p", "h"):
+            parts = []
+            walk(p)
+            paragraphs.append("".join(parts))
+    return "\n".join(paragraphs)
+
+
+def _ods_value(el: Any) -> tuple[Any, bool]:
+    """(value, formula_without_value) of one table:table-cell."""
+    vtype = el.get(_q("office", "value-type"))
+    if vtype in ("float", "percentage", "currency"):
+        try:
+            return _number(float(el.get(_q("office", "value")))), False
+        except (TypeError, ValueError):
+            return _clean(_ods_text(el)), False
+    if vtype == "date":
+        text = el.get(_q("office", "date-value")) or ""
+        try:
+            if "T" in text:
+                return datetime.datetime.fromisoformat(text[:19]), False
+            return datetime.date.fromisoformat(text[:10]), False
+        except ValueError:
+            return _clean(_ods_text(el)), False
+    if vtype == "time":
+        m = re.match(r"^-?PT(\d+)H(\d+)M(\d+(?:\.\d+)?)S$", el.get(_q("office", "time-value")) or "")
+        if m and int(m.group(1)) < 24:
+            return datetime.time(int(m.group(1)), int(m.group(2)), int(float(m.group(3)))), False
+        return _clean(_ods_text(el)), False
+    if vtype == "boolean":
+        return (el.get(_q("office", "boolean-value")) or "").lower() == "true", False
+    if vtype is None and el.get(_q("table", "formula")):
+        return None, True
+    text = el.get(_q("office", "string-value"))
+    return _clean(text if text is not None else _ods_text(el)), False
+
+
+def load_ods(path: Path, limits: dict[str, Any]) -> WorkbookGrid:
+    """Read an .ods by streaming content.xml (values, spans, hidden columns and sheets, named ranges)."""
+    max_cells = int(limits["max_cells"])
+    try:
+        with zipfile.ZipFile(path) as zf:
+            refuse_dtd(zf, path)
+            declared = _ods_declared_form(zf)
+            with zf.open("content.xml") as fh:
+                sheets = _parse_ods_content(fh, max_cells, path)
+    except (zipfile.BadZipFile, KeyError, DET.ParseError, ValueError) as exc:
+        raise unreadable(path, f"文件结构损坏（{exc}）") from exc
+    except DefusedXmlException as exc:
+        raise unreadable(path, "内含不安全的 XML 内容，已拒绝") from exc
+    return WorkbookGrid(fmt="ods", sheets=sheets, declared_form=declared)
+
+
+def _ods_declared_form(zf: zipfile.ZipFile) -> str | None:
+    if "meta.xml" not in zf.namelist():
+        return None
+    for el in DET.fromstring(zf.read("meta.xml")).iter(_q("meta", "user-defined")):
+        if el.get(_q("meta", "name")) == FORM_PROPERTY:
+            return (el.text or "").strip() or None
+    return None
+
+
+def _parse_ods_content(fh: Any, max_cells: int, path: Path) -> list[Grid]:
+    hidden_styles: set[str] = set()
+    sheets: list[Grid] = []
+    pending_names: list[tuple[Grid | None, str, str]] = []  # (scope sheet, name, address)
+    grid: Grid | None = None
+    row = col = col_def = 0
+    cells = 0
+    row_cells: list[tuple[Any, bool, int, int, int]] = []  # value, no_value, repeat, col span, row span
+    for event, el in DET.iterparse(fh, events=("start", "end")):
+        tag = el.tag
+        if event == "start":
+            if tag == _T_TABLE:
+                grid = Grid(name=el.get(_q("table", "name")) or f"Sheet{len(sheets) + 1}")
+                if el.get(_q("table", "style-name")) in hidden_styles:
+                    grid.state = "hidden"
+                sheets.append(grid)
+                row = col_def = 0
+            elif tag == _T_ROW:
+                row_cells = []
+            continue
+        if tag == _q("style", "style") and el.get(_q("style", "family")) == "table":
+            for props in el.iter(_q("style", "table-properties")):
+                if props.get(_q("table", "display")) == "false":
+                    hidden_styles.add(el.get(_q("style", "name")) or "")
+        elif tag == _T_COLUMN and grid is not None:
+            repeat = int(el.get(_q("table", "number-columns-repeated")) or 1)
+            if el.get(_q("table", "visibility")) in ("collapse", "filter"):
+                grid.hidden_cols.update(range(col_def + 1, min(col_def + repeat, 16384) + 1))
+            col_def += repeat
+        elif tag in (_T_CELL, _T_COVERED):
+            value, missing = _ods_value(el) if tag == _T_CELL else (None, False)
+            row_cells.append(
+                (
+                    value,
+                    missing,
+                    int(el.get(_q("table", "number-columns-repeated")) or 1),
+                    int(el.get(_q("table", "number-columns-spanned")) or 1),
+                    int(el.get(_q("table", "number-rows-spanned")) or 1),
+                )
+            )
+            el.clear()
+        elif tag == _T_ROW and grid is not None:
+            repeat = int(el.get(_q("table", "number-rows-repeated")) or 1)
+            filled = [c for c in row_cells if c[0] is not None or c[1] or c[3] > 1 or c[4] > 1]
+            if not filled:
+                row += repeat  # empty (perhaps formatted) rows: nothing to store
+            else:
+                for _ in range(repeat):
+                    row += 1
+                    col = 0
+                    for value, missing, crep, cspan, rspan in row_cells:
+                        if value is None and not missing and cspan == 1 and rspan == 1:
+                            col += crep
+                            continue
+                        for _ in range(crep):
+                            col += 1
+                            cells += 1
+                            if value is not None:
+                                grid.values[(row, col)] = value
+                            if missing:
+                                grid.no_value.add((row, col))
+                            if cspan > 1 or rspan > 1:
+                                grid.merged.append((row, col, row + rspan - 1, col + cspan - 1))
+                                cells += cspan * rspan
+                    if cells > max_cells:
+                        raise unreadable(path, f"单元格过多（超过 {max_cells} 个），请拆分后提交")
+            el.clear()
+        elif tag == _T_NAMED:
+            pending_names.append(
+                (grid, el.get(_q("table", "name")) or "", el.get(_q("table", "cell-range-address")) or "")
+            )
+        elif tag == _T_TABLE:
+            grid = None
+    by_name = {g.name: g for g in sheets}
+    for scope, name, address in pending_names:
+        m = _ODS_ADDR.match(address)
+        if not m:
+            continue
+        sheet = (m.group("q") or "").replace("''", "'") or m.group("u") or (scope.name if scope else "")
+        target = by_name.get(sheet)
+        if target is None or (scope is not None and scope is not target):
+            continue
+        r1, c1 = int(m.group("r1")), column_index_from_string(m.group("c1"))
+        r2 = int(m.group("r2") or r1)
+        c2 = column_index_from_string(m.group("c2")) if m.group("c2") else c1
+        target.names.setdefault(name, (r1, c1, r2, c2))
+    return sheets
+
+
+def load_grid(path: Path, fmt: str, limits: dict[str, Any] | None = None) -> WorkbookGrid:
+    """The workbook at ``path`` (already sniffed as ``fmt``) as neutral grids."""
+    lim = {**DEFAULT_LIMITS, **(limits or {})}
+    if fmt in ("xlsx", "xlsm"):
+        return load_xlsx(path, fmt, lim)
+    if fmt == "xls":
+        return load_xls(path, lim)
+    if fmt == "ods":
+        return load_ods(path, lim)
+    raise ValueError(f"unknown workbook format {fmt!r}")
