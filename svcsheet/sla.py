@@ -291,6 +291,12 @@ def _gaps(st: _Stage, rule: StageRule) -> StageResult:
     p = st.values.get(st.spec.start)
     entries = p.value if p is not None and isinstance(p.value, (list, tuple)) else ()
     label = st.label_of(st.spec.start)
+    # an entry whose time the parser could not pin down would make its neighbours' gap look too long
+    unsure = {"timeline_time_unknown": "只有日期，没有具体时刻", "timeline_no_year": "的时间没有年份"}
+    for code, params in p.issues if p is not None else ():
+        if code in unsure:
+            why = f"「{label}」第 {params.get('line', '?')} 行{unsure[code]}"
+            return st.result(UNKNOWN, target=target.text, reason=why)
     for i, entry in enumerate(entries, 1):
         when = entry[0] if isinstance(entry, (list, tuple)) else entry
         if isinstance(when, dt.datetime):

@@ -472,6 +472,21 @@ def test_progress_date_only_entry():
     assert r.outcome == "无法判定" and "第 2 行" in r.reason
 
 
+def test_progress_entry_without_a_time_as_parsed():
+    # the value parser keeps such an entry with no time and reports it by line number
+    form = get_form("complaint_followup")
+    values = {
+        "received_time": at("2024-05-20 10:00"),
+        "status": choice("已解决"),
+        "timeline": Parsed(
+            value=((T("2024-05-21 10:00"), "上门"), (None, "5月22日 电话回访")),
+            issues=(("timeline_no_year", {"line": 2}),),
+        ),
+    }
+    r = evaluate_row(form, values, POLICY, CAL, AS_OF)["progress"]
+    assert r.outcome == "无法判定" and "第 2 行" in r.reason
+
+
 def test_calendar_gap_inside_a_stage_is_not_judgeable():
     r = stage(
         "response_log",
