@@ -1,0 +1,366 @@
+"""De-identification: mask names, phones and the personal data inside free text; keyed hashes for identity.
+
+The masks are chosen so that masking is idempotent and a masked value is never detected again by ``find_pii``
+(the ``*`` breaks every digit pattern). The key is passed in by the caller and never leaves this object.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import re
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from .errors import PolicyError
+from .pii import PiiHit, address_parts, digits_of, find_pii, is_service_line, normalize_chars
+
+REMOVED = "[已删除]"
+ADDRESS_REMOVED = "[地址]"
+ADDRESS_LEVELS = ("province", "city", "district")
+
+COMPOUND_SURNAMES = frozenset(
+    "欧阳 司马 诸葛 上官 东方 皇甫 尉迟 公孙 慕容 长孙 宇文 司徒 夏侯 令狐 澹台 公冶 宗政 濮阳 淳于 单于 太叔 申屠 轩辕"
+    " 钟离 闾丘 端木 百里 东郭 南宫 西门 呼延 万俟 闻人 赫连 独孤 拓跋 第五 左丘 鲜于 司空 亓官 司寇 巫马 公西 漆雕"
+    " 乐正 壤驷 公良 夹谷 宰父 谷梁 段干 公羊 梁丘 微生 羊舌 东门 仲孙".split()
+)
+# Titles typed after a surname (张先生, 王经理): surname + title is already de-identified.
+_TITLES = (
+    "先生",
+    "女士",
+    "小姐",
+    "太太",
+    "夫人",
+    "阿姨",
+    "老师",
+    "师傅",
+    "经理",
+    "主管",
+    "主任",
+    "老板",
+    "医生",
+    "工程师",
+    "专员",
+    "客服",
+    "总",
+    "工",
+)
+_GENDER = {
+    "男": "先生",
+    "女": "女士",
+    "先生": "先生",
+    "女士": "女士",
+    "小姐": "女士",
+    "m": "先生",
+    "f": "女士",
+}
+_COMPANY_SUFFIXES = (
+    "公司",
+    "集团",
+    "企业",
+    "厂",
+    "店",
+    "中心",
+    "银行",
+    "分行",
+    "支行",
+    "医院",
+    "诊所",
+    "学校",
+    "大学",
+    "学院",
+    "幼儿园",
+    "研究所",
+    "研究院",
+    "事务所",
+    "工作室",
+    "商行",
+    "超市",
+    "酒店",
+    "宾馆",
+    "合作社",
+    "协会",
+    "委员会",
+    "办事处",
+    "营业部",
+    "俱乐部",
+    "局",
+    "馆",
+)
+_COMPANY_LATIN = re.compile(r"(?:\b(?:co|ltd|inc|corp|llc|gmbh)\.?)$", re.IGNORECASE)
+_SPLIT = re.compile(r"\s*([/／、,，;；])\s*")
+_MASK_CHARS = "*＊"
+_CJK = re.compile(r"[\u3400-\u9fff]")
+_STAFF_NUMBER = re.compile(r"(?:工号|编号|No\.?)?\s*[A-Za-z]{0,4}-?\d{2,}", re.IGNORECASE)
+
+
+def _hmac16(key: bytes, text: str) -> str:
+    return hmac.new(key, text.encode("utf-8"), hashlib.sha256).hexdigest()[:16]
+
+
+def _clean(text: str) -> str:
+    """NFKC, trimmed, and no spaces between Chinese characters (张 伟 is 张伟)."""
+    t = normalize_chars(text).strip()
+    return re.sub(r"(?<=[\u3400-\u9fff])\s+(?=[\u3400-\u9fff])", "", t)
+
+
+def surname_of(name: str) -> str:
+    """The surname of a Chinese name: a compound surname when the name has at least three characters."""
+    if len(name) >= 3 and name[:2] in COMPOUND_SURNAMES:
+        return name[:2]
+    return name[:1]
+
+
+def is_company(name: str) -> bool:
+    n = _clean(name)
+    return len(n) >= 2 and (n.endswith(_COMPANY_SUFFIXES) or bool(_COMPANY_LATIN.search(n)))
+
+
+def _split_title(name: str) -> tuple[str, str]:
+    for title in _TITLES:
+        if name.endswith(title) and len(name) > len(title):
+            return name[: -len(title)], title
+    return name, ""
+
+
+def _is_surname_only(base: str) -> bool:
+    return len(base) == 1 or base in COMPOUND_SURNAMES
+
+
+class Deidentifier:
+    """Masks and keyed hashes for one run. ``settings`` is the policy's ``deid`` section (may be None)."""
+
+    def __init__(self, key: bytes, settings: dict | None = None) -> None:
+        if not isinstance(key, bytes) or not key:
+            raise PolicyError("deid: 密钥为空 / the hashing key must be non-empty bytes")
+        self._key = key
+        s = dict(settings or {})
+        self.honorific_by_name: dict[str, str] = {
+            _clean(str(k)): _GENDER.get(str(v).strip().lower(), str(v).strip())
+            for k, v in (s.get("honorific_by_name") or {}).items()
+        }
+        self.keep_company_names = bool(s.get("keep_company_names", True))
+        self.address_level = str(s.get("address_level", "city"))
+        if self.address_level not in ADDRESS_LEVELS:
+            raise PolicyError(
+                f"deid.address_level: 只能是 {'/'.join(ADDRESS_LEVELS)} / must be one of {ADDRESS_LEVELS}"
+            )
+        self.mask_char = str(s.get("mask_char", "*"))
+        if len(self.mask_char) != 1 or self.mask_char.isalnum() or self.mask_char.isspace():
+            raise PolicyError("deid.mask_char: 必须是单个符号，如 * / must be one symbol such as *")
+
+    def __repr__(self) -> str:  # never show the key
+        return f"Deidentifier(address_level={self.address_level!r}, mask_char={self.mask_char!r})"
+
+    # --- identity ---------------------------------------------------------------------------------
+
+    def customer_key(self, phone: str | None, customer_id: str | None = None) -> str | None:
+        """Keyed hash of the normalised phone, else of the customer id; None when neither identifies anyone.
+
+        Service lines (400/800) and fragments of fewer than 7 characters are shared or too weak: they fall
+        back to the customer id.
+        """
+        norm = self._phone_identity(phone) if phone is not None else None
+        if norm:
+            return _hmac16(self._key, "phone:" + norm)
+        if customer_id is not None:
+            cid = re.sub(r"\s+", "", normalize_chars(str(customer_id))).upper()
+            if cid and re.search(r"[0-9A-Z\u3400-\u9fff]", cid) and cid not in ("无", "N/A", "NA", "NONE"):
+                return _hmac16(self._key, "id:" + cid)
+        return None
+
+    def _phone_identity(self, phone: str) -> str | None:
+        text = normalize_chars(str(phone)).strip()
+        if not text:
+            return None
+        for hit in find_pii(text):
+            if hit.kind == "mobile":
+                return self._mobile_digits(hit.text)
+            if hit.kind == "landline":
+                return self._landline_digits(hit.text)
+        if is_service_line(text):
+            return None
+        if any(c in text for c in _MASK_CHARS + self.mask_char):
+            masked = re.sub(r"[\s-]", "", text).replace("＊", "*").replace(self.mask_char, "*")
+            return masked if len(masked) >= 7 and len(digits_of(masked)) >= 4 else None
+        d = digits_of(text)
+        return d if len(d) >= 7 else None
+
+    def _hash4(self, text: str) -> str:
+        return _hmac16(self._key, "staff:" + text)[:4]
+
+    # --- names ------------------------------------------------------------------------------------
+
+    def _masked(self, text: str) -> bool:
+        return any(c in text for c in _MASK_CHARS + self.mask_char)
+
+    def person(self, name: str | None, honorific: str | None = None, company_ok: bool = False) -> str | None:
+        """Surname + 称谓 when the gender is known, else surname + ``**``; companies kept; pairs split."""
+        if name is None:
+            return None
+        text = _clean(str(name))
+        if not text:
+            return text
+        if _SPLIT.search(text):
+            parts = _SPLIT.split(text)
+            # Separators sit at odd positions; a company in a "公司/联系人" pair is clear from the pair itself.
+            return "".join(
+                p if i % 2 else (self.person(p, honorific, company_ok=True) or "")
+                for i, p in enumerate(parts)
+            )
+        if company_ok and is_company(text):
+            return text if self.keep_company_names else self._mask_company(text)
+        return self._mask_name(text, honorific)
+
+    def _mask_company(self, text: str) -> str:
+        suffix = next((s for s in _COMPANY_SUFFIXES if text.endswith(s)), "")
+        return self.mask_char * 2 + suffix
+
+    def _mask_name(self, text: str, honorific: str | None = None) -> str:
+        if self._masked(text):
+            return text
+        if not _CJK.search(text):
+            return text[:1] + self.mask_char * 2
+        base, title = _split_title(text)
+        if title and _is_surname_only(base):
+            return text  # already 张先生 / 欧阳女士
+        hon = _GENDER.get((honorific or "").strip().lower()) or (honorific or "").strip()
+        hon = hon or title or self.honorific_by_name.get(base) or self.honorific_by_name.get(text, "")
+        surname = surname_of(base)
+        return surname + (hon or self.mask_char * 2)
+
+    def staff(self, text: str | None) -> str | None:
+        """A stable pseudonym ``员工-xxxx`` per staff name; staff numbers and masked titles stay as typed."""
+        if text is None:
+            return None
+        t = _clean(str(text))
+        if not t:
+            return t
+        if _SPLIT.search(t):
+            parts = _SPLIT.split(t)
+            return "".join(p if i % 2 else (self.staff(p) or "") for i, p in enumerate(parts))
+        if self._masked(t) or "工号" in t or _STAFF_NUMBER.fullmatch(t):
+            return t
+        if not re.search(r"[A-Za-z\u3400-\u9fff]", t):
+            return self.free_text(t)[0]  # digits only: maybe a phone, never a name
+        base, title = _split_title(t)
+        if title and _is_surname_only(base):
+            return t  # 王经理, 李工: no full name
+        return "员工-" + self._hash4(t)
+
+    # --- phones and free text ---------------------------------------------------------------------
+
+    @staticmethod
+    def _landline_digits(text: str) -> str:
+        """Digits with the area code's leading 0, without a +86 / 0086 country code."""
+        t = normalize_chars(text).lstrip()
+        d = digits_of(t)
+        if t.startswith("+"):
+            d = "0" + d[2:]
+        elif t.startswith("0086"):
+            d = "0" + d[4:]
+        return d
+
+    @staticmethod
+    def _mobile_digits(text: str) -> str:
+        d = digits_of(text)
+        return d[-11:] if len(d) > 11 else d
+
+    def _mask_hit(self, hit: PiiHit) -> str:
+        m = self.mask_char * 4
+        if hit.kind == "mobile":
+            d = self._mobile_digits(hit.text)
+            return d[:3] + m + d[-4:]
+        if hit.kind == "landline":
+            d = self._landline_digits(hit.text)
+            area = d[:3] if d[1] in "12" else d[:4]
+            return area + "-" + m + d[-4:]
+        if hit.kind == "bank_card":
+            d = digits_of(hit.text)
+            return d[:4] + m + d[-4:]
+        if hit.kind == "email":
+            local, _, domain = normalize_chars(hit.text).partition("@")
+            return local[:1] + self.mask_char * 3 + "@" + domain
+        if hit.kind == "address":
+            return self._cut_address(hit.text)
+        return REMOVED  # id_number, passport
+
+    def _cut_address(self, text: str) -> str:
+        parts = address_parts(text) or {}
+        wanted = {"province": ("prov",), "city": ("prov", "city"), "district": ("prov", "city", "dist")}
+        kept = "".join(parts[k] for k in wanted[self.address_level] if k in parts)
+        if not kept:
+            # Nothing at the wanted level: keep the coarsest part (a district tells no more than a city).
+            kept = next((parts[k] for k in ("prov", "city", "dist") if k in parts), "")
+        return kept or ADDRESS_REMOVED
+
+    def phone(self, text: str | None) -> str | None:
+        """Mask a contact number: 138****5678, 010-****5678; 400/800 and masked values kept; else ****1234."""
+        if text is None:
+            return None
+        t = str(text).strip()
+        hits = [h for h in find_pii(t) if h.kind != "address"]
+        if hits:
+            return self._replace(t, hits)
+        if is_service_line(t) or self._masked(t):
+            return t
+        d = digits_of(t)
+        if len(d) >= 7:
+            return self.mask_char * 4 + d[-4:]
+        return t
+
+    def _replace(self, text: str, hits: list[PiiHit]) -> str:
+        out, pos = [], 0
+        for h in hits:
+            out.append(text[pos : h.start])
+            out.append(self._mask_hit(h))
+            pos = h.end
+        out.append(text[pos:])
+        return "".join(out)
+
+    def free_text(
+        self, text: str | None, names: Iterable[str] | Mapping[str, str] = ()
+    ) -> tuple[str | None, list[str]]:
+        """Mask every PiiHit in ``text`` and replace each given name by its masked form.
+
+        ``names`` may also map a name to the replacement to use (e.g. a staff pseudonym). Returns the masked
+        text and the kinds of personal data found, in order of first appearance.
+        """
+        if text is None:
+            return None, []
+        text = str(text)
+        hits = find_pii(text)
+        kinds = list(dict.fromkeys(h.kind for h in hits))
+        out = self._replace(text, hits) if hits else text
+        for name, replacement, own in self._name_replacements(names):
+            pattern = re.compile(re.escape(name) + r"(先生|女士|小姐)?")
+
+            def sub(m: re.Match, name: str = name, replacement: str = replacement, own: bool = own) -> str:
+                if m.group(1) and own:
+                    return surname_of(name) + m.group(1)  # 张伟先生 -> 张先生
+                return replacement + (m.group(1) or "")
+
+            out = pattern.sub(sub, out)
+        return out, kinds
+
+    def _name_replacements(self, names: Any) -> list[tuple[str, str, bool]]:
+        """(name, replacement, masked by us) for every usable name, longest first."""
+        pairs: dict[str, tuple[str, bool]] = {}
+        if isinstance(names, Mapping):
+            for raw, given in names.items():
+                name = _clean(str(raw or ""))
+                if len(name) >= 2 and given and given != name:
+                    pairs[name] = (str(given), False)
+        else:
+            for raw in names:
+                for part in _SPLIT.split(_clean(str(raw or "")))[::2]:
+                    # Too short, masked, a staff number or a company (not personal data) are left alone.
+                    if len(part) < 2 or self._masked(part) or re.search(r"\d", part):
+                        continue
+                    if is_company(part) and self.keep_company_names:
+                        continue
+                    replacement = self.person(part, company_ok=True)
+                    if replacement and replacement != part:
+                        pairs[part] = (replacement, True)
+        # Longer names first, so 欧阳娜娜 is replaced before a shorter name inside it.
+        return sorted(((n, r, own) for n, (r, own) in pairs.items()), key=lambda t: -len(t[0]))
