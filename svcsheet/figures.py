@@ -1,12 +1,59 @@
-"""Every figure of a run, computed once; the summary workbook and the HTML report both read this object."""
+"""Every figure of a run, computed once; the summary workbook and the HTML report both read this object.
+
+Statistics (counts, rates, means, compliance, trend) come from light ``TicketRecord``s: the run's accepted
+rows, merged with the history store when one is used (the run's tickets replace stored ones with the same
+form and id). Lists that need a row's detail (breaches, follow-ups, suggestions) come from the run's own
+accepted rows in the period. See docs/reports.md for every definition.
+"""
 
 from __future__ import annotations
 
-from collections import Counter
+import datetime as dt
+import hashlib
+import json
+from collections import Counter, defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
-from .forms import FormSpec
+from .forms import FORM_KEYS, FormSpec
+from .history import (
+    CATEGORY,
+    CHANNEL,
+    SATISFACTION_DIMENSION,
+    HistoryStore,
+    TicketRecord,
+    dimension,
+    history_path,
+    run_records,
+    to_record,
+)
+from .period import Period, parse_period
+from .sla import BREACHED, MET, OPEN, OUTCOMES, OVERDUE, compliance_table, format_minutes
+
+# Lists built from the row's detail (field keys; labels come from the form YAML).
+SUGGESTIONS = {"complaint_followup": "improvement", "service_feedback": "suggestion"}
+UNRESOLVED = {
+    "complaint_followup": ("status", ("协商中", "无法解决")),
+    "issue_feedback": ("result", ("未解决", "部分解决")),
+    "response_log": ("result", ("未解决", "部分解决")),
+}
+DUE_FROM = {
+    "complaint_followup": "handled_time",
+    "issue_feedback": "resolved_time",
+    "response_log": "resolved_time",
+}
+FOLLOWUP_STAGE = "followup"  # a form stage that already computes the second-handling deadline
+REVISIT_STAGE = "revisit"
+UNSATISFIED_WORDS = ("不满意",)
+NOT_GIVEN = "未填写"
+UNASSIGNED = "未指定"
+
+KIND_REVIEW, KIND_UNRESOLVED, KIND_REVISIT, KIND_REASON = ("复盘", "未解决跟进", "二次回访", "补写超时原因")
+
+
+# ---------------------------------------------------------------- figure types
 
 
 @dataclass
@@ -22,6 +69,177 @@ class FileQuality:
     top_findings: list[tuple[str, int]]  # (message summary, count)
 
 
+@dataclass(frozen=True)
+class Kpi:
+    """One headline figure against the previous period. ``unit``: count, rate (0..1) or score (1..5)."""
+
+    key: str
+    label: str
+    unit: str
+    value: float | None
+    previous: float | None
+    basis: int = 0  # how many tickets or answers the value is computed from
+
+    @property
+    def change(self) -> float | None:
+        if self.value is None or self.previous is None:
+            return None
+        return self.value - self.previous
+
+    def fmt(self, v: float | None) -> str:
+        if v is None:
+            return "—"
+        if self.unit == "rate":
+            return f"{v * 100:.1f}%"
+        if self.unit == "score":
+            return f"{v:.2f}"
+        return str(int(v))
+
+    @property
+    def value_text(self) -> str:
+        return self.fmt(self.value)
+
+    @property
+    def previous_text(self) -> str:
+        return self.fmt(self.previous)
+
+    @property
+    def change_text(self) -> str:
+        c = self.change
+        if c is None:
+            return "—"
+        if self.unit == "rate":
+            return f"{c * 100:+.1f}个百分点"
+        if self.unit == "score":
+            return f"{c:+.2f}"
+        return f"{int(c):+d}"
+
+
+@dataclass(frozen=True)
+class Compared:
+    """A count in this period and the previous one."""
+
+    label: str
+    value: int
+    previous: int
+
+    @property
+    def change(self) -> int:
+        return self.value - self.previous
+
+
+@dataclass(frozen=True)
+class ComplianceLine:
+    form: str  # form name
+    stage: str  # stage label
+    priority: str
+    counts: dict[str, int]  # outcome -> count, every outcome present
+    rate: float | None
+
+
+@dataclass(frozen=True)
+class StageBar:
+    """Compliance of one stage across priorities (the chart)."""
+
+    label: str
+    met: int
+    breached: int
+    overdue: int
+    rate: float | None
+
+
+@dataclass(frozen=True)
+class Breach:
+    form: str
+    ticket_id: str | None
+    stage: str
+    priority: str
+    outcome: str
+    deadline: dt.datetime | None
+    end: dt.datetime | None
+    overrun_minutes: int | None
+    overrun_text: str
+    reason: str | None  # 超时原因 as written (de-identified)
+    handler: str | None
+
+
+@dataclass(frozen=True)
+class CategoryShare:
+    category: str
+    forms: str
+    count: int
+    share: float
+    cumulative: float
+
+
+@dataclass(frozen=True)
+class RoutingLine:
+    form: str
+    category: str
+    department: str
+    tickets: int
+    routed: int  # of which the department was empty and came from the routing table
+
+
+@dataclass(frozen=True)
+class IssueView:
+    id: str
+    label: str
+    customers: int
+    rows: int
+    models: str
+    batch: str
+    forms: str
+    departments: str
+    examples: list[str]
+
+
+@dataclass(frozen=True)
+class FollowupItem:
+    kind: str
+    form: str
+    ticket_id: str | None
+    handler: str | None
+    department: str
+    detail: str
+    due: dt.datetime | None
+    overdue: bool
+
+
+@dataclass(frozen=True)
+class PersonLine:
+    name: str
+    tickets: int
+    judged: int  # stages that enter the compliance rate
+    compliance: float | None
+    satisfaction_mean: float | None
+    answers: int
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    form: str
+    ticket_id: str | None
+    category: str
+    text: str
+
+
+@dataclass(frozen=True)
+class SuggestionGroup:
+    source: str  # field label, e.g. 针对性改进建议
+    category: str
+    items: list[Suggestion]
+
+
+@dataclass(frozen=True)
+class TrendPoint:
+    label: str
+    tickets: int
+    satisfaction_mean: float | None
+    csat: float | None
+    answers: int
+
+
 @dataclass
 class Figures:
     """The figures of one run."""
@@ -35,16 +253,456 @@ class Figures:
     by_form: list[tuple[str, int, int, int]]  # (form name, read, clean, rejected)
     quality: list[FileQuality]
     top_findings: list[tuple[str, str, int]]  # (code, label, count)
+    period: Period | None = None
+    title: str = ""
+    as_of: dt.datetime | None = None
+    run_id: str = ""
+    history_path: str | None = None
+    history_tickets: int = 0  # tickets read from the history store (other runs)
+    in_period: int = 0  # this run's accepted rows opened in the period
+    outside_period: int = 0  # this run's accepted rows opened in another period
+    undated: int = 0  # this run's accepted rows without a usable opening time
+    kpis: list[Kpi] = field(default_factory=list)
+    by_form_period: list[Compared] = field(default_factory=list)
+    by_channel: list[Compared] = field(default_factory=list)
+    compliance: list[ComplianceLine] = field(default_factory=list)
+    stage_bars: list[StageBar] = field(default_factory=list)
+    breaches: list[Breach] = field(default_factory=list)
+    open_overdue: list[Breach] = field(default_factory=list)
+    categories: list[CategoryShare] = field(default_factory=list)
+    routing: list[RoutingLine] = field(default_factory=list)
+    common: list[IssueView] = field(default_factory=list)
+    followups: list[FollowupItem] = field(default_factory=list)
+    handlers: list[PersonLine] = field(default_factory=list)
+    departments: list[PersonLine] = field(default_factory=list)
+    suggestions: list[SuggestionGroup] = field(default_factory=list)
+    trend: list[TrendPoint] = field(default_factory=list)
+    csat_rule: str = ""
+    records: list[TicketRecord] = field(default_factory=list)  # this run's accepted tickets (for the history)
     extra: dict[str, Any] = field(default_factory=dict)
 
+    def kpi(self, key: str) -> Kpi:
+        for k in self.kpis:
+            if k.key == key:
+                return k
+        raise KeyError(key)
 
-def compute_figures(result, forms: dict[str, FormSpec]) -> Figures:
+
+# ---------------------------------------------------------------- entry point
+
+
+def compute_figures(result: Any, forms: dict[str, FormSpec]) -> Figures:
+    """All figures of a run. Reads (never writes) the history store; ``history.save_run`` writes it later."""
+    rows = result.rows
+    fig = _quality(result, forms)
+    accepted = [r for r in rows if not r.rejected]
+    records = [to_record(r, forms[r.form]) for r in accepted]
+    period = parse_period(getattr(result.options, "period", None), result.as_of, records)
+    fig.period, fig.period_label, fig.title, fig.as_of = period, period.label, period.title, result.as_of
+    fig.records = records
+    fig.run_id = _run_id(result)
+    fig.in_period = sum(1 for r in records if period.contains(r.opened))
+    fig.undated = sum(1 for r in records if r.opened is None)
+    fig.outside_period = len(records) - fig.in_period - fig.undated
+
+    pool = list(records)
+    path = history_path(result)
+    if path is not None:
+        fig.history_path = str(path)
+        trend = period.trend()
+        if Path(path).exists():
+            mine = {r.key for r in records if r.ticket_id}
+            stored = [
+                r for r in HistoryStore(path).rows_between(trend[0].start, period.end) if r.key not in mine
+            ]
+            fig.history_tickets = sum(1 for r in stored if period.contains(r.opened))
+            pool += stored
+    cur = [r for r in pool if period.contains(r.opened)]
+    prev_period = period.previous()
+    prev = [r for r in pool if prev_period.contains(r.opened)]
+
+    policy = result.policy
+    fig.kpis = kpis(cur, prev, forms, policy)
+    fig.csat_rule = csat_rule(policy)
+    fig.by_form_period = _compare(cur, prev, lambda r: forms[r.form].name, [f.name for f in forms.values()])
+    with_channel = [r for r in cur if r.form in CHANNEL]
+    prev_channel = [r for r in prev if r.form in CHANNEL]
+    fig.by_channel = _compare(with_channel, prev_channel, lambda r: r.channel or NOT_GIVEN, [])
+    fig.compliance, fig.stage_bars = compliance(cur, forms)
+    fig.categories = categories(cur, forms)
+    fig.routing = routing(cur, forms, policy)
+    fig.handlers = people(cur, lambda r: r.handler, policy)
+    fig.departments = people(cur, lambda r: department_of(r, policy), policy)
+    fig.trend = trend(pool, period, policy)
+
+    rows_now = [r for r in accepted if period.contains(_opened(r, forms))]
+    fig.breaches = breaches(rows_now, forms)
+    fig.open_overdue = [b for b in fig.breaches if b.outcome == OVERDUE]
+    fig.followups = followups(rows_now, forms, policy, result.as_of)
+    fig.suggestions = suggestions(rows_now, forms)
+    fig.common = common_issues(getattr(result, "clustering", None))
+    return fig
+
+
+# ---------------------------------------------------------------- pieces (public for the tests)
+
+
+def csat_satisfied(value: int | str | None, policy: Any) -> bool | None:
+    """True/False for an answer on a 1-5 scale or a word scale; None when there is no answer."""
+    if value is None:
+        return None
+    if isinstance(value, int):
+        return value in policy.reports.satisfied_scores
+    return value in policy.reports.satisfied_choices
+
+
+def csat_rule(policy: Any) -> str:
+    scores = "、".join(str(s) for s in policy.reports.satisfied_scores)
+    words = "、".join(policy.reports.satisfied_choices)
+    return f"1–5 分制中 {scores} 分、文字选项中「{words}」计为满意；其余有回答的计为不满意，未回答的不计入。"
+
+
+def _mean(values: list[int]) -> float | None:
+    return sum(values) / len(values) if values else None
+
+
+def _rate(flags: list[bool]) -> float | None:
+    return sum(flags) / len(flags) if flags else None
+
+
+def kpis(
+    cur: list[TicketRecord], prev: list[TicketRecord], forms: dict[str, FormSpec], policy: Any
+) -> list[Kpi]:
+    """Tickets, resolution, closed loop, score means per dimension, CSAT and SLA compliance, with the change."""
+
+    def both(fn):
+        return fn(cur), fn(prev)
+
+    out = [Kpi("tickets", "工单数", "count", len(cur), len(prev), len(cur))]
+    v, p = both(lambda rs: _rate([r.resolved for r in rs]))
+    out.append(Kpi("resolved", "解决率", "rate", v, p, len(cur)))
+    v, p = both(lambda rs: _rate([r.closed for r in rs if r.closed is not None]))
+    out.append(Kpi("closed", "闭环率", "rate", v, p, sum(1 for r in cur if r.closed is not None)))
+    for dim in dimensions(forms):
+        v, p = both(lambda rs, d=dim: _mean([r.scores[d] for r in rs if d in r.scores]))
+        n = sum(1 for r in cur if dim in r.scores)
+        out.append(Kpi(f"score:{dim}", f"{dim}评分均值", "score", v, p, n))
+
+    def csat(rs):
+        return _rate([s for s in (csat_satisfied(r.satisfaction, policy) for r in rs) if s is not None])
+
+    v, p = both(csat)
+    out.append(
+        Kpi("csat", "客户满意率（CSAT）", "rate", v, p, sum(1 for r in cur if r.satisfaction is not None))
+    )
+
+    def sla(rs):
+        c = Counter(o for r in rs for o in r.stages.values())
+        judged = c[MET] + c[BREACHED] + c[OVERDUE]
+        return (c[MET] / judged if judged else None), judged
+
+    (v, n), (p, _) = both(sla)
+    out.append(Kpi("sla", "时效达标率", "rate", v, p, n))
+    return out
+
+
+def dimensions(forms: dict[str, FormSpec]) -> list[str]:
+    """Score dimensions in form order (效率, 态度, 满意度), from the 1-5 score fields' labels."""
+    out: list[str] = []
+    for form in forms.values():
+        for f in form.fields:
+            if f.type == "score" and dimension(f.label) not in out:
+                out.append(dimension(f.label))
+    return out
+
+
+def _compare(cur, prev, key, order: list[str]) -> list[Compared]:
+    a, b = Counter(key(r) for r in cur), Counter(key(r) for r in prev)
+    labels = list(order)
+    labels += sorted((set(a) | set(b)) - set(labels), key=lambda x: (x == NOT_GIVEN, -a[x], x))
+    return [Compared(x, a[x], b[x]) for x in labels]
+
+
+def compliance(
+    cur: list[TicketRecord], forms: dict[str, FormSpec]
+) -> tuple[list[ComplianceLine], list[StageBar]]:
+    """Counts of each outcome per form x stage x priority, and per form x stage for the chart."""
+    items = [
+        {"form": r.form, "stage": s, "group": r.priority or NOT_GIVEN, "outcome": o}
+        for r in cur
+        for s, o in r.stages.items()
+    ]
+    lines = [
+        ComplianceLine(
+            forms[t["form"]].name,
+            forms[t["form"]].stage(t["stage"]).label,
+            t["group"],
+            {o: t[o] for o in OUTCOMES},
+            t["rate"],
+        )
+        for t in compliance_table(items)
+    ]
+    bars = []
+    for t in compliance_table({**i, "group": None} for i in items):
+        judged = t[MET] + t[BREACHED] + t[OVERDUE]
+        if judged:
+            label = f"{forms[t['form']].name}·{forms[t['form']].stage(t['stage']).label}"
+            bars.append(StageBar(label, t[MET], t[BREACHED], t[OVERDUE], t["rate"]))
+    return lines, bars
+
+
+def categories(cur: list[TicketRecord], forms: dict[str, FormSpec]) -> list[CategoryShare]:
+    """Category shares, largest first (Pareto), categories with the same name merged across forms."""
+    counts = Counter(r.category or NOT_GIVEN for r in cur)
+    where: dict[str, set[str]] = defaultdict(set)
+    for r in cur:
+        where[r.category or NOT_GIVEN].add(r.form)
+    total = sum(counts.values())
+    out, running = [], 0
+    for cat, n in sorted(counts.items(), key=lambda kv: (kv[0] == NOT_GIVEN, -kv[1], kv[0])):
+        running += n
+        names = "、".join(forms[k].name for k in FORM_KEYS if k in where[cat])
+        out.append(CategoryShare(cat, names, n, n / total, running / total))
+    return out
+
+
+def department_of(record: TicketRecord, policy: Any) -> str:
+    """The department as written, else the routing table's for the category, else 未指定."""
+    from .policy import route_department
+
+    return record.department or route_department(policy, record.form, record.category) or UNASSIGNED
+
+
+def routing(cur: list[TicketRecord], forms: dict[str, FormSpec], policy: Any) -> list[RoutingLine]:
+    """Tickets per form x category x department; ``routed`` counts those whose department came from routing."""
+    counts: Counter = Counter()
+    routed: Counter = Counter()
+    for r in cur:
+        if r.form not in CATEGORY:
+            continue
+        key = (FORM_KEYS.index(r.form), r.form, r.category or NOT_GIVEN, department_of(r, policy))
+        counts[key] += 1
+        routed[key] += r.department is None and key[3] != UNASSIGNED
+    return [RoutingLine(forms[k[1]].name, k[2], k[3], n, routed[k]) for k, n in sorted(counts.items())]
+
+
+def people(cur: list[TicketRecord], key, policy: Any) -> list[PersonLine]:
+    """Per handler (pseudonym) or department: tickets, SLA compliance and mean 1-5 satisfaction."""
+    groups: dict[str, list[TicketRecord]] = defaultdict(list)
+    for r in cur:
+        groups[key(r) or NOT_GIVEN].append(r)
+    out = []
+    for name, rs in groups.items():
+        c = Counter(o for r in rs for o in r.stages.values())
+        judged = c[MET] + c[BREACHED] + c[OVERDUE]
+        sats = [r.scores[SATISFACTION_DIMENSION] for r in rs if SATISFACTION_DIMENSION in r.scores]
+        out.append(
+            PersonLine(name, len(rs), judged, c[MET] / judged if judged else None, _mean(sats), len(sats))
+        )
+    return sorted(out, key=lambda p: (p.name in (NOT_GIVEN, UNASSIGNED), -p.tickets, p.name))
+
+
+def trend(pool: list[TicketRecord], period: Period, policy: Any) -> list[TrendPoint]:
+    """Tickets, mean 1-5 satisfaction and CSAT for the last 8 weeks or 12 months."""
+    out = []
+    for p in period.trend():
+        rs = [r for r in pool if p.contains(r.opened)]
+        sats = [r.scores[SATISFACTION_DIMENSION] for r in rs if SATISFACTION_DIMENSION in r.scores]
+        answers = [s for s in (csat_satisfied(r.satisfaction, policy) for r in rs) if s is not None]
+        out.append(TrendPoint(p.label, len(rs), _mean(sats), _rate(answers), len(answers)))
+    return out
+
+
+# ---------------------------------------------------------------- lists from the run's rows
+
+
+def _opened(row: Any, forms: dict[str, FormSpec]) -> Any:
+    key = forms[row.form].opened_field
+    return row.value(key) if key else None
+
+
+def _safe_text(row: Any, key: str | None) -> str | None:
+    if key is None:
+        return None
+    v = row.safe.get(key)
+    if v is None or v == "" or v == ():
+        return None
+    return "、".join(str(x) for x in v) if isinstance(v, (tuple, list)) else str(v)
+
+
+def _order(row: Any) -> tuple:
+    return (FORM_KEYS.index(row.form), row.ticket_id or "", row.prov.file, row.prov.sheet, row.prov.row)
+
+
+def breaches(rows: list[Any], forms: dict[str, FormSpec]) -> list[Breach]:
+    """Every stage 超时 or 逾期未完成, with the overrun and the 超时原因 written by the agent."""
+    from .history import HANDLER, PRIORITY
+
+    out = []
+    for row in sorted(rows, key=_order):
+        form = forms[row.form]
+        for stage in form.stages:
+            res = row.sla.get(stage.key)
+            if res is None or res.outcome not in (BREACHED, OVERDUE):
+                continue
+            minutes = res.overrun_minutes
+            out.append(
+                Breach(
+                    form=form.name,
+                    ticket_id=row.ticket_id,
+                    stage=stage.label,
+                    priority=_safe_text(row, PRIORITY.get(form.key)) or NOT_GIVEN,
+                    outcome=res.outcome,
+                    deadline=res.deadline,
+                    end=res.end,
+                    overrun_minutes=minutes,
+                    overrun_text=format_minutes(minutes, res.working) if minutes is not None else "—",
+                    reason=_safe_text(row, "overdue_reason" if "overdue_reason" in form.field_keys else None),
+                    handler=_safe_text(row, HANDLER.get(form.key)),
+                )
+            )
+    return out
+
+
+def followups(
+    rows: list[Any], forms: dict[str, FormSpec], policy: Any, as_of: dt.datetime
+) -> list[FollowupItem]:
+    """复盘 (satisfaction at or below the threshold, or 不满意), unresolved items with their due date,
+    高/中 revisits still open, and breached first responses without 超时原因."""
+    from .bizcal import BusinessCalendar
+    from .errors import CalendarGap
+    from .history import HANDLER
+
+    calendar = BusinessCalendar(policy)
+    threshold = policy.followup.review_threshold
+    out = []
+    for row in sorted(rows, key=_order):
+        form = forms[row.form]
+        rec = to_record(row, form)
+        dept = department_of(rec, policy)
+        handler = _safe_text(row, HANDLER.get(form.key))
+
+        todo: list[tuple[str, str, dt.datetime | None]] = []
+
+        sat = rec.satisfaction
+        if (isinstance(sat, int) and sat <= threshold) or sat in UNSATISFIED_WORDS:
+            todo.append((KIND_REVIEW, f"客户满意度：{sat}", None))
+        if form.key in UNRESOLVED:
+            key, values = UNRESOLVED[form.key]
+            value = _safe_text(row, key)
+            if value in values:
+                due = None
+                stage = row.sla.get(FOLLOWUP_STAGE)
+                if stage is not None and stage.deadline is not None:
+                    due = stage.deadline
+                else:
+                    base = row.value(DUE_FROM.get(form.key, "")) or _opened(row, forms)
+                    if isinstance(base, dt.datetime):
+                        try:
+                            due = calendar.deadline(base, policy.followup.unresolved_due)
+                        except CalendarGap:
+                            due = None
+                label = form.field(key).label
+                due_text = policy.followup.unresolved_due.text
+                todo.append((KIND_UNRESOLVED, f"{label}：{value}，{due_text}内提交二次处理结果", due))
+        res = row.sla.get(REVISIT_STAGE)
+        if res is not None and res.outcome in (OPEN, OVERDUE):
+            todo.append((KIND_REVISIT, f"{res.label}{res.target or ''}（{res.outcome}）", res.deadline))
+        if any(f.code == "overdue_reason_missing" for f in row.safe_findings):
+            todo.append((KIND_REASON, "首次响应超时，未写超时原因", None))
+        for kind, detail, due in todo:
+            late = due is not None and as_of > due
+            out.append(FollowupItem(kind, form.name, row.ticket_id, handler, dept, detail, due, late))
+    kinds = (KIND_REVIEW, KIND_UNRESOLVED, KIND_REVISIT, KIND_REASON)
+    return sorted(out, key=lambda i: kinds.index(i.kind))  # stable: rows keep their order within a kind
+
+
+def suggestions(rows: list[Any], forms: dict[str, FormSpec]) -> list[SuggestionGroup]:
+    """The period's improvement suggestions (针对性改进建议, 具体建议), grouped by source field and category."""
+    from .history import CATEGORY as CAT
+
+    groups: dict[tuple[int, str, str], list[Suggestion]] = defaultdict(list)
+    for row in sorted(rows, key=_order):
+        form = forms[row.form]
+        key = SUGGESTIONS.get(form.key)
+        text = _safe_text(row, key) if key else None
+        if not text:
+            continue
+        cat = _safe_text(row, CAT.get(form.key)) or NOT_GIVEN
+        label = form.field(key).label
+        groups[(FORM_KEYS.index(form.key), label, cat)].append(
+            Suggestion(form.name, row.ticket_id, cat, text)
+        )
+    ordered = sorted(
+        groups.items(), key=lambda kv: (kv[0][0], kv[0][1], kv[0][2] == NOT_GIVEN, -len(kv[1]), kv[0][2])
+    )
+    return [SuggestionGroup(k[1], k[2], items) for k, items in ordered]
+
+
+def _join(value: Any) -> str:
+    """A list of names or (name, count) pairs as one line of text."""
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, dict):
+        value = sorted(
+            value.items(), key=lambda kv: (-kv[1], str(kv[0])) if isinstance(kv[1], int) else str(kv[0])
+        )
+    if isinstance(value, Iterable):
+        parts = []
+        for v in value:
+            if isinstance(v, (tuple, list)) and len(v) == 2:
+                parts.append(f"{v[0]}（{v[1]}）")
+            else:
+                parts.append(str(v))
+        return "、".join(parts)
+    return str(value)
+
+
+def _count(value: Any) -> int:
+    if isinstance(value, int):
+        return value
+    try:
+        return len(value)
+    except TypeError:
+        return 0
+
+
+def common_issues(clustering: Any) -> list[IssueView]:
+    """The common issues (共性问题) as the report shows them; tolerant of how the clustering names its parts."""
+    if clustering is None:
+        return []
+    out = []
+    for issue in getattr(clustering, "common", []) or []:
+        examples = getattr(issue, "examples", None) or []
+        out.append(
+            IssueView(
+                id=str(getattr(issue, "id", "")),
+                label=str(getattr(issue, "label", "")),
+                customers=_count(getattr(issue, "customers", 0)),
+                rows=_count(getattr(issue, "rows", 0)),
+                models=_join(getattr(issue, "models", None)),
+                batch=_join(getattr(issue, "dominant_batch", None)),
+                forms=_join(getattr(issue, "forms", None)),
+                departments=_join(getattr(issue, "departments", None)),
+                examples=[str(e) for e in list(examples)[:3]],
+            )
+        )
+    return out
+
+
+# ---------------------------------------------------------------- data quality (per input workbook)
+
+
+def _quality(result: Any, forms: dict[str, FormSpec]) -> Figures:
     rows = result.rows
     quality = []
     for fr in result.files:
         counter = Counter(
             _headline(f) for r in fr.rows for f in r.safe_findings if f.severity in ("error", "warning")
         )
+        counter.update(_headline(f) for f in fr.findings if f.severity in ("error", "warning"))
         quality.append(
             FileQuality(
                 file=fr.name,
@@ -60,7 +718,9 @@ def compute_figures(result, forms: dict[str, FormSpec]) -> Figures:
     by_form = []
     for form in forms.values():
         mine = [r for r in rows if r.form == form.key]
-        by_form.append((form.name, len(mine), sum(1 for r in mine if not r.rejected), sum(1 for r in mine if r.rejected)))
+        by_form.append(
+            (form.name, len(mine), sum(1 for r in mine if not r.rejected), sum(1 for r in mine if r.rejected))
+        )
     return Figures(
         period_label=None,
         files=len(result.files),
@@ -70,10 +730,21 @@ def compute_figures(result, forms: dict[str, FormSpec]) -> Figures:
         rows_rejected=sum(1 for r in rows if r.rejected),
         by_form=by_form,
         quality=quality,
-        top_findings=[(c, lbl, n) for (c, lbl), n in sorted(codes.items(), key=lambda kv: (-kv[1], kv[0]))[:10]],
+        top_findings=[
+            (c, lbl, n) for (c, lbl), n in sorted(codes.items(), key=lambda kv: (-kv[1], kv[0]))[:10]
+        ],
     )
 
 
-def _headline(finding) -> str:
+def _headline(finding: Any) -> str:
     """A finding's message without the per-row detail after the first sentence (for counting)."""
     return finding.message.split("，")[0].split("。")[0]
+
+
+def _run_id(result: Any) -> str:
+    """The same id as run.json's (inputs' hashes, policy hash, as-of)."""
+    payload = [[fr.sha256 for fr in result.files], result.policy.sha256, result.as_of.isoformat()]
+    return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()[:16]
+
+
+__all__ = ["Figures", "compute_figures", "run_records"]

@@ -1,0 +1,285 @@
+"""The history store: de-identified ticket records across runs, for trends and the previous period.
+
+An embedded SQLite file. Each ticket is kept once, keyed by (form, ticket id): re-running a week replaces
+its tickets instead of doubling them. Only de-identified values are stored (pseudonyms, customer keys,
+choices, scores, timestamps and SLA outcomes); never names, phones or free text.
+
+``TicketRecord`` is also what the figures are computed from when there is no history, so a run with and
+without a store gives the same figures for the same tickets.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sqlite3
+from collections.abc import Iterable
+from contextlib import closing
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .errors import UsageError
+from .forms import FormSpec, label_base, load_forms
+from .period import as_datetime
+
+SCHEMA_VERSION = 1
+
+# What each form's fields mean for the reports (field keys; labels always come from the form YAML).
+CATEGORY = {
+    "service_feedback": "issue_category",
+    "issue_feedback": "issue_type",
+    "complaint_followup": "complaint_type",
+    "service_card": "request_category",
+    "response_log": "category",
+}
+CHANNEL = {"issue_feedback": "channel"}
+PRIORITY = {
+    "service_feedback": "urgency",
+    "issue_feedback": "priority",
+    "service_card": "priority",
+    "response_log": "urgency",
+}
+DEPARTMENT = {
+    "service_feedback": "department",
+    "issue_feedback": "department",
+    "complaint_followup": "owner_dept",
+}
+HANDLER = {
+    "issue_feedback": "handler",
+    "complaint_followup": "owner",
+    "service_card": "owner",
+    "response_log": "handler",
+}
+STATUS = {"issue_feedback": "status", "complaint_followup": "status"}
+RESULT = {"issue_feedback": "result", "response_log": "result"}
+# Resolved / closed loop: the first listed field that is filled decides; a value list means "one of these",
+# None means "filled at all". Nothing filled: not resolved. A form absent from CLOSED has no closed loop.
+RESOLVED = {
+    "service_feedback": [("service_done_time", None)],
+    "issue_feedback": [("result", ("已解决",)), ("status", ("已解决", "已闭环"))],
+    "complaint_followup": [("status", ("已解决",))],
+    "service_card": [("actual_done", None)],
+    "response_log": [("result", ("已解决",)), ("resolved_time", None)],
+}
+CLOSED = {
+    "service_feedback": [("closure_time", None)],
+    "issue_feedback": [("status", ("已闭环", "已关闭"))],
+    "complaint_followup": [("review", ("同意归档",))],
+    "service_card": [("archive_time", None)],
+}
+SATISFACTION_DIMENSION = "满意度"
+
+
+def dimension(label: str) -> str:
+    """The score dimension a field measures, from its label: 效率评分 -> 效率, 客户满意度 -> 满意度."""
+    return label_base(label).removeprefix("客户").removesuffix("评分")
+
+
+def satisfaction_field(form: FormSpec) -> str | None:
+    """The form's overall satisfaction field (a 1-5 score or a 满意/不满意 choice), found by its label."""
+    for f in form.fields:
+        if f.type in ("score", "choice", "checkbox") and dimension(f.label) == SATISFACTION_DIMENSION:
+            return f.key
+    return None
+
+
+@dataclass
+class TicketRecord:
+    """One accepted ticket, de-identified and reduced to what the figures need."""
+
+    form: str
+    ticket_id: str | None
+    opened: dt.datetime | None
+    customer_key: str | None = None
+    category: str | None = None
+    channel: str | None = None
+    priority: str | None = None
+    department: str | None = None  # as written by the agent; routing is applied by the figures
+    handler: str | None = None  # pseudonym
+    scores: dict[str, int] = field(default_factory=dict)  # dimension (效率/态度/满意度) -> 1..5
+    satisfaction: int | str | None = None  # 1..5 or the chosen word (满意/一般/不满意...)
+    status: str | None = None
+    result: str | None = None
+    resolved: bool = False
+    closed: bool | None = None  # None: the form has no closed loop
+    stages: dict[str, str] = field(default_factory=dict)  # stage key -> outcome
+
+    @property
+    def key(self) -> tuple[str, str | None]:
+        return (self.form, self.ticket_id)
+
+    def to_json(self) -> str:
+        data = asdict(self)
+        data["opened"] = self.opened.isoformat() if self.opened else None
+        return json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+
+    @classmethod
+    def from_json(cls, text: str) -> TicketRecord:
+        data = json.loads(text)
+        data["opened"] = dt.datetime.fromisoformat(data["opened"]) if data.get("opened") else None
+        return cls(**data)
+
+
+def _text(value: Any) -> str | None:
+    if value is None or value == "" or value == ():
+        return None
+    if isinstance(value, (tuple, list)):
+        return "、".join(str(v) for v in value)
+    return str(value)
+
+
+def _decide(rules: list[tuple[str, tuple[str, ...] | None]], safe: dict[str, Any]) -> bool:
+    for key, values in rules:
+        v = safe.get(key)
+        if v is None or v == "" or v == ():
+            continue
+        return True if values is None else _text(v) in values
+    return False
+
+
+def to_record(row: Any, form: FormSpec) -> TicketRecord:
+    """The light record of an accepted Row, from its de-identified values and SLA outcomes."""
+    safe = row.safe
+    pick = {
+        name: _text(safe.get(table[form.key])) if form.key in table else None for name, table in _ROLE_TABLES
+    }
+    scores: dict[str, int] = {}
+    for f in form.fields:
+        v = safe.get(f.key)
+        if f.type == "score" and isinstance(v, int) and not isinstance(v, bool):
+            scores[dimension(f.label)] = v
+    sat_key = satisfaction_field(form)
+    sat = safe.get(sat_key) if sat_key else None
+    sat = sat if isinstance(sat, int) and not isinstance(sat, bool) else _text(sat)
+    opened = as_datetime(row.value(form.opened_field)) if form.opened_field else None
+    return TicketRecord(
+        form=form.key,
+        ticket_id=row.ticket_id,
+        opened=opened,
+        customer_key=row.customer_key,
+        scores=scores,
+        satisfaction=sat,
+        resolved=_decide(RESOLVED.get(form.key, []), safe),
+        closed=_decide(CLOSED[form.key], safe) if form.key in CLOSED else None,
+        stages={k: r.outcome for k, r in sorted(row.sla.items())},
+        **pick,
+    )
+
+
+_ROLE_TABLES = (
+    ("category", CATEGORY),
+    ("channel", CHANNEL),
+    ("priority", PRIORITY),
+    ("department", DEPARTMENT),
+    ("handler", HANDLER),
+    ("status", STATUS),
+    ("result", RESULT),
+)
+
+
+def run_records(rows: Iterable[Any], forms: dict[str, FormSpec] | None = None) -> list[TicketRecord]:
+    """Light records of the accepted rows, in input order."""
+    forms = forms or load_forms()
+    return [to_record(r, forms[r.form]) for r in rows if not r.rejected]
+
+
+def _iso(when: dt.datetime) -> str:
+    return when.replace(tzinfo=None).isoformat(timespec="seconds")
+
+
+class HistoryStore:
+    """The SQLite history file. Every SQL statement of the history lives here."""
+
+    def __init__(self, path: Path | str) -> None:
+        self.path = Path(path)
+
+    def _connect(self) -> closing[sqlite3.Connection]:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            conn = sqlite3.connect(self.path, timeout=30)
+            conn.executescript(
+                """
+                CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+                CREATE TABLE IF NOT EXISTS tickets (
+                    form TEXT NOT NULL, ticket_id TEXT NOT NULL, opened TEXT, run_id TEXT NOT NULL,
+                    record TEXT NOT NULL, PRIMARY KEY (form, ticket_id));
+                CREATE INDEX IF NOT EXISTS tickets_opened ON tickets (opened);
+                CREATE TABLE IF NOT EXISTS runs (
+                    run_id TEXT PRIMARY KEY, as_of TEXT, period TEXT, manifest TEXT NOT NULL);
+                """
+            )
+            conn.execute("INSERT OR IGNORE INTO meta VALUES ('schema', ?)", (str(SCHEMA_VERSION),))
+            version = conn.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone()[0]
+        except sqlite3.DatabaseError as exc:
+            raise UsageError(
+                f"历史记录库 {self.path} 无法打开（不是 svcsheet 的历史库或已损坏）：{exc}"
+            ) from exc
+        if version != str(SCHEMA_VERSION):
+            conn.close()
+            raise UsageError(f"历史记录库 {self.path} 的版本为 {version}，本程序只支持版本 {SCHEMA_VERSION}")
+        return closing(conn)
+
+    def upsert_rows(self, run_id: str, rows: Iterable[Any]) -> int:
+        """Store the tickets (TicketRecords, or accepted Rows), replacing earlier versions; returns how many.
+
+        A ticket without an id cannot be keyed and is not stored.
+        """
+        forms = load_forms()
+        records = [r if isinstance(r, TicketRecord) else to_record(r, forms[r.form]) for r in rows]
+        items = [
+            (r.form, r.ticket_id, _iso(r.opened) if r.opened else None, run_id, r.to_json())
+            for r in records
+            if r.ticket_id
+        ]
+        with self._connect() as conn, conn:
+            conn.executemany("INSERT OR REPLACE INTO tickets VALUES (?, ?, ?, ?, ?)", items)
+        return len(items)
+
+    def rows_between(self, start: dt.datetime, end: dt.datetime) -> list[TicketRecord]:
+        """Tickets opened in [start, end), ordered by opening time, form and ticket id."""
+        with self._connect() as conn:
+            cur = conn.execute(
+                "SELECT record FROM tickets WHERE opened >= ? AND opened < ? ORDER BY opened, form, ticket_id",
+                (_iso(start), _iso(end)),
+            )
+            return [TicketRecord.from_json(text) for (text,) in cur.fetchall()]
+
+    def count(self) -> int:
+        with self._connect() as conn:
+            return conn.execute("SELECT COUNT(*) FROM tickets").fetchone()[0]
+
+    def record_run(self, manifest: dict[str, Any]) -> None:
+        """Keep the run's manifest (run_id, as_of, period, inputs, totals); a re-run replaces it."""
+        text = json.dumps(manifest, ensure_ascii=False, sort_keys=True)
+        with self._connect() as conn, conn:
+            conn.execute(
+                "INSERT OR REPLACE INTO runs VALUES (?, ?, ?, ?)",
+                (manifest["run_id"], manifest.get("as_of"), manifest.get("period"), text),
+            )
+
+    def runs(self) -> list[dict[str, Any]]:
+        with self._connect() as conn:
+            cur = conn.execute("SELECT manifest FROM runs ORDER BY as_of, run_id")
+            return [json.loads(text) for (text,) in cur.fetchall()]
+
+
+def history_path(result: Any) -> Path | None:
+    """``--history`` or the policy's ``history.path``; None (no history) when neither is given."""
+    if result.options.history is not None:
+        return Path(result.options.history)
+    configured = result.policy.history.path
+    return Path(configured) if configured else None
+
+
+def save_run(result: Any) -> None:
+    """After the outputs are written: store this run's tickets and manifest in the history, if one is used."""
+    fig = result.figures
+    path = getattr(fig, "history_path", None)
+    if not path:
+        return
+    store = HistoryStore(path)
+    run_id = result.manifest.get("run_id") or fig.run_id
+    store.upsert_rows(run_id, fig.records)
+    if result.manifest:
+        store.record_run(result.manifest)
