@@ -1,7 +1,7 @@
 """Where the secret key for customer hashes and staff pseudonyms comes from. The key is never written to any output.
 
-Order: the environment variable named by ``deid.key_env`` (default SVCSHEET_KEY), then the file named by
-``deid.key_file``, then a per-user key file created once (``~/.config/svcsheet/hash.key``, mode 0600), so that the same
+Order: the file named by ``deid.key_file`` when the policy sets one, then the environment variable named by
+``deid.key_env`` (default SVCSHEET_KEY), then a per-user key file created once (``~/.config/svcsheet/hash.key``, mode 0600), so that the same
 machine gives the same hashes across runs without any set-up.
 """
 
@@ -23,15 +23,15 @@ def default_key_file() -> Path:
 def resolve_key(policy: Any) -> bytes:
     """The hashing key as bytes, from the policy's chosen source."""
     settings = policy.deid or {}
-    env_name = settings.get("key_env") or "SVCSHEET_KEY"
-    if os.environ.get(env_name):
-        return os.environ[env_name].encode("utf-8")
     key_file = settings.get("key_file")
     if key_file:
         path = Path(key_file).expanduser()
         if not path.is_file():
             raise PolicyError(f"deid.key_file: 密钥文件不存在 / key file not found: {path}")
         return path.read_bytes().strip()
+    env_name = settings.get("key_env") or "SVCSHEET_KEY"
+    if os.environ.get(env_name):
+        return os.environ[env_name].encode("utf-8")
     path = default_key_file()
     if not path.is_file():
         path.parent.mkdir(parents=True, exist_ok=True)
