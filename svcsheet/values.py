@@ -145,7 +145,7 @@ def _dt_clean(text: str) -> str:
     return re.sub(r"\s+", " ", _dt_fold(text).strip())
 
 
-def _hour(h: int, marker: str | None) -> int | None:
+def _hour(h: int, marker: str | None) -> int:
     if marker in _PM:
         return h + 12 if h < 12 else h
     if marker in _NOON:
@@ -171,7 +171,7 @@ def _build(m: re.Match[str]) -> tuple[datetime | date, str] | None:
     hour = _hour(int(g["H"]), marker)
     minute = 30 if g.get("half") else int(g.get("M") or 0)
     second = int(g.get("S") or 0)
-    if hour is None or hour > 23 or minute > 59 or second > 59:
+    if hour > 23 or minute > 59 or second > 59:
         return None
     return datetime(day.year, day.month, day.day, hour, minute), "minute"
 
@@ -184,9 +184,7 @@ def _scan_prefix(s: str) -> tuple[datetime | date | None, str | None, int, bool]
         if not m:
             continue
         end = m.end()
-        if end < len(s) and (
-            s[end].isdigit() or s[end : end + 2].startswith(":") and s[end + 1 : end + 2].isdigit()
-        ):
+        if re.match(r":?\d", s[end:]):
             continue  # stopped inside a number: not a clean boundary
         built = _build(m)
         if end > best[2]:
@@ -320,9 +318,8 @@ _PHONE_OK = (
     re.compile(rf"{_MASK}{{2,8}}\d{{4}}"),  # ****5678
     re.compile(r"\d{4}"),  # last four only
     re.compile(r"1[3-9]\d\d{4}"),  # first three + last four run together: 1395678
-    re.compile(
-        r"0\d{2,3}[2-9]?\d{7}"
-    ),  # landline with area code (0755-1234567 is not in phonenumbers' table)
+    # Landline with area code; phonenumbers rejects 7-digit local numbers such as 0755-1234567.
+    re.compile(r"0\d{2,3}\d{7,8}"),
 )
 _PHONE_NOTE = re.compile(r"^(?P<num>[^()（）]*?)\s*[(（](?P<note>[^()（）]*)[)）]\s*$")
 _EXT = re.compile(r"(?:转|分机|ext\.?|EXT\.?)\s*(\d{1,6})$")
@@ -347,12 +344,12 @@ def _phone_valid(digits: str) -> bool:
 
 
 def _parse_phone(raw: Any) -> Parsed:
-    text = _nfkc(_as_text(raw)).strip()
+    text = _soft(_as_text(raw)).strip()
     note = None
     m = _PHONE_NOTE.match(text)
     if m and m.group("num"):
         text, note = m.group("num"), _clean_note(m.group("note"))
-    compact = _compact_phone(text)
+    compact = _compact_phone(_nfkc(text))
     ext = _EXT.search(compact)
     base = compact[: ext.start()] if ext else compact
     value = compact.replace("x", "*").replace("X", "*").replace("×", "*")
