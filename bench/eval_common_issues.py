@@ -1,0 +1,159 @@
+"""Score common-issue clustering on the evaluation set (bench/eval_set.csv).
+
+Usage: python bench/eval_common_issues.py [--compare] [--csv PATH]
+Prints purity, adjusted Rand index (ARI), common-issue precision/recall (per issue and per row) and the
+decoys flagged, for all rows, the dev rows (wording the lexicon was tuned on) and the held-out rows.
+``--compare`` also scores the alternative methods and thresholds behind the chosen settings.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import sys
+from collections import Counter, defaultdict
+from pathlib import Path
+
+from sklearn.metrics import adjusted_rand_score
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from svcsheet.common_issues import Clustering, ProblemText, cluster_problems  # noqa: E402
+
+EVAL_CSV = Path(__file__).resolve().parent / "eval_set.csv"
+TARGETS = {"ari": 0.8, "issue_precision": 0.9, "issue_recall": 0.9, "row_precision": 0.9, "row_recall": 0.9}
+
+
+def load_eval(path: Path = EVAL_CSV) -> list[dict[str, str]]:
+    with open(path, encoding="utf-8", newline="") as f:
+        return list(csv.DictReader(f))
+
+
+def to_items(rows: list[dict[str, str]]) -> list[ProblemText]:
+    return [
+        ProblemText(
+            uid=r["uid"],
+            text=r["text"],
+            customer=r["customer"] or None,
+            form=r["form"],
+            model=r["model"] or None,
+            batch=r["batch"] or None,
+            department=r["department"] or None,
+        )
+        for r in rows
+    ]
+
+
+def true_common_families(rows: list[dict[str, str]], min_customers: int = 3) -> set[str]:
+    customers: dict[str, set[str]] = defaultdict(set)
+    for r in rows:
+        customers[r["family"]].add(r["customer"] or "?" + r["uid"])
+    return {f for f, c in customers.items() if len(c) >= min_customers}
+
+
+def score(rows: list[dict[str, str]], result: Clustering, subset: set[str] | None = None) -> dict:
+    """Figures for the rows whose uid is in subset (all rows when None); truth is always the full set."""
+    truth = true_common_families(rows)
+    family = {r["uid"]: r["family"] for r in rows}
+    # Each predicted common issue is matched to its majority family; it is correct when that family is a
+    # true common issue and this issue holds more of that family's rows than any other predicted issue.
+    best_for_family: dict[str, tuple[int, str]] = {}
+    majority: dict[str, str] = {}
+    for issue in result.common:
+        counts = Counter(family[u] for u in issue.uids)
+        fam, _ = min(counts.items(), key=lambda kv: (-kv[1], kv[0]))
+        majority[issue.id] = fam
+        cand = (-counts[fam], issue.id)
+        if fam not in best_for_family or cand < best_for_family[fam]:
+            best_for_family[fam] = cand
+    correct = {i for i, fam in majority.items() if fam in truth and best_for_family[fam][1] == i}
+    found = {majority[i] for i in correct}
+    uids = [r["uid"] for r in rows if subset is None or r["uid"] in subset]
+    n = len(uids)
+    clusters = [result.cluster_of[u] for u in uids]
+    fams = [family[u] for u in uids]
+    per_cluster: dict[str, Counter[str]] = defaultdict(Counter)
+    for c, f in zip(clusters, fams, strict=True):
+        per_cluster[c][f] += 1
+    purity = sum(max(c.values()) for c in per_cluster.values()) / n if n else 0.0
+    pred_rows = [u for u in uids if result.common_id(u)]
+    true_rows = [u for u in uids if family[u] in truth]
+    good_rows = [
+        u for u in pred_rows if result.common_id(u) in correct and majority[result.common_id(u)] == family[u]
+    ]
+    decoys = [r for r in rows if r["decoy"] and (subset is None or r["uid"] in subset)]
+    flagged = [r["uid"] for r in decoys if result.common_id(r["uid"])]
+    preds = len(result.common)
+    return {
+        "rows": n,
+        "families": len(set(fams)),
+        "purity": purity,
+        "ari": adjusted_rand_score(fams, clusters) if n else 0.0,
+        "issue_precision": len(correct) / preds if preds else 0.0,
+        "issue_recall": len(found) / len(truth) if truth else 1.0,
+        "row_precision": len(good_rows) / len(pred_rows) if pred_rows else 0.0,
+        "row_recall": len(good_rows) / len(true_rows) if true_rows else 1.0,
+        "predicted_common": preds,
+        "true_common": len(truth),
+        "decoy_rows": len(decoys),
+        "decoys_flagged": flagged,
+    }
+
+
+def evaluate(settings: dict | None = None, path: Path = EVAL_CSV) -> dict[str, dict]:
+    rows = load_eval(path)
+    result = cluster_problems(to_items(rows), settings)
+    out = {"all": score(rows, result)}
+    for split in sorted({r["split"] for r in rows}):
+        out[split] = score(rows, result, {r["uid"] for r in rows if r["split"] == split})
+    return out
+
+
+def _line(name: str, s: dict) -> str:
+    return (
+        f"{name:<34} rows={s['rows']:>3} purity={s['purity']:.3f} ARI={s['ari']:.3f} "
+        f"issueP={s['issue_precision']:.3f} issueR={s['issue_recall']:.3f} "
+        f"rowP={s['row_precision']:.3f} rowR={s['row_recall']:.3f} decoys_flagged={len(s['decoys_flagged'])}"
+    )
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--compare", action="store_true", help="also score the alternatives")
+    ap.add_argument("--csv", type=Path, default=EVAL_CSV)
+    args = ap.parse_args()
+    rows = load_eval(args.csv)
+    print(
+        f"eval set: {len(rows)} texts, {len({r['family'] for r in rows})} families, "
+        f"{len(true_common_families(rows))} true common issues, "
+        f"{sum(1 for r in rows if r['decoy'])} decoy rows, {sum(1 for r in rows if r['split'] == 'heldout')} held out"
+    )
+    res = evaluate(path=args.csv)
+    for part in res:
+        print(_line(f"chosen (defaults) [{part}]", res[part]))
+        if res[part]["decoys_flagged"]:
+            print("   decoys flagged:", ", ".join(res[part]["decoys_flagged"]))
+    if args.compare:
+        print("\nalternatives (all rows / held-out rows):")
+        variants: list[tuple[str, dict]] = []
+        for feats in ("words", "bigrams", "words+bigrams"):
+            for thr in (0.3, 0.4, 0.5, 0.6):
+                variants.append(
+                    (
+                        f"tfidf-only {feats} t={thr}",
+                        {"use_lexicon": False, "features": feats, "threshold": thr},
+                    )
+                )
+        variants.append(("lexicon only (no attach)", {"attach_threshold": None}))
+        for att in (0.2, 0.25, 0.3, 0.35, 0.4, 0.5):
+            variants.append((f"lexicon + attach a={att}", {"attach_threshold": att}))
+        for thr in (0.4, 0.6, 0.7):
+            variants.append((f"lexicon + attach, residual t={thr}", {"threshold": thr}))
+        for name, st in variants:
+            r = evaluate(st, args.csv)
+            print(_line(name, r["all"]))
+            print(_line("   held-out", r["heldout"]))
+
+
+if __name__ == "__main__":
+    main()
