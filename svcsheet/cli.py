@@ -221,7 +221,7 @@ def archive(inputs, store, prune, yes, policy) -> None:
     from .policy import load_policy
 
     if prune:
-        retention = int(load_policy(policy).archive.get("retention_days", 730))
+        retention = load_policy(policy).archive.retention_days
         report = prune_store(store, retention, datetime.now().astimezone(), yes=yes)
         verb = "已删除" if yes else "可删除（加 --yes 才会删除）"
         for item in report.candidates:

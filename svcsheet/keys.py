@@ -22,14 +22,13 @@ def default_key_file() -> Path:
 
 def resolve_key(policy: Any) -> bytes:
     """The hashing key as bytes, from the policy's chosen source."""
-    settings = policy.deid or {}
-    key_file = settings.get("key_file")
+    key_file = policy.deid.key_file
     if key_file:
         path = Path(key_file).expanduser()
         if not path.is_file():
             raise PolicyError(f"deid.key_file: 密钥文件不存在 / key file not found: {path}")
         return path.read_bytes().strip()
-    env_name = settings.get("key_env") or "SVCSHEET_KEY"
+    env_name = policy.deid.key_env or "SVCSHEET_KEY"
     if os.environ.get(env_name):
         return os.environ[env_name].encode("utf-8")
     path = default_key_file()

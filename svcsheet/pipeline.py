@@ -127,7 +127,7 @@ def run(options: RunOptions, progress: Progress | None = None) -> RunResult:
     check_duplicates(rows, forms)
 
     # 4. identify customers (keyed hash before masking) and de-identify every value
-    deid = Deidentifier(resolve_key(policy), policy.deid)
+    deid = Deidentifier(resolve_key(policy), policy.raw["deid"])
     for row in rows:
         redact_row(row, forms[row.form], deid)
 
@@ -169,7 +169,7 @@ def _read_file(item: InputFile, forms: dict[str, FormSpec], policy: Policy) -> F
     sha = sha256_file(item.path)
     result = FileResult(input=item, sha256=sha)
     try:
-        book = read_workbook(item.path, display_name=item.name, limits=policy.limits)
+        book = read_workbook(item.path, display_name=item.name, limits=policy.raw["limits"])
     except UnreadableWorkbook as exc:
         result.error = str(exc)
         return result
