@@ -1,0 +1,256 @@
+"""Common issues (共性问题): clustering of problem texts and the distinct-customer rule."""
+
+from __future__ import annotations
+
+import importlib.util
+import re
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from svcsheet.common_issues import ProblemText, cluster_problems
+from svcsheet.errors import PolicyError
+from svcsheet.textnorm import normalise_text, tokens
+
+BENCH = Path(__file__).resolve().parent.parent / "bench"
+
+
+def _load_eval_module():
+    spec = importlib.util.spec_from_file_location("eval_common_issues", BENCH / "eval_common_issues.py")
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+EVAL = _load_eval_module()
+
+
+def P(uid, text, customer="c1", form="issue_feedback", model=None, batch=None, department=None):
+    return ProblemText(uid, text, customer, form, model, batch, department)
+
+
+# --- normalisation -----------------------------------------------------------------------------------
+
+
+def test_normalise_full_width_masks_models_and_fault_codes():
+    n = normalise_text("客户１３８****５６７８反映：张**家的ＫＦＲ-35GW空调报Ｅ３，[已删除]")
+    assert "138" not in n and "5678" not in n and "*" not in n and "张" not in n and "已删除" not in n
+    assert "kfr" not in n and "35" not in n  # model numbers carry no problem meaning
+    assert "e3" in n.split()  # a fault code does
+    assert "：" not in n and "，" not in n
+
+
+def test_tokens_keep_lexicon_terms_whole_and_drop_stop_words():
+    toks = tokens("客户反映洗衣机漏水，麻烦尽快处理")
+    assert "洗衣机" in toks and "漏水" in toks
+    assert "客户" not in toks and "麻烦" not in toks
+
+
+# --- the distinct-customer rule ------------------------------------------------------------------------
+
+
+def test_three_rows_from_one_customer_is_not_common():
+    res = cluster_problems([P(f"u{i}", "洗衣机不脱水", customer="same") for i in range(3)])
+    assert res.common == []
+    assert len(set(res.cluster_of.values())) == 1
+
+
+def test_two_customers_is_not_common_three_is():
+    two = [P("a", "洗衣机不脱水", "c1"), P("b", "洗衣机甩不干", "c2"), P("c", "洗衣机脱水失败", "c2")]
+    assert cluster_problems(two).common == []
+    three = two + [P("d", "洗衣机无法脱水", "c3")]
+    res = cluster_problems(three)
+    assert len(res.common) == 1
+    issue = res.common[0]
+    assert issue.customers == 3 and issue.rows == 4 and issue.uids == ("a", "b", "c", "d")
+    assert all(res.common_id(u) == issue.id for u in "abcd")
+
+
+def test_text_without_customer_counts_as_its_own_customer():
+    res = cluster_problems([P(f"u{i}", "物流太慢，一直没送到", customer=None) for i in range(3)])
+    assert len(res.common) == 1 and res.common[0].customers == 3
+    res = cluster_problems([P("u1", "物流太慢", None), P("u2", "快递慢", "c1"), P("u3", "快递慢", "c1")])
+    assert res.common == []
+
+
+# --- what belongs together and what not ----------------------------------------------------------------
+
+
+def test_power_on_paraphrases_form_one_cluster():
+    texts = ["开机无反应", "无法开机", "按电源键没反应", "通电后不启动"]
+    res = cluster_problems([P(f"u{i}", t, f"c{i}", model="HX-P30") for i, t in enumerate(texts)])
+    assert len({res.cluster_of[f"u{i}"] for i in range(4)}) == 1
+    assert len(res.common) == 1 and res.common[0].customers == 4
+
+
+def test_water_leak_and_electric_leak_stay_apart():
+    items = [P(f"w{i}", t, f"c{i}") for i, t in enumerate(["洗衣机漏水", "洗衣机底部渗水", "洗衣机一直滴水"])]
+    items += [
+        P(f"e{i}", t, f"d{i}") for i, t in enumerate(["洗衣机漏电", "洗衣机外壳麻手", "洗衣机漏电跳闸"])
+    ]
+    res = cluster_problems(items)
+    water = {res.cluster_of[f"w{i}"] for i in range(3)}
+    electric = {res.cluster_of[f"e{i}"] for i in range(3)}
+    assert len(water) == 1 and len(electric) == 1 and water != electric
+    assert sorted(c.label for c in res.common) == ["洗衣机漏水", "洗衣机漏电"]
+
+
+def test_same_symptom_on_different_products_is_two_problems():
+    items = [P(f"a{i}", "空调漏水", f"c{i}") for i in range(3)] + [
+        P(f"b{i}", "洗衣机漏水", f"d{i}") for i in range(3)
+    ]
+    res = cluster_problems(items)
+    assert res.cluster_of["a0"] != res.cluster_of["b0"]
+    assert len(res.common) == 2
+
+
+def test_masked_personal_data_creates_no_similarity():
+    items = [
+        P("u1", "张** 138****5678 咨询会员积分怎么兑换", "c1"),
+        P("u2", "张** 138****5678 想了解延保套餐价格", "c2"),
+        P("u3", "张** 138****5678 门店营业时间是几点", "c3"),
+    ]
+    res = cluster_problems(items)
+    assert len(set(res.cluster_of.values())) == 3
+    assert res.common == []
+
+
+# --- what a common issue reports -------------------------------------------------------------------------
+
+
+def test_dominant_batch_is_flagged_only_when_it_holds_most_rows():
+    rows = [
+        ("B2403", "手机掉电快"),
+        ("B2403", "手机续航短"),
+        ("B2403", "手机待机时间短"),
+        ("B2402", "手机耗电快"),
+    ]
+    res = cluster_problems([P(f"u{i}", t, f"c{i}", batch=b, model="HX-P30") for i, (b, t) in enumerate(rows)])
+    issue = res.common[0]
+    assert issue.dominant_batch == "B2403"
+    assert issue.batches == (("B2403", 3), ("B2402", 1))
+    assert issue.models == (("HX-P30", 4),)
+    even = [P(f"v{i}", t, f"c{i}", batch=f"B{i % 2}") for i, (_, t) in enumerate(rows)]
+    assert cluster_problems(even).common[0].dominant_batch is None
+
+
+def test_issue_lists_forms_departments_and_examples_from_the_input():
+    items = [
+        P("u1", "空调不制冷，吹出来是热风", "c1", form="service_feedback", department="售后部"),
+        P("u2", "空调制冷效果差", "c2", form="response_log", department="技术部"),
+        P("u3", "空调不凉快", "c3", form="complaint_followup"),
+        P("u4", "空调不制冷", "c4", form="service_card", department="技术部"),
+    ]
+    res = cluster_problems(items)
+    issue = res.common[0]
+    assert issue.label == "空调不制冷"
+    assert issue.forms == ("complaint_followup", "response_log", "service_card", "service_feedback")
+    assert issue.departments == ("售后部", "技术部")
+    assert 2 <= len(issue.examples) <= 3
+    given_texts = {it.text for it in items}
+    assert set(issue.examples) <= given_texts and len(set(issue.examples)) == len(issue.examples)
+
+
+def test_every_text_gets_a_cluster_id_and_ids_are_stable_across_runs():
+    base = [P(f"u{i}", t, f"c{i}") for i, t in enumerate(["冰箱不制冷", "冰箱不冷了", "冰箱制冷差"])]
+    other = [P("x1", "想要一份电子版说明书", "c9"), P("x2", "APP闪退", "c8")]
+    r1 = cluster_problems(base)
+    r2 = cluster_problems(base + other)
+    assert set(r2.cluster_of) == {it.uid for it in base + other}
+    assert all(re.fullmatch(r"GX-[0-9a-f]{6}", cid) for cid in r2.cluster_of.values())
+    assert r1.common[0].id == r2.common_id("u0")  # the same problem keeps its id when other texts come and go
+
+
+@settings(max_examples=15, deadline=None)
+@given(st.permutations(range(60)))
+def test_input_order_changes_nothing(order):
+    rows = EVAL.load_eval()[:60]
+    items = EVAL.to_items(rows)
+    ref = cluster_problems(items)
+    res = cluster_problems([items[i] for i in order])
+    assert res.cluster_of == ref.cluster_of
+    assert res.common == ref.common
+
+
+# --- evaluation set ---------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def eval_rows():
+    return EVAL.load_eval()
+
+
+@pytest.fixture(scope="module")
+def eval_result(eval_rows):
+    return cluster_problems(EVAL.to_items(eval_rows))
+
+
+def test_eval_set_is_big_and_varied_enough(eval_rows):
+    assert len(eval_rows) >= 300
+    assert len({r["family"] for r in eval_rows}) >= 20
+    assert {"two_customers", "one_customer", "shared_words"} <= {r["decoy"] for r in eval_rows}
+    assert any(r["split"].startswith("heldout") for r in eval_rows)
+
+
+@pytest.mark.parametrize("kind", ["two_customers", "one_customer", "shared_words"])
+def test_no_decoy_is_flagged(kind, eval_rows, eval_result):
+    decoys = [r for r in eval_rows if r["decoy"] == kind]
+    assert decoys
+    flagged = [r["uid"] for r in decoys if eval_result.common_id(r["uid"])]
+    assert flagged == []
+
+
+def test_eval_targets_are_met(eval_rows, eval_result):
+    s = EVAL.score(eval_rows, eval_result)
+    for key, target in EVAL.TARGETS.items():
+        assert s[key] >= target, (key, s[key])
+    assert s["decoys_flagged"] == []
+
+
+def test_scoring_fails_a_bad_clustering(eval_rows):
+    # Everything in one cluster: one huge "common issue" -> the targets must not be met.
+    items = [ProblemText(r["uid"], "空调不制冷", r["customer"] or None, r["form"]) for r in eval_rows]
+    s = EVAL.score(eval_rows, cluster_problems(items))
+    assert s["ari"] < 0.1 and s["issue_recall"] < 0.9 and s["decoys_flagged"]
+
+
+# --- settings and the editable lexicon ----------------------------------------------------------------------
+
+
+def test_bad_settings_are_policy_errors():
+    with pytest.raises(PolicyError):
+        cluster_problems([], {"min_customers": 0})
+    with pytest.raises(PolicyError):
+        cluster_problems([], {"threshold": 2})
+    with pytest.raises(PolicyError):
+        cluster_problems([], {"no_such_key": 1})
+    with pytest.raises(PolicyError):
+        cluster_problems([P("a", "x"), P("a", "y")])
+
+
+def test_min_customers_setting(eval_rows):
+    items = [P(f"u{i}", "物流太慢", f"c{i}") for i in range(2)]
+    assert cluster_problems(items).common == []
+    assert len(cluster_problems(items, {"min_customers": 2}).common) == 1
+
+
+def test_a_team_can_add_a_concept_to_its_lexicon(tmp_path):
+    lex = tmp_path / "lex.yaml"
+    lex.write_text(
+        "products:\n  净水器: {terms: [净水器]}\nconcepts:\n"
+        "  - {id: tds_high, label: 出水TDS偏高, scope: product, terms: [tds高, tds偏高, 水质检测不合格]}\n"
+        "stop_words: [客户]\n",
+        encoding="utf-8",
+    )
+    items = [
+        P("a", "净水器TDS高", "c1"),
+        P("b", "净水器出水TDS偏高", "c2"),
+        P("c", "净水器水质检测不合格", "c3"),
+    ]
+    default = cluster_problems(items)
+    custom = cluster_problems(items, {"lexicon": str(lex)})
+    assert len({custom.cluster_of[u] for u in "abc"}) == 1
+    assert custom.common[0].label == "净水器出水TDS偏高"
+    assert len({default.cluster_of[u] for u in "abc"}) > 1  # the shipped lexicon does not know this concept
