@@ -152,7 +152,8 @@ def main() -> None:
         for name, st in variants:
             r = evaluate(st, args.csv)
             print(_line(name, r["all"]))
-            print(_line("   held-out", r["heldout"]))
+            for part in sorted(k for k in r if k.startswith("heldout")):
+                print(_line(f"   {part}", r[part]))
 
 
 if __name__ == "__main__":
