@@ -241,8 +241,10 @@ def _formulas_without_value(zf: zipfile.ZipFile, part: str) -> set[tuple[int, in
                     col, row = coordinate_to_tuple(ref)[1], coordinate_to_tuple(ref)[0]
                 else:
                     col += 1
-                kids = {_local(k.tag) for k in el}
-                if "f" in kids and "v" not in kids:
+                kids = {_local(k.tag): k for k in el}
+                v = kids.get("v")
+                # No <v>, or an empty one on a non-string result (openpyxl writes <v/>): never calculated.
+                if "f" in kids and (v is None or (not v.text and el.get("t") != "str")):
                     found.add((row, col))
                 el.clear()
             elif name == "row":

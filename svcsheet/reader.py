@@ -496,14 +496,18 @@ _ENUMERATOR = re.compile(r"^\s*\d{1,2}\s*[.、．)）]\s*(?=\d{4}|[^\d\s])")
 _PLACEHOLDER = re.compile(r"^[\s_＿]*$|^\s*年\s*月\s*日\s*$")
 
 
+def _is_seq(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and 0 < value < 100
+
+
 def _timeline_text(grid: Grid, rows: range, c1: int, c2: int) -> str | None:
     """Each non-empty row becomes one `YYYY-MM-DD HH:MM 说明` line; a leading sequence number is dropped."""
     lines = []
     for r in rows:
         parts = [grid.own(r, c) for c in range(c1, c2 + 1)]
+        if c2 > c1 and _is_seq(parts[0]):
+            parts = parts[1:]  # the 序号 column
         parts = [p for p in parts if p is not None and not (isinstance(p, str) and _PLACEHOLDER.match(p))]
-        if len(parts) > 1 and isinstance(parts[0], int) and not isinstance(parts[0], bool):
-            parts = parts[1:]
         text = " ".join(_format_part(p) for p in parts)
         text = _ENUMERATOR.sub("", text).strip().strip("_＿").strip()
         if text:
@@ -617,7 +621,7 @@ def _timeline_below(
     for rr in range(first, min(max_r, first + BLOCK_ROWS) + 1):
         if rr in hit_rows:
             break
-        if any(cc >= c for cc in grid.row_cols(rr)):
+        if any(cc > c or not _is_seq(grid.own(rr, cc)) for cc in grid.row_cols(rr) if cc >= c):
             last, blank = rr, 0
         else:
             blank += 1
