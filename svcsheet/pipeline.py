@@ -140,7 +140,9 @@ def run(options: RunOptions, progress: Progress | None = None) -> RunResult:
         redact_findings(row, forms[row.form], deid)
 
     # 6. common issues across the problem texts of all accepted rows
-    clustering = cluster_problems(_problem_texts(rows, forms), policy.common_issues)
+    rule = policy.common_issues
+    settings = {"min_customers": rule.min_customers, "threshold": rule.similarity}
+    clustering = cluster_problems(_problem_texts(rows, forms), settings)
     for row in rows:
         row.cluster = clustering.common_id(_uid(row))
 
