@@ -6,6 +6,7 @@ The masks are chosen so that masking is idempotent and a masked value is never d
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import hmac
 import re
@@ -127,14 +128,25 @@ def _is_surname_only(base: str) -> bool:
     return len(base) == 1 or base in COMPOUND_SURNAMES
 
 
+def _as_dict(settings: Any) -> dict:
+    """The policy's deid section as a dict; a section object (dataclass) is read by its attributes."""
+    if settings is None:
+        return {}
+    if isinstance(settings, Mapping):
+        return dict(settings)
+    if dataclasses.is_dataclass(settings):
+        return dataclasses.asdict(settings)
+    return dict(vars(settings))
+
+
 class Deidentifier:
     """Masks and keyed hashes for one run. ``settings`` is the policy's ``deid`` section (may be None)."""
 
-    def __init__(self, key: bytes, settings: dict | None = None) -> None:
+    def __init__(self, key: bytes, settings: Mapping[str, Any] | Any | None = None) -> None:
         if not isinstance(key, bytes) or not key:
             raise PolicyError("deid: 密钥为空 / the hashing key must be non-empty bytes")
         self._key = key
-        s = dict(settings or {})
+        s = _as_dict(settings)
         self.honorific_by_name: dict[str, str] = {
             _clean(str(k)): _GENDER.get(str(v).strip().lower(), str(v).strip())
             for k, v in (s.get("honorific_by_name") or {}).items()
@@ -239,10 +251,10 @@ class Deidentifier:
         if _SPLIT.search(t):
             parts = _SPLIT.split(t)
             return "".join(p if i % 2 else (self.staff(p) or "") for i, p in enumerate(parts))
+        if not re.search(r"[A-Za-z\u3400-\u9fff]", t):
+            return self.free_text(t)[0]  # no letters: a number (maybe a phone), never a name
         if self._masked(t) or "工号" in t or _STAFF_NUMBER.fullmatch(t):
             return t
-        if not re.search(r"[A-Za-z\u3400-\u9fff]", t):
-            return self.free_text(t)[0]  # digits only: maybe a phone, never a name
         base, title = _split_title(t)
         if title and _is_surname_only(base):
             return t  # 王经理, 李工: no full name

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import re
 import subprocess
@@ -183,6 +184,17 @@ def test_person_without_company_flag_masks_a_company_like_name(deid: Deidentifie
     assert deid.person("张三店", company_ok=False) == "张**"
 
 
+def test_settings_may_be_a_section_object() -> None:
+    @dataclasses.dataclass(frozen=True)
+    class Section:
+        honorific_by_name: dict
+        address_level: str
+
+    d = Deidentifier(KEY, Section({"王芳": "女士"}, "district"))
+    assert d.person("王芳") == "王女士"
+    assert d.free_text("寄到北京市朝阳区建国路88号")[0] == "寄到北京市朝阳区"
+
+
 def test_mask_char_setting() -> None:
     d = Deidentifier(KEY, {"mask_char": "#"})
     assert d.person("张伟") == "张##"
@@ -230,6 +242,11 @@ def test_none_passes_through(deid: Deidentifier) -> None:
 @pytest.mark.parametrize("typed", ["*工号001", "工号001", "*客服", "*经理", "*工程师", "王经理"])
 def test_staff_numbers_and_titles_are_kept(deid: Deidentifier, typed: str) -> None:
     assert deid.staff(typed) == typed
+
+
+def test_staff_cell_holding_a_phone_is_masked_not_kept(deid: Deidentifier) -> None:
+    assert deid.staff("13812345678") == "138****5678"
+    assert deid.staff("001") == "001"
 
 
 def test_staff_pseudonym_is_stable_and_distinct(deid: Deidentifier) -> None:
