@@ -17,10 +17,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .bizcal import BusinessCalendar
+from .errors import CalendarGap
 from .forms import FORM_KEYS, FormSpec
 from .history import (
     CATEGORY,
     CHANNEL,
+    DEPARTMENT,
+    HANDLER,
+    PRIORITY,
     SATISFACTION_DIMENSION,
     HistoryStore,
     TicketRecord,
@@ -30,6 +35,7 @@ from .history import (
     to_record,
 )
 from .period import Period, parse_period
+from .policy import route_department
 from .sla import BREACHED, MET, OPEN, OUTCOMES, OVERDUE, compliance_table, format_minutes
 
 # Lists built from the row's detail (field keys; labels come from the form YAML).
@@ -309,11 +315,11 @@ def compute_figures(result: Any, forms: dict[str, FormSpec]) -> Figures:
     path = history_path(result)
     if path is not None:
         fig.history_path = str(path)
-        trend = period.trend()
+        window = period.trend()
         if Path(path).exists():
             mine = {r.key for r in records if r.ticket_id}
             stored = [
-                r for r in HistoryStore(path).rows_between(trend[0].start, period.end) if r.key not in mine
+                r for r in HistoryStore(path).rows_between(window[0].start, period.end) if r.key not in mine
             ]
             fig.history_tickets = sum(1 for r in stored if period.contains(r.opened))
             pool += stored
@@ -340,7 +346,7 @@ def compute_figures(result: Any, forms: dict[str, FormSpec]) -> Figures:
     fig.open_overdue = [b for b in fig.breaches if b.outcome == OVERDUE]
     fig.followups = followups(rows_now, forms, policy, result.as_of)
     fig.suggestions = suggestions(rows_now, forms)
-    fig.common = common_issues(getattr(result, "clustering", None))
+    fig.common = common_issues(getattr(result, "clustering", None), forms)
     return fig
 
 
@@ -468,8 +474,6 @@ def categories(cur: list[TicketRecord], forms: dict[str, FormSpec]) -> list[Cate
 
 def department_of(record: TicketRecord, policy: Any) -> str:
     """The department as written, else the routing table's for the category, else 未指定."""
-    from .policy import route_department
-
     return record.department or route_department(policy, record.form, record.category) or UNASSIGNED
 
 
@@ -478,7 +482,7 @@ def routing(cur: list[TicketRecord], forms: dict[str, FormSpec], policy: Any) ->
     counts: Counter = Counter()
     routed: Counter = Counter()
     for r in cur:
-        if r.form not in CATEGORY:
+        if r.form not in DEPARTMENT:
             continue
         key = (FORM_KEYS.index(r.form), r.form, r.category or NOT_GIVEN, department_of(r, policy))
         counts[key] += 1
@@ -536,8 +540,6 @@ def _order(row: Any) -> tuple:
 
 def breaches(rows: list[Any], forms: dict[str, FormSpec]) -> list[Breach]:
     """Every stage 超时 or 逾期未完成, with the overrun and the 超时原因 written by the agent."""
-    from .history import HANDLER, PRIORITY
-
     out = []
     for row in sorted(rows, key=_order):
         form = forms[row.form]
@@ -569,10 +571,6 @@ def followups(
 ) -> list[FollowupItem]:
     """复盘 (satisfaction at or below the threshold, or 不满意), unresolved items with their due date,
     高/中 revisits still open, and breached first responses without 超时原因."""
-    from .bizcal import BusinessCalendar
-    from .errors import CalendarGap
-    from .history import HANDLER
-
     calendar = BusinessCalendar(policy)
     threshold = policy.followup.review_threshold
     out = []
@@ -619,7 +617,6 @@ def followups(
 
 def suggestions(rows: list[Any], forms: dict[str, FormSpec]) -> list[SuggestionGroup]:
     """The period's improvement suggestions (针对性改进建议, 具体建议), grouped by source field and category."""
-    from .history import CATEGORY as CAT
 
     groups: dict[tuple[int, str, str], list[Suggestion]] = defaultdict(list)
     for row in sorted(rows, key=_order):
@@ -628,7 +625,7 @@ def suggestions(rows: list[Any], forms: dict[str, FormSpec]) -> list[SuggestionG
         text = _safe_text(row, key) if key else None
         if not text:
             continue
-        cat = _safe_text(row, CAT.get(form.key)) or NOT_GIVEN
+        cat = _safe_text(row, CATEGORY.get(form.key)) or NOT_GIVEN
         label = form.field(key).label
         groups[(FORM_KEYS.index(form.key), label, cat)].append(
             Suggestion(form.name, row.ticket_id, cat, text)
@@ -669,7 +666,7 @@ def _count(value: Any) -> int:
         return 0
 
 
-def common_issues(clustering: Any) -> list[IssueView]:
+def common_issues(clustering: Any, forms: dict[str, FormSpec]) -> list[IssueView]:
     """The common issues (共性问题) as the report shows them; tolerant of how the clustering names its parts."""
     if clustering is None:
         return []
@@ -684,7 +681,9 @@ def common_issues(clustering: Any) -> list[IssueView]:
                 rows=_count(getattr(issue, "rows", 0)),
                 models=_join(getattr(issue, "models", None)),
                 batch=_join(getattr(issue, "dominant_batch", None)),
-                forms=_join(getattr(issue, "forms", None)),
+                forms=_join(
+                    [forms[k].name if k in forms else k for k in getattr(issue, "forms", None) or ()]
+                ),
                 departments=_join(getattr(issue, "departments", None)),
                 examples=[str(e) for e in list(examples)[:3]],
             )
