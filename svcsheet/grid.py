@@ -11,6 +11,7 @@ import posixpath
 import re
 import warnings
 import zipfile
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -165,6 +166,21 @@ def _clean(value: Any) -> Any:
     return value
 
 
+def _caused_by(exc: BaseException | None, kind: type[BaseException]) -> bool:
+    seen = 0
+    while exc is not None and seen < 10:
+        if isinstance(exc, kind):
+            return True
+        exc = exc.__cause__ or exc.__context__
+        seen += 1
+    return False
+
+
+def _one_line(exc: BaseException) -> str:
+    text = " ".join(str(exc).split())
+    return (text[:160] + "…") if len(text) > 160 else text or type(exc).__name__
+
+
 def refuse_dtd(zf: zipfile.ZipFile, path: Path) -> None:
     """Spreadsheets never need a DTD; one in any XML part is an entity attack, refused before parsing."""
     for info in zf.infolist():
@@ -279,8 +295,8 @@ def load_xlsx(path: Path, fmt: str, limits: dict[str, Any]) -> WorkbookGrid:
             no_value = {
                 sheet: _formulas_without_value(zf, parts[sheet]) for sheet, s in scans.items() if s.formulas
             }
-    except (zipfile.BadZipFile, KeyError, DET.ParseError, ValueError) as exc:
-        raise unreadable(path, f"文件结构损坏（{exc}）") from exc
+    except (zipfile.BadZipFile, KeyError, DET.ParseError, ValueError, zlib.error, EOFError, OSError) as exc:
+        raise unreadable(path, f"文件结构损坏（{_one_line(exc)}）") from exc
     except DefusedXmlException as exc:
         raise unreadable(path, "内含不安全的 XML 内容，已拒绝") from exc
 
@@ -288,10 +304,10 @@ def load_xlsx(path: Path, fmt: str, limits: dict[str, Any]) -> WorkbookGrid:
         with warnings.catch_warnings(), open(path, "rb") as fh:
             warnings.simplefilter("ignore")
             wb = openpyxl.load_workbook(fh, data_only=True, keep_links=False)
-    except DefusedXmlException as exc:
-        raise unreadable(path, "内含不安全的 XML 内容，已拒绝") from exc
-    except Exception as exc:  # openpyxl raises many types on damaged files
-        raise unreadable(path, f"文件已损坏或格式不受支持（{type(exc).__name__}: {exc}）") from exc
+    except Exception as exc:  # openpyxl raises many types on damaged files, wrapping the XML error
+        if _caused_by(exc, DefusedXmlException):
+            raise unreadable(path, "内含不安全的 XML 内容，已拒绝") from exc
+        raise unreadable(path, f"文件已损坏或格式不受支持（{_one_line(exc)}）") from exc
 
     declared = None
     for prop in getattr(wb, "custom_doc_props", ()) or ():
@@ -347,7 +363,7 @@ def load_xls(path: Path, limits: dict[str, Any]) -> WorkbookGrid:
         text = str(exc)
         if "encrypt" in text.lower():
             raise unreadable(path, "文件设置了打开密码（已加密），请取消密码后重新提交") from exc
-        raise unreadable(path, f"文件已损坏或格式不受支持（{text}）") from exc
+        raise unreadable(path, f"文件已损坏或格式不受支持（{_one_line(exc)}）") from exc
     cells = sum(sh.nrows * sh.ncols for sh in book.sheets())
     if cells > int(limits["max_cells"]) * 4:
         raise unreadable(path, f"单元格过多（约 {cells} 个），请拆分后提交")
@@ -496,8 +512,8 @@ def load_ods(path: Path, limits: dict[str, Any]) -> WorkbookGrid:
             declared = _ods_declared_form(zf)
             with zf.open("content.xml") as fh:
                 sheets = _parse_ods_content(fh, max_cells, path)
-    except (zipfile.BadZipFile, KeyError, DET.ParseError, ValueError) as exc:
-        raise unreadable(path, f"文件结构损坏（{exc}）") from exc
+    except (zipfile.BadZipFile, KeyError, DET.ParseError, ValueError, zlib.error, EOFError, OSError) as exc:
+        raise unreadable(path, f"文件结构损坏（{_one_line(exc)}）") from exc
     except DefusedXmlException as exc:
         raise unreadable(path, "内含不安全的 XML 内容，已拒绝") from exc
     return WorkbookGrid(fmt="ods", sheets=sheets, declared_form=declared)

@@ -52,6 +52,8 @@ def _ole_is_encrypted(path: Path) -> bool:
 def _zip_format(path: Path) -> str:
     try:
         with zipfile.ZipFile(path) as zf:
+            if any(info.flag_bits & 0x1 for info in zf.infolist()):
+                raise unreadable(path, "文件内容已加密，请取消密码后重新提交")
             names = set(zf.namelist())
             if "mimetype" in names:
                 info = zf.getinfo("mimetype")
@@ -62,7 +64,14 @@ def _zip_format(path: Path) -> str:
                 if "[Content_Types].xml" in names and zf.getinfo("[Content_Types].xml").file_size < 1_000_000:
                     content_types = zf.read("[Content_Types].xml").decode("utf-8", "replace")
                 return "xlsm" if "macroEnabled" in content_types else "xlsx"
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError) as exc:
+    except (
+        zipfile.BadZipFile,
+        zipfile.LargeZipFile,
+        OSError,
+        EOFError,
+        RuntimeError,
+        NotImplementedError,
+    ) as exc:
         raise unreadable(path, f"压缩结构损坏（{exc}）") from exc
     if "word/document.xml" in names or "ppt/presentation.xml" in names or "mimetype" in names:
         raise unreadable(path, "这是文档或演示文稿，不是工作簿")
