@@ -26,7 +26,7 @@ from .parse import parse_row
 from .policy import Policy, load_policy
 from .reader import read_workbook
 from .records import Finding, Row, SheetInfo
-from .redact import redact_findings, redact_row
+from .redact import NameIndex, redact_findings, redact_row
 from .sla import evaluate_row
 from .validate import check_duplicates, check_row
 
@@ -128,8 +128,9 @@ def run(options: RunOptions, progress: Progress | None = None) -> RunResult:
 
     # 4. identify customers (keyed hash before masking) and de-identify every value
     deid = Deidentifier(resolve_key(policy), policy.raw["deid"])
+    names = NameIndex.from_rows(rows, forms)
     for row in rows:
-        redact_row(row, forms[row.form], deid)
+        redact_row(row, forms[row.form], deid, names)
 
     # 5. SLA for every accepted row and every stage of its form
     calendar = BusinessCalendar(policy)
@@ -137,7 +138,7 @@ def run(options: RunOptions, progress: Progress | None = None) -> RunResult:
         if not row.rejected:
             row.sla = evaluate_row(forms[row.form], row.values, policy, calendar, as_of)
             _sla_findings(row, forms[row.form])
-        redact_findings(row, forms[row.form], deid)
+        redact_findings(row, forms[row.form], deid, names)
 
     # 6. common issues across the problem texts of all accepted rows
     rule = policy.common_issues

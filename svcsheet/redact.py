@@ -6,6 +6,8 @@ The field type in the form definition decides how a value is masked.
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterable
 from dataclasses import replace
 from typing import Any
 
@@ -17,13 +19,31 @@ from .records import Row
 ID_KINDS = {"id_number", "passport"}
 
 
-def redact_row(row: Row, form: FormSpec, deid: Deidentifier) -> None:
+class NameIndex:
+    """Every person and staff name typed anywhere in the run, so a name is masked in any row's free text
+    (an agent may mention another ticket's customer), found with one compiled pattern per run."""
+
+    def __init__(self, names: Iterable[str]) -> None:
+        usable = sorted({n for n in names if len(n) >= 2 and "*" not in n}, key=lambda n: (-len(n), n))
+        self._pattern = re.compile("|".join(re.escape(n) for n in usable)) if usable else None
+
+    @classmethod
+    def from_rows(cls, rows: Iterable[Row], forms: dict[str, FormSpec]) -> NameIndex:
+        return cls(name for row in rows for name in _names(row, forms[row.form]))
+
+    def present(self, text: str | None) -> list[str]:
+        if not text or self._pattern is None:
+            return []
+        return list(dict.fromkeys(self._pattern.findall(text)))
+
+
+def redact_row(row: Row, form: FormSpec, deid: Deidentifier, run_names: NameIndex | None = None) -> None:
     """Fill ``row.customer_key`` and ``row.safe``; an ID number found in free text adds a finding."""
     phone = _first_value(row, form, "phone")
     customer_id = row.value("customer_id") if "customer_id" in form.field_keys else None
     row.customer_key = deid.customer_key(_text(phone), _text(customer_id))
 
-    names = _names(row, form)
+    own = _names(row, form)
     safe: dict[str, Any] = {}
     for spec in form.fields:
         parsed = row.values.get(spec.key)
@@ -42,35 +62,44 @@ def redact_row(row: Row, form: FormSpec, deid: Deidentifier) -> None:
         elif spec.key == "customer_id":
             safe[spec.key] = _mask_customer_id(_text(value))
         elif spec.type == "text":
-            safe[spec.key] = _free_text(row, form, spec.key, _text(value), names, deid)
+            safe[spec.key] = _free_text(row, form, spec.key, _text(value), own, deid, run_names)
         elif spec.type == "timeline":
             safe[spec.key] = tuple(
-                (when, _free_text(row, form, spec.key, note, names, deid)) for when, note in value
+                (when, _free_text(row, form, spec.key, note, own, deid, run_names)) for when, note in value
             )
         else:
             safe[spec.key] = value
         if parsed.note:
-            safe[f"{spec.key}__note"] = deid.free_text(parsed.note, names)[0]
+            safe[f"{spec.key}__note"] = _free_text(row, form, spec.key, parsed.note, own, deid, run_names)
     row.safe = safe
 
 
-def redact_findings(row: Row, form: FormSpec, deid: Deidentifier) -> None:
+def redact_findings(row: Row, form: FormSpec, deid: Deidentifier, run_names: NameIndex | None = None) -> None:
     """Fill ``row.safe_findings``: every finding with its typed value and message de-identified.
 
     Run after the last stage that adds findings (SLA adds some).
     """
-    names = _names(row, form)
+    own = _names(row, form)
+
+    def clean(text: str) -> str:
+        found = run_names.present(text) if run_names else []
+        return deid.free_text(text, own + [n for n in found if n not in own])[0] or ""
+
     row.safe_findings = [
-        replace(
-            f,
-            value=deid.free_text(f.value, names)[0] if f.value else f.value,
-            message=deid.free_text(f.message, names)[0],
-        )
-        for f in row.findings
+        replace(f, value=clean(f.value) if f.value else f.value, message=clean(f.message)) for f in row.findings
     ]
 
 
-def _free_text(row: Row, form: FormSpec, key: str, text: str, names: list[str], deid: Deidentifier) -> str:
+def _free_text(
+    row: Row,
+    form: FormSpec,
+    key: str,
+    text: str,
+    own: list[str],
+    deid: Deidentifier,
+    run_names: NameIndex | None = None,
+) -> str:
+    names = own + [n for n in (run_names.present(text) if run_names else ()) if n not in own]
     masked, kinds = deid.free_text(text, names)
     if ID_KINDS & set(kinds):
         spec = form.field(key)

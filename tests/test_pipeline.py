@@ -131,7 +131,7 @@ def test_a_response_before_the_request_and_a_vague_solution_are_rejected(tmp_pat
 NAMES = ["张伟", "欧阳娜娜", "李秀英"]
 MOBILE = "13812345678"
 ID_NUMBER = "11010519491231002X"
-CARD = "6222020200112233445"  # 19 digits, Luhn-valid
+CARD = "6222020200112233446"  # 19 digits, Luhn-valid
 EMAIL = "zhangwei@example.com"
 
 
