@@ -1,0 +1,124 @@
+"""The history store on a real SQLite file: upsert replaces, the previous week and the trend come from it."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import sqlite3
+
+import pytest
+from test_figures import AS_OF, FORMS, T, fixture_result, fixture_rows
+
+from svcsheet.errors import UsageError
+from svcsheet.figures import compute_figures
+from svcsheet.history import HistoryStore, TicketRecord, run_records, save_run
+
+
+def split_by_week():
+    """The fixture's rows as two weekly batches: W46 (opened before the 16th) and W47."""
+    rows = fixture_rows()
+    w46, w47 = {}, {}
+    for name, rs in rows.items():
+        w46[name] = [r for r in rs if r.value(FORMS[r.form].opened_field) < T(16, 0)]
+        w47[name] = [r for r in rs if r.value(FORMS[r.form].opened_field) >= T(16, 0)]
+    return w46, w47
+
+
+def run_week(rows, db, as_of):
+    result = fixture_result(rows=rows, history=db, as_of=as_of)
+    result.figures = compute_figures(result, FORMS)
+    save_run(result)
+    return result.figures
+
+
+def test_records_round_trip_without_personal_data(tmp_path):
+    store = HistoryStore(tmp_path / "h.sqlite")
+    rows = [r for rs in fixture_rows().values() for r in rs]
+    records = run_records(rows, FORMS)
+    assert store.upsert_rows("run1", records) == 10
+    back = store.rows_between(T(1, 0), T(30, 0))
+    assert sorted(back, key=lambda r: r.key) == sorted(records, key=lambda r: r.key)
+    assert [r.opened for r in back] == sorted(r.opened for r in records)
+    # only de-identified record fields are stored: no free text such as the suggestions
+    raw = (
+        sqlite3.connect(tmp_path / "h.sqlite")
+        .execute("SELECT group_concat(record) FROM tickets")
+        .fetchone()[0]
+    )
+    assert "老化测试" not in raw and "客服忙线" not in raw
+    assert set(dataclasses.asdict(records[0])) == {f.name for f in dataclasses.fields(TicketRecord)}
+
+
+def test_rows_between_is_half_open(tmp_path):
+    store = HistoryStore(tmp_path / "h.sqlite")
+    store.upsert_rows(
+        "r",
+        [TicketRecord("issue_feedback", "FB1", T(16, 0)), TicketRecord("issue_feedback", "FB2", T(23, 0))],
+    )
+    assert [r.ticket_id for r in store.rows_between(T(16, 0), T(23, 0))] == ["FB1"]
+
+
+def test_two_weekly_runs_give_the_trend_and_the_change(tmp_path):
+    db = tmp_path / "history.sqlite"
+    w46, w47 = split_by_week()
+    first = run_week(w46, db, dt.datetime(2026, 11, 16, 9))
+    assert first.period_label == "2026-W46"
+    assert first.kpi("tickets").value == 2 and first.kpi("tickets").previous == 0
+
+    second = run_week(w47, db, AS_OF)
+    assert second.period_label == "2026-W47"
+    assert second.history_tickets == 0  # nothing of W47 came from earlier runs
+    tickets = second.kpi("tickets")
+    assert (tickets.value, tickets.previous, tickets.change_text) == (8, 2, "+6")
+    assert second.kpi("score:满意度").previous == 3.5 and second.kpi("csat").previous == 0.5
+    assert [t.tickets for t in second.trend][-2:] == [2, 8]
+    assert second.trend[-2].satisfaction_mean == 3.5
+
+
+def test_rerunning_a_week_replaces_it(tmp_path):
+    db = tmp_path / "history.sqlite"
+    w46, w47 = split_by_week()
+    run_week(w46, db, dt.datetime(2026, 11, 16, 9))
+    once = run_week(w47, db, AS_OF)
+    count = HistoryStore(db).count()
+    twice = run_week(w47, db, AS_OF)
+    assert HistoryStore(db).count() == count == 10
+    assert twice.kpis == once.kpis and twice.trend == once.trend
+
+
+def test_an_earlier_batch_of_the_same_week_is_kept(tmp_path):
+    """Two teams' workbooks of the same week sent in two runs: the week holds both."""
+    db = tmp_path / "history.sqlite"
+    _, w47 = split_by_week()
+    run_week({"a.xlsx": w47["a.xlsx"]}, db, AS_OF)
+    fig = run_week({"b.xlsx": w47["b.xlsx"]}, db, AS_OF)
+    assert fig.history_tickets == 3
+    assert fig.kpi("tickets").value == 8
+
+
+def test_without_history_nothing_is_stored(tmp_path):
+    result = fixture_result()
+    result.figures = compute_figures(result, FORMS)
+    save_run(result)
+    assert result.figures.history_path is None
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_record_run_keeps_the_manifest_once(tmp_path):
+    store = HistoryStore(tmp_path / "h.sqlite")
+    manifest = {
+        "run_id": "abc",
+        "as_of": "2026-11-23 09:00",
+        "period": "2026-W47",
+        "totals": {"rows_read": 3},
+    }
+    store.record_run(manifest)
+    store.record_run(manifest)
+    assert store.runs() == [manifest]
+
+
+def test_a_file_that_is_not_a_history_database_is_refused(tmp_path):
+    bad = tmp_path / "h.sqlite"
+    bad.write_bytes(b"this is not sqlite" * 100)
+    with pytest.raises(UsageError, match="历史记录库"):
+        HistoryStore(bad).count()
