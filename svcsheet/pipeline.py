@@ -158,6 +158,9 @@ def run(options: RunOptions, progress: Progress | None = None) -> RunResult:
 
         report("写出", 0, 1)
         write_outputs(result, forms, deid, options.out)
+        from .history import save_run  # the history keeps the run's tickets only once its outputs exist
+
+        save_run(result)
         report("写出", 1, 1)
 
     # 8. with a store: archive the originals and record the run in the ledger
