@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import html
 import json
+import re
 import sqlite3
 import zipfile
 from collections.abc import Iterable, Iterator
@@ -57,11 +58,20 @@ def sample_of(kind: str, text: str) -> str:
     return REMOVED
 
 
+# sha256 / hash digests (run.json, the ledger) contain long digit runs that are not phone numbers.
+_HEX_DIGEST = re.compile(r"(?<![0-9A-Za-z])[0-9a-f]{32,}(?![0-9A-Za-z])")
+
+
 def scan_text(text: str, names: Iterable[str] = ()) -> list[tuple[str, str]]:
     """(kind, masked sample) for each leak in one string."""
     if not text:
         return []
-    found = [(h.kind, sample_of(h.kind, h.text)) for h in find_pii(text) if h.kind in LEAK_KINDS]
+    hashes = [m.span() for m in _HEX_DIGEST.finditer(text)]
+    found = [
+        (h.kind, sample_of(h.kind, h.text))
+        for h in find_pii(text)
+        if h.kind in LEAK_KINDS and not any(a <= h.start and h.end <= b for a, b in hashes)
+    ]
     found += [("name", sample_of("name", n)) for n in names if n in text]
     return found
 

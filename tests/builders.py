@@ -25,7 +25,9 @@ def list_workbook(path: Path, form_key: str, rows: list[dict[str, Any]], sheet: 
     for r, values in enumerate(rows, start=3):
         for c, f in enumerate(form.fields, start=1):
             if f.key in values and values[f.key] is not None:
-                ws.cell(r, c, values[f.key])
+                cell = ws.cell(r, c, values[f.key])
+                if isinstance(values[f.key], str) and values[f.key].startswith("="):
+                    cell.data_type = "s"  # typed as text (an apostrophe in Excel), not a formula
     wb.save(path)
     return path
 
