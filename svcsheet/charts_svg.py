@@ -1,0 +1,155 @@
+"""Small inline SVG charts for report.html: horizontal bars, a Pareto chart and a line chart.
+
+No scripts, no external resources; every text is escaped. Charts scale with the page (viewBox, width 100%).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from html import escape
+
+FONT = 'font-family="Noto Sans CJK SC, Microsoft YaHei, PingFang SC, sans-serif"'
+BAR = "#4472c4"
+BAD = "#c0504d"
+LINE = "#ed7d31"
+GRID = "#d9d9d9"
+TEXT = "#333333"
+
+
+def _e(text: object) -> str:
+    return escape(str(text), quote=True)
+
+
+def _svg(width: int, height: int, title: str, body: list[str], css_class: str) -> str:
+    return (
+        f'<svg class="chart {css_class}" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" '
+        f'width="100%" role="img" aria-label="{_e(title)}" {FONT} font-size="12">'
+        f"<title>{_e(title)}</title>" + "".join(body) + "</svg>"
+    )
+
+
+def _clip(label: str, n: int) -> str:
+    return label if len(label) <= n else label[: n - 1] + "…"
+
+
+def _pct(v: float) -> str:
+    return f"{v * 100:.0f}%"
+
+
+def bars(
+    items: Sequence[tuple[str, float | None]],
+    title: str,
+    fmt: Callable[[float], str] = _pct,
+    max_value: float = 1.0,
+    width: int = 640,
+) -> str:
+    """One horizontal bar per item (value 0..max_value); a value of None shows "—"."""
+    label_w, row_h, top = 270, 26, 28
+    height = top + row_h * max(len(items), 1) + 10
+    plot = width - label_w - 60
+    body = [f'<text x="0" y="16" font-weight="bold" fill="{TEXT}">{_e(title)}</text>']
+    for i, (label, value) in enumerate(items):
+        y = top + i * row_h
+        body.append(
+            f'<text x="{label_w - 6}" y="{y + 17}" text-anchor="end" fill="{TEXT}">{_e(_clip(label, 22))}</text>'
+        )
+        body.append(f'<rect x="{label_w}" y="{y + 4}" width="{plot}" height="{row_h - 8}" fill="#f2f2f2"/>')
+        if value is not None:
+            w = max(0.0, min(1.0, value / max_value)) * plot
+            color = BAR if value / max_value >= 0.9 else BAD
+            body.append(
+                f'<rect class="bar" x="{label_w}" y="{y + 4}" width="{w:.1f}" height="{row_h - 8}" fill="{color}"/>'
+            )
+        text = fmt(value) if value is not None else "—"
+        body.append(f'<text x="{label_w + plot + 6}" y="{y + 17}" fill="{TEXT}">{_e(text)}</text>')
+    if not items:
+        body.append(f'<text x="0" y="{top + 16}" fill="{TEXT}">（无数据）</text>')
+    return _svg(width, height, title, body, "bars")
+
+
+def pareto(items: Sequence[tuple[str, int, float]], title: str, width: int = 640, height: int = 300) -> str:
+    """Columns of counts, largest first, with the cumulative share as a line (right axis 0-100%)."""
+    left, right, top, bottom = 40, 44, 30, 70
+    plot_w, plot_h = width - left - right, height - top - bottom
+    body = [f'<text x="0" y="16" font-weight="bold" fill="{TEXT}">{_e(title)}</text>']
+    if not items:
+        body.append(f'<text x="0" y="{top + 16}" fill="{TEXT}">（无数据）</text>')
+        return _svg(width, top + 30, title, body, "pareto")
+    peak = max(c for _, c, _ in items) or 1
+    for frac in (0, 0.5, 1):
+        y = top + plot_h * (1 - frac)
+        body.append(f'<line x1="{left}" x2="{left + plot_w}" y1="{y:.1f}" y2="{y:.1f}" stroke="{GRID}"/>')
+        body.append(
+            f'<text x="{left - 4}" y="{y + 4:.1f}" text-anchor="end" fill="{TEXT}">{peak * frac:g}</text>'
+        )
+        body.append(f'<text x="{left + plot_w + 4}" y="{y + 4:.1f}" fill="{LINE}">{_pct(frac)}</text>')
+    step = plot_w / len(items)
+    points = []
+    for i, (label, count, cum) in enumerate(items):
+        x = left + i * step
+        h = plot_h * count / peak
+        body.append(
+            f'<rect class="bar" x="{x + step * 0.15:.1f}" y="{top + plot_h - h:.1f}" width="{step * 0.7:.1f}" '
+            f'height="{h:.1f}" fill="{BAR}"/>'
+        )
+        body.append(
+            f'<text x="{x + step / 2:.1f}" y="{top + plot_h - h - 4:.1f}" text-anchor="middle" fill="{TEXT}">{count}</text>'
+        )
+        lx, ly = x + step / 2, top + plot_h + 14
+        body.append(
+            f'<text x="{lx:.1f}" y="{ly}" text-anchor="end" transform="rotate(-35 {lx:.1f} {ly})" '
+            f'fill="{TEXT}">{_e(_clip(label, 8))}</text>'
+        )
+        points.append((x + step / 2, top + plot_h * (1 - cum)))
+    path = " ".join(f"{x:.1f},{y:.1f}" for x, y in points)
+    body.append(f'<polyline points="{path}" fill="none" stroke="{LINE}" stroke-width="2"/>')
+    body += [f'<circle cx="{x:.1f}" cy="{y:.1f}" r="3" fill="{LINE}"/>' for x, y in points]
+    return _svg(width, height, title, body, "pareto")
+
+
+def line(
+    points: Sequence[tuple[str, float | None]],
+    title: str,
+    y_min: float,
+    y_max: float,
+    fmt: Callable[[float], str] = lambda v: f"{v:.2f}",
+    width: int = 480,
+    height: int = 220,
+) -> str:
+    """A line over labelled periods; None leaves a gap (no data in that period)."""
+    left, right, top, bottom = 44, 20, 30, 40
+    plot_w, plot_h = width - left - right, height - top - bottom
+    body = [f'<text x="0" y="16" font-weight="bold" fill="{TEXT}">{_e(title)}</text>']
+    span = (y_max - y_min) or 1
+    for frac in (0, 0.5, 1):
+        y = top + plot_h * (1 - frac)
+        body.append(f'<line x1="{left}" x2="{left + plot_w}" y1="{y:.1f}" y2="{y:.1f}" stroke="{GRID}"/>')
+        body.append(
+            f'<text x="{left - 4}" y="{y + 4:.1f}" text-anchor="end" fill="{TEXT}">{_e(fmt(y_min + span * frac))}</text>'
+        )
+    n = max(len(points), 1)
+    step = plot_w / n
+    segment: list[tuple[float, float]] = []
+    segments = [segment]
+    for i, (label, value) in enumerate(points):
+        x = left + step * (i + 0.5)
+        body.append(
+            f'<text x="{x:.1f}" y="{top + plot_h + 16}" text-anchor="middle" fill="{TEXT}" font-size="10">'
+            f"{_e(label)}</text>"
+        )
+        if value is None:
+            segment = []
+            segments.append(segment)
+            continue
+        y = top + plot_h * (1 - (max(y_min, min(y_max, value)) - y_min) / span)
+        segment.append((x, y))
+        body.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="3.5" fill="{LINE}"/>')
+        body.append(
+            f'<text x="{x:.1f}" y="{y - 7:.1f}" text-anchor="middle" fill="{TEXT}" font-size="10">'
+            f"{_e(fmt(value))}</text>"
+        )
+    for seg in segments:
+        if len(seg) > 1:
+            path = " ".join(f"{x:.1f},{y:.1f}" for x, y in seg)
+            body.append(f'<polyline points="{path}" fill="none" stroke="{LINE}" stroke-width="2"/>')
+    return _svg(width, height, title, body, "line")

@@ -1,0 +1,176 @@
+"""report.html: content from the figures, safe text, no external resources, and a real browser (Chromium)."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+from test_figures import FORMS, fixture_result, fixture_rows
+
+from svcsheet import charts_svg
+from svcsheet.figures import compute_figures
+from svcsheet.outputs.report_html import render_report, write_report_html
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+def report(rows=None, period=None) -> tuple[str, object]:
+    result = fixture_result(rows=rows, period=period)
+    result.figures = compute_figures(result, FORMS)
+    return render_report(result), result.figures
+
+
+def test_title_kpis_and_sections():
+    html, fig = report()
+    assert "<title>《客户反馈周报》2026-W47</title>" in html
+    for k in fig.kpis:
+        block = re.search(rf'data-kpi="{re.escape(k.key)}">(.*?)</div>\s*</div>', html, re.S).group(1)
+        assert k.value_text in block and k.change_text in block
+    assert ">62.5%<" in html and "-37.5个百分点" in html
+    for heading in ("概览", "时效", "问题分类", "共性问题", "跟进清单", "人员与部门", "改进建议", "数据质量"):
+        assert f"<h2>{heading}</h2>" in html
+    assert "客服忙线" in html and "出厂前增加老化测试" in html
+    assert html.count('<svg class="chart') == 4
+
+
+def test_month_title():
+    html, _ = report(period="2026-11")
+    assert "《售后服务月度报告》2026-11" in html
+
+
+def test_text_is_escaped_everywhere():
+    rows = fixture_rows()
+    rows["b.xlsx"][0].safe["suggestion"] = "<script>alert(1)</script>"
+    rows["b.xlsx"][0].safe["issue_category"] = "<b>x</b>"
+    html, _ = report(rows)
+    assert "<script" not in html and "<b>x</b>" not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+
+
+def test_no_external_resources():
+    html, _ = report()
+    assert "<script" not in html and "<link" not in html and "@import" not in html and "url(" not in html
+    assert set(re.findall(r"https?://[^\s\"'<>]+", html)) == {"http://www.w3.org/2000/svg"}
+
+
+def test_svg_charts_escape_and_scale():
+    svg = charts_svg.bars([("<a&b>", 0.5), ("无数据", None)], "标题<1>")
+    assert "&lt;a&amp;b&gt;" in svg and "标题&lt;1&gt;" in svg and "<a&" not in svg
+    assert svg.count('class="bar"') == 1 and "—" in svg and 'viewBox="0 0 ' in svg
+    line = charts_svg.line([("W1", 4.0), ("W2", None), ("W3", 3.0), ("W4", 5.0)], "趋势", 1, 5)
+    assert line.count("<polyline") == 1  # the gap splits the line; a lone point is not a line
+    assert line.count("<circle") == 3
+    pareto = charts_svg.pareto([("甲", 3, 0.6), ("乙", 2, 1.0)], "帕累托")
+    assert pareto.count('class="bar"') == 2 and "<polyline" in pareto
+
+
+def test_same_figures_give_the_same_bytes(tmp_path):
+    paths = []
+    for name in ("a", "b"):
+        result = fixture_result()
+        result.figures = compute_figures(result, FORMS)
+        (tmp_path / name).mkdir()
+        write_report_html(result, tmp_path / name / "report.html")
+        paths.append(tmp_path / name / "report.html")
+    assert paths[0].read_bytes() == paths[1].read_bytes()
+
+
+# ---------------------------------------------------------------- real browser
+
+PROBE = """<script>
+(function () {
+  function shown(el) { var r = el.getBoundingClientRect(); return r.width > 0 && r.height > 0; }
+  var vw = window.innerWidth;
+  var out = {
+    viewport: vw,
+    page_width: document.documentElement.scrollWidth,
+    kpis: Array.prototype.map.call(document.querySelectorAll('.kpi'), function (el) {
+      var v = el.querySelector('.value');
+      var r = el.getBoundingClientRect();
+      return {key: el.dataset.kpi, value: v.textContent, shown: shown(v), inside: r.left >= 0 && r.right <= vw + 1};
+    }),
+    charts: Array.prototype.map.call(document.querySelectorAll('svg.chart'), function (el) {
+      var r = el.getBoundingClientRect();
+      return {shown: r.width > 100 && r.height > 40, inside: r.right <= vw + 1,
+              marks: el.querySelectorAll('rect.bar, circle').length};
+    }),
+    title: document.getElementById('title').textContent
+  };
+  var pre = document.createElement('pre');
+  pre.id = 'probe';
+  pre.textContent = JSON.stringify(out);
+  document.body.appendChild(pre);
+})();
+</script>"""
+
+
+def chromium(page: Path, size: str, tmp: Path, *args: str) -> subprocess.CompletedProcess:
+    cmd = [
+        CHROMIUM,
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--no-first-run",
+        f"--user-data-dir={tmp / 'profile'}",
+        "--enable-logging=stderr",
+        "--v=0",
+        f"--window-size={size}",
+        *args,
+        page.as_uri(),
+    ]
+    return subprocess.run(cmd, capture_output=True, text=True, timeout=120)
+
+
+def console_messages(stderr: str) -> list[str]:
+    return [line for line in stderr.splitlines() if "CONSOLE" in line]
+
+
+@pytest.fixture(scope="module")
+def rendered(tmp_path_factory) -> tuple[Path, Path, object]:
+    folder = tmp_path_factory.mktemp("html")
+    html, fig = report()
+    page = folder / "report.html"
+    page.write_text(html, encoding="utf-8")
+    probe = folder / "probe.html"
+    probe.write_text(html.replace("</body>", PROBE + "</body>"), encoding="utf-8")
+    return page, probe, fig
+
+
+@pytest.mark.skipif(CHROMIUM is None, reason="chromium not installed")
+def test_console_detection_works(tmp_path):
+    """The console check below can fail: a page that logs an error is caught."""
+    bad = tmp_path / "bad.html"
+    bad.write_text("<!doctype html><p>x</p><script>console.error('boom-probe')</script>", encoding="utf-8")
+    proc = chromium(bad, "800,600", tmp_path, "--dump-dom")
+    assert any("boom-probe" in m for m in console_messages(proc.stderr))
+
+
+@pytest.mark.skipif(CHROMIUM is None, reason="chromium not installed")
+@pytest.mark.parametrize("size", ["1280,900", "390,844"])
+def test_browser_loads_without_console_errors_and_shows_kpis_and_charts(rendered, size, tmp_path):
+    page, probe, fig = rendered
+    plain = chromium(page, size, tmp_path, "--dump-dom")
+    assert plain.returncode == 0, plain.stderr[-2000:]
+    assert console_messages(plain.stderr) == []
+    assert "《客户反馈周报》2026-W47" in plain.stdout
+
+    dumped = chromium(probe, size, tmp_path, "--dump-dom")
+    data = json.loads(
+        re.search(r'<pre id="probe">(.*?)</pre>', dumped.stdout, re.S).group(1).replace("&quot;", '"')
+    )
+    assert data["title"] == "《客户反馈周报》2026-W47"
+    assert {k["key"]: k["value"] for k in data["kpis"]} == {k.key: k.value_text for k in fig.kpis}
+    assert all(k["shown"] and k["inside"] for k in data["kpis"])
+    assert len(data["charts"]) == 4 and all(c["shown"] and c["inside"] and c["marks"] for c in data["charts"])
+    assert data["page_width"] <= data["viewport"]  # wide tables scroll inside their box, not the page
+
+    shot = tmp_path / "shot.png"
+    proc = chromium(page, size, tmp_path, f"--screenshot={shot}")
+    assert proc.returncode == 0 and shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
