@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import re
 import sqlite3
 
 import pytest
@@ -122,3 +123,84 @@ def test_a_file_that_is_not_a_history_database_is_refused(tmp_path):
     bad.write_bytes(b"this is not sqlite" * 100)
     with pytest.raises(UsageError, match="历史记录库"):
         HistoryStore(bad).count()
+
+
+# ---------------------------------------------------------------- through the whole pipeline
+
+
+def _log_book(path, rows) -> None:
+    """A response_log workbook typed the way agents do: one header row of the form's labels."""
+    import openpyxl
+
+    form = FORMS["response_log"]
+    keys = [
+        "issue_no",
+        "customer",
+        "phone",
+        "description",
+        "category",
+        "urgency",
+        "received_time",
+        "first_response_time",
+        "resolved_time",
+        "solution",
+        "handler",
+        "result",
+        "satisfaction",
+    ]
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append([form.field(k).label for k in keys])
+    for no, day, minutes, sat in rows:
+        t = dt.datetime(2026, 11, day, 10, 0)
+        ws.append(
+            [
+                no,
+                "张伟",
+                "13812345678",
+                "设备开机无反应",
+                "技术故障",
+                "紧急",
+                t,
+                t + dt.timedelta(minutes=minutes),
+                t + dt.timedelta(hours=5),
+                "更换电源适配器后恢复正常",
+                "李四",
+                "已解决",
+                sat,
+            ]
+        )
+    wb.save(path)
+
+
+def test_pipeline_weekly_runs_with_history(tmp_path):
+    from svcsheet.pipeline import RunOptions, run
+
+    db = tmp_path / "history.sqlite"
+    _log_book(tmp_path / "w46.xlsx", [("20261110001", 10, 5, "满意"), ("20261112001", 12, 30, "不满意")])
+    _log_book(
+        tmp_path / "w47.xlsx",
+        [("20261117001", 17, 5, "满意"), ("20261118001", 18, 50, "一般"), ("20261119001", 19, 3, "满意")],
+    )
+
+    def week(name, as_of, out):
+        return run(RunOptions(inputs=[tmp_path / name], out=tmp_path / out, as_of=as_of, history=db))
+
+    first = week("w46.xlsx", dt.datetime(2026, 11, 16, 9), "o46")
+    assert first.figures.period_label == "2026-W46" and first.figures.kpi("tickets").value == 2
+    second = week("w47.xlsx", AS_OF, "o47")
+    fig = second.figures
+    assert (fig.kpi("tickets").value, fig.kpi("tickets").previous) == (3, 2)
+    assert (fig.kpi("csat").value, fig.kpi("csat").previous) == (2 / 3, 1 / 2)
+    assert (fig.kpi("sla").value, fig.kpi("sla").previous) == (2 / 3, 1 / 2)  # 15 minutes for 紧急
+    assert [(t.label, t.tickets) for t in fig.trend][-2:] == [("2026-W46", 2), ("2026-W47", 3)]
+    html = (tmp_path / "o47" / "report.html").read_text(encoding="utf-8")
+    assert re.search(r'data-kpi="tickets">.*?上期 2；变化 <span class="up">\+1</span>', html, re.S)
+
+    again = week("w47.xlsx", AS_OF, "o47b")
+    store = HistoryStore(db)
+    assert store.count() == 5
+    assert [r["period"] for r in store.runs()] == ["2026-W46", "2026-W47"]
+    assert again.figures.kpis == fig.kpis
+    for name in ("summary.xlsx", "report.html"):
+        assert (tmp_path / "o47" / name).read_bytes() == (tmp_path / "o47b" / name).read_bytes()
