@@ -499,3 +499,28 @@ def test_period_texts():
     for bad in ("2026-W54", "2026-13", "last week"):
         with pytest.raises(UsageError):
             parse_period(bad, AS_OF)
+
+
+def test_common_issues_are_shown_with_form_names():
+    from svcsheet.common_issues import Clustering, CommonIssue
+
+    issue = CommonIssue(
+        id="G1",
+        label="开机无反应",
+        rows=4,
+        customers=3,
+        uids=("a", "b", "c", "d"),
+        models=(("X100", 3), ("X200", 1)),
+        batches=(("B7", 3),),
+        dominant_batch="B7",
+        forms=("service_card", "issue_feedback"),
+        departments=("售后部",),
+        examples=("按电源键没有反应", "无法开机", "开机黑屏", "第四条"),
+    )
+    result = fixture_result()
+    result.clustering = Clustering(cluster_of={}, common=[issue])
+    view = compute_figures(result, FORMS).common[0]
+    assert (view.id, view.label, view.customers, view.rows) == ("G1", "开机无反应", 3, 4)
+    assert view.models == "X100（3）、X200（1）" and view.batch == "B7"
+    assert view.forms == f"{FORMS['service_card'].name}、{FORMS['issue_feedback'].name}"
+    assert view.examples == ["按电源键没有反应", "无法开机", "开机黑屏"]
