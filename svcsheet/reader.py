@@ -10,7 +10,7 @@ import datetime
 import re
 import unicodedata
 from dataclasses import dataclass, field, replace
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -131,6 +131,8 @@ class LabelIndex:
     def match_full(self, text: str) -> tuple[str, bool] | None:
         """(field key, exact) when the whole text is one of this form's labels."""
         if text not in self._seen:
+            if len(self._seen) > 20_000:
+                self._seen.clear()
             self._seen[text] = _match_full(self, text)
         return self._seen[text]
 
@@ -210,7 +212,7 @@ def _normalize_with_map(text: str) -> tuple[str, list[int]]:
     return "".join(out), pos
 
 
-@cache
+@lru_cache(maxsize=8192)
 def cell_hits(text: str) -> tuple[CardHit, ...]:
     """Labels in one card cell: the whole cell as a label, or `label：value` pairs starting the cell."""
     words, pattern = _all_labels()
@@ -277,7 +279,8 @@ def _read_sheet(grid: Grid, out: WorkbookRead, declared: str | None) -> None:
     card = _card_by_names(grid, forms)
     if card is None:
         listed = _best_list(grid, forms, declared)
-        found = _best_card(grid, forms)
+        most = max((len(f.fields) for f in forms.values() if f.layout == "card"), default=0)
+        found = _best_card(grid, forms) if listed is None or most > 1.5 * len(listed.columns) else None
         if found and (listed is None or found.score > 1.5 * len(listed.columns)):
             card = found
         elif listed is not None:
