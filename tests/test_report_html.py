@@ -174,3 +174,23 @@ def test_browser_loads_without_console_errors_and_shows_kpis_and_charts(rendered
     shot = tmp_path / "shot.png"
     proc = chromium(page, size, tmp_path, f"--screenshot={shot}")
     assert proc.returncode == 0 and shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_long_lists_are_cut_in_the_html_but_not_in_the_workbook():
+    import copy
+
+    from svcsheet.outputs.report_html import LIST_LIMIT
+
+    rows = {}
+    for name, rs in fixture_rows().items():
+        rows[name] = []
+        for i in range(LIST_LIMIT // 5):
+            for r in rs:
+                c = copy.copy(r)
+                c.ticket_id = f"{r.ticket_id}-{i:03d}"
+                rows[name].append(c)
+    html, fig = report(rows)
+    assert len(fig.breaches) == 6 * (LIST_LIMIT // 5) > LIST_LIMIT
+    assert f"只列出前 {LIST_LIMIT} 条，共 {len(fig.breaches)} 条" in html
+    section = html.split('<section id="sla">')[1].split("<h3>逾期未完成</h3>")[0]
+    assert section.count("<tr><td>") == LIST_LIMIT + len(fig.compliance)

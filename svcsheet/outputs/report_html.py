@@ -12,6 +12,8 @@ from .. import charts_svg
 from ..resources import data_path
 from ..sla import OUTCOMES
 
+LIST_LIMIT = 200  # rows per list in the HTML; summary.xlsx always has every row
+
 
 def _short(label: str) -> str:
     """Axis label: 2026-W47 -> W47, 2026-11 -> 26-11."""
@@ -71,7 +73,12 @@ def render_report(result: Any) -> str:
     env.filters.update(pct=_pct, num=_num, dt=_dt)
     fig = result.figures
     return env.get_template("report.html.j2").render(
-        result=result, fig=fig, charts=_charts(fig), outcomes=OUTCOMES, as_of=f"{result.as_of:%Y-%m-%d %H:%M}"
+        result=result,
+        fig=fig,
+        charts=_charts(fig),
+        outcomes=OUTCOMES,
+        as_of=f"{result.as_of:%Y-%m-%d %H:%M}",
+        limit=LIST_LIMIT,
     )
 
 
