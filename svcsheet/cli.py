@@ -183,8 +183,15 @@ def validate(inputs, as_of, policy, strict) -> None:
 @click.option("--out", "out_dir", required=True, type=click.Path(path_type=Path, file_okay=False), help="Output folder.")
 @click.option("--as-of", help='"Now" for open items, "YYYY-MM-DD HH:MM" (default: the run\'s start).')
 @click.option("--policy", type=click.Path(path_type=Path, dir_okay=False), help="Team policy file (YAML).")
-@click.option("--period", help="week | month | YYYY-Www | YYYY-MM (default: the week of the as-of time).")
-@click.option("--history", type=click.Path(path_type=Path, dir_okay=False), help="History database (SQLite).")
+@click.option(
+    "--period",
+    help="week | month | YYYY-Www | YYYY-MM (default: the ISO week of the latest opening time among accepted rows).",
+)
+@click.option(
+    "--history",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="History database (SQLite) for trends (default: svcsheet-history.sqlite beside OUT).",
+)
 @click.option("--store", type=click.Path(path_type=Path, file_okay=False), help="Archive store: record the run in its ledger.")
 def run_cmd(inputs, out_dir, as_of, policy, period, history, store) -> None:
     """Validate, de-identify, compute SLA and common issues, and write every output into OUT."""

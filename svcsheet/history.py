@@ -264,12 +264,22 @@ class HistoryStore:
             return [json.loads(text) for (text,) in cur.fetchall()]
 
 
+DEFAULT_NAME = "svcsheet-history.sqlite"
+
+
 def history_path(result: Any) -> Path | None:
-    """``--history`` or the policy's ``history.path``; None (no history) when neither is given."""
-    if result.options.history is not None:
-        return Path(result.options.history)
+    """``--history``, else the policy's ``history.path`` (``off`` disables it), else the default:
+    ``svcsheet-history.sqlite`` beside the output folder, so weekly runs into sibling folders share one history.
+    A validate-only run (no output folder) uses no history unless one is named."""
+    options = result.options
+    if getattr(options, "history", None) is not None:
+        return Path(options.history)
     configured = result.policy.history.path
-    return Path(configured) if configured else None
+    if configured:
+        return None if str(configured).lower() == "off" else Path(configured)
+    if getattr(options, "out", None) is not None:
+        return Path(options.out).resolve().parent / DEFAULT_NAME
+    return None
 
 
 def save_run(result: Any) -> None:
