@@ -71,7 +71,13 @@ def schema(form: str | None, as_json: bool) -> None:
         for col in ("key", "label", "type", "required", "choices"):
             table.add_column(col)
         for fld in f["fields"]:
-            table.add_row(fld["key"], fld["label"], fld["type"], "*" if fld["required"] else "", "、".join(fld["choices"]))
+            table.add_row(
+                fld["key"],
+                fld["label"],
+                fld["type"],
+                "*" if fld["required"] else "",
+                "、".join(fld["choices"]),
+            )
         out.print(table)
         stages = "  ".join(f"{s['key']}({s['label']})" for s in f["stages"])
         out.print(f"SLA stages: {stages}\n", highlight=False)
@@ -80,7 +86,13 @@ def schema(form: str | None, as_json: bool) -> None:
 
 @cli.command()
 @click.argument("form", required=False)
-@click.option("-o", "--output", type=click.Path(path_type=Path), required=True, help="File (one form) or folder (--all).")
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(path_type=Path),
+    required=True,
+    help="File (one form) or folder (--all).",
+)
 @click.option("--all", "all_forms", is_flag=True, help="Write a template for every form into the folder -o.")
 def template(form: str | None, output: Path, all_forms: bool) -> None:
     """Write a blank fillable workbook for FORM (or --all forms)."""
@@ -138,7 +150,9 @@ def _print_summary(result) -> None:
         table.add_column(col)
     for fr in result.files:
         status = f"[red]无法读取：{fr.error}[/]" if fr.error else "已读取"
-        table.add_row(fr.name, str(len(fr.rows)), str(fr.rows_clean), str(fr.rows_rejected), str(fr.warnings), status)
+        table.add_row(
+            fr.name, str(len(fr.rows)), str(fr.rows_clean), str(fr.rows_rejected), str(fr.warnings), status
+        )
     rows = result.rows
     table.add_row(
         "合计",
@@ -180,7 +194,9 @@ def validate(inputs, as_of, policy, strict) -> None:
 
 @cli.command("run")
 @click.argument("inputs", nargs=-1, required=True, type=click.Path(path_type=Path))
-@click.option("--out", "out_dir", required=True, type=click.Path(path_type=Path, file_okay=False), help="Output folder.")
+@click.option(
+    "--out", "out_dir", required=True, type=click.Path(path_type=Path, file_okay=False), help="Output folder."
+)
 @click.option("--as-of", help='"Now" for open items, "YYYY-MM-DD HH:MM" (default: the run\'s start).')
 @click.option("--policy", type=click.Path(path_type=Path, dir_okay=False), help="Team policy file (YAML).")
 @click.option(
@@ -192,7 +208,11 @@ def validate(inputs, as_of, policy, strict) -> None:
     type=click.Path(path_type=Path, dir_okay=False),
     help="History database (SQLite) for trends (default: svcsheet-history.sqlite beside OUT).",
 )
-@click.option("--store", type=click.Path(path_type=Path, file_okay=False), help="Archive store: record the run in its ledger.")
+@click.option(
+    "--store",
+    type=click.Path(path_type=Path, file_okay=False),
+    help="Archive store: record the run in its ledger.",
+)
 def run_cmd(inputs, out_dir, as_of, policy, period, history, store) -> None:
     """Validate, de-identify, compute SLA and common issues, and write every output into OUT."""
     result = _run_with_progress(_run_options(inputs, out_dir, as_of, policy, period, history, store))
@@ -203,8 +223,12 @@ def run_cmd(inputs, out_dir, as_of, policy, period, history, store) -> None:
 
 @cli.command()
 @click.option("--show", is_flag=True, help="Print the effective policy (defaults merged with --policy).")
-@click.option("--init", "init_path", type=click.Path(path_type=Path, dir_okay=False), help="Write a commented policy.")
-@click.option("--policy", type=click.Path(path_type=Path, dir_okay=False), help="Team policy file to check and show.")
+@click.option(
+    "--init", "init_path", type=click.Path(path_type=Path, dir_okay=False), help="Write a commented policy."
+)
+@click.option(
+    "--policy", type=click.Path(path_type=Path, dir_okay=False), help="Team policy file to check and show."
+)
 def policy(show, init_path, policy) -> None:
     """Show the effective policy, or write a commented copy to edit."""
     from .policy import init_policy, load_policy, policy_as_yaml
@@ -217,10 +241,16 @@ def policy(show, init_path, policy) -> None:
 
 @cli.command()
 @click.argument("inputs", nargs=-1, type=click.Path(path_type=Path))
-@click.option("--store", required=True, type=click.Path(path_type=Path, file_okay=False), help="Archive store folder.")
-@click.option("--prune", is_flag=True, help="List archived files older than the policy's retention (delete with --yes).")
+@click.option(
+    "--store", required=True, type=click.Path(path_type=Path, file_okay=False), help="Archive store folder."
+)
+@click.option(
+    "--prune", is_flag=True, help="List archived files older than the policy's retention (delete with --yes)."
+)
 @click.option("--yes", is_flag=True, help="With --prune: really delete what is listed.")
-@click.option("--policy", type=click.Path(path_type=Path, dir_okay=False), help="Team policy file (retention).")
+@click.option(
+    "--policy", type=click.Path(path_type=Path, dir_okay=False), help="Team policy file (retention)."
+)
 def archive(inputs, store, prune, yes, policy) -> None:
     """Archive original workbooks (content-addressed, read-only) with a ledger; or --prune old ones."""
     from .archive import prune_store
@@ -247,13 +277,19 @@ def archive(inputs, store, prune, yes, policy) -> None:
 
 
 @cli.command()
-@click.option("--store", required=True, type=click.Path(path_type=Path, file_okay=False), help="Archive store folder.")
+@click.option(
+    "--store", required=True, type=click.Path(path_type=Path, file_okay=False), help="Archive store folder."
+)
 def verify(store) -> None:
     """Re-hash the archive; report missing, altered and unexpected files (exit 1 on any)."""
     from .archive import verify_store
 
     report = verify_store(store)
-    for title, items in (("缺失", report.missing), ("被改动", report.altered), ("多出的文件", report.unexpected)):
+    for title, items in (
+        ("缺失", report.missing),
+        ("被改动", report.altered),
+        ("多出的文件", report.unexpected),
+    ):
         for item in items:
             out.print(f"[red]{title}[/]：{item}", highlight=False)
     out.print(
@@ -267,7 +303,9 @@ def verify(store) -> None:
 @cli.command()
 @click.argument("ticket_id")
 @click.option("--store", type=click.Path(path_type=Path, file_okay=False), help="Archive store folder.")
-@click.option("--out", "out_dir", type=click.Path(path_type=Path, file_okay=False), help="A run's output folder.")
+@click.option(
+    "--out", "out_dir", type=click.Path(path_type=Path, file_okay=False), help="A run's output folder."
+)
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 def trace(ticket_id, store, out_dir, as_json) -> None:
     """Where TICKET_ID came from (file, sheet, row, run), its findings and SLA verdicts."""

@@ -97,7 +97,9 @@ class Row:
     ticket_id: str | None = None
     customer_key: str | None = None  # keyed hash of phone / customer id, computed before masking
     safe: dict[str, Any] = field(default_factory=dict)  # de-identified values for every output
-    safe_findings: list[Finding] = field(default_factory=list)  # findings with de-identified value and message
+    safe_findings: list[Finding] = field(
+        default_factory=list
+    )  # findings with de-identified value and message
     sla: dict[str, Any] = field(default_factory=dict)  # stage key -> StageResult
     cluster: str | None = None  # common issue id
 

@@ -86,7 +86,8 @@ def redact_findings(row: Row, form: FormSpec, deid: Deidentifier, run_names: Nam
         return deid.free_text(text, own + [n for n in found if n not in own])[0] or ""
 
     row.safe_findings = [
-        replace(f, value=clean(f.value) if f.value else f.value, message=clean(f.message)) for f in row.findings
+        replace(f, value=clean(f.value) if f.value else f.value, message=clean(f.message))
+        for f in row.findings
     ]
 
 

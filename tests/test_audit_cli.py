@@ -17,7 +17,9 @@ AS_OF = ["--as-of", "2026-11-23 09:00"]
 def _books(tmp_path):
     folder = tmp_path / "week"
     folder.mkdir()
-    list_workbook(folder / "a.xlsx", "response_log", [good_response_log_row(1), good_response_log_row(2, customer=None)])
+    list_workbook(
+        folder / "a.xlsx", "response_log", [good_response_log_row(1), good_response_log_row(2, customer=None)]
+    )
     list_workbook(folder / "b.xlsx", "response_log", [good_response_log_row(3)])
     return folder
 

@@ -63,16 +63,26 @@ def test_an_unknown_form_is_a_usage_error():
 
 
 def test_run_exits_0_with_rejected_rows_and_3_when_a_file_is_unreadable(tmp_path):
-    list_workbook(tmp_path / "a.xlsx", "response_log", [good_response_log_row(1), good_response_log_row(2, customer=None)])
-    ok = CliRunner().invoke(cli, ["run", str(tmp_path / "a.xlsx"), "--out", str(tmp_path / "o1"), "--as-of", "2026-11-23 09:00"])
+    list_workbook(
+        tmp_path / "a.xlsx",
+        "response_log",
+        [good_response_log_row(1), good_response_log_row(2, customer=None)],
+    )
+    ok = CliRunner().invoke(
+        cli, ["run", str(tmp_path / "a.xlsx"), "--out", str(tmp_path / "o1"), "--as-of", "2026-11-23 09:00"]
+    )
     assert ok.exit_code == 0, ok.output
     assert "合计" in ok.output
     (tmp_path / "bad.xls").write_bytes(b"\x00\x01 not excel")
-    bad = CliRunner().invoke(cli, ["run", str(tmp_path), "--out", str(tmp_path / "o2"), "--as-of", "2026-11-23 09:00"])
+    bad = CliRunner().invoke(
+        cli, ["run", str(tmp_path), "--out", str(tmp_path / "o2"), "--as-of", "2026-11-23 09:00"]
+    )
     assert bad.exit_code == 3, bad.output
     assert (tmp_path / "o2" / "clean.xlsx").exists()
 
 
 def test_a_bad_as_of_is_a_usage_error(tmp_path):
-    result = CliRunner().invoke(cli, ["run", str(tmp_path), "--out", str(tmp_path / "o"), "--as-of", "yesterday"])
+    result = CliRunner().invoke(
+        cli, ["run", str(tmp_path), "--out", str(tmp_path / "o"), "--as-of", "yesterday"]
+    )
     assert result.exit_code == 2

@@ -55,7 +55,7 @@ MUTATIONS = st.sampled_from(
         {"received_time": "昨天上午"},  # not a time
         {"first_response_time": "2026-11-17 08:00"},  # before the request
         {"solution": "已处理"},  # not a solution
-        {"description": "=HYPERLINK(\"http://x\",\"点我\")"},  # formula-looking text
+        {"description": '=HYPERLINK("http://x","点我")'},  # formula-looking text
         {"urgency": "加急"},  # synonym, accepted
         {"received_time": "２０２６－１１－１７　０９：３０"},  # full width, accepted
         {"remark": "客户电话13812345678请回电"},  # personal data in free text, accepted and masked
@@ -96,10 +96,16 @@ def test_every_row_read_ends_in_clean_or_rejects(tmp_path_factory, files):
 
 
 def test_a_missing_required_field_is_reported_at_its_cell_in_chinese(tmp_path):
-    list_workbook(tmp_path / "a.xlsx", "response_log", [good_response_log_row(1), good_response_log_row(2, customer=None)])
+    list_workbook(
+        tmp_path / "a.xlsx",
+        "response_log",
+        [good_response_log_row(1), good_response_log_row(2, customer=None)],
+    )
     result = _run([tmp_path / "a.xlsx"], None)
     errors = [f for f in result.findings if f.severity == "error"]
-    assert [(f.code, f.cell, f.row) for f in errors] == [("required_missing", cell_of("response_log", "customer", 4), 4)]
+    assert [(f.code, f.cell, f.row) for f in errors] == [
+        ("required_missing", cell_of("response_log", "customer", 4), 4)
+    ]
     assert "客户名称/联系人" in errors[0].message and "请" in errors[0].message
 
 
@@ -136,7 +142,9 @@ EMAIL = "zhangwei@example.com"
 
 
 def test_planted_personal_data_never_reaches_an_output_except_returns(tmp_path):
-    planted = f"张伟说电话{MOBILE}，身份证{ID_NUMBER}，卡号{CARD}，邮箱{EMAIL}，住北京市朝阳区建国路88号3单元501"
+    planted = (
+        f"张伟说电话{MOBILE}，身份证{ID_NUMBER}，卡号{CARD}，邮箱{EMAIL}，住北京市朝阳区建国路88号3单元501"
+    )
     rows = []
     for n, name in enumerate(NAMES, start=1):
         rows.append(
@@ -182,7 +190,9 @@ def test_planted_personal_data_never_reaches_an_output_except_returns(tmp_path):
 
 
 def test_text_is_never_written_as_a_formula_and_times_are_real_dates(tmp_path):
-    rows = [good_response_log_row(1, description="=1+1", customer_feedback="+86 反馈", remark="@所有人 -注意")]
+    rows = [
+        good_response_log_row(1, description="=1+1", customer_feedback="+86 反馈", remark="@所有人 -注意")
+    ]
     list_workbook(tmp_path / "a.xlsx", "response_log", rows)
     out = tmp_path / "out"
     _run([tmp_path / "a.xlsx"], out)

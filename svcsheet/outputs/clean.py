@@ -23,7 +23,11 @@ def write_clean(result, forms: dict[str, FormSpec], path: Path) -> None:
             stages = [row.sla[s.key].cell_text() if s.key in row.sla else None for s in form.stages]
             hints = "；".join(f"{f.cell or ''} {f.message}".strip() for f in row.safe_findings)
             table.append(
-                provenance(row) + [row.customer_key] + field_values(form, row, notes) + stages + [row.cluster, hints or None]
+                provenance(row)
+                + [row.customer_key]
+                + field_values(form, row, notes)
+                + stages
+                + [row.cluster, hints or None]
             )
             for stage in form.stages:
                 res = row.sla.get(stage.key)
@@ -52,7 +56,20 @@ def write_clean(result, forms: dict[str, FormSpec], path: Path) -> None:
     write_table(
         ws,
         0,
-        ["表单", "编号", "环节", "结果", "时限", "开始", "截止", "完成", "用时(分钟)", "超时(分钟)", "说明", *PROVENANCE],
+        [
+            "表单",
+            "编号",
+            "环节",
+            "结果",
+            "时限",
+            "开始",
+            "截止",
+            "完成",
+            "用时(分钟)",
+            "超时(分钟)",
+            "说明",
+            *PROVENANCE,
+        ],
         detail,
         st,
         widths=[22, 18, 10, 10, 12, 17, 17, 17, 10, 10, 30, 30, 14, 6],

@@ -74,7 +74,13 @@ def ticket_records(result) -> list[dict[str, Any]]:
             "row": row.prov.row,
             "status": "rejected" if row.rejected else "clean",
             "findings": [
-                {"code": f.code, "severity": f.severity, "cell": f.cell, "field": f.field, "message": f.message}
+                {
+                    "code": f.code,
+                    "severity": f.severity,
+                    "cell": f.cell,
+                    "field": f.field,
+                    "message": f.message,
+                }
                 for f in row.safe_findings
             ],
             "sla": {k: v.cell_text() for k, v in row.sla.items()},
@@ -90,6 +96,6 @@ def write_trace(result, path: Path) -> None:
 
 
 def write_manifest(manifest: dict[str, Any], path: Path) -> None:
-    path.write_text(json.dumps(manifest, ensure_ascii=False, indent=2, sort_keys=False) + "\n", encoding="utf-8")
-
-
+    path.write_text(
+        json.dumps(manifest, ensure_ascii=False, indent=2, sort_keys=False) + "\n", encoding="utf-8"
+    )

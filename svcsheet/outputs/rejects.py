@@ -22,7 +22,9 @@ def write_rejects(result, forms: dict[str, FormSpec], path: Path) -> None:
             errors = [f for f in row.safe_findings if f.severity == "error"]
             cells = "、".join(dict.fromkeys(f.cell for f in errors if f.cell))
             reasons = "\n".join(f"{f.cell or '整行'}：{f.message}" for f in errors)
-            table.append(provenance(row) + [cells, reasons, row.customer_key] + field_values(form, row, notes))
+            table.append(
+                provenance(row) + [cells, reasons, row.customer_key] + field_values(form, row, notes)
+            )
         ws = wb.add_worksheet(f"退回-{form.name}"[:31])
         write_table(ws, 0, headers, table, st, widths=[30, 14, 6, 14, 60])
     ws = wb.add_worksheet("全部问题")
@@ -30,7 +32,19 @@ def write_rejects(result, forms: dict[str, FormSpec], path: Path) -> None:
     write_table(
         ws,
         0,
-        ["级别", "代码", "表单", "来源文件", "工作表", "行号", "单元格", "字段", "编号", "填写内容(已脱敏)", "说明"],
+        [
+            "级别",
+            "代码",
+            "表单",
+            "来源文件",
+            "工作表",
+            "行号",
+            "单元格",
+            "字段",
+            "编号",
+            "填写内容(已脱敏)",
+            "说明",
+        ],
         [
             [
                 SEVERITY_LABELS.get(f.severity, f.severity),
