@@ -395,7 +395,7 @@ def _list_rows(grid: Grid, match: _ListMatch, out: WorkbookRead) -> int:
             continue
         if _is_footer(own) and not _has_data_shape(grid, r, match):
             continue
-        if _repeats_header(grid, r, match):
+        if _repeats_header(grid, r, match) or _is_divider(grid, r, match):
             continue
         cells: dict[str, Cell] = {}
         prov = Provenance(out.file, grid.name, r)
@@ -415,6 +415,19 @@ def _list_rows(grid: Grid, match: _ListMatch, out: WorkbookRead) -> int:
         out.rows.append(RawRow(form.key, prov, {k: cells[k] for k in form.field_keys if k in keys}, "list"))
         count += 1
     return count
+
+
+def _is_divider(grid: Grid, r: int, match: _ListMatch) -> bool:
+    """A section divider typed across the table (`第46周（11月9日—15日）`): one text in a merge spanning at least
+    half of the form's columns on this row. It is a heading, not a ticket."""
+    filled = [c for c in grid.row_cols(r) if grid.own(r, c) is not None]
+    if len(filled) != 1 or not isinstance(grid.own(r, filled[0]), str):
+        return False
+    merge = grid.merge_at(r, filled[0])
+    if merge is None or merge[0] != r:
+        return False
+    spanned = [c for c in match.columns if merge[1] <= c <= merge[3]]
+    return len(spanned) >= max(3, len(match.columns) // 2)
 
 
 def _has_data_shape(grid: Grid, r: int, match: _ListMatch) -> bool:

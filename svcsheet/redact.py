@@ -125,9 +125,17 @@ def _names(row: Row, form: FormSpec) -> list[str]:
     for spec in form.fields:
         if spec.type in ("person", "staff", "signature"):
             value = row.value(spec.key)
-            if isinstance(value, str) and len(value.strip("*")) >= 2:
-                names.append(value)
+            if not isinstance(value, str) or len(value.strip("*")) < 2:
+                continue
+            # A signature cell often says how it was confirmed (已签收, 电子确认), not who signed.
+            if spec.type == "signature" and (not _NAME_LIKE.fullmatch(value) or _CONFIRM_WORDS.search(value)):
+                continue
+            names.append(value)
     return names
+
+
+_NAME_LIKE = re.compile(r"[\u4e00-\u9fff·]{2,4}")
+_CONFIRM_WORDS = re.compile(r"[签确认已同意电子无未]")
 
 
 def _first_value(row: Row, form: FormSpec, field_type: str) -> Any:

@@ -590,3 +590,23 @@ def test_every_non_empty_row_is_read_once_with_its_values(tmp_path: Path, rows: 
     for row in book.rows:
         typed = rows[row.prov.row - 2]
         assert {k: c.raw for k, c in row.cells.items() if c.raw is not None} == typed
+
+
+def test_a_divider_row_merged_across_the_table_is_a_heading_not_a_ticket(tmp_path):
+    from openpyxl import Workbook
+
+    from svcsheet.forms import get_form
+
+    form = get_form("response_log")
+    wb = Workbook()
+    ws = wb.active
+    for c, f in enumerate(form.fields, start=1):
+        ws.cell(1, c, f.label)
+    ws.cell(2, 1, "第46周（11月9日—15日）")
+    ws.merge_cells(start_row=2, start_column=1, end_row=2, end_column=len(form.fields))
+    ws.cell(3, 1, "20261110001")
+    ws.cell(3, 2, "*先生")
+    ws.cell(4, 1, "仅一格的备注行")  # not merged: stays a row, so nothing typed is lost
+    wb.save(tmp_path / "d.xlsx")
+    book = read_workbook(tmp_path / "d.xlsx")
+    assert [r.prov.row for r in book.rows] == [3, 4]
