@@ -428,8 +428,12 @@ def cluster_problems(items: Sequence[ProblemText], settings: dict | None = None)
         if len(customers) < cfg["min_customers"]:
             continue
         batches = _counted([r.item.batch for r in members])
+        # Share among the rows that name a batch: forms without a batch column must not hide a bad batch.
+        known = sum(n for _b, n in batches)
         dominant = (
-            batches[0][0] if batches and batches[0][1] / len(members) > cfg["dominant_batch_share"] else None
+            batches[0][0]
+            if batches and batches[0][1] >= 2 and batches[0][1] / known > cfg["dominant_batch_share"]
+            else None
         )
         common.append(
             CommonIssue(

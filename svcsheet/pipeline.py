@@ -28,6 +28,7 @@ from .reader import read_workbook
 from .records import Finding, Row, SheetInfo
 from .redact import NameIndex, redact_findings, redact_row
 from .sla import evaluate_row
+from .textnorm import batch_in_text
 from .validate import check_duplicates, check_row
 
 EXIT_OK = 0
@@ -237,7 +238,7 @@ def _problem_texts(rows: list[Row], forms: dict[str, FormSpec]) -> list[ProblemT
                 customer=row.customer_key,
                 form=row.form,
                 model=_first(row, ("product_model", "product")),
-                batch=_first(row, ("batch_no",)),
+                batch=_first(row, ("batch_no",)) or batch_in_text(text),
                 department=_first(row, ("department", "owner_dept")),
             )
         )

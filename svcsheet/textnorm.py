@@ -224,3 +224,14 @@ def char_bigrams(norm: str) -> list[str]:
     for run in _CJK.findall(norm):
         out.extend(run[i : i + 2] for i in range(len(run) - 1))
     return out
+
+
+_BATCH = re.compile(
+    r"(?:批次号?|批号)\s*[:：]?\s*([A-Za-z]{0,3}\d{3,}[A-Za-z0-9-]*)|([A-Za-z]{1,3}\d{3,})\s*批次"
+)
+
+
+def batch_in_text(text: str) -> str | None:
+    """A batch number mentioned in a problem text (`批次 B2309`, `B2311 批次`), for forms without a batch column."""
+    m = _BATCH.search(text)
+    return (m.group(1) or m.group(2)).upper() if m else None
