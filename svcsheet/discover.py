@@ -53,3 +53,25 @@ def _in_output_folder(path: Path, root: Path) -> bool:
         if folder == root:
             break
     return False
+
+
+def check_output_folder(out: Path, inputs: Sequence[Path]) -> None:
+    """Refuse an output folder whose replacement would destroy something that is not an earlier svcsheet output.
+
+    The run replaces ``out`` as a whole, so it must not hold an input, and an existing non-empty folder must be an
+    earlier output (it holds run.json).
+    """
+    target = out.resolve()
+    for given in inputs:
+        if Path(given).resolve().is_relative_to(target):
+            raise UsageError(
+                f"输出目录 {out} 包含输入 {given}，请换一个输出目录 / --out must not contain an input"
+            )
+    if target.exists():
+        if not target.is_dir():
+            raise UsageError(f"输出位置 {out} 是一个文件，请换一个目录 / --out is a file")
+        if any(target.iterdir()) and not (target / "run.json").is_file():
+            raise UsageError(
+                f"输出目录 {out} 已有其他文件，svcsheet 会整体替换输出目录，请指定空目录或上次的输出目录 / "
+                "--out exists and is not an earlier svcsheet output"
+            )

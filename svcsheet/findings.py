@@ -65,6 +65,8 @@ CATALOG: dict[str, tuple[str, str]] = {
         "error",
         "「{label}」只写了“{value}”，请写明具体措施，如“更换电源适配器”“退款 300 元”。",
     ),
+    "future_time": ("warning", "「{label}」晚于本次统计时点 {as_of}，事情还没发生就有了时间，请核对年份和日期。"),
+    "text_too_long": ("warning", "「{label}」超过 32767 个字符，Excel 单元格放不下，输出中已截断，请精简内容。"),
     "time_order": ("error", "「{label}」早于「{other}」，时间顺序不可能，请核对两处时间。"),
     "purchase_after_service": ("error", "「{label}」晚于「{other}」，购买日期不能在服务之后，请核对。"),
     "causes_missing": (

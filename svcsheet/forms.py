@@ -71,6 +71,7 @@ class FieldSpec:
     group: str | None = None  # list layout: grouped header above this column (客户信息)
     follows: str | None = None  # card: a bare 日期 label after this field belongs here
     checkbox: bool = False  # multi typed as ticks on the paper card
+    future_ok: bool = False  # a planned time (预计完成时间) may lie after the run's as-of time
 
     @property
     def is_time(self) -> bool:
@@ -175,6 +176,7 @@ def _field(raw: dict[str, Any]) -> FieldSpec:
         group=raw.get("group"),
         follows=raw.get("follows"),
         checkbox=bool(raw.get("checkbox", raw["type"] == "checkbox")),
+        future_ok=bool(raw.get("future_ok", False)),
     )
 
 

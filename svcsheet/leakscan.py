@@ -60,13 +60,15 @@ def sample_of(kind: str, text: str) -> str:
 
 # sha256 / hash digests (run.json, the ledger) contain long digit runs that are not phone numbers.
 _HEX_DIGEST = re.compile(r"(?<![0-9A-Za-z])[0-9a-f]{32,}(?![0-9A-Za-z])")
+# The fraction digits of a computed ratio (0.6046511627906976) are not an identifier either.
+_FRACTION = re.compile(r"(?<![0-9])\d{1,3}\.\d{8,}(?![0-9])")
 
 
 def scan_text(text: str, names: Iterable[str] = ()) -> list[tuple[str, str]]:
     """(kind, masked sample) for each leak in one string."""
     if not text:
         return []
-    hashes = [m.span() for m in _HEX_DIGEST.finditer(text)]
+    hashes = [m.span() for m in _HEX_DIGEST.finditer(text)] + [m.span() for m in _FRACTION.finditer(text)]
     found = [
         (h.kind, sample_of(h.kind, h.text))
         for h in find_pii(text)

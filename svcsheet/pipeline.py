@@ -7,7 +7,7 @@ Everything is computed first; outputs are written into a temporary folder and mo
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -17,15 +17,15 @@ from .archive import sha256_file
 from .bizcal import BusinessCalendar
 from .common_issues import Clustering, ProblemText, cluster_problems
 from .deid import Deidentifier
-from .discover import InputFile, find_inputs
-from .errors import UnreadableWorkbook
+from .discover import InputFile, check_output_folder, find_inputs
+from .errors import UnreadableWorkbook, UsageError
 from .findings import make
 from .forms import FormSpec, load_forms
 from .keys import resolve_key
 from .parse import parse_row
 from .policy import Policy, load_policy
 from .reader import read_workbook
-from .records import Finding, Row, SheetInfo
+from .records import Finding, Provenance, Row, SheetInfo
 from .redact import NameIndex, redact_findings, redact_row
 from .sla import evaluate_row
 from .textnorm import batch_in_text
@@ -60,10 +60,13 @@ class FileResult:
     sheets: list[SheetInfo] = field(default_factory=list)
     rows: list[Row] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)  # file- and sheet-level findings (no row)
+    safe_name: str | None = None  # the display name with personal data masked (set by the de-identify stage)
+    safe_findings: list[Finding] = field(default_factory=list)
 
     @property
     def name(self) -> str:
-        return self.input.name
+        """The file's name as every output except returns/ shows it."""
+        return self.safe_name or self.input.name
 
     @property
     def rows_clean(self) -> int:
@@ -100,7 +103,7 @@ class RunResult:
     @property
     def findings(self) -> list[Finding]:
         """Every finding of the run, de-identified, in a stable order."""
-        out = [f for fr in self.files for f in fr.findings]
+        out = [f for fr in self.files for f in fr.safe_findings]
         out += [f for r in self.rows for f in r.safe_findings]
         return out
 
@@ -116,13 +119,17 @@ def run(options: RunOptions, progress: Progress | None = None) -> RunResult:
     forms = load_forms()
     report = progress or (lambda *_: None)
     exclude = [options.out] if options.out else []
+    if options.out is not None:
+        check_output_folder(options.out, options.inputs)
     inputs = find_inputs(options.inputs, exclude=exclude)
+    if not inputs:
+        raise UsageError("输入中没有找到工作簿（.xlsx .xlsm .xls .ods） / no workbook found in the inputs")
 
     # 1-3. read each file, parse and validate its rows (a file that cannot be read is recorded, not fatal)
     files = []
     for i, item in enumerate(inputs):
         report("读取", i, len(inputs))
-        files.append(_read_file(item, forms, policy))
+        files.append(_read_file(item, forms, policy, as_of))
     report("读取", len(inputs), len(inputs))
     rows = [r for f in files for r in f.rows]
     check_duplicates(rows, forms)
@@ -132,6 +139,7 @@ def run(options: RunOptions, progress: Progress | None = None) -> RunResult:
     names = NameIndex.from_rows(rows, forms)
     for row in rows:
         redact_row(row, forms[row.form], deid, names)
+    _redact_provenance(files, deid, names)
 
     # 5. SLA for every accepted row and every stage of its form
     calendar = BusinessCalendar(policy)
@@ -172,7 +180,7 @@ def run(options: RunOptions, progress: Progress | None = None) -> RunResult:
     return result
 
 
-def _read_file(item: InputFile, forms: dict[str, FormSpec], policy: Policy) -> FileResult:
+def _read_file(item: InputFile, forms: dict[str, FormSpec], policy: Policy, as_of: datetime) -> FileResult:
     sha = sha256_file(item.path)
     result = FileResult(input=item, sha256=sha)
     try:
@@ -193,8 +201,30 @@ def _read_file(item: InputFile, forms: dict[str, FormSpec], policy: Policy) -> F
         else:
             result.findings.append(finding)
     for row in result.rows:
-        check_row(row, forms[row.form])
+        check_row(row, forms[row.form], as_of)
     return result
+
+
+def _redact_provenance(files: list[FileResult], deid: Deidentifier, names: NameIndex) -> None:
+    """File and sheet names can hold a customer's name or phone (a card sheet named after the customer):
+    mask them for every output except returns/, which keeps the originals to point the agent at cells."""
+    cache: dict[str, str] = {}
+
+    def safe(text: str) -> str:
+        if text not in cache:
+            cache[text] = deid.free_text(text, names.present(text))[0] or text
+        return cache[text]
+
+    for fr in files:
+        fr.safe_name = safe(fr.input.name)
+        fr.sheets = [
+            replace(s, file=fr.safe_name, sheet=safe(s.sheet), reason=safe(s.reason)) for s in fr.sheets
+        ]
+        for row in fr.rows:
+            row.safe_prov = Provenance(fr.safe_name, safe(row.prov.sheet), row.prov.row)
+        fr.safe_findings = [
+            replace(f, file=fr.safe_name, sheet=safe(f.sheet), message=safe(f.message)) for f in fr.findings
+        ]
 
 
 def _sla_findings(row: Row, form: FormSpec) -> None:

@@ -102,6 +102,12 @@ class Row:
     )  # findings with de-identified value and message
     sla: dict[str, Any] = field(default_factory=dict)  # stage key -> StageResult
     cluster: str | None = None  # common issue id
+    safe_prov: Provenance | None = None  # provenance with names and numbers in file/sheet names masked
+
+    @property
+    def shown_prov(self) -> Provenance:
+        """The provenance every output except returns/ shows."""
+        return self.safe_prov or self.prov
 
     @property
     def rejected(self) -> bool:

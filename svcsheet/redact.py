@@ -54,7 +54,11 @@ def redact_row(row: Row, form: FormSpec, deid: Deidentifier, run_names: NameInde
         if spec.type == "person":
             safe[spec.key] = deid.person(_text(value), company_ok=spec.company_ok)
         elif spec.type == "phone":
-            safe[spec.key] = deid.phone(_text(value))
+            # Masks a phone; anything else typed there (an e-mail, a name) is masked as free text.
+            masked = deid.phone(_text(value))
+            safe[spec.key] = (
+                _free_text(row, form, spec.key, masked, own, deid, run_names) if masked else masked
+            )
         elif spec.type == "staff":
             safe[spec.key] = deid.staff(_text(value))
         elif spec.type == "signature":
@@ -67,6 +71,8 @@ def redact_row(row: Row, form: FormSpec, deid: Deidentifier, run_names: NameInde
             safe[spec.key] = tuple(
                 (when, _free_text(row, form, spec.key, note, own, deid, run_names)) for when, note in value
             )
+        elif isinstance(value, str) and not spec.is_choice:
+            safe[spec.key] = _free_text(row, form, spec.key, value, own, deid, run_names)  # e.g. a vague date
         else:
             safe[spec.key] = value
         if parsed.note:
@@ -85,8 +91,15 @@ def redact_findings(row: Row, form: FormSpec, deid: Deidentifier, run_names: Nam
         found = run_names.present(text) if run_names else []
         return deid.free_text(text, own + [n for n in found if n not in own])[0] or ""
 
+    shown = row.shown_prov
     row.safe_findings = [
-        replace(f, value=clean(f.value) if f.value else f.value, message=clean(f.message))
+        replace(
+            f,
+            file=shown.file,
+            sheet=shown.sheet,
+            value=clean(f.value) if f.value else f.value,
+            message=clean(f.message),
+        )
         for f in row.findings
     ]
 

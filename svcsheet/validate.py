@@ -10,6 +10,7 @@ import re
 import unicodedata
 from collections import defaultdict
 from collections.abc import Iterable
+from dataclasses import replace
 from datetime import date, datetime
 from typing import Any
 
@@ -20,8 +21,11 @@ from .records import Finding, Row
 _PUNCT = re.compile(r"[\s。，,.!！、;；:：]+")
 
 
-def check_row(row: Row, form: FormSpec) -> None:
-    """Append this row's validation findings to ``row.findings``."""
+EXCEL_CELL_LIMIT = 32767
+
+
+def check_row(row: Row, form: FormSpec, as_of: datetime | None = None) -> None:
+    """Append this row's validation findings to ``row.findings``; ``as_of`` is the run's "now"."""
     add = row.findings.append
     flagged = {f.field for f in row.findings}
 
@@ -60,8 +64,14 @@ def check_row(row: Row, form: FormSpec) -> None:
             if found:
                 add(found)
     for spec in form.fields:
-        if spec.vague_values and _bare(row.value(spec.key)) in {_bare(v) for v in spec.vague_values}:
+        value = row.value(spec.key)
+        if spec.vague_values and _bare(value) in {_bare(v) for v in spec.vague_values}:
             add(finding("vague_solution", spec))
+        if isinstance(value, str) and len(value) > EXCEL_CELL_LIMIT:
+            add(finding("text_too_long", spec))
+        when = _as_datetime(value)
+        if as_of is not None and when is not None and not spec.future_ok and when[0].date() > as_of.date():
+            add(finding("future_time", spec, as_of=f"{as_of:%Y-%m-%d %H:%M}"))
 
 
 def check_duplicates(rows: Iterable[Row], forms: dict[str, FormSpec]) -> None:
@@ -102,8 +112,9 @@ def _check_id(row: Row, form: FormSpec, finding) -> None:
     spec = form.field(form.id_field)
     if form.id_fix_pattern and form.id_fix_prefix and re.fullmatch(form.id_fix_pattern, ticket):
         fixed = form.id_fix_prefix + ticket
-        row.findings.append(finding("id_normalised", spec, prefix=form.id_fix_prefix, fixed=fixed))
         row.ticket_id = ticket = fixed
+        row.findings[:] = [replace(f, ticket_id=fixed) for f in row.findings]
+        row.findings.append(finding("id_normalised", spec, prefix=form.id_fix_prefix, fixed=fixed))
     if form.id_pattern and not re.fullmatch(form.id_pattern, ticket):
         row.findings.append(finding("id_format", spec, example=form.id_example or ""))
 

@@ -352,11 +352,13 @@ def _parse_phone(raw: Any) -> Parsed:
     compact = _compact_phone(_nfkc(text))
     ext = _EXT.search(compact)
     base = compact[: ext.start()] if ext else compact
-    value = compact.replace("x", "*").replace("X", "*").replace("×", "*")
     ok = _phone_valid(base) or any(p.fullmatch(base) for p in _PHONE_OK)
     issues = _fullwidth_issue(raw)
     if not ok:
+        # Not a phone: keep what was typed (an e-mail or a WeChat id) for de-identification to mask as text.
         issues.append(("bad_phone", {}))
+        return Parsed(text, note=note, issues=tuple(issues))
+    value = compact.replace("x", "*").replace("X", "*").replace("×", "*")
     return Parsed(value, note=note, issues=tuple(issues))
 
 
@@ -656,6 +658,17 @@ _PARSERS = {
 }
 
 
+YEARS = range(1990, 2101)  # outside this, a typed year is a typo (and Excel cannot show dates before 1900)
+
+
+def _within_years(spec: FieldSpec, parsed: Parsed) -> Parsed:
+    value = parsed.value
+    if isinstance(value, (date, datetime)) and value.year not in YEARS:
+        code = "bad_date" if spec.type == "date" else "bad_datetime"
+        return Parsed(issues=((code, {}),))
+    return parsed
+
+
 def parse_value(spec: FieldSpec, raw: Any) -> Parsed:
     """Parse one cell as typed by an agent into the field's value; never raises on bad input."""
     if _is_empty(spec, raw):
@@ -663,7 +676,7 @@ def parse_value(spec: FieldSpec, raw: Any) -> Parsed:
     if isinstance(raw, str) and to_halfwidth(raw).strip().upper() in EXCEL_ERRORS:
         return Parsed(issues=(("cell_error", {"error": raw.strip()}),))
     if spec.type in ("date", "datetime"):
-        return _parse_time_value(spec, raw)
+        return _within_years(spec, _parse_time_value(spec, raw))
     if spec.type in ("choice", "checkbox"):
         return _parse_choice(spec, raw)
     if spec.type == "multi":

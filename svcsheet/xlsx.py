@@ -18,6 +18,8 @@ from xlsxwriter.worksheet import Worksheet
 FIXED_CREATED = datetime(2024, 1, 1, 0, 0, 0)
 DATETIME_FORMAT = "yyyy-mm-dd hh:mm"
 DATE_FORMAT = "yyyy-mm-dd"
+CELL_LIMIT = 32767
+TRUNCATED = "…（超长，已截断）"
 
 
 @dataclass
@@ -88,7 +90,10 @@ def write_value(ws: Worksheet, row: int, col: int, value: Any, styles: Styles, f
     elif isinstance(value, (tuple, list)):
         ws.write_string(row, col, "、".join(str(v) for v in value), fmt or styles.text)
     else:
-        ws.write_string(row, col, str(value), fmt or styles.text)
+        text = str(value)
+        if len(text) > CELL_LIMIT:  # Excel's limit; validation has already warned the agent
+            text = text[: CELL_LIMIT - len(TRUNCATED)] + TRUNCATED
+        ws.write_string(row, col, text, fmt or styles.text)
 
 
 def write_table(

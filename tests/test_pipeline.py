@@ -160,7 +160,8 @@ def test_planted_personal_data_never_reaches_an_output_except_returns(tmp_path):
                 handler="王建国",
             )
         )
-    list_workbook(tmp_path / "log.xlsx", "response_log", rows)
+    rows.append(good_response_log_row(9, customer="李秀英", phone=EMAIL))  # an e-mail typed as the contact
+    list_workbook(tmp_path / f"log王建国{MOBILE}.xlsx", "response_log", rows, sheet=f"王建国{MOBILE}")
     fb = {
         "feedback_no": "FB202611170001",
         "customer_name": "欧阳娜娜",
@@ -177,6 +178,7 @@ def test_planted_personal_data_never_reaches_an_output_except_returns(tmp_path):
         "plan": planted,
         "remark": planted,
         "root_cause": planted,
+        "occurred_time": f"约9月底，{planted}",  # a vague date is kept as text: masked like free text
     }
     list_workbook(tmp_path / "fb.xlsx", "issue_feedback", [fb])
     out = tmp_path / "out"
@@ -232,3 +234,43 @@ def test_the_same_inputs_give_byte_identical_outputs(tmp_path, name):
     _run([tmp_path / "a.xlsx"], tmp_path / "one")
     _run([tmp_path / "a.xlsx"], tmp_path / "two")
     assert _sha(tmp_path / "one" / name) == _sha(tmp_path / "two" / name)
+
+
+def test_the_agents_copy_marks_each_bad_cell_with_a_comment(tmp_path):
+    list_workbook(tmp_path / "a.xlsx", "response_log", [good_response_log_row(1), good_response_log_row(2, customer=None)])
+    out = tmp_path / "out"
+    _run([tmp_path / "a.xlsx"], out)
+    copy = load_workbook(out / "returns" / "a.退回.xlsx")
+    ws = copy[get_form("response_log").name]
+    cell = ws[cell_of("response_log", "customer", 4)]
+    assert cell.comment is not None and "必填" in cell.comment.text
+    assert cell.fill.fgColor.rgb.endswith("F8CBAD")
+    assert "svcsheet问题清单" in copy.sheetnames
+
+
+def test_an_output_folder_that_holds_inputs_or_other_files_is_refused(tmp_path):
+    from svcsheet.errors import UsageError
+
+    data = tmp_path / "data"
+    data.mkdir()
+    book = list_workbook(data / "a.xlsx", "response_log", [good_response_log_row(1)])
+    with pytest.raises(UsageError):
+        _run([data], data)
+    with pytest.raises(UsageError):
+        _run([book], tmp_path)  # tmp_path holds data/: not an earlier output
+    assert book.exists()
+    _run([book], tmp_path / "out")
+    _run([book], tmp_path / "out")  # an earlier output is replaced
+    assert (tmp_path / "out" / "run.json").exists()
+
+
+def test_impossible_years_are_rejected_and_times_after_the_run_are_flagged(tmp_path):
+    rows = [
+        good_response_log_row(1, received_time="1800-01-01 09:00", first_response_time=None),
+        good_response_log_row(2, resolved_time="2027-12-30 10:00"),  # a year typo: after the run's as-of
+    ]
+    list_workbook(tmp_path / "a.xlsx", "response_log", rows)
+    result = _run([tmp_path / "a.xlsx"], None)
+    codes = {(f.code, f.severity, f.cell) for f in result.findings}
+    assert ("bad_datetime", "error", cell_of("response_log", "received_time", 3)) in codes
+    assert ("future_time", "warning", cell_of("response_log", "resolved_time", 4)) in codes

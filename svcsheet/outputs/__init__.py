@@ -27,6 +27,7 @@ def write_outputs(result, forms: dict[str, FormSpec], deid: Deidentifier, out: P
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
+    tmp.chmod(0o755)  # mkdtemp makes it private; the team must be able to open the reports
     try:
         write_clean(result, forms, tmp / "clean.xlsx")
         write_rejects(result, forms, tmp / "rejects.xlsx")

@@ -7,7 +7,15 @@ from pathlib import Path
 
 from ..forms import FormSpec
 from ..xlsx import new_workbook, write_table
-from .columns import COMMON_ISSUE, CUSTOMER, PROVENANCE, field_headers, field_values, note_fields, provenance
+from .columns import (
+    COMMON_ISSUE,
+    CUSTOMER,
+    PROVENANCE,
+    field_headers,
+    field_values,
+    note_fields,
+    provenance,
+)
 
 
 def write_clean(result, forms: dict[str, FormSpec], path: Path) -> None:
@@ -45,9 +53,7 @@ def write_clean(result, forms: dict[str, FormSpec], path: Path) -> None:
                             res.elapsed_minutes,
                             res.overrun_minutes,
                             res.reason,
-                            row.prov.file,
-                            row.prov.sheet,
-                            row.prov.row,
+                            *provenance(row),
                         ]
                     )
         ws = wb.add_worksheet(form.name[:31])

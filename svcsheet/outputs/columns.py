@@ -45,4 +45,5 @@ def display(value: Any) -> Any:
 
 
 def provenance(row: Row) -> list[Any]:
-    return [row.prov.file, row.prov.sheet, row.prov.row]
+    prov = row.shown_prov
+    return [prov.file, prov.sheet, prov.row]

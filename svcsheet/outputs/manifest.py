@@ -68,10 +68,10 @@ def ticket_records(result) -> list[dict[str, Any]]:
         {
             "form": row.form,
             "ticket_id": row.ticket_id,
-            "file": row.prov.file,
-            "sha256": sha_of.get(row.prov.file),
-            "sheet": row.prov.sheet,
-            "row": row.prov.row,
+            "file": row.shown_prov.file,
+            "sha256": sha_of.get(row.shown_prov.file),
+            "sheet": row.shown_prov.sheet,
+            "row": row.shown_prov.row,
             "status": "rejected" if row.rejected else "clean",
             "findings": [
                 {

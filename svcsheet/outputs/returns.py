@@ -29,7 +29,7 @@ def write_returns(result, forms: dict[str, FormSpec], folder: Path) -> None:
         if fr.error or not findings:
             continue
         findings.sort(key=lambda f: (f.sheet, f.row or 0, f.cell or "", f.code))
-        target = folder / _return_name(fr.name)
+        target = folder / _return_name(fr.name)  # the masked name: run.json lists this path
         target.parent.mkdir(parents=True, exist_ok=True)
         if fr.input.path.suffix.lower() in (".xlsx", ".xlsm") and _annotate(fr.input.path, target, findings):
             continue
@@ -45,7 +45,7 @@ def _return_name(name: str) -> str:
 def _annotate(source: Path, target: Path, findings: list[Finding]) -> bool:
     """Copy the workbook and mark each finding's cell; False when openpyxl cannot re-save this file."""
     try:
-        tmp = target.with_suffix(target.suffix + ".part")
+        tmp = target.with_name(f"~part-{target.name}")  # openpyxl insists on the .xlsx/.xlsm extension
         shutil.copyfile(source, tmp)
         wb = load_workbook(tmp, keep_vba=source.suffix.lower() == ".xlsm")
         by_cell: dict[tuple[str, str], list[Finding]] = defaultdict(list)
