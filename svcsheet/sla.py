@@ -10,13 +10,31 @@ How missing or imperfect data is judged (the order of the checks below):
 - start and end both empty: start is a required field -> 无法判定 (the row is broken);
   otherwise the stage has not started yet (e.g. no 解决时间 so no 结果反馈)      -> 不适用 "尚未开始"
 - start empty, end present                                                    -> 无法判定 "缺少<start>"
-- a date without a time on either side                                        -> 无法判定 (time unknown)
-- end before start                                                            -> 无法判定 (reversed; the validator
+- end before start (by date when either side has no time)                     -> 无法判定 (reversed; the validator
   reports the time order separately)
 - per-priority target and the priority is empty                               -> 无法判定
 - the calendar does not cover a year the computation needs (CalendarGap)      -> 无法判定 with the year and key
 - end present: end <= deadline -> 达标, else 超时 with the overrun
 - end empty: as_of <= deadline -> 未到期, else 逾期未完成 with the overrun as of as_of
+
+A side with date precision (a ``date`` value, or a Parsed with precision "date": a ``type: date`` field, or a
+datetime field where only a date was written) is judged only when the date alone settles the outcome:
+- start is a date:
+  - working-day target ("N个工作日" ends at the close of the Nth working day after the start DAY): the deadline
+    depends on the date only, so the stage is judged as usual (elapsed_minutes is None: the start time is unknown);
+  - calendar-time or working-hour target                                      -> 无法判定 (start has no time)
+- end is a date (start known): the stage is met when every moment of that day would be met, breached when every
+  moment would be late, otherwise 无法判定 "只有日期，无法判断是否在截止时刻前". With the working-time rule used
+  for datetimes (late only once a business minute past the deadline is used), and taking an action dated on a
+  working day to happen during that day's business hours, this gives:
+  - working-day target: met when end date <= deadline date, or when no working day lies between the deadline
+    and the end date (a Saturday after a Friday deadline); breached otherwise;
+  - calendar-time target: met when end date < deadline date, breached when later, 无法判定 on the same date;
+  - working-hour target: as calendar time, except that days without business time after the deadline count as met.
+  A date-judged breach has ``overrun_minutes`` None and ``overrun_days``: for working-day targets the working days
+  after the deadline day up to the end date (cell_text "超时 +1个工作日"), otherwise the calendar days between the
+  deadline's date and the end date ("超时 +1天（按日期）": the exact minutes are unknown).
+- results judged with a date-only side have ``precision == "date"``.
 """
 
 from __future__ import annotations
@@ -63,19 +81,34 @@ class StageResult:
     stage: str
     label: str
     outcome: str  # one of OUTCOMES
-    start: dt.datetime | None = None
-    end: dt.datetime | None = None
+    start: dt.date | None = None  # a datetime, or a date when only the date was written
+    end: dt.date | None = None
     deadline: dt.datetime | None = None
     target: str | None = None  # human text, e.g. "15分钟" / "1个工作日"
     elapsed_minutes: int | None = None  # calendar or working minutes, as the target counts
     overrun_minutes: int | None = None
     reason: str | None = None  # Chinese: why 不适用 / 无法判定
     working: bool = False  # elapsed/overrun are working minutes
+    precision: str = "minute"  # "date" when judged from a start or end without a time of day
+    overrun_days: int | None = None  # a breach judged by date: working days if ``by_day``, else calendar days
+    by_day: bool = False  # the target counts whole working days (the deadline is a close of business)
+
+    def overrun_text(self) -> str | None:
+        """How late, for people: "25分钟", "1小时（工作时间）", "1个工作日", "2天（按日期）"; None when on time."""
+        if self.overrun_days is not None:
+            if self.by_day:
+                return f"{self.overrun_days}个工作日"
+            return f"{self.overrun_days}天（按日期）"
+        if self.overrun_minutes:
+            return format_minutes(self.overrun_minutes, self.working)
+        return None
 
     def cell_text(self) -> str:
-        """Text for a summary cell, starting with the outcome: "超时 +25分钟", "无法判定：缺少接收时间"."""
-        if self.outcome in (BREACHED, OVERDUE) and self.overrun_minutes is not None:
-            return f"{self.outcome} +{format_minutes(self.overrun_minutes, self.working)}"
+        """Text for a summary cell, starting with the outcome: "超时 +25分钟", "超时 +1个工作日",
+        "无法判定：缺少接收时间"."""
+        late = self.overrun_text() if self.outcome in (BREACHED, OVERDUE) else None
+        if late:
+            return f"{self.outcome} +{late}"
         if self.outcome == OPEN and self.deadline is not None:
             return f"{OPEN}（截止 {self.deadline:%Y-%m-%d %H:%M}）"
         if self.reason and self.outcome in (NA, UNKNOWN):
@@ -140,6 +173,8 @@ class _Stage:
         v = p.value
         if isinstance(v, dt.datetime) and p.precision != "date":
             return "ok", v
+        if isinstance(v, dt.datetime):
+            return "date", v.date()
         if isinstance(v, dt.date):
             return "date", v
         return "bad", None
@@ -205,20 +240,40 @@ def _endpoints(st: _Stage) -> tuple[StageResult | None, Any, Any]:
         if e_state == "missing" and not st.form.field(s_key).required:
             return st.result(NA, reason=f"尚未开始（未填写{st.label_of(s_key)}）"), None, None
         return st.result(UNKNOWN, reason=st.problem(s_key, s_state)), None, None
-    for key, state in ((s_key, s_state), (e_key, e_state)):
-        if state == "date":
-            return st.result(UNKNOWN, reason=st.problem(key, state)), None, None
-    if end is not None and end < start:
+    if end is not None and _before(end, start):
         why = f"时间顺序颠倒：「{st.label_of(e_key)}」早于「{st.label_of(s_key)}」"
         return st.result(UNKNOWN, start=start, end=end, reason=why), None, None
     return None, start, end
 
 
+def _is_day(value: Any) -> bool:
+    """A date without a time of day."""
+    return isinstance(value, dt.date) and not isinstance(value, dt.datetime)
+
+
+def _before(a: dt.date, b: dt.date) -> bool:
+    """a earlier than b; by date when either has no time (a date is not midnight)."""
+    if _is_day(a) or _is_day(b):
+        return _day(a) < _day(b)
+    return a < b
+
+
+def _day(value: dt.date) -> dt.date:
+    return value.date() if isinstance(value, dt.datetime) else value
+
+
 def _judge(st: _Stage, start, end, deadline, target: Target | None, target_text: str | None) -> StageResult:
+    """Outcome with a known end time (or none yet); ``start`` may be a date (the elapsed time is then unknown)."""
     working = bool(target and target.working)
     common = dict(start=start, end=end, deadline=deadline, target=target_text, working=working)
+    common["by_day"] = bool(target and target.unit == "working_day")
+    if _is_day(start):
+        common["precision"] = "date"
     when = end if end is not None else st.as_of
-    elapsed = st.cal.elapsed(start, when, target) if when > start else 0
+    if _is_day(start):
+        elapsed = None
+    else:
+        elapsed = st.cal.elapsed(start, when, target) if when > start else 0
     late = _late(st.cal, deadline, when, target)
     overrun = max(st.cal.elapsed(deadline, when, target), 1) if late else 0
     if end is not None:
@@ -250,7 +305,49 @@ def _interval(st: _Stage, rule: StageRule) -> StageResult:
     target, why = _resolve_target(st, rule)
     if target is None:
         return st.result(UNKNOWN, start=start, end=end, reason=why)
-    return _judge(st, start, end, st.cal.deadline(start, target), target, target.text)
+    by_day = target.unit == "working_day"
+    if _is_day(start) and not by_day:
+        why = f"「{st.label_of(st.spec.start)}」只有日期，没有具体时刻，无法计算{target.text}的时限"
+        return st.result(UNKNOWN, start=start, end=end, target=target.text, precision="date", reason=why)
+    # a working-day deadline depends on the start's date only
+    origin = dt.datetime.combine(start, dt.time()) if _is_day(start) else start
+    deadline = st.cal.deadline(origin, target)
+    if _is_day(end):
+        return _judge_end_day(st, start, end, deadline, target)
+    return _judge(st, start, end, deadline, target, target.text)
+
+
+def _judge_end_day(st: _Stage, start, end: dt.date, deadline: dt.datetime, target: Target) -> StageResult:
+    """The end has a date only: met if every moment of that day would be met, breached if every moment would be
+    late (a working day's action is taken to happen during its business hours), else not judgeable."""
+    cal, by_day = st.cal, target.unit == "working_day"
+    common = dict(
+        start=start,
+        end=end,
+        deadline=deadline,
+        target=target.text,
+        working=target.working,
+        precision="date",
+        by_day=by_day,
+    )
+    latest = dt.datetime.combine(end, dt.time.max)
+    if not _late(cal, deadline, latest, target):
+        return st.result(MET, overrun_minutes=0, **common)
+    if target.working and cal.is_workday(end):
+        earliest = dt.datetime.combine(end, cal.open) + dt.timedelta(minutes=1)
+    else:
+        earliest = dt.datetime.combine(end, dt.time())
+    if not _is_day(start):
+        earliest = max(earliest, start)
+    if _late(cal, deadline, earliest, target):
+        span = (end - deadline.date()).days
+        if by_day:  # the deadline is a close of business: count the working days used after it
+            days = sum(cal.is_workday(deadline.date() + dt.timedelta(days=i)) for i in range(1, span + 1))
+        else:
+            days = span
+        return st.result(BREACHED, overrun_days=days, **common)
+    why = f"「{st.label_of(st.spec.end)}」只有日期，无法判断是否在截止时刻前"
+    return st.result(UNKNOWN, reason=why, **common)
 
 
 def _not_after(st: _Stage) -> StageResult:

@@ -574,7 +574,7 @@ def _values_strategy(form):
     )
     fields = {}
     for f in form.fields:
-        if f.type == "datetime":
+        if f.type in ("datetime", "date"):
             fields[f.key] = times
         elif f.type == "timeline":
             fields[f.key] = st.lists(
@@ -603,6 +603,160 @@ def test_every_stage_gets_exactly_one_outcome(form_key, data):
         assert r.outcome in OUTCOMES
         assert r.cell_text().startswith(r.outcome)
         if r.outcome in ("超时", "逾期未完成"):
-            assert r.overrun_minutes and r.overrun_minutes > 0
+            # minutes when both times are known; whole days when the end has only a date
+            assert (r.overrun_minutes or 0) > 0 or (r.precision == "date" and (r.overrun_days or 0) > 0)
+            assert r.overrun_text()
         if r.outcome in ("不适用", "无法判定"):
             assert r.reason
+
+
+# ---------------------------------------------------------------- date-only timestamps
+
+
+def when(text: str | None) -> Parsed | None:
+    """ "2024-05-20" -> a date without a time; "2024-05-20 10:00" -> a time; None -> empty."""
+    if text is None:
+        return None
+    return at(text) if " " in text else day_only(text)
+
+
+def dated(form_key: str, stage_key: str, start: str | None, end: str | None, as_of=AS_OF, **ctx):
+    form = get_form(form_key)
+    spec = form.stage(stage_key)
+    values = {k: choice(v) for k, v in ctx.items()}
+    values.update({k: p for k, p in ((spec.start, when(start)), (spec.end, when(end))) if p is not None})
+    return evaluate_row(form, values, POLICY, CAL, as_of)[stage_key]
+
+
+def label(form_key: str, stage_key: str, side: str) -> str:
+    form = get_form(form_key)
+    spec = form.stage(stage_key)
+    return form.field(spec.start if side == "start" else spec.end).label
+
+
+# (form, stage, start, end, outcome, cell text). Working-day targets: the deadline depends on the start date only.
+# 2024-05-24 is a Friday; 2024-09-29 (Sunday) and 2024-10-12 (Saturday) are make-up working days around the
+# 10-01..10-07 National Day holiday.
+DATE_ONLY = [
+    # service_feedback classify: 2 working days from a date-only 收集日期
+    ("service_feedback", "classify", "2024-05-24", "2024-05-28 18:00", "达标", "达标"),
+    ("service_feedback", "classify", "2024-05-24", "2024-05-29 09:05", "超时", "超时 +5分钟（工作时间）"),
+    ("service_feedback", "classify", "2024-05-24", "2024-05-24", "达标", "达标"),
+    ("service_feedback", "classify", "2024-05-24", "2024-05-28", "达标", "达标"),
+    ("service_feedback", "classify", "2024-05-24", "2024-05-29", "超时", "超时 +1个工作日"),
+    ("service_feedback", "classify", "2024-05-24", "2024-05-31", "超时", "超时 +3个工作日"),
+    ("service_feedback", "classify", "2024-09-29", "2024-10-08", "达标", "达标"),  # make-up Sunday, holiday
+    ("service_feedback", "classify", "2024-09-29", "2024-10-05", "达标", "达标"),  # a holiday is not late
+    ("service_feedback", "classify", "2024-09-29", "2024-10-09", "超时", "超时 +1个工作日"),
+    # complaint review: 1 working day from a date-only 责任人签字日期 to a date-only 主管签字日期
+    ("complaint_followup", "review", "2024-05-24", "2024-05-24", "达标", "达标"),
+    ("complaint_followup", "review", "2024-05-24", "2024-05-25", "达标", "达标"),  # Saturday: no working time
+    ("complaint_followup", "review", "2024-05-24", "2024-05-27", "达标", "达标"),  # over the weekend
+    ("complaint_followup", "review", "2024-05-24", "2024-05-28", "超时", "超时 +1个工作日"),
+    ("complaint_followup", "review", "2024-05-24", "2024-05-27 17:59", "达标", "达标"),
+    ("complaint_followup", "review", "2024-05-24", "2024-05-28 09:01", "超时", "超时 +1分钟（工作时间）"),
+    ("complaint_followup", "review", "2024-05-24 17:50", "2024-05-27", "达标", "达标"),
+    ("complaint_followup", "review", "2024-05-24 17:50", "2024-05-28", "超时", "超时 +1个工作日"),
+    ("complaint_followup", "review", "2024-09-27", "2024-09-29", "达标", "达标"),  # the make-up Sunday is due
+    ("complaint_followup", "review", "2024-09-27", "2024-09-30", "超时", "超时 +1个工作日"),
+    ("complaint_followup", "review", "2024-09-27", "2024-10-06", "超时", "超时 +1个工作日"),  # holiday days
+    ("complaint_followup", "review", "2024-09-27", "2024-10-08", "超时", "超时 +2个工作日"),
+    ("complaint_followup", "review", "2024-09-30", "2024-10-07", "达标", "达标"),  # through the holiday
+    ("complaint_followup", "review", "2024-09-30", "2024-10-08", "达标", "达标"),
+    ("complaint_followup", "review", "2024-09-30", "2024-10-09", "超时", "超时 +1个工作日"),
+    # complaint submit: 24 calendar hours from 处理完成时间 to a date-only 责任人签字日期
+    ("complaint_followup", "submit", "2024-05-20 10:00", "2024-05-20", "达标", "达标"),
+    ("complaint_followup", "submit", "2024-05-20 10:00", "2024-05-21", "无法判定", None),
+    ("complaint_followup", "submit", "2024-05-20 10:00", "2024-05-22", "超时", "超时 +1天（按日期）"),
+    (
+        "complaint_followup",
+        "submit",
+        "2024-05-24 10:00",
+        "2024-05-27",
+        "超时",
+        "超时 +2天（按日期）",
+    ),  # calendar
+    ("complaint_followup", "submit", "2024-05-20 00:00", "2024-05-21", "无法判定", None),
+    # verify: 1 working hour, end with a date only (a datetime field where only the date was written)
+    ("complaint_followup", "verify", "2024-05-24 17:00", "2024-05-24", "达标", "达标"),  # due at closing time
+    ("complaint_followup", "verify", "2024-05-24 17:00", "2024-05-25", "达标", "达标"),
+    ("complaint_followup", "verify", "2024-05-24 16:00", "2024-05-25", "超时", "超时 +1天（按日期）"),
+    ("complaint_followup", "verify", "2024-05-24 17:30", "2024-05-25", "达标", "达标"),  # due Monday 09:30
+    ("complaint_followup", "verify", "2024-05-24 17:30", "2024-05-27", "无法判定", None),
+]
+
+
+@pytest.mark.parametrize(("form", "key", "start", "end", "outcome", "text"), DATE_ONLY)
+def test_date_only_stages(form, key, start, end, outcome, text):
+    r = dated(form, key, start, end)
+    assert r.outcome == outcome, r
+    assert r.precision == ("date" if " " not in start or " " not in end else "minute")
+    if text is not None:
+        assert r.cell_text() == text
+    if outcome == "无法判定":
+        assert r.reason == f"「{label(form, key, 'end')}」只有日期，无法判断是否在截止时刻前"
+        assert r.cell_text() == f"无法判定：{r.reason}"
+    if outcome == "超时" and " " not in end:
+        assert r.overrun_minutes is None and r.overrun_days and r.overrun_days > 0
+    if " " not in start:  # the start time is unknown, so is the elapsed time
+        assert r.elapsed_minutes is None and r.start == dt.date.fromisoformat(start)
+
+
+def test_date_only_start_keeps_the_working_day_deadline():
+    r = dated("complaint_followup", "review", "2024-09-27", None, as_of=T("2024-09-29 12:00"))
+    assert (r.outcome, r.deadline) == ("未到期", T("2024-09-29 18:00"))
+    assert r.cell_text() == "未到期（截止 2024-09-29 18:00）"
+    r = dated("service_feedback", "classify", "2024-05-24", None, as_of=T("2024-05-29 10:00"))
+    assert (r.outcome, r.overrun_minutes) == ("逾期未完成", 60)
+    assert r.cell_text() == "逾期未完成 +1小时（工作时间）"
+
+
+@pytest.mark.parametrize(
+    ("form", "key", "end", "as_of"),
+    [
+        ("complaint_followup", "submit", "2024-05-21 09:00", AS_OF),  # 24 hours
+        ("complaint_followup", "submit", "2024-05-20", AS_OF),
+        ("complaint_followup", "submit", None, T("2024-05-20 12:00")),
+        ("complaint_followup", "verify", "2024-05-20 11:00", AS_OF),  # 1 working hour
+        ("service_feedback", "invite", "2024-05-22 10:00", AS_OF),  # 24 hours, and two days later
+    ],
+)
+def test_date_only_start_with_hour_targets_is_not_judgeable(form, key, end, as_of):
+    r = dated(form, key, "2024-05-20", end, as_of=as_of)
+    assert r.outcome == "无法判定" and r.precision == "date"
+    assert r.reason.startswith(f"「{label(form, key, 'start')}」只有日期，没有具体时刻")
+    assert r.target in r.reason
+
+
+@pytest.mark.parametrize(
+    ("start", "end"),
+    [("2024-05-24", "2024-05-23"), ("2024-05-24", "2024-05-23 17:00"), ("2024-05-24 10:00", "2024-05-23")],
+)
+def test_date_only_reversed_is_not_judgeable(start, end):
+    r = dated("complaint_followup", "review", start, end)
+    assert r.outcome == "无法判定" and "颠倒" in r.reason
+
+
+def test_agents_typing_only_dates_get_a_verdict():
+    """The signature and collection dates are date fields: a bare date is complete and the SLA is judged."""
+    from svcsheet.values import parse_value
+
+    complaint = get_form("complaint_followup")
+    typed = {
+        "handled_time": "2024-05-20 15:00",
+        "submit_date": "2024年5月21日",
+        "review_date": "2024/5/23",
+    }
+    values = {k: parse_value(complaint.field(k), v) for k, v in typed.items()}
+    assert all(not p.issues for p in values.values()), values
+    got = evaluate_row(complaint, values, POLICY, CAL, AS_OF)
+    assert got["review"].cell_text() == "超时 +1个工作日"  # due by the close of 05-22
+    assert got["submit"].outcome == "无法判定" and "截止时刻" in got["submit"].reason  # due 05-21 15:00
+
+    feedback = get_form("service_feedback")
+    values = {
+        "collect_time": parse_value(feedback.field("collect_time"), "2024-05-24"),
+        "classify_time": parse_value(feedback.field("classify_time"), "2024-05-28 16:00"),
+    }
+    assert not values["collect_time"].issues
+    assert evaluate_row(feedback, values, POLICY, CAL, AS_OF)["classify"].outcome == "达标"
