@@ -14,6 +14,7 @@ from .records import Finding, Provenance
 CATALOG: dict[str, tuple[str, str]] = {
     # reading
     "sheet_unrecognised": ("warning", "工作表「{sheet}」未识别为任何表单：{reason}"),
+    "workbook_empty": ("warning", "这个工作簿里没有读到任何表单数据行，请确认文件是否选错、是否为空白模板或已损坏。"),
     "formula_no_value": (
         "error",
         "「{label}」是公式但没有计算结果，请在 Excel 中重新计算并保存，或直接填写数值。",

@@ -202,6 +202,8 @@ def _read_file(item: InputFile, forms: dict[str, FormSpec], policy: Policy, as_o
             result.findings.append(finding)
     for row in result.rows:
         check_row(row, forms[row.form], as_of)
+    if not result.rows:
+        result.findings.append(make("workbook_empty", Provenance(item.name, "", 0)))
     return result
 
 
