@@ -558,7 +558,7 @@ def breaches(rows: list[Any], forms: dict[str, FormSpec]) -> list[Breach]:
                     deadline=res.deadline,
                     end=res.end,
                     overrun_minutes=minutes,
-                    overrun_text=format_minutes(minutes, res.working) if minutes is not None else "—",
+                    overrun_text=res.overrun_text() or "—",
                     reason=_safe_text(row, "overdue_reason" if "overdue_reason" in form.field_keys else None),
                     handler=_safe_text(row, HANDLER.get(form.key)),
                 )

@@ -72,6 +72,7 @@ class FieldSpec:
     follows: str | None = None  # card: a bare 日期 label after this field belongs here
     checkbox: bool = False  # multi typed as ticks on the paper card
     future_ok: bool = False  # a planned time (预计完成时间) may lie after the run's as-of time
+    keep_time: bool = False  # a date field that keeps a time when one is typed (it sharpens the SLA verdict)
 
     @property
     def is_time(self) -> bool:
@@ -177,6 +178,7 @@ def _field(raw: dict[str, Any]) -> FieldSpec:
         follows=raw.get("follows"),
         checkbox=bool(raw.get("checkbox", raw["type"] == "checkbox")),
         future_ok=bool(raw.get("future_ok", False)),
+        keep_time=bool(raw.get("keep_time", False)),
     )
 
 

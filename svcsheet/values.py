@@ -236,7 +236,7 @@ def _parse_time_value(spec: FieldSpec, raw: Any) -> Parsed:
     want_time = spec.type == "datetime"
     bad = "bad_datetime" if want_time else "bad_date"
     if isinstance(raw, datetime):
-        if want_time:
+        if want_time or (spec.keep_time and raw.time() != time(0, 0)):
             return Parsed(raw.replace(second=0, microsecond=0, tzinfo=None), precision="minute")
         return Parsed(raw.date(), precision="date")
     if isinstance(raw, date):
@@ -270,6 +270,8 @@ def _parse_time_value(spec: FieldSpec, raw: Any) -> Parsed:
             return Parsed(text, precision="vague", issues=(("vague_date", {}),))
         return Parsed(issues=((bad, {}),))
     if not want_time:
+        if spec.keep_time and isinstance(value, datetime) and precision == "minute":
+            return Parsed(value, note=note, precision="minute", issues=tuple(extra))
         value = value.date() if isinstance(value, datetime) else value
         return Parsed(value, note=note, precision="date", issues=tuple(extra))
     if precision == "date":

@@ -718,3 +718,28 @@ def test_parse_value_never_raises_and_uses_catalogued_codes(field, raw):
         assert parsed.value in field.choices or (field.open and parsed.value == "其他")
     if field.type == "multi" and parsed.value is not None:
         assert set(parsed.value) <= set(field.choices)
+
+
+@pytest.mark.parametrize(
+    ("typed", "expected"),
+    [
+        ("2026-11-07", date(2026, 11, 7)),
+        ("2026-11-07 16:00", datetime(2026, 11, 7, 16, 0)),
+        (datetime(2026, 11, 7, 16, 0), datetime(2026, 11, 7, 16, 0)),
+        (datetime(2026, 11, 7, 0, 0), date(2026, 11, 7)),
+    ],
+)
+def test_a_signature_date_keeps_a_time_when_one_is_typed(typed, expected):
+    parsed = parse_value(get_form("complaint_followup").field("submit_date"), typed)
+    assert parsed.value == expected and not parsed.issues
+
+
+@pytest.mark.parametrize("typed", ["1800-01-01 09:00", "0201-01-01 10:00", "9999-12-31 23:59"])
+def test_years_no_agent_can_mean_are_rejected(typed):
+    parsed = parse_value(get_form("response_log").field("received_time"), typed)
+    assert parsed.value is None and parsed.issues[0][0] == "bad_datetime"
+
+
+def test_a_contact_that_is_not_a_phone_is_kept_as_typed():
+    parsed = parse_value(get_form("response_log").field("phone"), "zhao.xx@example.com")
+    assert parsed.value == "zhao.xx@example.com" and parsed.issues[0][0] == "bad_phone"
