@@ -36,7 +36,7 @@ from .history import (
 )
 from .period import Period, parse_period
 from .policy import route_department
-from .sla import BREACHED, MET, OPEN, OUTCOMES, OVERDUE, compliance_table, format_minutes
+from .sla import BREACHED, MET, OPEN, OUTCOMES, OVERDUE, compliance_table
 
 # Lists built from the row's detail (field keys; labels come from the form YAML).
 SUGGESTIONS = {"complaint_followup": "improvement", "service_feedback": "suggestion"}
