@@ -14,7 +14,10 @@ from .records import Finding, Provenance
 CATALOG: dict[str, tuple[str, str]] = {
     # reading
     "sheet_unrecognised": ("warning", "工作表「{sheet}」未识别为任何表单：{reason}"),
-    "workbook_empty": ("warning", "这个工作簿里没有读到任何表单数据行，请确认文件是否选错、是否为空白模板或已损坏。"),
+    "workbook_empty": (
+        "warning",
+        "这个工作簿里没有读到任何表单数据行，请确认文件是否选错、是否为空白模板或已损坏。",
+    ),
     "formula_no_value": (
         "error",
         "「{label}」是公式但没有计算结果，请在 Excel 中重新计算并保存，或直接填写数值。",
@@ -66,8 +69,14 @@ CATALOG: dict[str, tuple[str, str]] = {
         "error",
         "「{label}」只写了“{value}”，请写明具体措施，如“更换电源适配器”“退款 300 元”。",
     ),
-    "future_time": ("warning", "「{label}」晚于本次统计时点 {as_of}，事情还没发生就有了时间，请核对年份和日期。"),
-    "text_too_long": ("warning", "「{label}」超过 32767 个字符，Excel 单元格放不下，输出中已截断，请精简内容。"),
+    "future_time": (
+        "warning",
+        "「{label}」晚于本次统计时点 {as_of}，事情还没发生就有了时间，请核对年份和日期。",
+    ),
+    "text_too_long": (
+        "warning",
+        "「{label}」超过 32767 个字符，Excel 单元格放不下，输出中已截断，请精简内容。",
+    ),
     "time_order": ("error", "「{label}」早于「{other}」，时间顺序不可能，请核对两处时间。"),
     "purchase_after_service": ("error", "「{label}」晚于「{other}」，购买日期不能在服务之后，请核对。"),
     "causes_missing": (

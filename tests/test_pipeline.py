@@ -237,7 +237,11 @@ def test_the_same_inputs_give_byte_identical_outputs(tmp_path, name):
 
 
 def test_the_agents_copy_marks_each_bad_cell_with_a_comment(tmp_path):
-    list_workbook(tmp_path / "a.xlsx", "response_log", [good_response_log_row(1), good_response_log_row(2, customer=None)])
+    list_workbook(
+        tmp_path / "a.xlsx",
+        "response_log",
+        [good_response_log_row(1), good_response_log_row(2, customer=None)],
+    )
     out = tmp_path / "out"
     _run([tmp_path / "a.xlsx"], out)
     copy = load_workbook(out / "returns" / "a.退回.xlsx")
