@@ -92,7 +92,17 @@ _COMPANY_LATIN = re.compile(r"(?:\b(?:co|ltd|inc|corp|llc|gmbh)\.?)$", re.IGNORE
 _SPLIT = re.compile(r"\s*([/／、,，;；])\s*")
 _MASK_CHARS = "*＊"
 _CJK = re.compile(r"[\u3400-\u9fff]")
+# A masked role followed by a full name, as agents sign: *工程师刘建军, *客服 王芳.
+_ROLE_THEN_NAME = re.compile(
+    r"[*＊]+\s*(?:工程师|客服|专员|经理|主管|师傅|技术员|技术支持|物流专员|仓储专员|代表)\s*(?P<name>[\u4e00-\u9fff]{2,4})"
+)
 _STAFF_NUMBER = re.compile(r"(?:工号|编号|No\.?)?\s*[A-Za-z]{0,4}-?\d{2,}", re.IGNORECASE)
+
+
+def name_after_role(text: str) -> str | None:
+    """The full name in a masked role signature (*工程师刘建军 -> 刘建军), if any."""
+    m = _ROLE_THEN_NAME.fullmatch(_clean(text))
+    return m.group("name") if m else None
 
 
 def _hmac16(key: bytes, text: str) -> str:
@@ -253,6 +263,8 @@ class Deidentifier:
             return "".join(p if i % 2 else (self.staff(p) or "") for i, p in enumerate(parts))
         if not re.search(r"[A-Za-z\u3400-\u9fff]", t):
             return self.free_text(t)[0]  # no letters: a number (maybe a phone), never a name
+        if self._masked(t) and _ROLE_THEN_NAME.fullmatch(t):
+            return "员工-" + self._hash4(_ROLE_THEN_NAME.fullmatch(t).group("name"))  # *工程师刘建军
         if self._masked(t) or "工号" in t or _STAFF_NUMBER.fullmatch(t):
             return t
         base, title = _split_title(t)

@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from dataclasses import replace
 from typing import Any
 
-from .deid import Deidentifier
+from .deid import Deidentifier, name_after_role
 from .findings import make
 from .forms import FormSpec
 from .records import Row
@@ -143,7 +143,7 @@ def _names(row: Row, form: FormSpec) -> list[str]:
             # A signature cell often says how it was confirmed (已签收, 电子确认), not who signed.
             if spec.type == "signature" and (not _NAME_LIKE.fullmatch(value) or _CONFIRM_WORDS.search(value)):
                 continue
-            names.append(value)
+            names.append(name_after_role(value) or value)
     return names
 
 
