@@ -26,8 +26,8 @@ LIST_SHEET = "svcsheet问题清单"
 def write_returns(result, forms: dict[str, FormSpec], folder: Path) -> None:
     for fr in result.files:
         findings = [f for f in fr.findings] + [f for r in fr.rows for f in r.findings]
-        if fr.error or not findings:
-            continue
+        if fr.error or not any(f.severity in ("error", "warning") for f in findings):
+            continue  # nothing the agent must fix
         findings.sort(key=lambda f: (f.sheet, f.row or 0, f.cell or "", f.code))
         target = folder / _return_name(fr.name)  # the masked name: run.json lists this path
         target.parent.mkdir(parents=True, exist_ok=True)
