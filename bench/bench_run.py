@@ -20,7 +20,13 @@ from openpyxl import Workbook
 from svcsheet.forms import get_form
 from svcsheet.pipeline import RunOptions, run
 
-PROBLEMS = ["设备无法启动，按电源键没反应", "空调不制冷，吹出来是热风", "洗衣机漏水", "APP 登录不上", "快递三天还没到"]
+PROBLEMS = [
+    "设备无法启动，按电源键没反应",
+    "空调不制冷，吹出来是热风",
+    "洗衣机漏水",
+    "APP 登录不上",
+    "快递三天还没到",
+]
 
 
 def build(folder: Path, rows: int, files: int) -> None:

@@ -230,7 +230,13 @@ def _redact_provenance(files: list[FileResult], deid: Deidentifier, names: NameI
 
 
 def _sla_findings(row: Row, form: FormSpec) -> None:
-    """A breached response_log first response without 超时原因 is a warning on the row."""
+    """A year the calendar does not cover, and a breached response_log first response without 超时原因,
+    are warnings on the row."""
+    gaps = sorted({r.calendar_gap for r in row.sla.values() if r.calendar_gap})
+    for year, key in gaps:
+        row.findings.append(
+            make("calendar_gap", row.prov, form=form.key, ticket_id=row.ticket_id, year=year, key=key)
+        )
     if "overdue_reason" not in form.field_keys:
         return
     breached = any(r.outcome in ("超时", "逾期未完成") for r in row.sla.values())

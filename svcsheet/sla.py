@@ -41,7 +41,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from .bizcal import BusinessCalendar
@@ -92,6 +92,7 @@ class StageResult:
     precision: str = "minute"  # "date" when judged from a start or end without a time of day
     overrun_days: int | None = None  # a breach judged by date: working days if ``by_day``, else calendar days
     by_day: bool = False  # the target counts whole working days (the deadline is a close of business)
+    calendar_gap: tuple[int, str] | None = None  # (year, policy key) when the calendar does not cover a year
 
     def overrun_text(self) -> str | None:
         """How late, for people: "25分钟", "1小时（工作时间）", "1个工作日", "2天（按日期）"; None when on time."""
@@ -199,7 +200,7 @@ def evaluate_row(
         try:
             out[spec.key] = _evaluate(st, rule)
         except CalendarGap as gap:
-            out[spec.key] = st.result(UNKNOWN, reason=str(gap))
+            out[spec.key] = replace(st.result(UNKNOWN, reason=str(gap)), calendar_gap=(gap.year, gap.key))
     return out
 
 

@@ -86,3 +86,22 @@ def test_a_bad_as_of_is_a_usage_error(tmp_path):
         cli, ["run", str(tmp_path), "--out", str(tmp_path / "o"), "--as-of", "yesterday"]
     )
     assert result.exit_code == 2
+
+
+def test_policy_show_init_and_a_mistake_named_by_its_key(tmp_path):
+    shown = CliRunner().invoke(cli, ["policy", "--show"])
+    assert shown.exit_code == 0 and "first_response" in shown.output
+    target = tmp_path / "team.yaml"
+    assert CliRunner().invoke(cli, ["policy", "--init", str(target)]).exit_code == 0
+    assert "#" in target.read_text(encoding="utf-8")  # a commented copy to edit
+    assert CliRunner().invoke(cli, ["policy", "--init", str(target)]).exit_code == 2  # never overwritten
+    target.write_text("business_hours:\n  start: '25:00'\n", encoding="utf-8")
+    bad = CliRunner().invoke(cli, ["policy", "--show", "--policy", str(target)])
+    assert bad.exit_code == 2
+    assert "business_hours.start" in bad.output
+
+
+def test_template_all_writes_one_workbook_per_form(tmp_path):
+    result = CliRunner().invoke(cli, ["template", "--all", "-o", str(tmp_path / "blank")])
+    assert result.exit_code == 0, result.output
+    assert sorted(p.stem for p in (tmp_path / "blank").glob("*.xlsx")) == sorted(SPEC_STAGES)

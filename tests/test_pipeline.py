@@ -278,3 +278,15 @@ def test_impossible_years_are_rejected_and_times_after_the_run_are_flagged(tmp_p
     codes = {(f.code, f.severity, f.cell) for f in result.findings}
     assert ("bad_datetime", "error", cell_of("response_log", "received_time", 3)) in codes
     assert ("future_time", "warning", cell_of("response_log", "resolved_time", 4)) in codes
+
+
+def test_a_year_the_calendar_does_not_cover_is_named_never_guessed(tmp_path):
+    rows = [
+        good_response_log_row(1, urgency="建议", received_time="2027-01-05 17:00", first_response_time=None)
+    ]
+    list_workbook(tmp_path / "a.xlsx", "response_log", rows)
+    result = run(RunOptions(inputs=[tmp_path / "a.xlsx"], as_of=datetime(2027, 1, 8, 9, 0)))
+    verdict = result.rows[0].sla["first_response"]
+    assert verdict.outcome == "无法判定" and "2027" in verdict.reason
+    gap = [f for f in result.findings if f.code == "calendar_gap"]
+    assert gap and "2027" in gap[0].message and "calendar.years.2027" in gap[0].message
