@@ -105,3 +105,11 @@ def test_template_all_writes_one_workbook_per_form(tmp_path):
     result = CliRunner().invoke(cli, ["template", "--all", "-o", str(tmp_path / "blank")])
     assert result.exit_code == 0, result.output
     assert sorted(p.stem for p in (tmp_path / "blank").glob("*.xlsx")) == sorted(SPEC_STAGES)
+
+
+def test_every_command_is_documented_in_the_readme():
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    for command in cli.commands:
+        assert f"`svcsheet {command}" in readme, command

@@ -185,6 +185,12 @@ def test_planted_personal_data_never_reaches_an_output_except_returns(tmp_path):
     _run([tmp_path], out)
     leaks = scan_folder(out, names=[*NAMES, "王建国"])
     assert leaks == []
+    history = (
+        tmp_path / "history-only"
+    )  # the history database beside the output folder holds no personal data
+    history.mkdir()
+    (history / "h.sqlite").write_bytes((tmp_path / "svcsheet-history.sqlite").read_bytes())
+    assert scan_folder(history, names=[*NAMES, "王建国"]) == []
     assert any((out / "returns").rglob("*.xlsx")), "the agent's annotated copy is written"
 
 
