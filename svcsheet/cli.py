@@ -176,15 +176,23 @@ def _print_summary(result) -> None:
 @click.option("--as-of", help='"Now" for open items, "YYYY-MM-DD HH:MM" (default: the run\'s start).')
 @click.option("--policy", type=click.Path(path_type=Path, dir_okay=False), help="Team policy file (YAML).")
 @click.option("--strict", is_flag=True, help="Exit 1 when any row would be rejected.")
-def validate(inputs, as_of, policy, strict) -> None:
-    """Check workbooks (files or folders) and list every finding; writes nothing."""
+@click.option("--notes", is_flag=True, help="Also list notes (values svcsheet normalised, e.g. synonyms).")
+def validate(inputs, as_of, policy, strict, notes) -> None:
+    """Check workbooks (files or folders) and list every finding by file and cell; writes nothing."""
+    from .findings import SEVERITY_LABELS
+
     result = _run_with_progress(_run_options(inputs, None, as_of, policy))
-    table = Table(title="发现的问题", title_justify="left")
-    for col in ("级别", "文件", "工作表", "单元格", "字段", "说明"):
-        table.add_column(col)
-    for f in result.findings:
-        table.add_row(f.severity, f.file, f.sheet, f.cell or "", f.label or "", f.message)
-    out.print(table)
+    shown = [f for f in result.findings if notes or f.severity != "info"]
+    for file in dict.fromkeys(f.file for f in shown):
+        out.print(f"[bold]{file}[/]", highlight=False)
+        for f in (x for x in shown if x.file == file):
+            where = f"{f.sheet}!{f.cell}" if f.cell else f.sheet
+            style = {"error": "red", "warning": "yellow"}.get(f.severity, "dim")
+            out.print(
+                f"  [{style}]{SEVERITY_LABELS[f.severity]}[/] {where}  {f.message}",
+                highlight=False,
+                soft_wrap=True,
+            )
     _print_summary(result)
     code = result.exit_code
     if code == 0 and strict and any(r.rejected for r in result.rows):

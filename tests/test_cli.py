@@ -113,3 +113,14 @@ def test_every_command_is_documented_in_the_readme():
     readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
     for command in cli.commands:
         assert f"`svcsheet {command}" in readme, command
+
+
+def test_validate_lists_each_finding_by_sheet_and_cell(tmp_path):
+    from builders import cell_of
+
+    list_workbook(tmp_path / "a.xlsx", "response_log", [good_response_log_row(1, solution="已处理")])
+    result = CliRunner().invoke(cli, ["validate", str(tmp_path / "a.xlsx"), "--strict"])
+    assert result.exit_code == 1
+    cell = cell_of("response_log", "solution", 3)
+    line = next(x for x in result.output.splitlines() if f"!{cell}" in x)
+    assert line.strip().startswith("错误") and "请写明具体措施" in line
