@@ -303,7 +303,9 @@ def compute_figures(result: Any, forms: dict[str, FormSpec]) -> Figures:
     fig = _quality(result, forms)
     accepted = [r for r in rows if not r.rejected]
     records = [to_record(r, forms[r.form]) for r in accepted]
-    period = parse_period(getattr(result.options, "period", None), result.as_of, records)
+    period = getattr(result, "period", None) or parse_period(
+        getattr(result.options, "period", None), result.as_of, records
+    )
     fig.period, fig.period_label, fig.title, fig.as_of = period, period.label, period.title, result.as_of
     fig.records = records
     fig.run_id = _run_id(result)

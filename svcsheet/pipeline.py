@@ -23,6 +23,7 @@ from .findings import make
 from .forms import FormSpec, load_forms
 from .keys import resolve_key
 from .parse import parse_row
+from .period import Period, parse_period
 from .policy import Policy, load_policy
 from .reader import read_workbook
 from .records import Finding, Provenance, Row, SheetInfo
@@ -92,6 +93,7 @@ class RunResult:
     as_of: datetime
     files: list[FileResult]
     clustering: Clustering | None = None
+    period: Period | None = None  # the report period (weekly or monthly)
     figures: Any = None
     outputs: list[dict[str, str]] = field(default_factory=list)
     manifest: dict[str, Any] = field(default_factory=dict)
@@ -149,14 +151,19 @@ def run(options: RunOptions, progress: Progress | None = None) -> RunResult:
             _sla_findings(row, forms[row.form])
         redact_findings(row, forms[row.form], deid, names)
 
-    # 6. common issues across the problem texts of all accepted rows
+    # 6. the report period, then common issues across the problem texts of the accepted rows in its window
+    accepted = [r for r in rows if not r.rejected]
+    period = parse_period(options.period, as_of, [_opened(r, forms) for r in accepted])
     rule = policy.common_issues
+    in_window = [r for r in accepted if rule.window != "period" or period.contains(_opened(r, forms))]
     settings = {"min_customers": rule.min_customers, "threshold": rule.similarity}
-    clustering = cluster_problems(_problem_texts(rows, forms), settings)
+    clustering = cluster_problems(_problem_texts(in_window, forms), settings)
     for row in rows:
         row.cluster = clustering.common_id(_uid(row))
 
-    result = RunResult(options=options, policy=policy, as_of=as_of, files=files, clustering=clustering)
+    result = RunResult(
+        options=options, policy=policy, as_of=as_of, files=files, clustering=clustering, period=period
+    )
 
     # 7. figures, then every output into a temporary folder moved into place
     from .figures import compute_figures
@@ -256,6 +263,12 @@ def _sla_findings(row: Row, form: FormSpec) -> None:
         )
 
 
+def _opened(row: Row, forms: dict[str, FormSpec]) -> Any:
+    """The time that places a ticket in a period (受理/反馈/接收/需求提出时间)."""
+    key = forms[row.form].opened_field
+    return row.value(key) if key else None
+
+
 def _uid(row: Row) -> str:
     return f"{row.prov.file}|{row.prov.sheet}|{row.prov.row}"
 
@@ -263,8 +276,6 @@ def _uid(row: Row) -> str:
 def _problem_texts(rows: list[Row], forms: dict[str, FormSpec]) -> list[ProblemText]:
     items = []
     for row in rows:
-        if row.rejected:
-            continue
         form = forms[row.form]
         text = "；".join(str(row.safe[k]) for k in form.problem_fields if row.safe.get(k))
         if not text:

@@ -296,3 +296,21 @@ def test_a_year_the_calendar_does_not_cover_is_named_never_guessed(tmp_path):
     assert verdict.outcome == "无法判定" and "2027" in verdict.reason
     gap = [f for f in result.findings if f.code == "calendar_gap"]
     assert gap and "2027" in gap[0].message and "calendar.years.2027" in gap[0].message
+
+
+def test_a_common_issue_counts_customers_within_the_report_period(tmp_path):
+    rows = [
+        good_response_log_row(
+            n,
+            phone=f"1391234{n:04d}",  # three different customers
+            description="净化器按电源键没反应，开不了机",
+            received_time=when,
+            first_response_time=None,
+        )
+        for n, when in ((1, "2026-11-03 10:00"), (2, "2026-11-10 10:00"), (3, "2026-11-17 10:00"))
+    ]
+    list_workbook(tmp_path / "a.xlsx", "response_log", rows)
+    weekly = run(RunOptions(inputs=[tmp_path / "a.xlsx"], as_of=AS_OF, period="2026-W47"))
+    monthly = run(RunOptions(inputs=[tmp_path / "a.xlsx"], as_of=AS_OF, period="2026-11"))
+    assert weekly.clustering.common == []
+    assert [c.customers for c in monthly.clustering.common] == [3]

@@ -81,7 +81,9 @@ def test_every_stage_of_every_clean_row_has_a_verdict(sample_run):
 
 
 def test_the_planted_common_issues_are_found_and_the_decoy_is_not(sample_run):
-    result, _out = sample_run
+    weekly, _out = sample_run
+    assert weekly.period.label == "2026-W47" and weekly.clustering.common  # the default window: the week
+    result = run(RunOptions(inputs=[SAMPLES], as_of=datetime(2026, 11, 23, 9, 0), period="2026-11"))
     common = result.clustering.common
     assert len(common) >= 3
     assert all(issue.customers >= 3 for issue in common)
