@@ -13,6 +13,7 @@ How missing or imperfect data is judged (the order of the checks below):
 - end before start (by date when either side has no time)                     -> 无法判定 (reversed; the validator
   reports the time order separately)
 - per-priority target and the priority is empty                               -> 无法判定
+- the sheet has no column for the stage's start or end (a team layout without it) -> 无法判定, never overdue
 - the calendar does not cover a year the computation needs (CalendarGap)      -> 无法判定 with the year and key
 - end present: end <= deadline -> 达标, else 超时 with the overrun
 - end empty: as_of <= deadline -> 未到期, else 逾期未完成 with the overrun as of as_of
@@ -212,6 +213,13 @@ def _evaluate(st: _Stage, rule: StageRule | None) -> StageResult:
         return st.result(NA, reason="不符合该环节的适用条件")
     if ok is None:
         return st.result(UNKNOWN, reason=f"缺少{st.label_of(empty)}，无法确定该环节是否适用")
+    absent = [k for k in dict.fromkeys((st.spec.start, st.spec.end)) if k not in st.values]
+    if (
+        absent
+    ):  # the sheet has no such column: nothing was ever recorded, so nothing can be judged (not overdue)
+        return st.result(
+            UNKNOWN, reason="表中没有" + "、".join(f"「{st.label_of(k)}」" for k in absent) + "这一栏"
+        )
     if rule.kind == "gaps":
         return _gaps(st, rule)
     if rule.kind == "not_after":

@@ -48,7 +48,8 @@ def stage(
     """Evaluate one stage with the stage's own start/end fields (taken from the form YAML)."""
     form = get_form(form_key)
     spec = form.stage(stage_key)
-    values = {k: choice(v) for k, v in ctx.items()}
+    values = {f.key: Parsed() for f in form.fields}  # a sheet with every column, blank unless given
+    values.update({k: choice(v) for k, v in ctx.items()})
     if start is not None:
         values[spec.start] = at(start)
     if end is not None:
@@ -623,7 +624,8 @@ def when(text: str | None) -> Parsed | None:
 def dated(form_key: str, stage_key: str, start: str | None, end: str | None, as_of=AS_OF, **ctx):
     form = get_form(form_key)
     spec = form.stage(stage_key)
-    values = {k: choice(v) for k, v in ctx.items()}
+    values = {f.key: Parsed() for f in form.fields}  # a sheet with every column, blank unless given
+    values.update({k: choice(v) for k, v in ctx.items()})
     values.update({k: p for k, p in ((spec.start, when(start)), (spec.end, when(end))) if p is not None})
     return evaluate_row(form, values, POLICY, CAL, as_of)[stage_key]
 
@@ -760,3 +762,25 @@ def test_agents_typing_only_dates_get_a_verdict():
     }
     assert not values["collect_time"].issues
     assert evaluate_row(feedback, values, POLICY, CAL, AS_OF)["classify"].outcome == "达标"
+
+
+def test_a_stage_whose_column_the_sheet_lacks_is_not_judged_never_overdue():
+    from svcsheet.bizcal import BusinessCalendar
+    from svcsheet.forms import get_form
+    from svcsheet.policy import load_policy
+    from svcsheet.records import Parsed
+    from svcsheet.sla import evaluate_row
+
+    policy = load_policy()
+    values = {  # a team's list of work orders without 登记时间 / 归档时间 columns
+        "request_time": Parsed(dt.datetime(2026, 11, 16, 9, 0), precision="minute"),
+        "priority": Parsed("中"),
+        "actual_done": Parsed(dt.datetime(2026, 11, 16, 15, 0), precision="minute"),
+        "confirm_time": Parsed(None),
+    }
+    out = evaluate_row(
+        get_form("service_card"), values, policy, BusinessCalendar(policy), dt.datetime(2026, 11, 23, 9)
+    )
+    assert out["register"].outcome == "无法判定" and "登记时间" in out["register"].reason
+    assert out["archive"].outcome == "无法判定"
+    assert out["confirm"].outcome == "逾期未完成"  # the column exists and is empty: really overdue
