@@ -85,7 +85,7 @@ CATALOG: dict[str, tuple[str, str]] = {
     ),
     "followup_plan_missing": (
         "warning",
-        "未解决或客户不满意的投诉需要写明后续跟进计划，并在 3 个工作日内提交二次处理结果。",
+        "投诉未解决或客户不满意时，请在「针对性改进建议」里写出后续怎么跟进；二次处理的结果须在 3 个工作日内补交。",
     ),
     "review_needed": ("info", "客户满意度为 {value} 分（≤3 分），需启动复盘。"),
     # SLA

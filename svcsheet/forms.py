@@ -73,6 +73,7 @@ class FieldSpec:
     checkbox: bool = False  # multi typed as ticks on the paper card
     future_ok: bool = False  # a planned time (预计完成时间) may lie after the run's as-of time
     keep_time: bool = False  # a date field that keeps a time when one is typed (it sharpens the SLA verdict)
+    report_as: dict[str, str] = field(default_factory=dict)  # choice -> name used in reports (售后 -> 售后部)
 
     @property
     def is_time(self) -> bool:
@@ -179,6 +180,7 @@ def _field(raw: dict[str, Any]) -> FieldSpec:
         checkbox=bool(raw.get("checkbox", raw["type"] == "checkbox")),
         future_ok=bool(raw.get("future_ok", False)),
         keep_time=bool(raw.get("keep_time", False)),
+        report_as=dict(raw.get("report_as") or {}),
     )
 
 
