@@ -10,7 +10,9 @@ Method (a measured choice, see docs/common-issues.md):
    ``attach_threshold``; the rest are linked to each other at cosine >= ``threshold`` and clustered as
    connected components. No dense n x n matrix is ever built.
 3. A cluster with >= ``min_customers`` distinct customers is a common issue. A text without a customer
-   counts as its own unknown customer. The caller passes the texts of the window (the run's period).
+   key still joins its cluster but counts for no customer (it cannot show that another customer has the
+   problem); each issue reports how many of its rows have no customer. The caller passes the texts of
+   the window (the run's period).
 
 Ids are ``GX-`` + 6 hex digits of SHA-1 over the cluster's canonical key (``手机|no_power_on`` for a
 concept cluster, the sorted top terms for a text cluster, the normalised text for a singleton).
@@ -64,7 +66,8 @@ class ProblemText:
 
 @dataclass(frozen=True)
 class CommonIssue:
-    """A cluster reported by at least ``min_customers`` distinct customers."""
+    """A cluster reported by at least ``min_customers`` distinct customers (rows without a customer key
+    count in ``rows`` and ``uids`` but not in ``customers``; ``unknown_customer_rows`` says how many)."""
 
     id: str
     label: str
@@ -77,6 +80,7 @@ class CommonIssue:
     forms: tuple[str, ...]
     departments: tuple[str, ...]
     examples: tuple[str, ...]
+    unknown_customer_rows: int = 0
 
 
 @dataclass(frozen=True)
@@ -170,7 +174,7 @@ def _prefix_product(model: str, m: _Matcher) -> str | None:
 class _Row:
     item: ProblemText
     norm: str
-    customer: str
+    customer: str | None  # None: no customer key, counts for nobody
     concept: int | None = None
     product: str | None = None
     key: str | None = None
@@ -381,7 +385,7 @@ def _examples(members: list[_Row], k: int = 3) -> tuple[str, ...]:
                 break
             if any(c.norm == r.norm or c is r for c in chosen):
                 continue
-            if distinct_customers and any(c.customer == r.customer for c in chosen):
+            if distinct_customers and any(c.customer == r.customer and r.customer for c in chosen):
                 continue
             chosen.append(r)
     return tuple(r.item.text for r in chosen)
@@ -397,7 +401,11 @@ def cluster_problems(items: Sequence[ProblemText], settings: dict | None = None)
         dup = sorted(u for u, n in Counter(uids).items() if n > 1)[:3]
         raise PolicyError(f"共性问题分析的文本编号重复：{', '.join(dup)}")
     rows = [
-        _Row(it, lex.fix(normalise_text(it.text)), it.customer if it.customer else f"\0unknown:{it.uid}")
+        _Row(
+            it,
+            lex.fix(normalise_text(it.text)),
+            it.customer.strip() if it.customer and it.customer.strip() else None,
+        )
         for it in sorted(items, key=lambda it: it.uid)
     ]
     if cfg["use_lexicon"]:
@@ -424,7 +432,7 @@ def cluster_problems(items: Sequence[ProblemText], settings: dict | None = None)
     cluster_of = {r.item.uid: ids[r.key] for r in rows if r.key is not None}
     common: list[CommonIssue] = []
     for key, members in keyed.items():
-        customers = {r.customer for r in members}
+        customers = {r.customer for r in members if r.customer is not None}
         if len(customers) < cfg["min_customers"]:
             continue
         batches = _counted([r.item.batch for r in members])
@@ -448,6 +456,7 @@ def cluster_problems(items: Sequence[ProblemText], settings: dict | None = None)
                 forms=tuple(sorted({r.item.form for r in members if r.item.form})),
                 departments=tuple(sorted({r.item.department for r in members if r.item.department})),
                 examples=_examples(members),
+                unknown_customer_rows=sum(1 for r in members if r.customer is None),
             )
         )
     common.sort(key=lambda c: (-c.rows, c.id))

@@ -68,11 +68,30 @@ def test_two_customers_is_not_common_three_is():
     assert all(res.common_id(u) == issue.id for u in "abcd")
 
 
-def test_text_without_customer_counts_as_its_own_customer():
+def test_text_without_customer_joins_its_cluster_but_counts_for_no_customer():
     res = cluster_problems([P(f"u{i}", "物流太慢，一直没送到", customer=None) for i in range(3)])
-    assert len(res.common) == 1 and res.common[0].customers == 3
-    res = cluster_problems([P("u1", "物流太慢", None), P("u2", "快递慢", "c1"), P("u3", "快递慢", "c1")])
-    assert res.common == []
+    assert res.common == [] and len(set(res.cluster_of.values())) == 1
+    two = [P("u1", "物流太慢", None), P("u2", "快递慢", "c1"), P("u3", "发货慢", "c2"), P("u4", "物流慢", "")]
+    res = cluster_problems(two)
+    assert res.common == []  # two known customers plus rows without one: not a common issue
+    assert len({res.cluster_of[u] for u in ("u1", "u2", "u3", "u4")}) == 1
+    res = cluster_problems(two + [P("u5", "快递一直没到", "c3")])
+    issue = res.common[0]
+    assert issue.customers == 3 and issue.rows == 5 and issue.unknown_customer_rows == 2
+    assert {"u1", "u4"} <= set(issue.uids)
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.lists(st.sampled_from(["c1", "c2", "c3", None]), min_size=1, max_size=8))
+def test_only_known_customers_count(customers):
+    items = [P(f"u{i}", "洗衣机不脱水", c) for i, c in enumerate(customers)]
+    res = cluster_problems(items)
+    known = {c for c in customers if c}
+    if len(known) >= 3:
+        assert len(res.common) == 1 and res.common[0].customers == len(known)
+        assert res.common[0].unknown_customer_rows == customers.count(None)
+    else:
+        assert res.common == []
 
 
 # --- what belongs together and what not ----------------------------------------------------------------
@@ -95,6 +114,37 @@ def test_water_leak_and_electric_leak_stay_apart():
     electric = {res.cluster_of[f"e{i}"] for i in range(3)}
     assert len(water) == 1 and len(electric) == 1 and water != electric
     assert sorted(c.label for c in res.common) == ["洗衣机漏水", "洗衣机漏电"]
+
+
+def test_transit_damage_is_one_family_and_a_plain_scratch_is_another():
+    transit = [
+        "外包装破损，纸箱烂了一个角",
+        "货物破损",
+        "拆箱发现机身被压凹了",
+        "快递送到时外壳已经磕掉一块漆",
+    ]
+    scratch = ["洗衣机外壳有一道划痕", "洗衣机面板刮花了", "洗衣机侧板掉漆"]
+    items = [P(f"t{i}", t, f"c{i}", model="XQG100-B14") for i, t in enumerate(transit)]
+    items += [P(f"s{i}", t, f"d{i}", model="XQG100-B14") for i, t in enumerate(scratch)]
+    res = cluster_problems(items)
+    t_ids = {res.cluster_of[f"t{i}"] for i in range(len(transit))}
+    s_ids = {res.cluster_of[f"s{i}"] for i in range(len(scratch))}
+    assert len(t_ids) == 1 and len(s_ids) == 1 and t_ids != s_ids
+    # two customers with scratches stay a two-customer problem, whatever the transit cluster holds
+    res = cluster_problems(items[: len(transit)] + items[len(transit) : len(transit) + 2])
+    assert [c.customers for c in res.common] == [len(transit)]
+
+
+def test_slow_refund_is_not_slow_delivery():
+    refund = ["退货寄回去一周了，退款还没到账", "退款太慢，一直显示处理中", "货已经退回去了，钱迟迟不退"]
+    late = ["说好三天送到，结果晚了四天", "快递在路上走了十天", "比预计到货晚了一个星期"]
+    items = [P(f"r{i}", t, f"c{i}") for i, t in enumerate(refund)]
+    items += [P(f"l{i}", t, f"d{i}") for i, t in enumerate(late)]
+    res = cluster_problems(items)
+    assert len({res.cluster_of[f"r{i}"] for i in range(3)}) == 1
+    assert len({res.cluster_of[f"l{i}"] for i in range(3)}) == 1
+    assert res.cluster_of["r0"] != res.cluster_of["l0"]
+    assert sorted(c.label for c in res.common) == ["物流延迟", "退款未到账"]
 
 
 def test_same_symptom_on_different_products_is_two_problems():
@@ -190,7 +240,8 @@ def eval_result(eval_rows):
 def test_eval_set_is_big_and_varied_enough(eval_rows):
     assert len(eval_rows) >= 300
     assert len({r["family"] for r in eval_rows}) >= 20
-    assert {"two_customers", "one_customer", "shared_words"} <= {r["decoy"] for r in eval_rows}
+    assert {"two_customers", "one_customer", "shared_words", "confusable"} <= {r["decoy"] for r in eval_rows}
+    assert any(not r["customer"] for r in eval_rows if r["decoy"] == "two_customers")
     assert any(r["split"].startswith("heldout") for r in eval_rows)
 
 
@@ -200,6 +251,23 @@ def test_no_decoy_is_flagged(kind, eval_rows, eval_result):
     assert decoys
     flagged = [r["uid"] for r in decoys if eval_result.common_id(r["uid"])]
     assert flagged == []
+
+
+def test_confusable_rows_are_not_flagged_under_the_other_family(eval_rows, eval_result):
+    # 退款慢 vs 物流慢, 外观划伤 vs 包装破损: each row may only be flagged with its own family's rows
+    family = {r["uid"]: r["family"] for r in eval_rows}
+    members: dict = {}
+    for r in eval_rows:
+        cid = eval_result.common_id(r["uid"])
+        if cid:
+            members.setdefault(cid, []).append(r["family"])
+    rows = [r for r in eval_rows if r["decoy"] == "confusable"]
+    assert len({r["family"] for r in rows}) >= 3
+    for r in rows:
+        cid = eval_result.common_id(r["uid"])
+        if cid:
+            fams = members[cid]
+            assert max(set(fams), key=fams.count) == family[r["uid"]], r["text"]
 
 
 def test_eval_targets_are_met(eval_rows, eval_result):
