@@ -34,7 +34,7 @@ from .history import (
     run_records,
     to_record,
 )
-from .period import Period, parse_period
+from .period import Period, as_datetime, parse_period
 from .policy import route_department
 from .sla import BREACHED, MET, OPEN, OUTCOMES, OVERDUE, compliance_table
 
@@ -52,9 +52,13 @@ DUE_FROM = {
 }
 FOLLOWUP_STAGE = "followup"  # a form stage that already computes the second-handling deadline
 REVISIT_STAGE = "revisit"
-UNSATISFIED_WORDS = ("不满意",)
 NOT_GIVEN = "未填写"
 UNASSIGNED = "未指定"
+NO_LEVEL = "不分级"  # the form has no priority / urgency field
+OVERRUN_RULE = (
+    "超时时长：注明“工作时间”的只计工作时间（不含下班、周末和节假日），“个工作日”按工作日计，"
+    "“按日期”按自然日计，其余按自然时间（24 小时制）计。"
+)
 
 KIND_REVIEW, KIND_UNRESOLVED, KIND_REVISIT, KIND_REASON = ("复盘", "未解决跟进", "二次回访", "补写超时原因")
 
@@ -85,6 +89,7 @@ class Kpi:
     value: float | None
     previous: float | None
     basis: int = 0  # how many tickets or answers the value is computed from
+    previous_basis: int = 0  # the same for the previous period (a change on 3 tickets is no trend)
 
     @property
     def change(self) -> float | None:
@@ -100,6 +105,20 @@ class Kpi:
         if self.unit == "score":
             return f"{v:.2f}"
         return str(int(v))
+
+    @property
+    def basis_unit(self) -> str:
+        """What ``basis`` counts: tickets, answers or judged SLA stages."""
+        if self.key == "sla":
+            return "个环节"
+        if self.unit == "score" or self.key == "csat":
+            return "个回答"
+        return "张工单"
+
+    @property
+    def basis_text(self) -> str:
+        """本期 and 上期 bases side by side, e.g. "本期 43 张工单 / 上期 16 张工单"."""
+        return f"本期 {self.basis} {self.basis_unit} / 上期 {self.previous_basis} {self.basis_unit}"
 
     @property
     def value_text(self) -> str:
@@ -171,11 +190,34 @@ class Breach:
 
 @dataclass(frozen=True)
 class CategoryShare:
+    """One category of one form; share and cumulative share are within that form (each form has its list)."""
+
+    form: str  # form name
     category: str
-    forms: str
     count: int
     share: float
     cumulative: float
+
+
+@dataclass(frozen=True)
+class CategoryGroup:
+    """One form's categories, largest first (its Pareto)."""
+
+    form: str
+    total: int
+    items: list[CategoryShare]
+
+    @property
+    def top(self) -> CategoryShare:
+        return self.items[0]
+
+    @property
+    def top_text(self) -> str:
+        """The largest category; ties are all named: "服务、质量（并列）"."""
+        tied = [c.category for c in self.items if c.count == self.top.count and c.category != NOT_GIVEN]
+        if not tied:
+            return self.top.category
+        return tied[0] if len(tied) == 1 else "、".join(tied) + "（并列）"
 
 
 @dataclass(frozen=True)
@@ -268,6 +310,9 @@ class Figures:
     in_period: int = 0  # this run's accepted rows opened in the period
     outside_period: int = 0  # this run's accepted rows opened in another period
     undated: int = 0  # this run's accepted rows without a usable opening time
+    rejected_in_period: int = 0  # this run's rejected rows opened in the period (in no figure)
+    rejected_undated: int = 0  # rejected rows without a usable opening time (their period is unknown)
+    rejected_other: int = 0  # rejected rows opened in another period
     kpis: list[Kpi] = field(default_factory=list)
     by_form_period: list[Compared] = field(default_factory=list)
     by_channel: list[Compared] = field(default_factory=list)
@@ -275,17 +320,36 @@ class Figures:
     stage_bars: list[StageBar] = field(default_factory=list)
     breaches: list[Breach] = field(default_factory=list)
     open_overdue: list[Breach] = field(default_factory=list)
-    categories: list[CategoryShare] = field(default_factory=list)
+    category_groups: list[CategoryGroup] = field(default_factory=list)
     routing: list[RoutingLine] = field(default_factory=list)
     common: list[IssueView] = field(default_factory=list)
     followups: list[FollowupItem] = field(default_factory=list)
     handlers: list[PersonLine] = field(default_factory=list)
     departments: list[PersonLine] = field(default_factory=list)
+    no_handler_forms: list[str] = field(
+        default_factory=list
+    )  # forms without a handler field (not in handlers)
+    no_department_forms: list[str] = field(default_factory=list)  # forms without a department field
     suggestions: list[SuggestionGroup] = field(default_factory=list)
     trend: list[TrendPoint] = field(default_factory=list)
     csat_rule: str = ""
+    review_rule: str = ""
+    overrun_rule: str = OVERRUN_RULE
     records: list[TicketRecord] = field(default_factory=list)  # this run's accepted tickets (for the history)
     extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def categories(self) -> list[CategoryShare]:
+        """Every form's categories, form by form."""
+        return [c for g in self.category_groups for c in g.items]
+
+    @property
+    def rejected_note(self) -> str:
+        """The rejected rows of the period, which are in no figure (Chinese, for the reader)."""
+        text = f"本期退回 {self.rejected_in_period} 行未计入统计，见 rejects.xlsx / 数据质量"
+        if self.rejected_undated:
+            text += f"；另有 {self.rejected_undated} 行退回且没有可用的受理时间，无法归入期间"
+        return text + "。"
 
     def kpi(self, key: str) -> Kpi:
         for k in self.kpis:
@@ -312,6 +376,10 @@ def compute_figures(result: Any, forms: dict[str, FormSpec]) -> Figures:
     fig.in_period = sum(1 for r in records if period.contains(r.opened))
     fig.undated = sum(1 for r in records if r.opened is None)
     fig.outside_period = len(records) - fig.in_period - fig.undated
+    rejected_opened = [as_datetime(_opened(r, forms)) for r in rows if r.rejected]
+    fig.rejected_in_period = sum(1 for t in rejected_opened if period.contains(t))
+    fig.rejected_undated = sum(1 for t in rejected_opened if t is None)
+    fig.rejected_other = len(rejected_opened) - fig.rejected_in_period - fig.rejected_undated
 
     pool = list(records)
     path = history_path(result)
@@ -332,20 +400,25 @@ def compute_figures(result: Any, forms: dict[str, FormSpec]) -> Figures:
     policy = result.policy
     fig.kpis = kpis(cur, prev, forms, policy)
     fig.csat_rule = csat_rule(policy)
+    fig.review_rule = review_rule(policy)
     fig.by_form_period = _compare(cur, prev, lambda r: forms[r.form].name, [f.name for f in forms.values()])
     with_channel = [r for r in cur if r.form in CHANNEL]
     prev_channel = [r for r in prev if r.form in CHANNEL]
     fig.by_channel = _compare(with_channel, prev_channel, lambda r: r.channel or NOT_GIVEN, [])
     fig.compliance, fig.stage_bars = compliance(cur, forms)
-    fig.categories = categories(cur, forms)
+    fig.category_groups = categories(cur, forms)
     fig.routing = routing(cur, forms, policy)
-    fig.handlers = people(cur, lambda r: r.handler, policy)
-    fig.departments = people(cur, lambda r: department_of(r, policy), policy)
+    fig.handlers = people([r for r in cur if r.form in HANDLER], lambda r: r.handler, policy)
+    fig.no_handler_forms = [f.name for k, f in forms.items() if k not in HANDLER]
+    with_dept = [r for r in cur if r.form in DEPARTMENT]
+    fig.departments = people(with_dept, lambda r: department_of(r, policy, forms), policy)
+    fig.no_department_forms = [f.name for k, f in forms.items() if k not in DEPARTMENT]
     fig.trend = trend(pool, period, policy)
 
     rows_now = [r for r in accepted if period.contains(_opened(r, forms))]
-    fig.breaches = breaches(rows_now, forms)
-    fig.open_overdue = [b for b in fig.breaches if b.outcome == OVERDUE]
+    late = breaches(rows_now, forms)
+    fig.breaches = [b for b in late if b.outcome == BREACHED]  # done, but late
+    fig.open_overdue = [b for b in late if b.outcome == OVERDUE]  # still open and past the deadline
     fig.followups = followups(rows_now, forms, policy, result.as_of)
     fig.suggestions = suggestions(rows_now, forms)
     fig.common = common_issues(getattr(result, "clustering", None), forms)
@@ -370,6 +443,22 @@ def csat_rule(policy: Any) -> str:
     return f"1–5 分制中 {scores} 分、文字选项中「{words}」计为满意；其余有回答的计为不满意，未回答的不计入。"
 
 
+def needs_review(value: int | str | None, policy: Any) -> bool:
+    """复盘: a 1-5 score at or below the threshold, or a word answer the CSAT does not count as satisfied
+    (不满意, and the middle answers 一般 / 基本满意), so the review list and the CSAT never disagree."""
+    if isinstance(value, int):
+        return value <= policy.followup.review_threshold
+    return csat_satisfied(value, policy) is False
+
+
+def review_rule(policy: Any) -> str:
+    words = "、".join(policy.reports.satisfied_choices)
+    return (
+        f"复盘：1–5 分制满意度不高于 {policy.followup.review_threshold} 分，"
+        f"或文字选项中没有选「{words}」（如“一般”“基本满意”“不满意”）。"
+    )
+
+
 def _mean(values: list[int]) -> float | None:
     return sum(values) / len(values) if values else None
 
@@ -386,31 +475,33 @@ def kpis(
     def both(fn):
         return fn(cur), fn(prev)
 
-    out = [Kpi("tickets", "工单数", "count", len(cur), len(prev), len(cur))]
+    def count(pred):
+        return sum(1 for r in cur if pred(r)), sum(1 for r in prev if pred(r))
+
+    out = [Kpi("tickets", "工单数", "count", len(cur), len(prev), len(cur), len(prev))]
     v, p = both(lambda rs: _rate([r.resolved for r in rs]))
-    out.append(Kpi("resolved", "解决率", "rate", v, p, len(cur)))
+    out.append(Kpi("resolved", "解决率", "rate", v, p, len(cur), len(prev)))
     v, p = both(lambda rs: _rate([r.closed for r in rs if r.closed is not None]))
-    out.append(Kpi("closed", "闭环率", "rate", v, p, sum(1 for r in cur if r.closed is not None)))
+    out.append(Kpi("closed", "闭环率", "rate", v, p, *count(lambda r: r.closed is not None)))
     for dim in dimensions(forms):
         v, p = both(lambda rs, d=dim: _mean([r.scores[d] for r in rs if d in r.scores]))
-        n = sum(1 for r in cur if dim in r.scores)
-        out.append(Kpi(f"score:{dim}", f"{dim}评分均值", "score", v, p, n))
+        out.append(
+            Kpi(f"score:{dim}", f"{dim}评分均值", "score", v, p, *count(lambda r, d=dim: d in r.scores))
+        )
 
     def csat(rs):
         return _rate([s for s in (csat_satisfied(r.satisfaction, policy) for r in rs) if s is not None])
 
     v, p = both(csat)
-    out.append(
-        Kpi("csat", "客户满意率（CSAT）", "rate", v, p, sum(1 for r in cur if r.satisfaction is not None))
-    )
+    out.append(Kpi("csat", "客户满意率（CSAT）", "rate", v, p, *count(lambda r: r.satisfaction is not None)))
 
     def sla(rs):
         c = Counter(o for r in rs for o in r.stages.values())
         judged = c[MET] + c[BREACHED] + c[OVERDUE]
         return (c[MET] / judged if judged else None), judged
 
-    (v, n), (p, _) = both(sla)
-    out.append(Kpi("sla", "时效达标率", "rate", v, p, n))
+    (v, n), (p, pn) = both(sla)
+    out.append(Kpi("sla", "时效达标率", "rate", v, p, n, pn))
     return out
 
 
@@ -431,15 +522,40 @@ def _compare(cur, prev, key, order: list[str]) -> list[Compared]:
     return [Compared(x, a[x], b[x]) for x in labels]
 
 
+def priority_of(record_form: str, value: str | None) -> str:
+    """The priority as reports show it: the choice, 未填写 when left empty, 不分级 when the form has none."""
+    if record_form not in PRIORITY:
+        return NO_LEVEL
+    return value or NOT_GIVEN
+
+
+def priority_rank(form: FormSpec, value: str) -> tuple[int, int, str]:
+    """Sort key following the form's own choice order (紧急, 高, 中, 低 / 紧急, 一般, 建议), unknowns after."""
+    key = PRIORITY.get(form.key)
+    choices = form.field(key).choices if key else ()
+    if value in choices:
+        return (0, choices.index(value), "")
+    return (1 if value not in (NOT_GIVEN, NO_LEVEL) else 2, 0, value)
+
+
 def compliance(
     cur: list[TicketRecord], forms: dict[str, FormSpec]
 ) -> tuple[list[ComplianceLine], list[StageBar]]:
-    """Counts of each outcome per form x stage x priority, and per form x stage for the chart."""
+    """Counts of each outcome per form x stage x priority, and per form x stage for the chart.
+
+    Lines follow the form order, the form's stage order and the form's priority choice order."""
     items = [
-        {"form": r.form, "stage": s, "group": r.priority or NOT_GIVEN, "outcome": o}
+        {"form": r.form, "stage": s, "group": priority_of(r.form, r.priority), "outcome": o}
         for r in cur
         for s, o in r.stages.items()
     ]
+
+    def order(t: dict) -> tuple:
+        form = forms[t["form"]]
+        stages = [s.key for s in form.stages]
+        stage = stages.index(t["stage"]) if t["stage"] in stages else len(stages)
+        return (FORM_KEYS.index(form.key), stage, priority_rank(form, t["group"]))
+
     lines = [
         ComplianceLine(
             forms[t["form"]].name,
@@ -448,7 +564,7 @@ def compliance(
             {o: t[o] for o in OUTCOMES},
             t["rate"],
         )
-        for t in compliance_table(items)
+        for t in sorted(compliance_table(items), key=order)
     ]
     bars = []
     for t in compliance_table({**i, "group": None} for i in items):
@@ -459,24 +575,47 @@ def compliance(
     return lines, bars
 
 
-def categories(cur: list[TicketRecord], forms: dict[str, FormSpec]) -> list[CategoryShare]:
-    """Category shares, largest first (Pareto), categories with the same name merged across forms."""
-    counts = Counter(r.category or NOT_GIVEN for r in cur)
-    where: dict[str, set[str]] = defaultdict(set)
-    for r in cur:
-        where[r.category or NOT_GIVEN].add(r.form)
-    total = sum(counts.values())
-    out, running = [], 0
-    for cat, n in sorted(counts.items(), key=lambda kv: (kv[0] == NOT_GIVEN, -kv[1], kv[0])):
-        running += n
-        names = "、".join(forms[k].name for k in FORM_KEYS if k in where[cat])
-        out.append(CategoryShare(cat, names, n, n / total, running / total))
+def categories(cur: list[TicketRecord], forms: dict[str, FormSpec]) -> list[CategoryGroup]:
+    """Per form, its own categories largest first with shares within the form (a Pareto per form).
+
+    The five forms have different category lists (产品质量类 / 产品质量 / 质量 ...): merging or comparing
+    them across forms would hide the real top problem, so each form is its own Pareto."""
+    out = []
+    for key, form in forms.items():
+        counts = Counter(r.category or NOT_GIVEN for r in cur if r.form == key)
+        total = sum(counts.values())
+        if not total:
+            continue
+        items, running = [], 0
+        for cat, n in sorted(counts.items(), key=lambda kv: (kv[0] == NOT_GIVEN, -kv[1], kv[0])):
+            running += n
+            items.append(CategoryShare(form.name, cat, n, n / total, running / total))
+        out.append(CategoryGroup(form.name, total, items))
     return out
 
 
-def department_of(record: TicketRecord, policy: Any) -> str:
-    """The department as written, else the routing table's for the category, else 未指定."""
-    return record.department or route_department(policy, record.form, record.category) or UNASSIGNED
+def report_name(forms: dict[str, FormSpec], form: str, department: str | None) -> str | None:
+    """The department under the name reports use: the field's ``report_as`` (投诉表的“售后” -> 售后部)."""
+    if department is None or form not in DEPARTMENT or form not in forms:
+        return department
+    return forms[form].field(DEPARTMENT[form]).report_as.get(department, department)
+
+
+def _all_report_names(forms: dict[str, FormSpec]) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for key in DEPARTMENT:
+        if key in forms:
+            out.update(forms[key].field(DEPARTMENT[key]).report_as)
+    return out
+
+
+def department_of(record: TicketRecord, policy: Any, forms: dict[str, FormSpec] | None = None) -> str:
+    """The department as written (under its report name), else the routing table's, else 未指定."""
+    written = report_name(forms, record.form, record.department) if forms else record.department
+    routed = route_department(policy, record.form, record.category)
+    if forms:
+        routed = report_name(forms, record.form, routed)
+    return written or routed or UNASSIGNED
 
 
 def routing(cur: list[TicketRecord], forms: dict[str, FormSpec], policy: Any) -> list[RoutingLine]:
@@ -486,7 +625,7 @@ def routing(cur: list[TicketRecord], forms: dict[str, FormSpec], policy: Any) ->
     for r in cur:
         if r.form not in DEPARTMENT:
             continue
-        key = (FORM_KEYS.index(r.form), r.form, r.category or NOT_GIVEN, department_of(r, policy))
+        key = (FORM_KEYS.index(r.form), r.form, r.category or NOT_GIVEN, department_of(r, policy, forms))
         counts[key] += 1
         routed[key] += r.department is None and key[3] != UNASSIGNED
     return [RoutingLine(forms[k[1]].name, k[2], k[3], n, routed[k]) for k, n in sorted(counts.items())]
@@ -555,7 +694,7 @@ def breaches(rows: list[Any], forms: dict[str, FormSpec]) -> list[Breach]:
                     form=form.name,
                     ticket_id=row.ticket_id,
                     stage=stage.label,
-                    priority=_safe_text(row, PRIORITY.get(form.key)) or NOT_GIVEN,
+                    priority=priority_of(form.key, _safe_text(row, PRIORITY.get(form.key))),
                     outcome=res.outcome,
                     deadline=res.deadline,
                     end=res.end,
@@ -571,21 +710,20 @@ def breaches(rows: list[Any], forms: dict[str, FormSpec]) -> list[Breach]:
 def followups(
     rows: list[Any], forms: dict[str, FormSpec], policy: Any, as_of: dt.datetime
 ) -> list[FollowupItem]:
-    """复盘 (satisfaction at or below the threshold, or 不满意), unresolved items with their due date,
+    """复盘 (see ``needs_review``), unresolved items with their due date,
     高/中 revisits still open, and breached first responses without 超时原因."""
     calendar = BusinessCalendar(policy)
-    threshold = policy.followup.review_threshold
     out = []
     for row in sorted(rows, key=_order):
         form = forms[row.form]
         rec = to_record(row, form)
-        dept = department_of(rec, policy)
+        dept = department_of(rec, policy, forms) if form.key in DEPARTMENT else ""
         handler = _safe_text(row, HANDLER.get(form.key))
 
         todo: list[tuple[str, str, dt.datetime | None]] = []
 
         sat = rec.satisfaction
-        if (isinstance(sat, int) and sat <= threshold) or sat in UNSATISFIED_WORDS:
+        if needs_review(sat, policy):
             todo.append((KIND_REVIEW, f"客户满意度：{sat}", None))
         if form.key in UNRESOLVED:
             key, values = UNRESOLVED[form.key]
@@ -668,10 +806,29 @@ def _count(value: Any) -> int:
         return 0
 
 
+def _rename(value: Any, names: dict[str, str]) -> Any:
+    """Department names (or (name, count) pairs) under their report names, merging duplicates."""
+    if value is None or isinstance(value, str):
+        return names.get(value, value) if isinstance(value, str) else value
+    if isinstance(value, dict):
+        value = list(value.items())
+    merged: dict[str, int | None] = {}
+    for v in value:
+        if isinstance(v, (tuple, list)) and len(v) == 2 and isinstance(v[1], int):
+            name = names.get(str(v[0]), str(v[0]))
+            merged[name] = (merged.get(name) or 0) + v[1]
+        else:
+            merged.setdefault(names.get(str(v), str(v)), None)
+    if all(n is None for n in merged.values()):
+        return sorted(merged)
+    return {k: n or 0 for k, n in merged.items()}
+
+
 def common_issues(clustering: Any, forms: dict[str, FormSpec]) -> list[IssueView]:
     """The common issues (共性问题) as the report shows them; tolerant of how the clustering names its parts."""
     if clustering is None:
         return []
+    names = _all_report_names(forms)
     out = []
     for issue in getattr(clustering, "common", []) or []:
         examples = getattr(issue, "examples", None) or []
@@ -686,7 +843,7 @@ def common_issues(clustering: Any, forms: dict[str, FormSpec]) -> list[IssueView
                 forms=_join(
                     [forms[k].name if k in forms else k for k in getattr(issue, "forms", None) or ()]
                 ),
-                departments=_join(getattr(issue, "departments", None)),
+                departments=_join(_rename(getattr(issue, "departments", None), names)),
                 examples=[str(e) for e in list(examples)[:3]],
             )
         )

@@ -268,12 +268,13 @@ DEFAULT_NAME = "svcsheet-history.sqlite"
 
 
 def history_path(result: Any) -> Path | None:
-    """``--history``, else the policy's ``history.path`` (``off`` disables it), else the default:
+    """``--history``, else the policy's ``history.path`` (``off`` disables either), else the default:
     ``svcsheet-history.sqlite`` beside the output folder, so weekly runs into sibling folders share one history.
     A validate-only run (no output folder) uses no history unless one is named."""
     options = result.options
     if getattr(options, "history", None) is not None:
-        return Path(options.history)
+        # ``--history off`` disables it like the policy's ``off`` (it must not create a file named off)
+        return None if str(options.history).lower() == "off" else Path(options.history)
     configured = result.policy.history.path
     if configured:
         return None if str(configured).lower() == "off" else Path(configured)

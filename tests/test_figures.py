@@ -347,6 +347,33 @@ def test_kpis_match_hand_computed_values(fig):
     assert fig.kpi("score:效率").change_text == "—"
 
 
+def test_every_comparison_carries_the_previous_basis(fig):
+    got = {k.key: (k.basis, k.previous_basis) for k in fig.kpis}
+    assert got["tickets"] == (8, 2) and got["resolved"] == (8, 2)
+    assert got["csat"] == (7, 2)  # answers, not tickets
+    assert got["sla"] == (17, 3)  # judged stages: FB202611100001 check, WO-1 two stages
+    assert fig.kpi("tickets").basis_text == "本期 8 张工单 / 上期 2 张工单"
+    assert fig.kpi("sla").basis_text.endswith("上期 3 个环节")
+
+
+def test_rejected_rows_are_counted_per_period():
+    rows = fixture_rows()
+    bad = [finding("required_missing", "error", "a.xlsx", 9, "「联系方式」为必填项，请填写。")]
+    base = {"issue_type": "服务态度", "priority": "高", "channel": "门店", "status": "已解决"}
+    rows["a.xlsx"] += [
+        make_row(
+            "issue_feedback", "FB202611110009", "a.xlsx", 9, {**base, "feedback_time": T(11)}, findings=bad
+        ),
+        make_row("issue_feedback", "FB202611000009", "a.xlsx", 10, dict(base), findings=bad),
+    ]
+    week = compute_figures(fixture_result(rows=rows), FORMS)
+    assert (week.rejected_in_period, week.rejected_other, week.rejected_undated) == (1, 1, 1)
+    assert week.rejected_note.startswith("本期退回 1 行未计入统计，见 rejects.xlsx / 数据质量")
+    assert "另有 1 行退回且没有可用的受理时间" in week.rejected_note
+    month = compute_figures(fixture_result(period="2026-11", rows=rows), FORMS)
+    assert month.rejected_in_period == 2
+
+
 def test_tickets_by_form_and_channel(fig):
     by_form = {c.label: (c.value, c.previous) for c in fig.by_form_period}
     assert [c.label for c in fig.by_form_period] == [f.name for f in FORMS.values()]
@@ -358,6 +385,9 @@ def test_tickets_by_form_and_channel(fig):
 
 def test_compliance_per_form_stage_priority(fig):
     lines = {(c.form, c.stage, c.priority): c for c in fig.compliance}
+    cf = FORMS["complaint_followup"]
+    assert {c.priority for c in fig.compliance if c.form == cf.name} == {"不分级"}  # the form has no priority
+    assert "未填写" not in {c.priority for c in fig.compliance}
     issue = FORMS["issue_feedback"].name
     check = FORMS["issue_feedback"].stage("check").label
     assert lines[(issue, check, "高")].counts["达标"] == 1
@@ -372,29 +402,66 @@ def test_compliance_per_form_stage_priority(fig):
     assert (bar.met, bar.breached, bar.overdue) == (2, 1, 0) and bar.rate == pytest.approx(2 / 3)
 
 
-def test_breach_list_and_open_overdue(fig):
+def test_breach_list_and_open_overdue_are_separate(fig):
     got = [(b.ticket_id, b.stage, b.outcome, b.overrun_minutes, b.reason) for b in fig.breaches]
     sf, iss, log = FORMS["service_feedback"], FORMS["issue_feedback"], FORMS["response_log"]
     assert got == [
         ("FW202611200001", sf.stage("invite").label, "超时", 60, None),
         ("FB202611170001", iss.stage("notice").label, "超时", 30, None),
         ("FB202611180001", iss.stage("check").label, "超时", 45, None),
-        ("FB202611180001", iss.stage("analysis").label, "逾期未完成", 120, None),
         ("20261118001", log.stage("first_response").label, "超时", 10, "客服忙线"),
         ("20261121001", log.stage("first_response").label, "超时", 20, None),
     ]
-    assert [b.ticket_id for b in fig.open_overdue] == ["FB202611180001"]
+    assert [(b.ticket_id, b.stage, b.outcome) for b in fig.open_overdue] == [
+        ("FB202611180001", iss.stage("analysis").label, "逾期未完成")
+    ]
     assert fig.breaches[0].overrun_text == "1小时"
+    assert [b.priority for b in fig.breaches][:3] == ["一般", "高", "中"]
 
 
-def test_category_pareto_merges_same_names_across_forms(fig):
-    cats = [(c.category, c.count) for c in fig.categories]
-    assert cats[0] == ("产品质量", 3)
-    assert sorted(cats[1:]) == sorted(
-        [("物流配送", 1), ("产品质量类", 1), ("服务流程类", 1), ("技术故障", 1), ("质量", 1)]
-    )
-    assert fig.categories[0].share == 3 / 8
-    assert fig.categories[-1].cumulative == pytest.approx(1.0)
+def test_priorities_follow_the_form_choice_order():
+    sf, card = FORMS["service_feedback"], FORMS["service_card"]
+    rows = {"x.xlsx": []}
+    for i, (form, urgency) in enumerate(
+        [
+            (sf, "一般"),
+            (sf, "建议优化"),
+            (sf, None),
+            (sf, "紧急"),
+            (card, "低"),
+            (card, "中"),
+            (card, "紧急"),
+            (card, "高"),
+        ]
+    ):
+        key = "urgency" if form is sf else "priority"
+        values = {"request_time": T(17, 8 + i), "issue_category": "其他"}
+        if urgency:
+            values[key] = urgency
+        stages = {form.stages[0].key: "达标"}
+        rows["x.xlsx"].append(make_row(form.key, f"{form.key}-{i}", "x.xlsx", i + 2, values, stages))
+    fig = compute_figures(fixture_result(rows=rows), FORMS)
+    assert [c.priority for c in fig.compliance if c.form == sf.name] == ["紧急", "一般", "建议优化", "未填写"]
+    assert [c.priority for c in fig.compliance if c.form == card.name] == ["紧急", "高", "中", "低"]
+
+
+def test_categories_are_a_pareto_per_form_with_its_own_list(fig):
+    groups = {g.form: g for g in fig.category_groups}
+    assert [g.form for g in fig.category_groups] == [
+        FORMS[k].name for k in ("service_feedback", "issue_feedback", "complaint_followup", "response_log")
+    ]  # form order; 服务单 has no ticket in the period
+    iss = groups[FORMS["issue_feedback"].name]
+    assert [(c.category, c.count, c.share) for c in iss.items] == [
+        ("产品质量", 2, 2 / 3),
+        ("物流配送", 1, 1 / 3),
+    ]
+    assert iss.top.category == "产品质量" and iss.total == 3
+    log = groups[FORMS["response_log"].name]
+    assert sorted((c.category, c.share) for c in log.items) == [("产品质量", 0.5), ("技术故障", 0.5)]
+    for g in fig.category_groups:  # shares are within the form, never mixed with another form's list
+        assert {c.form for c in g.items} == {g.form}
+        assert g.items[-1].cumulative == pytest.approx(1.0) and sum(c.count for c in g.items) == g.total
+    assert sum(g.total for g in fig.category_groups) == fig.kpi("tickets").value
 
 
 def test_routing_fills_empty_departments_from_the_policy_table(fig):
@@ -404,16 +471,17 @@ def test_routing_fills_empty_departments_from_the_policy_table(fig):
     assert got[(iss, "物流配送", "物流部")] == (1, 0)
     assert got[(sf, "产品质量类", "研发部")] == (1, 1)
     assert got[(sf, "服务流程类", "运营部")] == (1, 0)
-    assert got[(FORMS["complaint_followup"].name, "质量", "售后")] == (1, 0)
+    assert got[(FORMS["complaint_followup"].name, "质量", "售后部")] == (1, 0)  # report_as: 售后 -> 售后部
     assert len(got) == 5  # forms without 责任部门 are not routed
 
 
 def test_followup_list(fig):
     got = [(f.kind, f.ticket_id, f.due) for f in fig.followups]
     assert got == [
-        ("复盘", "FW202611200001", None),
-        ("复盘", "FB202611180001", None),
-        ("复盘", "20261121001", None),
+        ("复盘", "FW202611200001", None),  # 3 分
+        ("复盘", "FB202611180001", None),  # 1 分
+        ("复盘", "TS-001", None),  # 基本满意: not counted satisfied by the CSAT, so reviewed
+        ("复盘", "20261121001", None),  # 不满意
         ("未解决跟进", "FB202611180001", T(24, 18)),  # 3 working days after resolved_time Thu 19th
         ("未解决跟进", "TS-001", T(25, 18)),  # the SLA followup stage's own deadline
         ("未解决跟进", "20261121001", T(25, 18)),  # opened Saturday 21st: Mon, Tue, Wed
@@ -421,6 +489,32 @@ def test_followup_list(fig):
         ("补写超时原因", "20261121001", None),
     ]
     assert not any(f.overdue for f in fig.followups)
+    assert "不高于 3 分" in fig.review_rule and "基本满意" in fig.review_rule
+
+
+@pytest.mark.parametrize(
+    ("answer", "review"),
+    [
+        (1, True),
+        (3, True),
+        (4, False),
+        (5, False),
+        ("不满意", True),
+        ("一般", True),
+        ("基本满意", True),
+        ("满意", False),
+        (None, False),
+    ],
+)
+def test_review_list_agrees_with_the_csat(answer, review):
+    from svcsheet.figures import csat_satisfied, needs_review
+
+    policy = load_policy()
+    assert needs_review(answer, policy) is review
+    if answer is not None and not isinstance(answer, int):
+        assert review is (
+            csat_satisfied(answer, policy) is False
+        )  # a word answer: reviewed iff not satisfied
 
 
 def test_people_and_departments(fig):
@@ -430,11 +524,11 @@ def test_people_and_departments(fig):
         ("员工甲", 2, 4 / 5, 5.0),
         ("员工丁", 1, 1.0, None),
         ("员工乙", 1, 1 / 3, 1.0),
-        ("未填写", 2, 3 / 4, 3.5),
-    ]
+    ]  # 服务反馈表 has no handler field: not counted as 未填写
+    assert fig.no_handler_forms == [FORMS["service_feedback"].name]
     depts = {p.name: p.tickets for p in fig.departments}
-    assert depts == {"售后部": 2, "物流部": 1, "研发部": 1, "运营部": 1, "售后": 1, "未指定": 2}
-    assert fig.departments[-1].name == "未指定"
+    assert depts == {"售后部": 3, "物流部": 1, "研发部": 1, "运营部": 1}  # 投诉表的“售后” reported as 售后部
+    assert fig.no_department_forms == [FORMS["service_card"].name, FORMS["response_log"].name]
 
 
 def test_suggestions_grouped_by_source_and_category(fig):
@@ -514,7 +608,7 @@ def test_common_issues_are_shown_with_form_names():
         batches=(("B7", 3),),
         dominant_batch="B7",
         forms=("service_card", "issue_feedback"),
-        departments=("售后部",),
+        departments=("售后", "售后部"),
         examples=("按电源键没有反应", "无法开机", "开机黑屏", "第四条"),
     )
     result = fixture_result()
@@ -524,3 +618,4 @@ def test_common_issues_are_shown_with_form_names():
     assert view.models == "X100（3）、X200（1）" and view.batch == "B7"
     assert view.forms == f"{FORMS['service_card'].name}、{FORMS['issue_feedback'].name}"
     assert view.examples == ["按电源键没有反应", "无法开机", "开机黑屏"]
+    assert view.departments == "售后部"  # the complaint form's 售后 under its report name

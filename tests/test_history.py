@@ -204,3 +204,20 @@ def test_pipeline_weekly_runs_with_history(tmp_path):
     assert again.figures.kpis == fig.kpis
     for name in ("summary.xlsx", "report.html"):
         assert (tmp_path / "o47" / name).read_bytes() == (tmp_path / "o47b" / name).read_bytes()
+
+
+def test_history_off_on_the_command_line_uses_no_history(tmp_path):
+    from types import SimpleNamespace
+
+    from svcsheet.history import history_path
+    from svcsheet.policy import load_policy
+
+    for word in ("off", "OFF"):
+        result = SimpleNamespace(
+            options=SimpleNamespace(history=word, out=tmp_path / "out"), policy=load_policy()
+        )
+        assert history_path(result) is None  # never a database file named "off"
+    named = SimpleNamespace(
+        options=SimpleNamespace(history=tmp_path / "h.sqlite", out=None), policy=load_policy()
+    )
+    assert history_path(named) == tmp_path / "h.sqlite"

@@ -34,7 +34,38 @@ def test_title_kpis_and_sections():
     for heading in ("概览", "时效", "问题分类", "共性问题", "跟进清单", "人员与部门", "改进建议", "数据质量"):
         assert f"<h2>{heading}</h2>" in html
     assert "客服忙线" in html and "出厂前增加老化测试" in html
-    assert html.count('<svg class="chart') == 4
+    assert html.count('<svg class="chart') == 3 + len(fig.category_groups)  # a Pareto per form
+
+
+def section(html: str, anchor: str) -> str:
+    """The HTML from an element id up to the next heading."""
+    start = html.index(f'id="{anchor}"')
+    return html[start : html.index("<h", start + 10)]
+
+
+def test_late_and_still_open_are_two_lists():
+    html, fig = report()
+    late, still_open = section(html, "breaches"), section(html, "open-overdue")
+    assert "FB202611180001" in still_open and "分析会" in still_open
+    assert "分析会" not in late  # the open, overdue stage is not also listed as done late
+    assert "逾期未完成" not in late.split("</h3>", 1)[1]
+    assert "工作时间" in late  # how the overrun is counted
+
+
+def test_rejected_rows_and_bases_are_shown():
+    html, fig = report()
+    assert html.count("本期退回 1 行未计入统计，见 rejects.xlsx / 数据质量") == 2  # header and 数据质量
+    block = re.search(r'data-kpi="csat">(.*?)</div>\s*</div>', html, re.S).group(1)
+    assert "本期 7 个回答 / 上期 2 个回答" in block
+    assert fig.review_rule in html
+
+
+def test_categories_name_each_forms_top_problem():
+    html, fig = report()
+    top = html[html.index('id="top-categories"') :].split("</table>")[0]
+    for g in fig.category_groups:
+        assert f"<td>{g.form}</td><td>{g.top_text}</td>" in top
+    assert "来自表单" not in html.split('id="categories"')[1].split("</section>")[0]
 
 
 def test_month_title():
@@ -168,7 +199,9 @@ def test_browser_loads_without_console_errors_and_shows_kpis_and_charts(rendered
     assert data["title"] == "《客户反馈周报》2026-W47"
     assert {k["key"]: k["value"] for k in data["kpis"]} == {k.key: k.value_text for k in fig.kpis}
     assert all(k["shown"] and k["inside"] for k in data["kpis"])
-    assert len(data["charts"]) == 4 and all(c["shown"] and c["inside"] and c["marks"] for c in data["charts"])
+    assert len(data["charts"]) == 3 + len(fig.category_groups) and all(
+        c["shown"] and c["inside"] and c["marks"] for c in data["charts"]
+    )
     assert data["page_width"] <= data["viewport"]  # wide tables scroll inside their box, not the page
 
     shot = tmp_path / "shot.png"
@@ -184,13 +217,13 @@ def test_long_lists_are_cut_in_the_html_but_not_in_the_workbook():
     rows = {}
     for name, rs in fixture_rows().items():
         rows[name] = []
-        for i in range(LIST_LIMIT // 5):
+        for i in range(LIST_LIMIT // 4):
             for r in rs:
                 c = copy.copy(r)
                 c.ticket_id = f"{r.ticket_id}-{i:03d}"
                 rows[name].append(c)
     html, fig = report(rows)
-    assert len(fig.breaches) == 6 * (LIST_LIMIT // 5) > LIST_LIMIT
+    assert len(fig.breaches) == 5 * (LIST_LIMIT // 4) > LIST_LIMIT
     assert f"只列出前 {LIST_LIMIT} 条，共 {len(fig.breaches)} 条" in html
-    section = html.split('<section id="sla">')[1].split("<h3>逾期未完成</h3>")[0]
+    section = html.split('<section id="sla">')[1].split('<h3 id="open-overdue">')[0]
     assert section.count("<tr><td>") == LIST_LIMIT + len(fig.compliance)

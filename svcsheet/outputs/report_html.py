@@ -20,15 +20,19 @@ def _short(label: str) -> str:
     return label.split("-")[-1] if "W" in label else label[2:]
 
 
-def _charts(fig: Any) -> dict[str, Markup]:
+def _charts(fig: Any) -> dict[str, Any]:
     unit = "周" if fig.period.kind == "week" else "个月"
     n = len(fig.trend)
     return {
-        "pareto": Markup(
-            charts_svg.pareto(
-                [(c.category, c.count, c.cumulative) for c in fig.categories], "问题分类帕累托图"
+        # one Pareto per form: each form has its own category list
+        "pareto": [
+            Markup(
+                charts_svg.pareto(
+                    [(c.category, c.count, c.cumulative) for c in g.items], f"问题分类帕累托图：{g.form}"
+                )
             )
-        ),
+            for g in fig.category_groups
+        ],
         "stages": Markup(charts_svg.bars([(b.label, b.rate) for b in fig.stage_bars], "各环节时效达标率")),
         "trend_mean": Markup(
             charts_svg.line(

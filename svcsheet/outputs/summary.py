@@ -1,7 +1,14 @@
-"""summary.xlsx: the period's report as a workbook with native Excel charts. Lays out ``result.figures`` only."""
+"""summary.xlsx: the period's report as a workbook with native Excel charts. Lays out ``result.figures`` only.
+
+Every sheet goes through ``_Sheet``, which measures what is written (a CJK character counts double) and
+sizes each column from its content; long text wraps instead of being cut (see docs/reports.md).
+"""
 
 from __future__ import annotations
 
+import math
+import unicodedata
+from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
@@ -9,110 +16,196 @@ from ..sla import OUTCOMES
 from ..xlsx import Styles, new_workbook, write_table, write_value
 
 NONE = "（无）"
+MIN_WIDTH = 6.0  # Excel width units (about one Latin digit each)
+MAX_WIDTH = 36.0  # wider text wraps at this width (keeps a sheet printable on A4 landscape)
+PAD = 2.0
+LINE_HEIGHT = (
+    14.0  # points per line of 10-pt text; wrapped rows get their height set (LibreOffice keeps 1 line)
+)
+
+
+def text_width(text: str) -> float:
+    """Display width of a text in Excel units: wide (CJK, full-width) characters count double."""
+    lines = str(text).split("\n")
+    return max(sum(2 if unicodedata.east_asian_width(ch) in "WFA" else 1 for ch in line) for line in lines)
+
+
+class _Sheet:
+    """A worksheet that remembers how wide each column's content is; ``finish`` sizes the columns.
+
+    Titles, notes and section headings (``note``/``section``) overflow to the right and are not measured.
+    Column widths requested by ``write_table`` are ignored: the content decides.
+    """
+
+    def __init__(self, ws: Any, st: Styles, extra: dict[str, Any]) -> None:
+        self.ws, self.st, self.extra = ws, st, extra
+        self.widths: dict[int, float] = defaultdict(lambda: MIN_WIDTH)
+        self.wrapped: list[tuple[int, int, str]] = []  # (row, col, text) of cells that may need several lines
+
+    def __getattr__(self, name: str) -> Any:  # everything else goes to the worksheet
+        return getattr(self.ws, name)
+
+    def _measure(self, col: int, width: float) -> None:
+        self.widths[col] = max(self.widths[col], min(MAX_WIDTH, width + PAD))
+
+    def write_string(self, row: int, col: int, text: str, fmt: Any = None) -> None:
+        width = text_width(text)
+        if fmt in (None, self.st.text) and (width > MAX_WIDTH - PAD or "\n" in text):
+            fmt = self.st.wrap  # wrap long text instead of cutting it
+        if fmt is not self.st.title:
+            self._measure(col, width)
+        if fmt in (self.st.wrap, self.st.header):
+            self.wrapped.append((row, col, text))
+        self.ws.write_string(row, col, text, fmt)
+
+    def write_number(self, row: int, col: int, value: float, fmt: Any = None) -> None:
+        if fmt is self.st.percent:
+            shown = f"{value * 100:.1f}%"
+        elif fmt is self.st.number:
+            shown = f"{value:.2f}"
+        else:
+            shown = f"{value:g}"
+        self._measure(col, len(shown))
+        self.ws.write_number(row, col, value, fmt)
+
+    def write_datetime(self, row: int, col: int, value: Any, fmt: Any = None) -> None:
+        date_only = fmt is self.st.date
+        self._measure(col, 10 if date_only else 5 if fmt is self.st.time else 16)
+        self.ws.write_datetime(row, col, value, fmt)
+
+    def write_row(self, row: int, col: int, values: list[Any], fmt: Any = None) -> None:
+        for i, v in enumerate(values):
+            write_value(self, row, col + i, v, self.st, fmt)
+
+    def set_column(self, *args: Any, **kwargs: Any) -> None:
+        """Ignored: widths come from the content (see ``finish``)."""
+
+    def note(self, row: int, text: str, fmt: Any = None) -> None:
+        """A line of text in column A that may run across the sheet (not measured)."""
+        self.ws.write_string(row, 0, text, fmt or self.st.text)
+
+    def section(self, row: int, text: str) -> None:
+        self.ws.write_string(row, 0, text, self.extra["section"])
+
+    def finish(self) -> None:
+        for col in sorted(self.widths):
+            self.ws.set_column(col, col, self.widths[col])
+        lines: dict[int, int] = defaultdict(lambda: 1)
+        for row, col, text in self.wrapped:
+            room = max(1.0, self.widths[col] - 1)
+            # 15% margin: proportional fonts differ between Excel and LibreOffice; a spare line beats a cut one
+            need = sum(max(1, math.ceil(text_width(part) * 1.15 / room)) for part in text.split("\n"))
+            lines[row] = max(lines[row], need)
+        for row in sorted(lines):
+            if lines[row] > 1:
+                self.ws.set_row(row, LINE_HEIGHT * lines[row])
 
 
 def write_summary(result: Any, path: Path) -> None:
     fig = result.figures
     wb, st = new_workbook(path)
-    _overview(wb, st, fig, result)
-    _sla(wb, st, fig)
-    _categories(wb, st, fig)
-    _common(wb, st, fig)
-    _followups(wb, st, fig)
-    _people(wb, st, fig)
-    _suggestions(wb, st, fig)
-    _quality(wb, st, fig)
-    for ws in wb.worksheets():  # printable: A4 landscape, one page wide
-        ws.set_paper(9)
+    base = {"font_name": "微软雅黑", "valign": "top"}
+    extra = {
+        "section": wb.add_format({**base, "bold": True, "font_size": 11}),
+        "alert": wb.add_format({**base, "bold": True, "font_size": 10, "font_color": "#C00000"}),
+        "right": wb.add_format({**base, "font_size": 10, "align": "right"}),
+        "signed": wb.add_format({**base, "font_size": 10, "num_format": "+0;-0;0"}),
+    }
+
+    def sheet(name: str) -> _Sheet:
+        return _Sheet(wb.add_worksheet(name), st, extra)
+
+    for build, name in (
+        (_overview, "概览"),
+        (_sla, "时效"),
+        (_late, "超时明细"),
+        (_categories, "问题分类"),
+        (_common, "共性问题"),
+        (_followups, "跟进清单"),
+        (_people, "人员与部门"),
+        (_suggestions, "改进建议"),
+        (_quality, "数据质量"),
+    ):
+        ws = sheet(name)
+        build(wb, ws, st, fig, result)
+        ws.finish()
+        ws.set_paper(9)  # printable: A4 landscape, one page wide
         ws.set_landscape()
         ws.fit_to_pages(1, 0)
     wb.close()
 
 
-def _title(ws, st: Styles, text: str, note: str | None = None) -> int:
+def _title(ws: _Sheet, st: Styles, text: str, *notes: str) -> int:
     ws.write_string(0, 0, text, st.title)
-    if note:
-        ws.write_string(1, 0, note, st.text)
-    return 3
+    for i, note in enumerate(notes, start=1):
+        ws.note(i, note)
+    return len(notes) + 2
 
 
-def _empty(ws, st: Styles, row: int, text: str = NONE) -> int:
-    ws.write_string(row, 0, text, st.text)
+def _empty(ws: _Sheet, st: Styles, row: int, text: str = NONE) -> int:
+    ws.note(row, text)
     return row + 1
 
 
-def _kpi_fmt(st: Styles, unit: str):
-    return {"rate": st.percent, "score": st.number}.get(unit)
-
-
-def _overview(wb, st: Styles, fig, result) -> None:
-    ws = wb.add_worksheet("概览")
+def _overview(wb, ws: _Sheet, st: Styles, fig, result) -> None:
     p = fig.period
     ws.write_string(0, 0, f"《{fig.title}》{p.label}", st.title)
-    ws.write_string(
-        1, 0, f"统计期间：{p.span_text}（按受理/接收时间归入）；上期：{p.previous().label}", st.text
-    )
-    ws.write_string(2, 0, f"统计时点：{result.as_of:%Y-%m-%d %H:%M}", st.text)
+    ws.note(1, f"统计期间：{p.span_text}（按受理/接收时间归入）；上期：{p.previous().label}")
+    ws.note(2, f"统计时点：{result.as_of:%Y-%m-%d %H:%M}")
     source = (
         f"历史记录库（其中 {fig.history_tickets} 张工单来自以往运行）"
         if fig.history_path
         else "仅本次读入的工单"
     )
-    ws.write_string(3, 0, f"数据来源：{source}", st.text)
-    ws.write_string(
+    ws.note(3, f"数据来源：{source}")
+    ws.note(
         4,
-        0,
-        f"本次合格行 {fig.rows_clean} 行：本期 {fig.in_period}，其他期间 {fig.outside_period}，无受理时间 {fig.undated}",
-        st.text,
+        f"本次合格行 {fig.rows_clean} 行：本期 {fig.in_period}，其他期间 {fig.outside_period}，"
+        f"无受理时间 {fig.undated}",
     )
-    top = 6
-    ws.write_row(top, 0, ["指标", "本期", "上期", "变化", "依据数量"], st.header)
+    ws.note(5, fig.rejected_note, ws.extra["alert"] if fig.rejected_in_period else None)
+    top = 7
+    headers = ["指标", "本期", "上期", "变化", "本期依据", "上期依据"]
+    ws.write_row(top, 0, headers, st.header)
     for i, k in enumerate(fig.kpis, start=top + 1):
-        fmt = _kpi_fmt(st, k.unit)
+        fmt = {"rate": st.percent, "score": st.number}.get(k.unit)
         ws.write_string(i, 0, k.label, st.text)
         write_value(ws, i, 1, k.value, st, fmt)
         write_value(ws, i, 2, k.previous, st, fmt)
-        if k.change is None:
-            ws.write_string(i, 3, "—", st.text)
-        else:
-            ws.write_number(i, 3, k.change, fmt or st.text)
-        ws.write_number(i, 4, k.basis, st.text)
+        # the change as text: a rate changes by percentage points (个百分点), never a percentage
+        ws.write_string(i, 3, k.change_text, ws.extra["right"])
+        ws.write_string(i, 4, f"{k.basis} {k.basis_unit}", ws.extra["right"])
+        ws.write_string(i, 5, f"{k.previous_basis} {k.basis_unit}", ws.extra["right"])
     row = top + 1 + len(fig.kpis)
-    ws.write_string(row, 0, f"满意率口径：{fig.csat_rule}", st.text)
-    row += 2
-    row = write_table(
-        ws,
-        row,
-        ["表单", "本期工单", "上期工单", "变化"],
-        [[c.label, c.value, c.previous, c.change] for c in fig.by_form_period],
-        st,
-        widths=[34, 12, 12, 14, 10],
-        autofilter=False,
-    )
-    row += 1
-    if fig.by_channel:
-        write_table(
+    ws.note(row, f"满意率口径：{fig.csat_rule}")
+    ws.note(row + 1, "比率的变化以“个百分点”表示；依据数量少时（如只有几张工单），变化不代表趋势。")
+    row += 3
+    for head, items in (("表单", fig.by_form_period), ("反馈渠道", fig.by_channel)):
+        if not items:
+            continue
+        first = row + 1
+        row = write_table(
             ws,
             row,
-            ["反馈渠道", "本期工单", "上期工单", "变化"],
-            [[c.label, c.value, c.previous, c.change] for c in fig.by_channel],
+            [head, "本期工单", "上期工单", "变化"],
+            [[c.label, c.value, c.previous, c.change] for c in items],
             st,
-            widths=[34, 12, 12, 14, 10],
             autofilter=False,
         )
+        for r, c in enumerate(items, start=first):
+            ws.write_number(r, 3, c.change, ws.extra["signed"])
+        row += 1
     ws.freeze_panes(0, 0)
     # satisfaction trend (data beside the chart, then the chart)
-    col = 7
-    ws.write_string(top, col, "满意度趋势", st.header)
-    trend_top = top + 1
+    col = len(headers) + 1
+    ws.write_string(top - 1, col, "满意度趋势", ws.extra["section"])
+    trend_top = top
     ws.write_row(trend_top, col, ["期间", "工单数", "满意度均分", "满意率"], st.header)
     for i, t in enumerate(fig.trend, start=trend_top + 1):
         ws.write_string(i, col, t.label, st.text)
         ws.write_number(i, col + 1, t.tickets, st.text)
         write_value(ws, i, col + 2, t.satisfaction_mean, st, st.number)
         write_value(ws, i, col + 3, t.csat, st, st.percent)
-    ws.set_column(col, col, 12)
-    ws.set_column(col + 1, col + 3, 11)
     first, last = trend_top + 1, trend_top + len(fig.trend)
     chart = wb.add_chart({"type": "line"})
     cats = ["概览", first, col, last, col]
@@ -138,33 +231,32 @@ def _overview(wb, st: Styles, fig, result) -> None:
     )
     chart.set_y_axis({"name": "均分", "min": 1, "max": 5})
     chart.set_y2_axis({"name": "满意率", "min": 0, "max": 1, "num_format": "0%"})
+    chart.set_legend({"position": "bottom"})
     chart.show_blanks_as("gap")
-    ws.insert_chart(last + 2, col, chart, {"x_scale": 1.3})
+    ws.insert_chart(last + 2, col, chart, {"x_scale": 1.1})
 
 
-def _sla(wb, st: Styles, fig) -> None:
-    ws = wb.add_worksheet("时效")
+def _sla(wb, ws: _Sheet, st: Styles, fig, result) -> None:
     row = _title(
         ws,
         st,
         "时效达标情况",
         "达标率 = 达标 ÷（达标 + 超时 + 逾期未完成）；未到期、不适用、无法判定只计数。",
+        "紧急程度按各表单的选项顺序排列；“不分级”表示该表单没有紧急程度栏。",
     )
     headers = ["表单", "环节", "紧急程度", *OUTCOMES, "达标率"]
     lines = [[c.form, c.stage, c.priority, *(c.counts[o] for o in OUTCOMES), c.rate] for c in fig.compliance]
     start = row
-    row = write_table(
-        ws, row, headers, lines, st, widths=[30, 12, 10, 8, 8, 8, 10, 8, 8, 9], autofilter=False
-    )
+    row = write_table(ws, row, headers, lines, st, autofilter=False)
     for r in range(start + 1, row):
         write_value(ws, r, len(headers) - 1, lines[r - start - 1][-1], st, st.percent)
     if not lines:
         row = _empty(ws, st, row)
     # chart data: one bar per stage
     row += 1
-    ws.write_string(row, 0, "各环节达标率", st.header)
+    ws.section(row, "各环节达标率")
     bar_top = row + 1
-    ws.write_row(bar_top, 0, ["环节", "达标", "超时", "逾期未完成", "达标率"], st.header)
+    ws.write_row(bar_top, 0, ["表单·环节", "达标", "超时", "逾期未完成", "达标率"], st.header)
     for i, b in enumerate(fig.stage_bars, start=bar_top + 1):
         ws.write_string(i, 0, b.label, st.text)
         ws.write_number(i, 1, b.met, st.text)
@@ -187,83 +279,72 @@ def _sla(wb, st: Styles, fig) -> None:
         chart.set_x_axis({"min": 0, "max": 1, "num_format": "0%"})
         chart.set_y_axis({"reverse": True})
         chart.set_legend({"none": True})
-        chart.set_size({"width": 720, "height": max(240, 28 * len(fig.stage_bars) + 80)})
+        height = max(240, 24 * len(fig.stage_bars) + 80)
+        chart.set_size({"width": 900, "height": height})
         ws.insert_chart(row + 1, 0, chart)
-        row += 2 + max(12, (28 * len(fig.stage_bars) + 80) // 20)
-    ws.write_string(row, 0, "超时明细（含逾期未完成）", st.header)
+    ws.freeze_panes(0, 0)
+
+
+def _late(wb, ws: _Sheet, st: Styles, fig, result) -> None:
+    """Done late (超时) and still open past the deadline (逾期未完成): two different lists."""
+    row = _title(ws, st, "超时明细与逾期未完成", fig.overrun_rule)
+    ws.section(row, f"超时明细（已完成，但晚于截止时间）：{len(fig.breaches)} 条")
     row += 1
     breach_rows = [
-        [
-            b.form,
-            b.ticket_id,
-            b.stage,
-            b.priority,
-            b.outcome,
-            b.deadline,
-            b.end,
-            b.overrun_minutes,
-            b.overrun_text,
-            b.reason,
-            b.handler,
-        ]
+        [b.form, b.ticket_id, b.stage, b.priority, b.deadline, b.end, b.overrun_text, b.reason, b.handler]
         for b in fig.breaches
     ]
-    headers = [
-        "表单",
-        "编号",
-        "环节",
-        "紧急程度",
-        "结果",
-        "截止",
-        "完成",
-        "超时(分钟)",
-        "超时",
-        "超时原因",
-        "处理人",
-    ]
+    headers = ["表单", "编号", "环节", "紧急程度", "截止", "完成", "超时时长", "超时原因", "处理人"]
     row = write_table(ws, row, headers, breach_rows, st, autofilter=False)
     if not breach_rows:
-        row = _empty(ws, st, row)
+        row = _empty(ws, st, row, "本期没有超时")
     row += 1
-    ws.write_string(row, 0, "逾期未完成（尚未处理完、已过截止时间）", st.header)
+    ws.section(row, f"逾期未完成（尚未完成、已过截止时间）：{len(fig.open_overdue)} 条")
     row += 1
     open_rows = [
         [b.form, b.ticket_id, b.stage, b.priority, b.deadline, b.overrun_text, b.handler]
         for b in fig.open_overdue
     ]
-    row = write_table(
-        ws,
-        row,
-        ["表单", "编号", "环节", "紧急程度", "截止", "已超时", "处理人"],
-        open_rows,
-        st,
-        autofilter=False,
-    )
+    headers = ["表单", "编号", "环节", "紧急程度", "截止", "已超时（截至统计时点）", "处理人"]
+    row = write_table(ws, row, headers, open_rows, st, autofilter=False)
     if not open_rows:
         _empty(ws, st, row)
     ws.freeze_panes(0, 0)
 
 
-def _categories(wb, st: Styles, fig) -> None:
-    ws = wb.add_worksheet("问题分类")
-    row = _title(ws, st, "问题分类（按工单数从多到少）")
-    cats = fig.categories
-    lines = [[c.category, c.count, c.share, c.cumulative, c.forms] for c in cats]
-    top = row
-    row = write_table(
+def _categories(wb, ws: _Sheet, st: Styles, fig, result) -> None:
+    row = _title(
         ws,
-        row,
-        ["问题分类", "工单数", "占比", "累计占比", "来自表单"],
-        lines,
         st,
-        widths=[16, 9, 9, 10, 60],
-        autofilter=False,
+        "问题分类（各表单分别统计）",
+        "五张表单的分类选项各不相同（如“产品质量类”“产品质量”“质量”），所以每张表单单独排序，占比为占该表单本期工单的比例。",
     )
-    for r, c in enumerate(cats, start=top + 1):
-        write_value(ws, r, 2, c.share, st, st.percent)
-        write_value(ws, r, 3, c.cumulative, st, st.percent)
-    if cats:
-        first, last = top + 1, top + len(cats)
+    groups = fig.category_groups
+    if not groups:
+        row = _empty(ws, st, row)
+    else:
+        ws.section(row, "各表单最多的问题分类")
+        row = write_table(
+            ws,
+            row + 1,
+            ["表单", "最多的问题分类", "工单数", "占该表单比例", "该表单本期工单"],
+            [[g.form, g.top_text, g.top.count, g.top.share, g.total] for g in groups],
+            st,
+            autofilter=False,
+        )
+        for r, g in enumerate(groups, start=row - len(groups)):
+            write_value(ws, r, 3, g.top.share, st, st.percent)
+        row += 1
+    chart_col = 6
+    for g in groups:
+        ws.section(row, f"{g.form}（本期 {g.total} 张）")
+        top = row + 1
+        lines = [[c.category, c.count, c.share, c.cumulative] for c in g.items]
+        row = write_table(ws, top, ["问题分类", "工单数", "占比", "累计占比"], lines, st, autofilter=False)
+        for r, c in enumerate(g.items, start=top + 1):
+            write_value(ws, r, 2, c.share, st, st.percent)
+            write_value(ws, r, 3, c.cumulative, st, st.percent)
+        first, last = top + 1, top + len(g.items)
         chart = wb.add_chart({"type": "column"})
         chart.add_series(
             {
@@ -283,15 +364,17 @@ def _categories(wb, st: Styles, fig) -> None:
             }
         )
         chart.combine(line)
-        chart.set_title({"name": "问题分类帕累托图"})
+        chart.set_title({"name": f"问题分类帕累托图：{g.form}", "name_font": {"size": 11}})
         chart.set_y_axis({"name": "工单数", "min": 0})
+        chart.set_legend({"position": "bottom"})
         line.set_y2_axis({"name": "累计占比", "min": 0, "max": 1, "num_format": "0%"})
-        ws.insert_chart(top, 6, chart)
-        row = max(row, top + 16)
-    else:
-        row = _empty(ws, st, row)
-    row += 1
-    ws.write_string(row, 0, "责任部门分派（责任部门留空的按策略中的分派表补齐）", st.header)
+        chart.set_size({"width": 560, "height": 260})
+        ws.insert_chart(top - 1, chart_col, chart)
+        row = max(row, top + 14) + 1
+    ws.section(
+        row,
+        "责任部门分派（责任部门留空的按策略中的分派表补齐；部门名称已统一，如投诉表的“售后”记为“售后部”）",
+    )
     row += 1
     lines = [[r.form, r.category, r.department, r.tickets, r.routed] for r in fig.routing]
     row = write_table(
@@ -302,8 +385,7 @@ def _categories(wb, st: Styles, fig) -> None:
     ws.freeze_panes(0, 0)
 
 
-def _common(wb, st: Styles, fig) -> None:
-    ws = wb.add_worksheet("共性问题")
+def _common(wb, ws: _Sheet, st: Styles, fig, result) -> None:
     row = _title(ws, st, "共性问题（同一问题被多位不同客户反馈）")
     lines = [
         [c.id, c.label, c.customers, c.rows, c.models, c.batch, c.forms, c.departments, "\n".join(c.examples)]
@@ -320,18 +402,18 @@ def _common(wb, st: Styles, fig) -> None:
         "责任部门",
         "示例（已脱敏）",
     ]
-    row = write_table(ws, row, headers, lines, st, widths=[8, 30, 8, 8, 24, 14, 30, 16, 60])
+    row = write_table(ws, row, headers, lines, st)
     if not lines:
         _empty(ws, st, row, "本期没有共性问题")
 
 
-def _followups(wb, st: Styles, fig) -> None:
-    ws = wb.add_worksheet("跟进清单")
+def _followups(wb, ws: _Sheet, st: Styles, fig, result) -> None:
     row = _title(
         ws,
         st,
         "跟进清单",
-        "复盘：满意度不高于阈值或“不满意”；未解决跟进：按时限提交二次处理结果；二次回访：高/中优先级。",
+        fig.review_rule,
+        "未解决跟进：按时限提交二次处理结果；二次回访：高/中优先级尚未回访；补写超时原因：首次响应超时未写原因。",
     )
     lines = [
         [
@@ -348,7 +430,7 @@ def _followups(wb, st: Styles, fig) -> None:
     ]
     headers = ["类别", "表单", "编号", "处理人", "责任部门", "说明", "截止时间", "状态"]
     top = row
-    row = write_table(ws, row, headers, lines, st, widths=[12, 30, 18, 12, 10, 44, 17, 8])
+    row = write_table(ws, row, headers, lines, st)
     for r, f in enumerate(fig.followups, start=top + 1):
         if f.overdue:
             ws.write_string(r, 7, "已逾期", st.bad)
@@ -356,7 +438,7 @@ def _followups(wb, st: Styles, fig) -> None:
         _empty(ws, st, row, "本期没有需要跟进的事项")
 
 
-def _people_table(ws, st: Styles, row: int, head: str, people) -> int:
+def _people_table(ws: _Sheet, st: Styles, row: int, head: str, people) -> int:
     lines = [[p.name, p.tickets, p.judged, p.compliance, p.satisfaction_mean, p.answers] for p in people]
     top = row
     row = write_table(
@@ -365,47 +447,46 @@ def _people_table(ws, st: Styles, row: int, head: str, people) -> int:
         [head, "工单数", "计入达标率的环节", "时效达标率", "满意度均分", "评分数"],
         lines,
         st,
-        widths=[16, 9, 16, 11, 11, 8],
         autofilter=False,
     )
     for r, p in enumerate(people, start=top + 1):
         write_value(ws, r, 3, p.compliance, st, st.percent)
         write_value(ws, r, 4, p.satisfaction_mean, st, st.number)
+    if not lines:
+        row = _empty(ws, st, row)
     return row
 
 
-def _people(wb, st: Styles, fig) -> None:
-    ws = wb.add_worksheet("人员与部门")
-    row = _title(ws, st, "人员与部门", "处理人以代号显示；满意度均分只计 1–5 分制的评分。")
+def _people(wb, ws: _Sheet, st: Styles, fig, result) -> None:
+    notes = ["处理人以代号显示；满意度均分只计 1–5 分制的评分。"]
+    if fig.no_handler_forms:
+        notes.append(f"{'、'.join(fig.no_handler_forms)}没有处理人栏，不计入处理人统计。")
+    if fig.no_department_forms:
+        notes.append(f"{'、'.join(fig.no_department_forms)}没有责任部门栏，不计入部门统计。")
+    row = _title(ws, st, "人员与部门", *notes)
     row = _people_table(ws, st, row, "处理人（代号）", fig.handlers) + 1
     _people_table(ws, st, row, "责任部门", fig.departments)
     ws.freeze_panes(0, 0)
 
 
-def _suggestions(wb, st: Styles, fig) -> None:
-    ws = wb.add_worksheet("改进建议")
+def _suggestions(wb, ws: _Sheet, st: Styles, fig, result) -> None:
     row = _title(ws, st, "本期改进建议汇总（按来源和问题分类分组）")
     lines = []
     for g in fig.suggestions:
         for s in g.items:
             lines.append([g.source, g.category, len(g.items), s.form, s.ticket_id, s.text])
     row = write_table(
-        ws,
-        row,
-        ["来源", "问题分类", "该组条数", "表单", "编号", "建议内容（已脱敏）"],
-        lines,
-        st,
-        widths=[16, 14, 9, 30, 18, 70],
+        ws, row, ["来源", "问题分类", "该组条数", "表单", "编号", "建议内容（已脱敏）"], lines, st
     )
     if not lines:
         _empty(ws, st, row, "本期没有改进建议")
 
 
-def _quality(wb, st: Styles, fig) -> None:
-    ws = wb.add_worksheet("数据质量")
+def _quality(wb, ws: _Sheet, st: Styles, fig, result) -> None:
+    ws.note(0, fig.rejected_note, ws.extra["alert"] if fig.rejected_in_period else None)
     write_table(
         ws,
-        0,
+        2,
         ["文件", "行数", "合格", "退回", "警告", "无法读取原因", "主要问题（请填表人修改）"],
         [
             [
@@ -420,5 +501,7 @@ def _quality(wb, st: Styles, fig) -> None:
             for q in fig.quality
         ],
         st,
-        widths=[40, 8, 8, 8, 8, 30, 60],
     )
+
+
+__all__ = ["text_width", "write_summary"]
