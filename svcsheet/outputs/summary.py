@@ -94,7 +94,10 @@ class _Sheet:
         for row, col, text in self.wrapped:
             room = max(1.0, self.widths[col] - 1)
             # 15% margin: proportional fonts differ between Excel and LibreOffice; a spare line beats a cut one
-            need = sum(max(1, math.ceil(text_width(part) * 1.15 / room)) for part in text.split("\n"))
+            need = sum(
+                1 if text_width(part) + PAD <= self.widths[col] else math.ceil(text_width(part) * 1.15 / room)
+                for part in text.split("\n")
+            )
             lines[row] = max(lines[row], need)
         for row in sorted(lines):
             if lines[row] > 1:
