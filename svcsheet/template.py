@@ -8,7 +8,6 @@ field key, plus 填写说明. Output is byte-identical across runs (fixed workbo
 from __future__ import annotations
 
 import unicodedata
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -17,16 +16,14 @@ from xlsxwriter.workbook import Workbook
 from xlsxwriter.worksheet import Worksheet
 
 from .forms import FieldSpec, FormSpec, load_forms
+from .xlsx import DATE_FORMAT, DATETIME_FORMAT, FIXED_CREATED
 
 # Fixed document date so two writes give identical bytes.
-FIXED_CREATED = datetime(2024, 1, 1)
 INSTRUCTIONS_SHEET = "填写说明"
 LISTS_SHEET = "_lists"
 FORM_PROPERTY = "svcsheet_form"  # custom property and defined name holding the form key
 DATA_ROWS = 200  # list forms: rows pre-formatted and validated below the header
 TIMELINE_ROWS = 8
-DATE_FORMAT = "yyyy-mm-dd"
-DATETIME_FORMAT = "yyyy-mm-dd hh:mm"
 
 # Card sheet base names; a copied sheet is numbered on (投诉单2, 投诉单3, ...).
 _CARD_SHEET_BASE = {"complaint_followup": "投诉单", "service_card": "流程卡"}
