@@ -13,9 +13,10 @@ from typing import Any
 from . import ledger
 from .archive import ArchiveEntry, FileFacts, archive_files, record_run, trace_ticket
 from .discover import find_inputs
+from .errors import NotFound
 from .forms import load_forms
 from .outputs.manifest import ticket_records
-from .parse import parse_row
+from .parse import parse_row, ticket_id_text
 from .reader import read_workbook
 
 
@@ -59,8 +60,15 @@ def record_run_in_store(result: Any, store: Path) -> str | None:
 def trace(ticket_id: str, store: Path | None = None, out_dir: Path | None = None) -> list[dict[str, Any]]:
     """Where a ticket came from: from the store's ledger, or from a run's output folder (its trace.json)."""
     if store is not None:
-        return trace_ticket(store, ticket_id)
-    assert out_dir is not None
-    data = json.loads((out_dir / "trace.json").read_text(encoding="utf-8"))
-    wanted = ticket_id.strip()
-    return [t for t in data["tickets"] if (t.get("ticket_id") or "") == wanted]
+        hits = trace_ticket(store, ticket_id)
+    else:
+        assert out_dir is not None
+        path = out_dir / "trace.json"
+        if not path.is_file():
+            raise NotFound(f"{out_dir} 不是 svcsheet 的输出目录（缺少 trace.json）")
+        data = json.loads(path.read_text(encoding="utf-8"))
+        wanted = ticket_id_text(ticket_id)
+        hits = [t for t in data["tickets"] if t.get("ticket_id") == wanted]
+    if not hits:
+        raise NotFound(f"未找到编号 {ticket_id}")
+    return hits

@@ -60,7 +60,7 @@ def cli() -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print the definitions as JSON.")
 def schema(form: str | None, as_json: bool) -> None:
     """Print the form definitions (all forms, or FORM)."""
-    from .forms import get_form, schema_dict
+    from .forms import schema_dict
 
     data = schema_dict([form] if form else None)
     if as_json:
@@ -81,7 +81,6 @@ def schema(form: str | None, as_json: bool) -> None:
         out.print(table)
         stages = "  ".join(f"{s['key']}({s['label']})" for s in f["stages"])
         out.print(f"SLA stages: {stages}\n", highlight=False)
-        get_form(f["key"])
 
 
 @cli.command()
@@ -324,7 +323,8 @@ def trace(ticket_id, store, out_dir, as_json) -> None:
     hits = trace_fn(ticket_id, store=store, out_dir=out_dir)
     if as_json:
         click.echo(json.dumps(hits, ensure_ascii=False, indent=2, default=str))
-    for hit in [] if as_json else hits:
+        return
+    for hit in hits:
         out.print(
             f"[bold]{hit.get('form')} {hit.get('ticket_id')}[/]  {hit.get('file')}  工作表 {hit.get('sheet')}  "
             f"第 {hit.get('row')} 行  状态 {hit.get('status')}  运行 {hit.get('run_id', '-')}",
@@ -334,15 +334,6 @@ def trace(ticket_id, store, out_dir, as_json) -> None:
             out.print(f"    {f.get('severity')} {f.get('cell') or ''} {f.get('message')}", highlight=False)
         for stage, verdict in (hit.get("sla") or {}).items():
             out.print(f"    时效 {stage}: {verdict}", highlight=False)
-    if not hits:
-        raise NotFound(f"未找到编号 {ticket_id}")
-    return
-
-
-class NotFound(SvcsheetError):
-    """A ticket id that no run or archived file holds."""
-
-    exit_code = 1
 
 
 def main() -> None:

@@ -42,7 +42,23 @@ def find_inputs(inputs: Sequence[Path], exclude: Sequence[Path] = ()) -> list[In
                 continue
             name = f"{given.resolve().name}/{path.relative_to(given).as_posix()}"
             found.setdefault(resolved, InputFile(path, name))
-    return sorted(found.values(), key=lambda f: f.name)
+    return _unique_names(sorted(found.values(), key=lambda f: (f.name, str(f.path))))
+
+
+def _unique_names(files: list[InputFile]) -> list[InputFile]:
+    """Two inputs shown under one name (a/w.xlsx and b/w.xlsx given as files) get their folder, then a number."""
+    counts: dict[str, int] = {}
+    for f in files:
+        counts[f.name] = counts.get(f.name, 0) + 1
+    out, taken = [], set()
+    for f in files:
+        name = f.name if counts[f.name] == 1 else f"{f.path.parent.name}/{f.name}"
+        base, n = name, 2
+        while name in taken:
+            name, n = f"{Path(base).stem}-{n}{Path(base).suffix}", n + 1
+        taken.add(name)
+        out.append(InputFile(f.path, name))
+    return out
 
 
 def _in_output_folder(path: Path, root: Path) -> bool:

@@ -30,6 +30,12 @@ class UnreadableWorkbook(SvcsheetError):
     exit_code = 3
 
 
+class NotFound(SvcsheetError):
+    """A ticket id that no recorded run or archived file holds."""
+
+    exit_code = 1
+
+
 class CalendarGap(SvcsheetError):
     """The business calendar does not cover a year; the message names the year and the policy key."""
 

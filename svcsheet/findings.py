@@ -91,7 +91,7 @@ CATALOG: dict[str, tuple[str, str]] = {
     # SLA
     "overdue_reason_missing": (
         "warning",
-        "首次响应已超时，请在「{label}」中写明原因，如“客服忙线”“信息核实中”。",
+        "「{stage}」已超时，请在「{label}」中写明原因，如“客服忙线”“信息核实中”。",
     ),
     "calendar_gap": (
         "warning",

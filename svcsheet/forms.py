@@ -73,6 +73,7 @@ class FieldSpec:
     checkbox: bool = False  # multi typed as ticks on the paper card
     future_ok: bool = False  # a planned time (预计完成时间) may lie after the run's as-of time
     keep_time: bool = False  # a date field that keeps a time when one is typed (it sharpens the SLA verdict)
+    mask: str | None = None  # "last4": an identifier shown as ****1234 (客户编号)
     report_as: dict[str, str] = field(default_factory=dict)  # choice -> name used in reports (售后 -> 售后部)
 
     @property
@@ -97,6 +98,7 @@ class StageSpec:
     start: str
     end: str
     ordered: bool = True  # start must not be later than end (checked by validation)
+    reason_field: str | None = None  # a breach of this stage must be explained in this field (超时原因)
 
 
 @dataclass(frozen=True)
@@ -180,6 +182,7 @@ def _field(raw: dict[str, Any]) -> FieldSpec:
         checkbox=bool(raw.get("checkbox", raw["type"] == "checkbox")),
         future_ok=bool(raw.get("future_ok", False)),
         keep_time=bool(raw.get("keep_time", False)),
+        mask=raw.get("mask"),
         report_as=dict(raw.get("report_as") or {}),
     )
 
@@ -188,7 +191,9 @@ def _form(raw: dict[str, Any]) -> FormSpec:
     fields = tuple(_field(f) for f in raw["fields"])
     keys = {f.key for f in fields}
     stages = tuple(
-        StageSpec(s["key"], s["label"], s["from"], s["to"], bool(s.get("ordered", True)))
+        StageSpec(
+            s["key"], s["label"], s["from"], s["to"], bool(s.get("ordered", True)), s.get("reason_field")
+        )
         for s in raw.get("stages", ())
     )
     rules = tuple(
@@ -201,7 +206,11 @@ def _form(raw: dict[str, Any]) -> FormSpec:
         )
         for r in raw.get("rules") or ()
     )
-    refs = [(s.key, ref) for s in stages for ref in (s.start, s.end)]
+    refs = [
+        (s.key, ref)
+        for s in stages
+        for ref in (s.start, s.end, *([s.reason_field] if s.reason_field else []))
+    ]
     refs += [(r.code, ref) for r in rules for ref in (*r.when, *r.when_any, *r.require, *(r.not_after or ()))]
     for owner, ref in refs:
         if ref not in keys:

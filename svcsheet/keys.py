@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -34,11 +35,13 @@ def resolve_key(policy: Any) -> bytes:
     path = default_key_file()
     if not path.is_file():
         path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".hash.key.")  # mode 0600
+        with os.fdopen(fd, "w") as fh:
+            fh.write(secrets.token_hex(32))
         try:
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        except FileExistsError:  # another run created it a moment ago
+            os.link(tmp, path)  # atomic, and never replaces a key another run created a moment ago
+        except FileExistsError:
             pass
-        else:
-            with os.fdopen(fd, "w") as fh:
-                fh.write(secrets.token_hex(32))
+        finally:
+            os.unlink(tmp)
     return path.read_bytes().strip()

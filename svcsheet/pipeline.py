@@ -237,30 +237,32 @@ def _redact_provenance(files: list[FileResult], deid: Deidentifier, names: NameI
 
 
 def _sla_findings(row: Row, form: FormSpec) -> None:
-    """A year the calendar does not cover, and a breached response_log first response without 超时原因,
+    """A year the calendar does not cover, and a breached stage whose reason field (超时原因) is empty,
     are warnings on the row."""
     gaps = sorted({r.calendar_gap for r in row.sla.values() if r.calendar_gap})
     for year, key in gaps:
         row.findings.append(
             make("calendar_gap", row.prov, form=form.key, ticket_id=row.ticket_id, year=year, key=key)
         )
-    if "overdue_reason" not in form.field_keys:
-        return
-    breached = any(r.outcome in ("超时", "逾期未完成") for r in row.sla.values())
-    if breached and row.value("overdue_reason") is None:
-        spec = form.field("overdue_reason")
-        cell = row.cells.get("overdue_reason")
-        row.findings.append(
-            make(
-                "overdue_reason_missing",
-                row.prov,
-                cell=cell.ref if cell else None,
-                field=spec.key,
-                label=spec.label,
-                form=form.key,
-                ticket_id=row.ticket_id,
+    for stage in form.stages:
+        result = row.sla.get(stage.key)
+        if not stage.reason_field or result is None or result.outcome not in ("超时", "逾期未完成"):
+            continue
+        if row.value(stage.reason_field) is None:
+            spec = form.field(stage.reason_field)
+            cell = row.cells.get(spec.key)
+            row.findings.append(
+                make(
+                    "overdue_reason_missing",
+                    row.prov,
+                    cell=cell.ref if cell else None,
+                    field=spec.key,
+                    label=spec.label,
+                    form=form.key,
+                    ticket_id=row.ticket_id,
+                    stage=stage.label,
+                )
             )
-        )
 
 
 def _opened(row: Row, forms: dict[str, FormSpec]) -> Any:

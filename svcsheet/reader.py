@@ -17,6 +17,7 @@ from typing import Any
 from .findings import make
 from .forms import FormSpec, label_base, load_forms, normalize_label
 from .grid import DEFAULT_LIMITS, Grid, cell_ref, load_grid, range_ref
+from .parse import ticket_id_text
 from .records import Cell, Finding, Provenance, RawRow, SheetInfo
 from .sniff import check_zip_safety, sniff_format, unreadable
 
@@ -410,7 +411,7 @@ def _list_rows(grid: Grid, match: _ListMatch, out: WorkbookRead) -> int:
             if issue:
                 pending.append(_cell_finding(issue, prov, form, key, cell_ref(ar, ac), grid, ar, ac))
         ticket = cells.get(form.id_field)
-        ticket_id = None if ticket is None or ticket.raw is None else str(ticket.raw)
+        ticket_id = ticket_id_text(ticket.raw) if ticket is not None else None
         out.findings.extend(replace(f, ticket_id=ticket_id) for f in pending)
         out.rows.append(RawRow(form.key, prov, {k: cells[k] for k in form.field_keys if k in keys}, "list"))
         count += 1
@@ -671,7 +672,7 @@ def _card_row(grid: Grid, card: _CardMatch, out: WorkbookRead) -> bool:
         cells[key] = Cell(ref, raw)
     if not pending and all(c.raw is None for c in cells.values()):
         return False
-    ticket_id = None if cells[form.id_field].raw is None else str(cells[form.id_field].raw)
+    ticket_id = ticket_id_text(cells[form.id_field].raw)
     out.findings.extend(replace(f, ticket_id=ticket_id) for f in pending)
     out.rows.append(RawRow(form.key, prov, cells, "card"))
     return True

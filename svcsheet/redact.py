@@ -13,8 +13,9 @@ from typing import Any
 
 from .deid import Deidentifier, name_after_role
 from .findings import make
-from .forms import FormSpec
-from .records import Row
+from .forms import FieldSpec, FormSpec
+from .pii import is_service_line
+from .records import Finding, Row
 
 ID_KINDS = {"id_number", "passport"}
 
@@ -51,33 +52,47 @@ def redact_row(row: Row, form: FormSpec, deid: Deidentifier, run_names: NameInde
             safe[spec.key] = None
             continue
         value = parsed.value
-        if spec.type == "person":
-            safe[spec.key] = deid.person(_text(value), company_ok=spec.company_ok)
-        elif spec.type == "phone":
-            # Masks a phone; anything else typed there (an e-mail, a name) is masked as free text.
-            masked = deid.phone(_text(value))
-            safe[spec.key] = (
-                _free_text(row, form, spec.key, masked, own, deid, run_names) if masked else masked
-            )
-        elif spec.type == "staff":
-            safe[spec.key] = deid.staff(_text(value))
-        elif spec.type == "signature":
-            safe[spec.key] = "已签字"
-        elif spec.key == "customer_id":
-            safe[spec.key] = _mask_customer_id(_text(value))
-        elif spec.type == "text":
-            safe[spec.key] = _free_text(row, form, spec.key, _text(value), own, deid, run_names)
-        elif spec.type == "timeline":
+        if spec.type == "timeline":
             safe[spec.key] = tuple(
                 (when, _free_text(row, form, spec.key, note, own, deid, run_names)) for when, note in value
             )
-        elif isinstance(value, str) and not spec.is_choice:
-            safe[spec.key] = _free_text(row, form, spec.key, value, own, deid, run_names)  # e.g. a vague date
+        elif spec.type == "text" or (
+            isinstance(value, str) and not spec.is_choice and spec.type not in _BY_TYPE
+        ):
+            # free text (and a vague date kept as text): masked inside, an ID number found is reported
+            safe[spec.key] = _free_text(row, form, spec.key, str(value), own, deid, run_names)
+        elif spec.type in _BY_TYPE or spec.mask:
+            safe[spec.key] = mask_typed(spec, str(value), _with_run_names(own, str(value), run_names), deid)
         else:
             safe[spec.key] = value
         if parsed.note:
             safe[f"{spec.key}__note"] = _free_text(row, form, spec.key, parsed.note, own, deid, run_names)
     row.safe = safe
+
+
+_BY_TYPE = ("person", "phone", "staff", "signature")
+
+
+def mask_typed(spec: FieldSpec, text: str, names: list[str], deid: Deidentifier) -> str:
+    """One value as typed, masked the way its field type says; used for the row and for its findings alike."""
+    if spec.mask == "last4":
+        return text if len(text) <= 4 else "****" + text[-4:]
+    if spec.type == "person":
+        return deid.person(text, company_ok=spec.company_ok) or ""
+    if spec.type == "staff":
+        return deid.staff(text) or ""
+    if spec.type == "signature":
+        return "已签字"
+    if spec.type == "phone":
+        masked = deid.phone(text) or ""
+        if masked == text and "*" not in text and not is_service_line(text):
+            masked = "****" + text[-4:]  # not a phone (a WeChat id, an e-mail): a contact all the same
+        return deid.free_text(masked, names)[0] or ""
+    return deid.free_text(text, names)[0] or ""
+
+
+def _with_run_names(own: list[str], text: str, run_names: NameIndex | None) -> list[str]:
+    return own + [n for n in (run_names.present(text) if run_names else ()) if n not in own]
 
 
 def redact_findings(row: Row, form: FormSpec, deid: Deidentifier, run_names: NameIndex | None = None) -> None:
@@ -88,8 +103,15 @@ def redact_findings(row: Row, form: FormSpec, deid: Deidentifier, run_names: Nam
     own = _names(row, form)
 
     def clean(text: str) -> str:
-        found = run_names.present(text) if run_names else []
-        return deid.free_text(text, own + [n for n in found if n not in own])[0] or ""
+        return deid.free_text(text, _with_run_names(own, text, run_names))[0] or ""
+
+    def value_of(f: Finding) -> str | None:
+        if not f.value:
+            return f.value
+        spec = form.field(f.field) if f.field in form.field_keys else None
+        if spec is not None and (spec.type in _BY_TYPE or spec.mask):
+            return mask_typed(spec, f.value, _with_run_names(own, f.value, run_names), deid)
+        return clean(f.value)
 
     shown = row.shown_prov
     row.safe_findings = [
@@ -97,7 +119,7 @@ def redact_findings(row: Row, form: FormSpec, deid: Deidentifier, run_names: Nam
             f,
             file=shown.file,
             sheet=shown.sheet,
-            value=clean(f.value) if f.value else f.value,
+            value=value_of(f),
             message=clean(f.message),
         )
         for f in row.findings
@@ -113,8 +135,7 @@ def _free_text(
     deid: Deidentifier,
     run_names: NameIndex | None = None,
 ) -> str:
-    names = own + [n for n in (run_names.present(text) if run_names else ()) if n not in own]
-    masked, kinds = deid.free_text(text, names)
+    masked, kinds = deid.free_text(text, _with_run_names(own, text, run_names))
     if ID_KINDS & set(kinds):
         spec = form.field(key)
         cell = row.cells.get(key)
@@ -160,9 +181,3 @@ def _first_value(row: Row, form: FormSpec, field_type: str) -> Any:
 
 def _text(value: Any) -> str | None:
     return None if value is None else str(value)
-
-
-def _mask_customer_id(text: str | None) -> str | None:
-    if not text or len(text) <= 4:
-        return text
-    return "****" + text[-4:]

@@ -139,6 +139,24 @@ MOBILE = "13812345678"
 ID_NUMBER = "11010519491231002X"
 CARD = "6222020200112233446"  # 19 digits, Luhn-valid
 EMAIL = "zhangwei@example.com"
+SHORT_MOBILE = "1381234567"
+WECHAT = "微信zhangwei88"
+
+
+def _every_text(folder: Path) -> str:
+    """All text of every output except returns/ (workbooks unzipped), to search for what was typed."""
+    import zipfile
+
+    parts = []
+    for path in sorted(folder.rglob("*")):
+        if not path.is_file() or "returns" in path.relative_to(folder).parts:
+            continue
+        if path.suffix == ".xlsx":
+            with zipfile.ZipFile(path) as z:
+                parts += [z.read(n).decode("utf-8", "ignore") for n in z.namelist()]
+        else:
+            parts.append(path.read_bytes().decode("utf-8", "ignore"))
+    return "\n".join(parts)
 
 
 def test_planted_personal_data_never_reaches_an_output_except_returns(tmp_path):
@@ -161,6 +179,8 @@ def test_planted_personal_data_never_reaches_an_output_except_returns(tmp_path):
             )
         )
     rows.append(good_response_log_row(9, customer="李秀英", phone=EMAIL))  # an e-mail typed as the contact
+    rows.append(good_response_log_row(10, customer="李秀英", phone=SHORT_MOBILE))  # a digit missing
+    rows.append(good_response_log_row(11, customer="李秀英", phone=WECHAT))  # not a phone at all
     list_workbook(tmp_path / f"log王建国{MOBILE}.xlsx", "response_log", rows, sheet=f"王建国{MOBILE}")
     fb = {
         "feedback_no": "FB202611170001",
@@ -185,9 +205,12 @@ def test_planted_personal_data_never_reaches_an_output_except_returns(tmp_path):
     _run([tmp_path], out)
     leaks = scan_folder(out, names=[*NAMES, "王建国"])
     assert leaks == []
-    history = (
-        tmp_path / "history-only"
-    )  # the history database beside the output folder holds no personal data
+    typed = [MOBILE, SHORT_MOBILE, WECHAT, ID_NUMBER, CARD, EMAIL, *NAMES, "王建国"]
+    assert [
+        t for t in typed if t in _every_text(out)
+    ] == []  # nothing typed survives, whatever the detector knows
+    # the history database beside the output folder holds no personal data either
+    history = tmp_path / "history-only"
     history.mkdir()
     (history / "h.sqlite").write_bytes((tmp_path / "svcsheet-history.sqlite").read_bytes())
     assert scan_folder(history, names=[*NAMES, "王建国"]) == []
@@ -314,3 +337,18 @@ def test_a_common_issue_counts_customers_within_the_report_period(tmp_path):
     monthly = run(RunOptions(inputs=[tmp_path / "a.xlsx"], as_of=AS_OF, period="2026-11"))
     assert weekly.clustering.common == []
     assert [c.customers for c in monthly.clustering.common] == [3]
+
+
+def test_two_workbooks_with_one_name_keep_apart_in_every_output(tmp_path):
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    first = list_workbook(
+        tmp_path / "a" / "w.xlsx", "response_log", [good_response_log_row(1, customer=None)]
+    )
+    second = list_workbook(
+        tmp_path / "b" / "w.xlsx", "response_log", [good_response_log_row(2, customer=None)]
+    )
+    out = tmp_path / "out"
+    result = _run([first, second], out)
+    assert sorted(f.name for f in result.files) == ["a/w.xlsx", "b/w.xlsx"]
+    assert len(list((out / "returns").rglob("*.xlsx"))) == 2  # one annotated copy per agent's workbook

@@ -29,11 +29,20 @@ def write_returns(result, forms: dict[str, FormSpec], folder: Path) -> None:
         if fr.error or not any(f.severity in ("error", "warning") for f in findings):
             continue  # nothing the agent must fix
         findings.sort(key=lambda f: (f.sheet, f.row or 0, f.cell or "", f.code))
-        target = folder / _return_name(fr.name)  # the masked name: run.json lists this path
+        target = _free_path(folder / _return_name(fr.name))  # masked names may coincide: never overwrite
         target.parent.mkdir(parents=True, exist_ok=True)
         if fr.input.path.suffix.lower() in (".xlsx", ".xlsm") and _annotate(fr.input.path, target, findings):
             continue
         _list_only(target.with_name(target.stem + ".问题清单.xlsx"), findings)
+
+
+def _free_path(path: Path) -> Path:
+    n = 2
+    candidate = path
+    while candidate.exists() or candidate.with_name(candidate.stem + ".问题清单.xlsx").exists():
+        candidate = path.with_name(f"{path.stem}-{n}{path.suffix}")
+        n += 1
+    return candidate
 
 
 def _return_name(name: str) -> str:
