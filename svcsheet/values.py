@@ -389,10 +389,18 @@ def _key(text: str) -> str:
     return re.sub(r"\s+", "", _nfkc(text)).strip("。.，,；;：:、").casefold()
 
 
+_LOOKUPS: dict[tuple[str, tuple[str, ...], tuple[tuple[str, str], ...]], tuple[dict, dict]] = {}
+
+
 def _lookup(spec: FieldSpec) -> tuple[dict[str, str], dict[str, str]]:
-    exact = {_key(c): c for c in spec.choices}
-    syn = {_key(k): v for k, v in spec.synonyms.items()}
-    return exact, syn
+    """Choice and synonym tables by normalised key, built once per field (not per cell)."""
+    cache_key = (spec.key, spec.choices, tuple(spec.synonyms.items()))
+    tables = _LOOKUPS.get(cache_key)
+    if tables is None:
+        exact = {_key(c): c for c in spec.choices}
+        syn = {_key(k): v for k, v in spec.synonyms.items()}
+        tables = _LOOKUPS[cache_key] = (exact, syn)
+    return tables
 
 
 def _split_note(item: str) -> tuple[str, str | None]:
