@@ -19,13 +19,8 @@ from typing import Any
 
 from .bizcal import BusinessCalendar
 from .errors import CalendarGap
-from .forms import FORM_KEYS, FormSpec
+from .forms import FORM_KEYS, FormSpec, load_forms
 from .history import (
-    CATEGORY,
-    CHANNEL,
-    DEPARTMENT,
-    HANDLER,
-    PRIORITY,
     SATISFACTION_DIMENSION,
     HistoryStore,
     TicketRecord,
@@ -38,18 +33,8 @@ from .period import Period, as_datetime, parse_period
 from .policy import route_department
 from .sla import BREACHED, MET, OPEN, OUTCOMES, OVERDUE, compliance_table
 
-# Lists built from the row's detail (field keys; labels come from the form YAML).
-SUGGESTIONS = {"complaint_followup": "improvement", "service_feedback": "suggestion"}
-UNRESOLVED = {
-    "complaint_followup": ("status", ("协商中", "无法解决")),
-    "issue_feedback": ("result", ("未解决", "部分解决")),
-    "response_log": ("result", ("未解决", "部分解决")),
-}
-DUE_FROM = {
-    "complaint_followup": "handled_time",
-    "issue_feedback": "resolved_time",
-    "response_log": "resolved_time",
-}
+# Fields are found by their role in the form YAML (FormSpec.by_role); the unresolved condition and its
+# due-date base come from the form's ``report:`` section.
 FOLLOWUP_STAGE = "followup"  # a form stage that already computes the second-handling deadline
 REVISIT_STAGE = "revisit"
 NOT_GIVEN = "未填写"
@@ -402,17 +387,19 @@ def compute_figures(result: Any, forms: dict[str, FormSpec]) -> Figures:
     fig.csat_rule = csat_rule(policy)
     fig.review_rule = review_rule(policy)
     fig.by_form_period = _compare(cur, prev, lambda r: forms[r.form].name, [f.name for f in forms.values()])
-    with_channel = [r for r in cur if r.form in CHANNEL]
-    prev_channel = [r for r in prev if r.form in CHANNEL]
+    channel = _with_role(forms, "channel")
+    with_channel = [r for r in cur if r.form in channel]
+    prev_channel = [r for r in prev if r.form in channel]
     fig.by_channel = _compare(with_channel, prev_channel, lambda r: r.channel or NOT_GIVEN, [])
     fig.compliance, fig.stage_bars = compliance(cur, forms)
     fig.category_groups = categories(cur, forms)
     fig.routing = routing(cur, forms, policy)
-    fig.handlers = people([r for r in cur if r.form in HANDLER], lambda r: r.handler, policy)
-    fig.no_handler_forms = [f.name for k, f in forms.items() if k not in HANDLER]
-    with_dept = [r for r in cur if r.form in DEPARTMENT]
+    handler, department = _with_role(forms, "handler"), _with_role(forms, "department")
+    fig.handlers = people([r for r in cur if r.form in handler], lambda r: r.handler, policy)
+    fig.no_handler_forms = [f.name for k, f in forms.items() if k not in handler]
+    with_dept = [r for r in cur if r.form in department]
     fig.departments = people(with_dept, lambda r: department_of(r, policy, forms), policy)
-    fig.no_department_forms = [f.name for k, f in forms.items() if k not in DEPARTMENT]
+    fig.no_department_forms = [f.name for k, f in forms.items() if k not in department]
     fig.trend = trend(pool, period, policy)
 
     rows_now = [r for r in accepted if period.contains(_opened(r, forms))]
@@ -426,6 +413,11 @@ def compute_figures(result: Any, forms: dict[str, FormSpec]) -> Figures:
 
 
 # ---------------------------------------------------------------- pieces (public for the tests)
+
+
+def _with_role(forms: dict[str, FormSpec], role: str) -> set[str]:
+    """The keys of the forms that have a field playing ``role``."""
+    return {k for k, f in forms.items() if f.by_role(role) is not None}
 
 
 def csat_satisfied(value: int | str | None, policy: Any) -> bool | None:
@@ -524,15 +516,16 @@ def _compare(cur, prev, key, order: list[str]) -> list[Compared]:
 
 def priority_of(record_form: str, value: str | None) -> str:
     """The priority as reports show it: the choice, 未填写 when left empty, 不分级 when the form has none."""
-    if record_form not in PRIORITY:
+    form = load_forms().get(record_form)
+    if form is None or form.by_role("priority") is None:
         return NO_LEVEL
     return value or NOT_GIVEN
 
 
 def priority_rank(form: FormSpec, value: str) -> tuple[int, int, str]:
     """Sort key following the form's own choice order (紧急, 高, 中, 低 / 紧急, 一般, 建议), unknowns after."""
-    key = PRIORITY.get(form.key)
-    choices = form.field(key).choices if key else ()
+    spec = form.by_role("priority")
+    choices = spec.choices if spec else ()
     if value in choices:
         return (0, choices.index(value), "")
     return (1 if value not in (NOT_GIVEN, NO_LEVEL) else 2, 0, value)
@@ -596,16 +589,18 @@ def categories(cur: list[TicketRecord], forms: dict[str, FormSpec]) -> list[Cate
 
 def report_name(forms: dict[str, FormSpec], form: str, department: str | None) -> str | None:
     """The department under the name reports use: the field's ``report_as`` (投诉表的“售后” -> 售后部)."""
-    if department is None or form not in DEPARTMENT or form not in forms:
+    spec = forms[form].by_role("department") if form in forms else None
+    if department is None or spec is None:
         return department
-    return forms[form].field(DEPARTMENT[form]).report_as.get(department, department)
+    return spec.report_as.get(department, department)
 
 
 def _all_report_names(forms: dict[str, FormSpec]) -> dict[str, str]:
     out: dict[str, str] = {}
-    for key in DEPARTMENT:
-        if key in forms:
-            out.update(forms[key].field(DEPARTMENT[key]).report_as)
+    for form in forms.values():
+        spec = form.by_role("department")
+        if spec is not None:
+            out.update(spec.report_as)
     return out
 
 
@@ -622,8 +617,9 @@ def routing(cur: list[TicketRecord], forms: dict[str, FormSpec], policy: Any) ->
     """Tickets per form x category x department; ``routed`` counts those whose department came from routing."""
     counts: Counter = Counter()
     routed: Counter = Counter()
+    department = _with_role(forms, "department")
     for r in cur:
-        if r.form not in DEPARTMENT:
+        if r.form not in department:
             continue
         key = (FORM_KEYS.index(r.form), r.form, r.category or NOT_GIVEN, department_of(r, policy, forms))
         counts[key] += 1
@@ -694,14 +690,14 @@ def breaches(rows: list[Any], forms: dict[str, FormSpec]) -> list[Breach]:
                     form=form.name,
                     ticket_id=row.ticket_id,
                     stage=stage.label,
-                    priority=priority_of(form.key, _safe_text(row, PRIORITY.get(form.key))),
+                    priority=priority_of(form.key, _safe_text(row, form.role_key("priority"))),
                     outcome=res.outcome,
                     deadline=res.deadline,
                     end=res.end,
                     overrun_minutes=minutes,
                     overrun_text=res.overrun_text() or "—",
-                    reason=_safe_text(row, "overdue_reason" if "overdue_reason" in form.field_keys else None),
-                    handler=_safe_text(row, HANDLER.get(form.key)),
+                    reason=_safe_text(row, form.role_key("overdue_reason")),
+                    handler=_safe_text(row, form.role_key("handler")),
                 )
             )
     return out
@@ -717,24 +713,25 @@ def followups(
     for row in sorted(rows, key=_order):
         form = forms[row.form]
         rec = to_record(row, form)
-        dept = department_of(rec, policy, forms) if form.key in DEPARTMENT else ""
-        handler = _safe_text(row, HANDLER.get(form.key))
+        dept = department_of(rec, policy, forms) if form.by_role("department") else ""
+        handler = _safe_text(row, form.role_key("handler"))
 
         todo: list[tuple[str, str, dt.datetime | None]] = []
 
         sat = rec.satisfaction
         if needs_review(sat, policy):
             todo.append((KIND_REVIEW, f"客户满意度：{sat}", None))
-        if form.key in UNRESOLVED:
-            key, values = UNRESOLVED[form.key]
+        unresolved = form.report.unresolved
+        if unresolved is not None:
+            key = unresolved.field
             value = _safe_text(row, key)
-            if value in values:
+            if value is not None and (unresolved.values is None or value in unresolved.values):
                 due = None
                 stage = row.sla.get(FOLLOWUP_STAGE)
                 if stage is not None and stage.deadline is not None:
                     due = stage.deadline
                 else:
-                    base = row.value(DUE_FROM.get(form.key, "")) or _opened(row, forms)
+                    base = row.value(form.report.due_from or "") or _opened(row, forms)
                     if isinstance(base, dt.datetime):
                         try:
                             due = calendar.deadline(base, policy.followup.unresolved_due)
@@ -761,11 +758,11 @@ def suggestions(rows: list[Any], forms: dict[str, FormSpec]) -> list[SuggestionG
     groups: dict[tuple[int, str, str], list[Suggestion]] = defaultdict(list)
     for row in sorted(rows, key=_order):
         form = forms[row.form]
-        key = SUGGESTIONS.get(form.key)
+        key = form.role_key("suggestion")
         text = _safe_text(row, key) if key else None
         if not text:
             continue
-        cat = _safe_text(row, CATEGORY.get(form.key)) or NOT_GIVEN
+        cat = _safe_text(row, form.role_key("category")) or NOT_GIVEN
         label = form.field(key).label
         groups[(FORM_KEYS.index(form.key), label, cat)].append(
             Suggestion(form.name, row.ticket_id, cat, text)

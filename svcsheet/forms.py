@@ -34,6 +34,24 @@ FIELD_TYPES = {
     "timeline",  # lines of time + note
 }
 
+# What a field means to the reports and the common-issue search; code looks fields up by role
+# (``form.by_role("department")``), never by a per-form key table. At most one field per role per form.
+ROLES = {
+    "category",  # the form's problem category (Pareto per form, routing, suggestion grouping)
+    "channel",  # where the feedback came in (APP, 电话 ...)
+    "priority",  # urgency / priority level (SLA lines per level)
+    "department",  # the responsible department as written (routing fills it when empty)
+    "handler",  # the staff member who handles the ticket (pseudonymised)
+    "status",  # processing status
+    "result",  # processing result
+    "satisfaction",  # the overall satisfaction answer (a 1-5 score or a word scale)
+    "suggestion",  # the customer's or the owner's improvement suggestion
+    "overdue_reason",  # the agent's explanation of a late stage (超时原因)
+    "model",  # the product or model the problem is about (common issues)
+    "batch",  # the production batch (common issues)
+    "customer_id",  # the company's own customer number (part of the customer key)
+}
+
 _BRACKETS = str.maketrans({"（": "(", "）": ")", "【": "(", "】": ")", "[": "(", "]": ")", "：": ":"})
 
 
@@ -52,7 +70,12 @@ def label_base(text: str) -> str:
 
 @dataclass(frozen=True)
 class FieldSpec:
-    """One field of a form: key, Chinese label, type and rules."""
+    """One field of a form: key, Chinese label, type and rules.
+
+    ``role`` says what the field means to the reports, whatever its key on this form: one of ``ROLES``
+    (category, channel, priority, department, handler, status, result, satisfaction, suggestion,
+    overdue_reason, model, batch, customer_id) or None.
+    """
 
     key: str
     label: str
@@ -75,6 +98,7 @@ class FieldSpec:
     keep_time: bool = False  # a date field that keeps a time when one is typed (it sharpens the SLA verdict)
     mask: str | None = None  # "last4": an identifier shown as ****1234 (客户编号)
     report_as: dict[str, str] = field(default_factory=dict)  # choice -> name used in reports (售后 -> 售后部)
+    role: str | None = None  # what the field means to the reports (see ROLES)
 
     @property
     def is_time(self) -> bool:
@@ -117,6 +141,29 @@ class RuleSpec:
 
 
 @dataclass(frozen=True)
+class Condition:
+    """A report condition on one field: it holds one of ``values``, or (values None) it is filled at all."""
+
+    field: str
+    values: tuple[str, ...] | None = None
+
+
+@dataclass(frozen=True)
+class ReportSpec:
+    """Per-form report facts that are conditions rather than fields (the ``report:`` section of the YAML).
+
+    ``resolved`` / ``closed``: the first listed field that is filled decides whether its condition holds;
+    nothing filled means no. ``closed`` None: the form has no closed loop. ``unresolved``: the condition that
+    puts a ticket on the follow-up list, due a policy delay after ``due_from`` (else after opening).
+    """
+
+    resolved: tuple[Condition, ...] = ()
+    closed: tuple[Condition, ...] | None = None
+    unresolved: Condition | None = None
+    due_from: str | None = None
+
+
+@dataclass(frozen=True)
 class FormSpec:
     """One paper form."""
 
@@ -137,6 +184,21 @@ class FormSpec:
     sections: tuple[tuple[str, str], ...] = ()  # (key, label) for card layout
     rules: tuple[RuleSpec, ...] = ()
     examples: tuple[dict[str, str], ...] = ()  # the paper form's printed example rows
+    report: ReportSpec = field(default_factory=ReportSpec)
+
+    def by_role(self, role: str) -> FieldSpec | None:
+        """The field playing ``role`` on this form (see ``ROLES``), or None when the form has none."""
+        if role not in ROLES:
+            raise KeyError(f"unknown field role {role!r}")
+        for f in self.fields:
+            if f.role == role:
+                return f
+        return None
+
+    def role_key(self, role: str) -> str | None:
+        """The key of the field playing ``role``, or None."""
+        f = self.by_role(role)
+        return f.key if f else None
 
     def field(self, key: str) -> FieldSpec:
         for f in self.fields:
@@ -162,6 +224,8 @@ class FormSpec:
 def _field(raw: dict[str, Any]) -> FieldSpec:
     if raw["type"] not in FIELD_TYPES:
         raise ValueError(f"unknown field type {raw['type']!r} for {raw['key']}")
+    if raw.get("role") is not None and raw["role"] not in ROLES:
+        raise ValueError(f"unknown field role {raw['role']!r} for {raw['key']}")
     return FieldSpec(
         key=raw["key"],
         label=raw["label"],
@@ -184,6 +248,24 @@ def _field(raw: dict[str, Any]) -> FieldSpec:
         keep_time=bool(raw.get("keep_time", False)),
         mask=raw.get("mask"),
         report_as=dict(raw.get("report_as") or {}),
+        role=raw.get("role"),
+    )
+
+
+def _condition(raw: dict[str, Any]) -> Condition:
+    values = raw.get("values")
+    return Condition(raw["field"], tuple(str(v) for v in values) if values else None)
+
+
+def _report(raw: dict[str, Any] | None) -> ReportSpec:
+    raw = raw or {}
+    closed = raw.get("closed")
+    unresolved = raw.get("unresolved")
+    return ReportSpec(
+        resolved=tuple(_condition(c) for c in raw.get("resolved") or ()),
+        closed=tuple(_condition(c) for c in closed) if closed is not None else None,
+        unresolved=_condition(unresolved) if unresolved else None,
+        due_from=unresolved.get("due_from") if unresolved else None,
     )
 
 
@@ -212,6 +294,17 @@ def _form(raw: dict[str, Any]) -> FormSpec:
         for ref in (s.start, s.end, *([s.reason_field] if s.reason_field else []))
     ]
     refs += [(r.code, ref) for r in rules for ref in (*r.when, *r.when_any, *r.require, *(r.not_after or ()))]
+    report = _report(raw.get("report"))
+    conditions = (
+        *report.resolved,
+        *(report.closed or ()),
+        *([report.unresolved] if report.unresolved else []),
+    )
+    refs += [("report", c.field) for c in conditions]
+    refs += [("report", report.due_from)] if report.due_from else []
+    roles = [f.role for f in fields if f.role]
+    for role in {r for r in roles if roles.count(r) > 1}:
+        raise ValueError(f"{raw['key']}: more than one field has role {role}")
     for owner, ref in refs:
         if ref not in keys:
             raise ValueError(f"{raw['key']}: {owner} refers to unknown field {ref}")
@@ -235,6 +328,7 @@ def _form(raw: dict[str, Any]) -> FormSpec:
         sections=tuple((s["key"], s["label"]) for s in raw.get("sections", ())),
         rules=rules,
         examples=tuple({k: str(v) for k, v in e.items()} for e in raw.get("examples") or ()),
+        report=report,
     )
 
 

@@ -20,54 +20,15 @@ from pathlib import Path
 from typing import Any
 
 from .errors import UsageError
-from .forms import FormSpec, label_base, load_forms
+from .forms import Condition, FormSpec, label_base, load_forms
 from .period import as_datetime
 
 SCHEMA_VERSION = 1
 
-# What each form's fields mean for the reports (field keys; labels always come from the form YAML).
-CATEGORY = {
-    "service_feedback": "issue_category",
-    "issue_feedback": "issue_type",
-    "complaint_followup": "complaint_type",
-    "service_card": "request_category",
-    "response_log": "category",
-}
-CHANNEL = {"issue_feedback": "channel"}
-PRIORITY = {
-    "service_feedback": "urgency",
-    "issue_feedback": "priority",
-    "service_card": "priority",
-    "response_log": "urgency",
-}
-DEPARTMENT = {
-    "service_feedback": "department",
-    "issue_feedback": "department",
-    "complaint_followup": "owner_dept",
-}
-HANDLER = {
-    "issue_feedback": "handler",
-    "complaint_followup": "owner",
-    "service_card": "owner",
-    "response_log": "handler",
-}
-STATUS = {"issue_feedback": "status", "complaint_followup": "status"}
-RESULT = {"issue_feedback": "result", "response_log": "result"}
-# Resolved / closed loop: the first listed field that is filled decides; a value list means "one of these",
-# None means "filled at all". Nothing filled: not resolved. A form absent from CLOSED has no closed loop.
-RESOLVED = {
-    "service_feedback": [("service_done_time", None)],
-    "issue_feedback": [("result", ("已解决",)), ("status", ("已解决", "已闭环"))],
-    "complaint_followup": [("status", ("已解决",))],
-    "service_card": [("actual_done", None)],
-    "response_log": [("result", ("已解决",)), ("resolved_time", None)],
-}
-CLOSED = {
-    "service_feedback": [("closure_time", None)],
-    "issue_feedback": [("status", ("已闭环", "已关闭"))],
-    "complaint_followup": [("review", ("同意归档",))],
-    "service_card": [("archive_time", None)],
-}
+# What a field means for the reports comes from its ``role`` in the form YAML (``FormSpec.by_role``);
+# which values mean resolved / closed loop comes from the form's ``report:`` section.
+# The TicketRecord attributes filled from the field playing the role of the same name:
+RECORD_ROLES = ("category", "channel", "priority", "department", "handler", "status", "result")
 SATISFACTION_DIMENSION = "满意度"
 
 
@@ -77,11 +38,8 @@ def dimension(label: str) -> str:
 
 
 def satisfaction_field(form: FormSpec) -> str | None:
-    """The form's overall satisfaction field (a 1-5 score or a 满意/不满意 choice), found by its label."""
-    for f in form.fields:
-        if f.type in ("score", "choice", "checkbox") and dimension(f.label) == SATISFACTION_DIMENSION:
-            return f.key
-    return None
+    """The form's overall satisfaction field (a 1-5 score or a 满意/不满意 choice): its ``satisfaction`` role."""
+    return form.role_key("satisfaction")
 
 
 @dataclass
@@ -129,21 +87,20 @@ def _text(value: Any) -> str | None:
     return str(value)
 
 
-def _decide(rules: list[tuple[str, tuple[str, ...] | None]], safe: dict[str, Any]) -> bool:
-    for key, values in rules:
-        v = safe.get(key)
+def _decide(conditions: tuple[Condition, ...], safe: dict[str, Any]) -> bool:
+    """The first condition whose field is filled decides; nothing filled: False."""
+    for c in conditions:
+        v = safe.get(c.field)
         if v is None or v == "" or v == ():
             continue
-        return True if values is None else _text(v) in values
+        return True if c.values is None else _text(v) in c.values
     return False
 
 
 def to_record(row: Any, form: FormSpec) -> TicketRecord:
     """The light record of an accepted Row, from its de-identified values and SLA outcomes."""
     safe = row.safe
-    pick = {
-        name: _text(safe.get(table[form.key])) if form.key in table else None for name, table in _ROLE_TABLES
-    }
+    pick = {role: _text(safe.get(key)) if (key := form.role_key(role)) else None for role in RECORD_ROLES}
     scores: dict[str, int] = {}
     for f in form.fields:
         v = safe.get(f.key)
@@ -160,22 +117,11 @@ def to_record(row: Any, form: FormSpec) -> TicketRecord:
         customer_key=row.customer_key,
         scores=scores,
         satisfaction=sat,
-        resolved=_decide(RESOLVED.get(form.key, []), safe),
-        closed=_decide(CLOSED[form.key], safe) if form.key in CLOSED else None,
+        resolved=_decide(form.report.resolved, safe),
+        closed=_decide(form.report.closed, safe) if form.report.closed is not None else None,
         stages={k: r.outcome for k, r in sorted(row.sla.items())},
         **pick,
     )
-
-
-_ROLE_TABLES = (
-    ("category", CATEGORY),
-    ("channel", CHANNEL),
-    ("priority", PRIORITY),
-    ("department", DEPARTMENT),
-    ("handler", HANDLER),
-    ("status", STATUS),
-    ("result", RESULT),
-)
 
 
 def run_records(rows: Iterable[Any], forms: dict[str, FormSpec] | None = None) -> list[TicketRecord]:

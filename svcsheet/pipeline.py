@@ -288,19 +288,20 @@ def _problem_texts(rows: list[Row], forms: dict[str, FormSpec]) -> list[ProblemT
                 text=text,
                 customer=row.customer_key,
                 form=row.form,
-                model=_first(row, ("product_model", "product")),
-                batch=_first(row, ("batch_no",)) or batch_in_text(text),
-                department=_first(row, ("department", "owner_dept")),
+                model=_first(row, form, "model"),
+                batch=_first(row, form, "batch") or batch_in_text(text),
+                department=_first(row, form, "department"),
             )
         )
     return items
 
 
-def _first(row: Row, keys: tuple[str, ...]) -> str | None:
-    for key in keys:
-        value = row.safe.get(key)
-        if value:
-            return "、".join(value) if isinstance(value, tuple) else str(value)
+def _first(row: Row, form: FormSpec, role: str) -> str | None:
+    """The de-identified value of the field playing ``role`` on the row's form, as one text; None if empty."""
+    key = form.role_key(role)
+    value = row.safe.get(key) if key else None
+    if value:
+        return "、".join(value) if isinstance(value, tuple) else str(value)
     return None
 
 

@@ -41,7 +41,8 @@ class NameIndex:
 def redact_row(row: Row, form: FormSpec, deid: Deidentifier, run_names: NameIndex | None = None) -> None:
     """Fill ``row.customer_key`` and ``row.safe``; an ID number found in free text adds a finding."""
     phone = _first_value(row, form, "phone")
-    customer_id = row.value("customer_id") if "customer_id" in form.field_keys else None
+    id_key = form.role_key("customer_id")
+    customer_id = row.value(id_key) if id_key else None
     row.customer_key = deid.customer_key(_text(phone), _text(customer_id))
 
     own = _names(row, form)
