@@ -95,6 +95,7 @@ class FieldSpec:
     follows: str | None = None  # card: a bare 日期 label after this field belongs here
     checkbox: bool = False  # multi typed as ticks on the paper card
     future_ok: bool = False  # a planned time (预计完成时间) may lie after the run's as-of time
+    long: bool = False  # long free text: a tall, wrapped cell in the templates
     keep_time: bool = False  # a date field that keeps a time when one is typed (it sharpens the SLA verdict)
     mask: str | None = None  # "last4": an identifier shown as ****1234 (客户编号)
     report_as: dict[str, str] = field(default_factory=dict)  # choice -> name used in reports (售后 -> 售后部)
@@ -246,6 +247,7 @@ def _field(raw: dict[str, Any]) -> FieldSpec:
         checkbox=bool(raw.get("checkbox", raw["type"] == "checkbox")),
         future_ok=bool(raw.get("future_ok", False)),
         keep_time=bool(raw.get("keep_time", False)),
+        long=bool(raw.get("long", False)),
         mask=raw.get("mask"),
         report_as=dict(raw.get("report_as") or {}),
         role=raw.get("role"),

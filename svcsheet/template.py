@@ -29,7 +29,6 @@ TIMELINE_ROWS = 8
 _CARD_SHEET_BASE = {"complaint_followup": "投诉单", "service_card": "流程卡"}
 # Text fields that get a tall, wrapped value cell on the card (besides the form's problem fields).
 # TODO(lead): a `long: true` attribute in the YAML would make this data.
-_LONG_TEXT = {"service_record", "customer_comment", "remark", "root_cause", "improvement", "description"}
 
 _TYPE_NAMES = {
     "text": "文本",
@@ -195,7 +194,7 @@ def _width(f: FieldSpec) -> float:
         w = max(w, 12)
     elif f.is_choice:
         w = max([w, *(_display_width(c) + 4 for c in f.choices)])
-    elif f.type == "text" and f.key not in _LONG_TEXT:
+    elif f.type == "text" and not f.long:
         w = max(w, 16)
     elif f.type == "text":
         w = max(w, 36)
@@ -234,7 +233,7 @@ def _card_sheet_names(form: FormSpec, count: int) -> list[str]:
 
 
 def _is_long(form: FormSpec, f: FieldSpec) -> bool:
-    return f.type == "text" and (f.key in _LONG_TEXT or f.key in form.problem_fields)
+    return f.type == "text" and (f.long or f.key in form.problem_fields)
 
 
 def _write_card_sheet(w: _Writer, form: FormSpec, name: str) -> None:
