@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import sys
-from collections import Counter
 from datetime import datetime
 from pathlib import Path
 
@@ -152,22 +151,22 @@ def _print_summary(result) -> None:
         table.add_row(
             fr.name, str(len(fr.rows)), str(fr.rows_clean), str(fr.rows_rejected), str(fr.warnings), status
         )
-    rows = result.rows
+    totals = result.totals
     table.add_row(
         "合计",
-        str(len(rows)),
-        str(sum(1 for r in rows if not r.rejected)),
-        str(sum(1 for r in rows if r.rejected)),
-        str(sum(f.warnings for f in result.files)),
+        str(totals["rows_read"]),
+        str(totals["rows_clean"]),
+        str(totals["rows_rejected"]),
+        str(totals["findings"]["warning"]),
         "",
         style="bold",
     )
     out.print(table)
-    common = Counter((f.code, f.message) for f in result.findings if f.severity != "info")
-    if common:
+    top = result.top_findings(5)
+    if top:
         out.print("最常见的问题：")
-        for (_code, message), n in common.most_common(5):
-            out.print(f"  {n:>4} × {message}", highlight=False)
+        for message, n in top:
+            out.print(f"  {n:>4} × {message}", highlight=False, soft_wrap=True)
 
 
 @cli.command()

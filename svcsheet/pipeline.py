@@ -6,6 +6,7 @@ Everything is computed first; outputs are written into a temporary folder and mo
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
@@ -108,6 +109,28 @@ class RunResult:
         out = [f for fr in self.files for f in fr.safe_findings]
         out += [f for r in self.rows for f in r.safe_findings]
         return out
+
+    @property
+    def totals(self) -> dict[str, Any]:
+        """The run's counts, as run.json records them and the CLI prints them."""
+        rows = self.rows
+        findings = self.findings
+        return {
+            "files": len(self.files),
+            "files_unreadable": sum(1 for f in self.files if f.error),
+            "rows_read": len(rows),
+            "rows_clean": sum(1 for r in rows if not r.rejected),
+            "rows_rejected": sum(1 for r in rows if r.rejected),
+            "findings": {
+                sev: sum(1 for f in findings if f.severity == sev) for sev in ("error", "warning", "info")
+            },
+            "common_issues": len(self.clustering.common) if self.clustering else 0,
+        }
+
+    def top_findings(self, n: int = 5) -> list[tuple[str, int]]:
+        """The most frequent error and warning messages (de-identified), most frequent first."""
+        counts = Counter(f.message for f in self.findings if f.severity != "info")
+        return sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:n]
 
     @property
     def exit_code(self) -> int:

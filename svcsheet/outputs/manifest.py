@@ -27,18 +27,6 @@ def build_manifest(result, folder: Path) -> dict[str, Any]:
         }
         for fr in result.files
     ]
-    rows = result.rows
-    totals = {
-        "files": len(result.files),
-        "files_unreadable": sum(1 for f in result.files if f.error),
-        "rows_read": len(rows),
-        "rows_clean": sum(1 for r in rows if not r.rejected),
-        "rows_rejected": sum(1 for r in rows if r.rejected),
-        "findings": {
-            sev: sum(1 for f in result.findings if f.severity == sev) for sev in ("error", "warning", "info")
-        },
-        "common_issues": len(result.clustering.common) if result.clustering else 0,
-    }
     outputs = [
         {"path": p.relative_to(folder).as_posix(), "sha256": sha256_file(p)}
         for p in sorted(folder.rglob("*"))
@@ -56,7 +44,7 @@ def build_manifest(result, folder: Path) -> dict[str, Any]:
         "period": getattr(result.figures, "period_label", None),
         "policy": {"source": result.policy.source, "sha256": result.policy.sha256},
         "inputs": inputs,
-        "totals": totals,
+        "totals": result.totals,
         "outputs": outputs,
     }
 
