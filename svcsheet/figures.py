@@ -9,8 +9,6 @@ accepted rows in the period. See docs/reports.md for every definition.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import json
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -29,6 +27,7 @@ from .history import (
     run_records,
     to_record,
 )
+from .outputs.manifest import run_id
 from .period import Period, as_datetime, parse_period
 from .policy import route_department
 from .sla import BREACHED, MET, OPEN, OUTCOMES, OVERDUE, compliance_table
@@ -357,7 +356,7 @@ def compute_figures(result: Any, forms: dict[str, FormSpec]) -> Figures:
     )
     fig.period, fig.period_label, fig.title, fig.as_of = period, period.label, period.title, result.as_of
     fig.records = records
-    fig.run_id = _run_id(result)
+    fig.run_id = run_id(result)
     fig.in_period = sum(1 for r in records if period.contains(r.opened))
     fig.undated = sum(1 for r in records if r.opened is None)
     fig.outside_period = len(records) - fig.in_period - fig.undated
@@ -894,12 +893,6 @@ def _quality(result: Any, forms: dict[str, FormSpec]) -> Figures:
 def _headline(finding: Any) -> str:
     """A finding's message without the per-row detail after the first sentence (for counting)."""
     return finding.message.split("，")[0].split("。")[0]
-
-
-def _run_id(result: Any) -> str:
-    """The same id as run.json's (inputs' hashes, policy hash, as-of)."""
-    payload = [[fr.sha256 for fr in result.files], result.policy.sha256, result.as_of.isoformat()]
-    return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()[:16]
 
 
 __all__ = ["Figures", "compute_figures", "run_records"]

@@ -32,13 +32,8 @@ def build_manifest(result, folder: Path) -> dict[str, Any]:
         for p in sorted(folder.rglob("*"))
         if p.is_file() and p.name != "run.json"
     ]
-    run_id = hashlib.sha256(
-        json.dumps(
-            [[i["sha256"] for i in inputs], result.policy.sha256, result.as_of.isoformat()], sort_keys=True
-        ).encode()
-    ).hexdigest()[:16]
     return {
-        "run_id": run_id,
+        "run_id": run_id(result),
         "svcsheet_version": __version__,
         "as_of": result.as_of.strftime("%Y-%m-%d %H:%M"),
         "period": getattr(result.figures, "period_label", None),
@@ -47,6 +42,12 @@ def build_manifest(result, folder: Path) -> dict[str, Any]:
         "totals": result.totals,
         "outputs": outputs,
     }
+
+
+def run_id(result) -> str:
+    """A run's id: the inputs' hashes, the policy's hash and the as-of time (the same run gives the same id)."""
+    payload = [[fr.sha256 for fr in result.files], result.policy.sha256, result.as_of.isoformat()]
+    return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()[:16]
 
 
 def ticket_records(result) -> list[dict[str, Any]]:
