@@ -78,7 +78,7 @@ def test_every_role_the_code_asks_for_is_documented_and_set_on_some_form():
     assert asked <= ROLES
     on_forms = {f.role for form in FORMS.values() for f in form.fields if f.role}
     assert asked <= on_forms, f"roles no form sets: {sorted(asked - on_forms)}"
-    vocabulary_comment = (SOURCE.parent / "templates" / "forms" / "service_feedback.yaml").read_text("utf-8")
+    vocabulary_comment = data_path("forms", "service_feedback.yaml").read_text("utf-8")
     for role in ROLES:
         assert re.search(rf"^#\s.*\b{role}\b", vocabulary_comment, re.M), f"{role} not documented in YAML"
 
