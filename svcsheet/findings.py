@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from .records import Finding, Provenance
+from .forms import FormSpec
+from .records import Finding, Provenance, Row
 
 # code: (severity, message template). Templates may use {label} and the params given to make().
 CATALOG: dict[str, tuple[str, str]] = {
@@ -136,6 +137,28 @@ def make(
         value=None if value is None else str(value),
         form=form,
         ticket_id=ticket_id,
+    )
+
+
+_TYPED = object()
+
+
+def at_field(
+    code: str, row: Row, form: FormSpec, key: str | None, *, value: Any = _TYPED, **params: Any
+) -> Finding:
+    """A finding about one field of a row, at that field's cell; ``value`` defaults to the cell as typed."""
+    spec = form.field(key) if key else None
+    cell = row.cells.get(key) if key else None
+    return make(
+        code,
+        row.prov,
+        cell=cell.ref if cell else None,
+        field=spec.key if spec else None,
+        label=spec.label if spec else None,
+        value=(cell.raw if cell else None) if value is _TYPED else value,
+        form=form.key,
+        ticket_id=row.ticket_id,
+        params=params,
     )
 
 

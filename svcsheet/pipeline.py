@@ -20,7 +20,7 @@ from .common_issues import Clustering, ProblemText, cluster_problems
 from .deid import Deidentifier
 from .discover import InputFile, check_output_folder, find_inputs
 from .errors import UnreadableWorkbook, UsageError
-from .findings import make
+from .findings import at_field, make
 from .forms import FormSpec, load_forms
 from .keys import resolve_key
 from .parse import parse_row
@@ -272,18 +272,9 @@ def _sla_findings(row: Row, form: FormSpec) -> None:
         if not stage.reason_field or result is None or result.outcome not in ("超时", "逾期未完成"):
             continue
         if row.value(stage.reason_field) is None:
-            spec = form.field(stage.reason_field)
-            cell = row.cells.get(spec.key)
             row.findings.append(
-                make(
-                    "overdue_reason_missing",
-                    row.prov,
-                    cell=cell.ref if cell else None,
-                    field=spec.key,
-                    label=spec.label,
-                    form=form.key,
-                    ticket_id=row.ticket_id,
-                    stage=stage.label,
+                at_field(
+                    "overdue_reason_missing", row, form, stage.reason_field, value=None, stage=stage.label
                 )
             )
 

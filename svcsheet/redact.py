@@ -12,7 +12,7 @@ from dataclasses import replace
 from typing import Any
 
 from .deid import Deidentifier, name_after_role
-from .findings import make
+from .findings import at_field
 from .forms import FieldSpec, FormSpec
 from .pii import is_service_line
 from .records import Finding, Row
@@ -138,19 +138,7 @@ def _free_text(
 ) -> str:
     masked, kinds = deid.free_text(text, _with_run_names(own, text, run_names))
     if ID_KINDS & set(kinds):
-        spec = form.field(key)
-        cell = row.cells.get(key)
-        row.findings.append(
-            make(
-                "id_number_removed",
-                row.prov,
-                cell=cell.ref if cell else None,
-                field=key,
-                label=spec.label,
-                form=form.key,
-                ticket_id=row.ticket_id,
-            )
-        )
+        row.findings.append(at_field("id_number_removed", row, form, key, value=None))
     return masked or ""
 
 

@@ -14,7 +14,7 @@ from dataclasses import replace
 from datetime import date, datetime
 from typing import Any
 
-from .findings import make
+from .findings import at_field
 from .forms import FieldSpec, FormSpec, RuleSpec
 from .records import Finding, Row
 
@@ -30,18 +30,7 @@ def check_row(row: Row, form: FormSpec, as_of: datetime | None = None) -> None:
     flagged = {f.field for f in row.findings}
 
     def finding(code: str, spec: FieldSpec | None, **params: Any) -> Finding:
-        cell = row.cells.get(spec.key) if spec else None
-        return make(
-            code,
-            row.prov,
-            cell=cell.ref if cell else None,
-            field=spec.key if spec else None,
-            label=spec.label if spec else None,
-            value=cell.raw if cell else None,
-            form=form.key,
-            ticket_id=row.ticket_id,
-            params=params,
-        )
+        return at_field(code, row, form, spec.key if spec else None, **params)
 
     for spec in form.fields:
         if not spec.required or spec.key in flagged:
@@ -83,21 +72,11 @@ def check_duplicates(rows: Iterable[Row], forms: dict[str, FormSpec]) -> None:
     for (form_key, _ticket), group in seen.items():
         if len(group) < 2:
             continue
-        spec = forms[form_key].field(forms[form_key].id_field)
+        form = forms[form_key]
         for row in group:
-            cell = row.cells.get(spec.key)
+            others = "；".join(_where(o) for o in group if o is not row)
             row.findings.append(
-                make(
-                    "id_duplicate",
-                    row.prov,
-                    cell=cell.ref if cell else None,
-                    field=spec.key,
-                    label=spec.label,
-                    value=row.ticket_id,
-                    form=row.form,
-                    ticket_id=row.ticket_id,
-                    other="；".join(_where(o) for o in group if o is not row),
-                )
+                at_field("id_duplicate", row, form, form.id_field, value=row.ticket_id, other=others)
             )
 
 
