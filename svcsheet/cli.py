@@ -323,16 +323,29 @@ def trace(ticket_id, store, out_dir, as_json) -> None:
     if as_json:
         click.echo(json.dumps(hits, ensure_ascii=False, indent=2, default=str))
         return
+    from .findings import SEVERITY_LABELS
+    from .forms import load_forms
+
+    forms = load_forms()
     for hit in hits:
+        form = forms.get(hit.get("form") or "")
+        status = {"clean": "合格", "rejected": "退回"}.get(
+            hit.get("status") or "", hit.get("status") or "未运行"
+        )
+        run = f"  运行 {hit['run_id']}" if hit.get("run_id") else ""
         out.print(
-            f"[bold]{hit.get('form')} {hit.get('ticket_id')}[/]  {hit.get('file')}  工作表 {hit.get('sheet')}  "
-            f"第 {hit.get('row')} 行  状态 {hit.get('status')}  运行 {hit.get('run_id', '-')}",
+            f"[bold]{form.name if form else hit.get('form')} {hit.get('ticket_id')}[/]  {hit.get('file')}  "
+            f"工作表「{hit.get('sheet')}」第 {hit.get('row')} 行  {status}{run}",
             highlight=False,
+            soft_wrap=True,
         )
         for f in hit.get("findings") or []:
-            out.print(f"    {f.get('severity')} {f.get('cell') or ''} {f.get('message')}", highlight=False)
+            where = f.get("cell") or "整行"
+            label = SEVERITY_LABELS.get(f.get("severity"), f.get("severity"))
+            out.print(f"    {label} {where}  {f.get('message')}", highlight=False, soft_wrap=True)
         for stage, verdict in (hit.get("sla") or {}).items():
-            out.print(f"    时效 {stage}: {verdict}", highlight=False)
+            name = form.stage(stage).label if form else stage
+            out.print(f"    时效 {name}：{verdict}", highlight=False, soft_wrap=True)
 
 
 def main() -> None:
