@@ -9,7 +9,7 @@ from pathlib import Path
 
 from openpyxl import load_workbook
 from openpyxl.comments import Comment
-from openpyxl.styles import PatternFill
+from openpyxl.styles import Alignment, Font, PatternFill
 
 from ..findings import SEVERITY_LABELS
 from ..forms import FormSpec
@@ -21,6 +21,7 @@ FILLS = {
     "warning": PatternFill("solid", fgColor="FFE699"),
 }
 LIST_SHEET = "svcsheet问题清单"
+HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
 
 
 def write_returns(result, forms: dict[str, FormSpec], folder: Path) -> None:
@@ -83,7 +84,8 @@ def _add_list(wb, findings: list[Finding]) -> None:
         del wb[LIST_SHEET]
     ws = wb.create_sheet(LIST_SHEET, 0)
     ws.append(["级别", "工作表", "行号", "单元格", "字段", "填写内容", "怎么改"])
-    for f in findings:
+    order = {"error": 0, "warning": 1}
+    for f in sorted(findings, key=lambda f: order.get(f.severity, 2)):  # what must be fixed first; stable
         ws.append(
             [
                 SEVERITY_LABELS.get(f.severity, f.severity),
@@ -101,7 +103,15 @@ def _add_list(wb, findings: list[Finding]) -> None:
                 cell.data_type = "s"  # keep typed text as text, never a formula
     for col, width in zip("ABCDEFG", (6, 14, 6, 8, 16, 24, 70), strict=True):
         ws.column_dimensions[col].width = width
+    for cell in ws[1]:
+        cell.font = Font(bold=True)
+        cell.fill = HEADER_FILL
+    for (cell,) in ws.iter_rows(min_row=2, min_col=7, max_col=7):
+        cell.alignment = Alignment(wrap_text=True, vertical="top")
     ws.freeze_panes = "A2"
+    ws.page_setup.orientation = "landscape"  # one printed page across, for the agent
+    ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
 
 
 def _list_only(target: Path, findings: list[Finding]) -> None:
