@@ -113,3 +113,14 @@ def test_no_personal_data_in_the_sample_outputs(sample_run):
     full_names |= {n.split("工程师")[-1] for n in typed_names if n.startswith("*工程师") and len(n) > 4}
     assert len(full_names) >= 3, "the samples plant full names"
     assert scan_folder(out, names=full_names) == []
+
+
+def test_trace_finds_a_ticket_of_the_sample_run(sample_run):
+    from svcsheet.audit import trace
+
+    result, out = sample_run
+    row = next(r for r in result.rows if r.ticket_id == "20261118001")
+    [hit] = trace("20261118001", out_dir=out)
+    assert (hit["file"], hit["sheet"], hit["row"]) == (row.prov.file, row.prov.sheet, row.prov.row)
+    assert hit["sla"]["first_response"].startswith("超时")
+    assert any(f["code"] == "overdue_reason_missing" for f in hit["findings"])
