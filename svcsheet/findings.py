@@ -21,7 +21,7 @@ CATALOG: dict[str, tuple[str, str]] = {
     ),
     "formula_no_value": (
         "error",
-        "「{label}」是公式但没有计算结果，请在 Excel 中重新计算并保存，或直接填写数值。",
+        "「{label}」是公式但没有计算结果，请在 Excel 中重新计算后保存，或把公式换成要填写的内容本身。",
     ),
     "cell_error": ("error", "「{label}」的单元格显示错误值，请改为实际内容。"),
     # required / format
