@@ -2,9 +2,9 @@
 
 Errors become a message and an exit code in one place (``SvcsheetGroup.invoke``).
 
-Exit codes: 0 success (rejected rows are normal business); 1 verify found problems, or validate --strict found errors;
-2 usage or policy error; 3 some input file could not be read (the others were processed and written);
-4 the business calendar does not cover a needed year; 5 archive store problem.
+Exit codes: 0 success (rejected rows are normal business); 1 verify found problems, trace found nothing, or
+validate --strict found errors; 2 usage or policy error; 3 some input file could not be read (the others were
+processed and written); 5 archive store problem. (A calendar gap is a warning on the rows it affects, not an exit.)
 """
 
 from __future__ import annotations
