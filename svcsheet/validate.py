@@ -11,11 +11,12 @@ import unicodedata
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import replace
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 
 from .findings import at_field
 from .forms import FieldSpec, FormSpec, RuleSpec
+from .period import as_datetime
 from .records import Finding, Row
 
 _PUNCT = re.compile(r"[\s。，,.!！、;；:：]+")
@@ -142,11 +143,8 @@ def _check_rule(row: Row, form: FormSpec, rule: RuleSpec, finding) -> Finding | 
 
 def _as_datetime(value: Any) -> tuple[datetime, bool] | None:
     """(instant, exact) for a datetime or date value; exact is False for a date without time."""
-    if isinstance(value, datetime):
-        return value, True
-    if isinstance(value, date):
-        return datetime(value.year, value.month, value.day), False
-    return None
+    instant = as_datetime(value)
+    return None if instant is None else (instant, isinstance(value, datetime))
 
 
 def _check_order(
