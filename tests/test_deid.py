@@ -251,7 +251,7 @@ def test_staff_cell_holding_a_phone_is_masked_not_kept(deid: Deidentifier) -> No
 
 def test_staff_pseudonym_is_stable_and_distinct(deid: Deidentifier) -> None:
     a = deid.staff("张伟")
-    assert re.fullmatch(r"员工-[0-9a-f]{4}", a)
+    assert re.fullmatch(r"员工-[a-z2-7]{4}", a)
     assert deid.staff("张伟") == a == Deidentifier(KEY).staff(" 张伟 ")
     assert deid.staff("李娜") != a
     assert Deidentifier(b"another key").staff("张伟") != a
@@ -263,7 +263,7 @@ def test_staff_pseudonym_is_stable_and_distinct(deid: Deidentifier) -> None:
 
 def test_customer_key_normalises_the_phone(deid: Deidentifier) -> None:
     k = deid.customer_key("13812345678")
-    assert re.fullmatch(r"[0-9a-f]{16}", k)
+    assert re.fullmatch(r"[a-z2-7]{16}", k)
     for same in ("138-1234-5678", "+86 138 1234 5678", "１３８１２３４５６７８", " 13812345678 "):
         assert deid.customer_key(same) == k
     assert deid.customer_key("13812345679") != k
