@@ -16,7 +16,7 @@ from .discover import find_inputs
 from .errors import NotFound
 from .forms import load_forms
 from .outputs.manifest import ticket_records
-from .parse import parse_row, ticket_id_text
+from .parse import parse_row, ticket_lookup_ids
 from .reader import read_workbook
 
 
@@ -60,15 +60,14 @@ def record_run_in_store(result: Any, store: Path) -> str | None:
 def trace(ticket_id: str, store: Path | None = None, out_dir: Path | None = None) -> list[dict[str, Any]]:
     """Where a ticket came from: from the store's ledger, or from a run's output folder (its trace.json)."""
     if store is not None:
-        hits = trace_ticket(store, ticket_id)
+        hits = [h for wanted in ticket_lookup_ids(ticket_id) for h in trace_ticket(store, wanted)]
     else:
         assert out_dir is not None
         path = out_dir / "trace.json"
         if not path.is_file():
             raise NotFound(f"{out_dir} 不是 svcsheet 的输出目录（缺少 trace.json）")
         data = json.loads(path.read_text(encoding="utf-8"))
-        wanted = ticket_id_text(ticket_id)
-        hits = [t for t in data["tickets"] if t.get("ticket_id") == wanted]
+        hits = [t for t in data["tickets"] if t.get("ticket_id") in ticket_lookup_ids(ticket_id)]
     if not hits:
         raise NotFound(f"未找到编号 {ticket_id}")
     return hits

@@ -28,17 +28,26 @@ CATALOG: dict[str, tuple[str, str]] = {
     "required_missing": ("error", "「{label}」为必填项，请填写。"),
     "column_missing": ("error", "表中没有「{label}」这一栏，它是必填项，请按模板补上这一栏并填写。"),
     "id_format": ("error", "「{label}」格式不对，应为类似 {example} 的编号。"),
-    "id_normalised": ("warning", "「{label}」缺少前缀 {prefix}，已按 {fixed} 处理，请改为完整编号。"),
+    "id_normalised": (
+        "warning",
+        "「{label}」填写的 {typed} 缺少前缀 {prefix}，已按 {fixed} 处理，请在原表中改为 {fixed}。",
+    ),
     "id_duplicate": (
         "error",
         "「{label}」与 {other} 中的编号重复，同一编号只能出现一次，请核对后改用唯一编号。",
     ),
     "example_row": ("error", "这一行是模板自带的示例，请删除后再提交。"),
+    "example_marked": ("error", "「{label}」写着“{value}”，这一行是示例而不是真实工单，请删除后再提交。"),
     "bad_datetime": ("error", "「{label}」无法识别为时间，请按 2024-05-20 09:30 的格式填写。"),
     "bad_date": ("error", "「{label}」无法识别为日期，请按 2024-05-20 的格式填写。"),
     "time_unknown": (
         "warning",
         "「{label}」只有日期没有具体时刻，时效按无法判定处理，请补充到分钟，如 2024-05-20 09:30。",
+    ),
+    "time_midnight": (
+        "warning",
+        "「{label}」的时刻是 00:00，像是只填了日期（单元格格式带时刻时显示为 00:00），时效按无法判定处理，"
+        "请补充到分钟，如 2024-05-20 09:30。",
     ),
     "vague_date": ("info", "「{label}」为不确定日期，已按原文保留。"),
     "fullwidth_normalised": ("info", "「{label}」含全角字符，已转换为半角。"),

@@ -131,7 +131,8 @@ class RuleSpec:
     """A cross-field rule: when choice fields hold given values, other fields must be filled.
 
     ``when``: every listed field has one of the values; ``when_any``: at least one does;
-    ``not_after``: (a, b) means field a must not be later than field b.
+    ``not_after``: (a, b) means field a must not be later than field b, reported at a;
+    ``in_order``: (a, b) means b must not come before a, reported at b (completion before the request).
     """
 
     code: str
@@ -139,6 +140,7 @@ class RuleSpec:
     when_any: dict[str, tuple[str, ...]] = field(default_factory=dict)
     require: tuple[str, ...] = ()
     not_after: tuple[str, str] | None = None
+    in_order: tuple[str, str] | None = None
 
 
 @dataclass(frozen=True)
@@ -287,6 +289,7 @@ def _form(raw: dict[str, Any]) -> FormSpec:
             when_any={k: tuple(v) for k, v in r.get("when_any", {}).items()},
             require=tuple(r.get("require", ())),
             not_after=tuple(r["not_after"]) if r.get("not_after") else None,
+            in_order=tuple(r["in_order"]) if r.get("in_order") else None,
         )
         for r in raw.get("rules") or ()
     )
@@ -295,7 +298,11 @@ def _form(raw: dict[str, Any]) -> FormSpec:
         for s in stages
         for ref in (s.start, s.end, *([s.reason_field] if s.reason_field else []))
     ]
-    refs += [(r.code, ref) for r in rules for ref in (*r.when, *r.when_any, *r.require, *(r.not_after or ()))]
+    refs += [
+        (r.code, ref)
+        for r in rules
+        for ref in (*r.when, *r.when_any, *r.require, *(r.not_after or ()), *(r.in_order or ()))
+    ]
     report = _report(raw.get("report"))
     conditions = (
         *report.resolved,

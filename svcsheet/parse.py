@@ -1,4 +1,9 @@
-"""Stage 2 of a row's journey: a RawRow (cells as typed) becomes a Row (typed values + parse findings)."""
+"""Stage 2 of a row's journey: a RawRow (cells as typed) becomes a Row (typed values + parse findings).
+
+The ticket id is made canonical here (``FB`` + digits for an id typed without its prefix), so the canonical id is
+the one every later stage, output, the history and the archive index see; the id as typed stays in the id
+field's note (a column beside the id in clean/rejects) and in the finding at its cell.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +12,7 @@ import unicodedata
 from dataclasses import replace
 
 from .findings import make
-from .forms import FormSpec
+from .forms import FormSpec, load_forms
 from .records import Parsed, RawRow, Row
 from .values import parse_value
 
@@ -19,6 +24,8 @@ def parse_row(raw: RawRow, form: FormSpec) -> Row:
     for key, cell in raw.cells.items():
         spec = form.field(key)
         parsed = parse_value(spec, cell.raw)
+        if key == form.id_field:
+            parsed = _canonical_id(form, parsed)
         values[key] = parsed
         for code, params in parsed.issues:
             findings.append(
@@ -55,3 +62,32 @@ def ticket_id_text(value: object) -> str | None:
         value = int(value)
     text = re.sub(r"\s+", "", unicodedata.normalize("NFKC", str(value)))
     return text or None
+
+
+def canonical_ticket_id(form: FormSpec, value: object) -> str | None:
+    """The id under which a ticket of ``form`` travels: a bare id the form knows how to complete gets its
+    prefix (``202310010001`` -> ``FB202310010001``); any other id is returned as ``ticket_id_text`` gives it."""
+    text = ticket_id_text(value)
+    if text and form.id_fix_prefix and form.id_fix_pattern and re.fullmatch(form.id_fix_pattern, text):
+        return form.id_fix_prefix + text
+    return text
+
+
+def ticket_lookup_ids(typed: str) -> tuple[str, ...]:
+    """Every id a ticket typed as ``typed`` may be recorded under: the id itself and, for each form that
+    completes bare ids, its canonical form. ``trace 202310010001`` finds ``FB202310010001`` with these."""
+    text = ticket_id_text(typed)
+    if text is None:
+        return ()
+    ids = [text] + [canonical_ticket_id(form, text) or text for form in load_forms().values()]
+    return tuple(dict.fromkeys(ids))
+
+
+def _canonical_id(form: FormSpec, parsed: Parsed) -> Parsed:
+    """The id field's value made canonical; the id as typed is kept as its note, with a warning."""
+    typed = ticket_id_text(parsed.value)
+    fixed = canonical_ticket_id(form, parsed.value)
+    if typed is None or fixed == typed:
+        return parsed
+    issue = ("id_normalised", {"prefix": form.id_fix_prefix, "fixed": fixed, "typed": typed})
+    return replace(parsed, value=fixed, note=f"原填写 {typed}", issues=(*parsed.issues, issue))

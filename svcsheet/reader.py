@@ -20,6 +20,7 @@ from .grid import DEFAULT_LIMITS, Grid, cell_ref, load_grid, range_ref
 from .parse import ticket_id_text
 from .records import Cell, Finding, Provenance, RawRow, SheetInfo
 from .sniff import check_zip_safety, sniff_format, unreadable
+from .values import is_masked_staff
 
 # Sheets our templates add beside the data (names fixed by the template layout contract).
 HELPER_SHEETS = {
@@ -217,6 +218,8 @@ def _normalize_with_map(text: str) -> tuple[str, list[int]]:
 def cell_hits(text: str) -> tuple[CardHit, ...]:
     """Labels in one card cell: the whole cell as a label, or `label：value` pairs starting the cell."""
     words, pattern = _all_labels()
+    if is_masked_staff(text):  # *工程师, 客服代表*: a staff value, though 工程师 is also a label
+        return ()
     whole = normalize_label(text)
     if whole in words:
         return (CardHit(whole, None),)

@@ -16,6 +16,7 @@ from typing import Any
 
 from .findings import at_field
 from .forms import FieldSpec, FormSpec, RuleSpec
+from .parse import canonical_ticket_id
 from .period import as_datetime
 from .records import Finding, Row
 
@@ -44,6 +45,10 @@ def check_row(row: Row, form: FormSpec, as_of: datetime | None = None) -> None:
     _check_id(row, form, finding)
     if _is_example(row, form):
         add(finding("example_row", form.field(form.id_field)))
+    else:
+        marked = _example_mark(row, form)
+        if marked:
+            add(finding("example_marked", marked))
     for rule in form.rules:
         found = _check_rule(row, form, rule, finding)
         if found:
@@ -86,30 +91,50 @@ def _where(row: Row) -> str:
 
 
 def _check_id(row: Row, form: FormSpec, finding) -> None:
-    ticket = row.ticket_id
+    ticket = row.ticket_id  # canonical since parsing (parse.canonical_ticket_id)
+    # Findings the reader made before parsing carry the id as typed: every finding shows the canonical id.
+    row.findings[:] = [f if f.ticket_id == ticket else replace(f, ticket_id=ticket) for f in row.findings]
     if ticket is None:
         return
-    spec = form.field(form.id_field)
-    if form.id_fix_pattern and form.id_fix_prefix and re.fullmatch(form.id_fix_pattern, ticket):
-        fixed = form.id_fix_prefix + ticket
-        row.ticket_id = ticket = fixed
-        row.findings[:] = [replace(f, ticket_id=fixed) for f in row.findings]
-        row.findings.append(finding("id_normalised", spec, prefix=form.id_fix_prefix, fixed=fixed))
     if form.id_pattern and not re.fullmatch(form.id_pattern, ticket):
-        row.findings.append(finding("id_format", spec, example=form.id_example or ""))
+        row.findings.append(finding("id_format", form.field(form.id_field), example=form.id_example or ""))
 
 
 def _is_example(row: Row, form: FormSpec) -> bool:
+    """The row repeats one of the paper form's printed example rows (the id compared in canonical form)."""
     for example in form.examples:
         matched = True
         for key, expected in example.items():
-            actual = row.ticket_id if key == form.id_field else row.value(key)
+            if key == form.id_field:
+                actual, expected = row.ticket_id, canonical_ticket_id(form, expected)
+            else:
+                actual = row.value(key)
             if _bare(actual) != _bare(expected):
                 matched = False
                 break
         if matched:
             return True
     return False
+
+
+# A cell saying only that the row is an example: 示例, 【样例】, 示例行, 填写示例, 此行为示例，请删除 ...
+_EXAMPLE_WORD = re.compile(r"示例|样例|范例")
+_EXAMPLE_FILLER = re.compile(
+    r"示例|样例|范例|此行|本行|这一?行|这是|仅供参考|参考|请勿?删除|删除|勿提交|请勿提交|填写|数据|记录|为|是|行|[^\w]|_"
+)
+
+
+def _example_mark(row: Row, form: FormSpec) -> FieldSpec | None:
+    """The field whose cell marks the row as an example (its whole text is 示例/样例 and filler words)."""
+    for spec in form.fields:
+        cell = row.cells.get(spec.key)
+        text = cell.raw if cell is not None else None
+        if not isinstance(text, str) or len(text) > 40:
+            continue
+        norm = unicodedata.normalize("NFKC", text)
+        if _EXAMPLE_WORD.search(norm) and not _EXAMPLE_FILLER.sub("", norm):
+            return spec
+    return None
 
 
 def _bare(value: Any) -> str:
@@ -131,6 +156,8 @@ def _holds(row: Row, conditions: dict[str, tuple[str, ...]]) -> list[bool]:
 def _check_rule(row: Row, form: FormSpec, rule: RuleSpec, finding) -> Finding | None:
     if rule.not_after:
         return _check_order(row, form, rule.not_after[0], rule.not_after[1], rule.code, finding, reverse=True)
+    if rule.in_order:
+        return _check_order(row, form, rule.in_order[0], rule.in_order[1], rule.code, finding)
     if rule.when and not all(_holds(row, rule.when)):
         return None
     if rule.when_any and not any(_holds(row, rule.when_any)):

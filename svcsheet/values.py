@@ -236,6 +236,11 @@ def _parse_time_value(spec: FieldSpec, raw: Any) -> Parsed:
     want_time = spec.type == "datetime"
     bad = "bad_datetime" if want_time else "bad_date"
     if isinstance(raw, datetime):
+        if want_time and raw.time() == time(0, 0):
+            # A date typed into a cell formatted with a time (yyyy-mm-dd hh:mm) is stored as midnight: the
+            # time is unknown, as when the same date is typed as text. (The reader already turns midnight
+            # in a date-only format into a date.)
+            return Parsed(raw.date(), precision="date", issues=(("time_midnight", {}),))
         if want_time or (spec.keep_time and raw.time() != time(0, 0)):
             return Parsed(raw.replace(second=0, microsecond=0, tzinfo=None), precision="minute")
         return Parsed(raw.date(), precision="date")
@@ -633,6 +638,23 @@ def _parse_timeline(raw: Any) -> Parsed:
     if not entries:
         return Parsed()
     return Parsed(tuple(entries), issues=tuple(issues))
+
+
+# ---------------------------------------------------------------- staff
+
+# Role titles the seeds write with the name starred out: *经理, *工程师, *客服, *工号001, 客服代表*, 区域工程师*.
+_ROLE_TITLE = r"(?:经理|工程师|客服代表|客服|主管|专员|师傅|技术员|维修员|组长|店长|工号\s*\d{1,8})"
+_MASKED_STAFF = re.compile(
+    rf"[*＊]+\s*[\u4e00-\u9fff]{{0,6}}?{_ROLE_TITLE}[*＊]*|[\u4e00-\u9fff]{{0,6}}?{_ROLE_TITLE}[*＊]+"
+)
+
+
+def is_masked_staff(text: str) -> bool:
+    """A staff member written the seeds' way, a role with the name starred out (``*经理``, ``工程师*``).
+
+    Such a cell is a filled value even where its role word is also a label (工程师, 客服代表) on some form.
+    """
+    return bool(_MASKED_STAFF.fullmatch(text.strip()))
 
 
 # ---------------------------------------------------------------- entry point

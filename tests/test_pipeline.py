@@ -311,7 +311,13 @@ def test_impossible_years_are_rejected_and_times_after_the_run_are_flagged(tmp_p
 
 def test_a_year_the_calendar_does_not_cover_is_named_never_guessed(tmp_path):
     rows = [
-        good_response_log_row(1, urgency="建议", received_time="2027-01-05 17:00", first_response_time=None)
+        good_response_log_row(
+            1,
+            urgency="建议",
+            received_time="2027-01-05 17:00",
+            first_response_time=None,
+            resolved_time="2027-01-06 15:00",
+        )
     ]
     list_workbook(tmp_path / "a.xlsx", "response_log", rows)
     result = run(RunOptions(inputs=[tmp_path / "a.xlsx"], as_of=datetime(2027, 1, 8, 9, 0)))
