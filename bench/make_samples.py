@@ -944,6 +944,7 @@ def issue_feedback_ours() -> list[dict[str, Any]]:
 def response_log_ours() -> list[dict[str, Any]]:
     return [
         # the seed table's three rows, times typed run-together as on the paper (2023-10-0109:30)
+        # MISTAKE: the first is the printed example row (设备无法启动) with its id completed to 20231001001
         {
             "issue_no": "20231001001",
             "customer": "A公司/*先生",

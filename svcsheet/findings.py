@@ -30,7 +30,7 @@ CATALOG: dict[str, tuple[str, str]] = {
     "id_format": ("error", "「{label}」格式不对，应为类似 {example} 的编号。"),
     "id_normalised": (
         "warning",
-        "「{label}」填写的 {typed} 缺少前缀 {prefix}，已按 {fixed} 处理，请在原表中改为 {fixed}。",
+        "「{label}」缺少前缀 {prefix}，填写的 {typed} 已按 {fixed} 处理，请在原表中改为 {fixed}。",
     ),
     "id_duplicate": (
         "error",
