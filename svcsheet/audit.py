@@ -59,15 +59,16 @@ def record_run_in_store(result: Any, store: Path) -> str | None:
 
 def trace(ticket_id: str, store: Path | None = None, out_dir: Path | None = None) -> list[dict[str, Any]]:
     """Where a ticket came from: from the store's ledger, or from a run's output folder (its trace.json)."""
+    wanted = ticket_lookup_ids(ticket_id)  # as typed and canonical: 202310010001 finds FB202310010001
     if store is not None:
-        hits = [h for wanted in ticket_lookup_ids(ticket_id) for h in trace_ticket(store, wanted)]
+        hits = [h for one in wanted for h in trace_ticket(store, one)]
     else:
         assert out_dir is not None
         path = out_dir / "trace.json"
         if not path.is_file():
             raise NotFound(f"{out_dir} 不是 svcsheet 的输出目录（缺少 trace.json）")
         data = json.loads(path.read_text(encoding="utf-8"))
-        hits = [t for t in data["tickets"] if t.get("ticket_id") in ticket_lookup_ids(ticket_id)]
+        hits = [t for t in data["tickets"] if t.get("ticket_id") in wanted]
     if not hits:
         raise NotFound(f"未找到编号 {ticket_id}")
     return hits

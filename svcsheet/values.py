@@ -654,7 +654,8 @@ def is_masked_staff(text: str) -> bool:
 
     Such a cell is a filled value even where its role word is also a label (工程师, 客服代表) on some form.
     """
-    return bool(_MASKED_STAFF.fullmatch(text.strip()))
+    text = text.strip()
+    return len(text) <= 24 and bool(_MASKED_STAFF.fullmatch(text))
 
 
 # ---------------------------------------------------------------- entry point

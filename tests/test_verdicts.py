@@ -19,7 +19,7 @@ from openpyxl import load_workbook
 
 from svcsheet import ledger
 from svcsheet.cli import cli
-from svcsheet.forms import get_form
+from svcsheet.forms import get_form, load_forms
 from svcsheet.parse import canonical_ticket_id, ticket_lookup_ids
 from svcsheet.pipeline import RunOptions, run
 from svcsheet.values import is_masked_staff
@@ -203,6 +203,11 @@ def test_a_role_with_the_name_starred_out_is_a_staff_value(typed):
 )
 def test_labels_and_plain_names_are_not_starred_staff_values(label):
     assert not is_masked_staff(label)
+
+
+def test_no_label_of_any_form_reads_as_a_starred_staff_value():
+    labels = {label for form in load_forms().values() for f in form.fields for label in f.all_labels()}
+    assert not [label for label in labels if is_masked_staff(label) or is_masked_staff(label + " *")]
 
 
 # --- 3. a date typed into a cell formatted with a time -----------------------------------------------------------
