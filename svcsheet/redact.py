@@ -14,10 +14,13 @@ from typing import Any
 from .deid import Deidentifier, name_after_role
 from .findings import at_field
 from .forms import FieldSpec, FormSpec
-from .pii import is_service_line
+from .pii import is_service_line, strip_bidi
 from .records import Finding, Row
 
 ID_KINDS = {"id_number", "passport"}
+# Personal data masked inside a free-text field, which should not hold it: the agent is told (an ID number has
+# its own finding). Names are not listed: descriptions name the customer as a matter of course.
+MASKED_KINDS = {"mobile": "手机号", "landline": "座机号", "bank_card": "银行卡号", "email": "电子邮箱", "address": "详细地址"}
 
 
 class NameIndex:
@@ -65,7 +68,7 @@ def redact_row(row: Row, form: FormSpec, deid: Deidentifier, run_names: NameInde
         elif spec.type in _BY_TYPE or spec.mask:
             safe[spec.key] = mask_typed(spec, str(value), _with_run_names(own, str(value), run_names), deid)
         else:
-            safe[spec.key] = value
+            safe[spec.key] = strip_bidi(value) if isinstance(value, str) else value
         if parsed.note:
             safe[f"{spec.key}__note"] = _free_text(row, form, spec.key, parsed.note, own, deid, run_names)
     row.safe = safe
@@ -77,6 +80,7 @@ _BY_TYPE = ("person", "phone", "staff", "signature")
 def mask_typed(spec: FieldSpec, text: str, names: list[str], deid: Deidentifier) -> str:
     """One value as typed, masked the way its field type says; used for the row and for its findings alike."""
     if spec.mask == "last4":
+        text = strip_bidi(text)
         return text if len(text) <= 4 else "****" + text[-4:]
     if spec.type == "person":
         return deid.person(text, company_ok=spec.company_ok) or ""
@@ -138,8 +142,17 @@ def _free_text(
 ) -> str:
     masked, kinds = deid.free_text(text, _with_run_names(own, text, run_names))
     if ID_KINDS & set(kinds):
-        row.findings.append(at_field("id_number_removed", row, form, key, value=None))
+        _add_once(row, at_field("id_number_removed", row, form, key, value=None))
+    shown = [MASKED_KINDS[k] for k in kinds if k in MASKED_KINDS]
+    if shown:
+        _add_once(row, at_field("pii_masked", row, form, key, value=None, kinds="、".join(shown)))
     return masked or ""
+
+
+def _add_once(row: Row, finding: Finding) -> None:
+    """A timeline or a note may be masked entry by entry: one finding per field and message is enough."""
+    if not any(f.code == finding.code and f.field == finding.field and f.message == finding.message for f in row.findings):
+        row.findings.append(finding)
 
 
 def _names(row: Row, form: FormSpec) -> list[str]:
