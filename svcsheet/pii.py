@@ -246,7 +246,7 @@ def _addresses(norm: str):
 # E-mails first, so an address whose name holds a number (13812345678_zhang@qq.com) is masked whole; then the
 # numbers (an ID number before a bank card: both can be 18 digits), then addresses.
 _DETECTORS = (_emails, _ids, _passports, _cards, _mobiles, _landlines, _addresses)
-_BIDI = re.compile("[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+BIDI_CONTROLS = _BIDI = re.compile("[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 _CACHE_LIMIT = 4096  # texts up to this length are memoised: names, staff and choices repeat across rows
 
 

@@ -7,6 +7,7 @@ The field type in the form definition decides how a value is masked.
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Iterable
 from dataclasses import replace
 from typing import Any
@@ -183,3 +184,36 @@ def _first_value(row: Row, form: FormSpec, field_type: str) -> Any:
 
 def _text(value: Any) -> str | None:
     return None if value is None else str(value)
+
+
+# --- file names -----------------------------------------------------------------------------------
+
+_FILE_NAMES = Deidentifier(b"file-names")  # free_text needs no key: the key only feeds customer hashes
+_WINDOWS_BAD = re.compile(r'[<>:"/\\|?*\x00-\x1f\x7f]')
+_RESERVED = frozenset(
+    ["CON", "PRN", "AUX", "NUL", "CONIN$", "CONOUT$"]
+    + [f"{p}{i}" for p in ("COM", "LPT") for i in [*"123456789", "¹", "²", "³"]]
+)
+_MAX_NAME = 150  # characters; Windows allows 255 UTF-16 units per name, paths add more
+
+
+def mask_file_name(name: str, names: Iterable[str] = ()) -> str:
+    """A file or sheet name de-identified as the outputs show it (phones, IDs, cards, e-mails masked, the given
+    person names replaced, direction controls removed)."""
+    return _FILE_NAMES.free_text(name, [n for n in names if n and n in name])[0] or ""
+
+
+def safe_file_name(name: str) -> str:
+    """A file name Windows and SMB shares can store: no ``<>:"/\\|?*`` or control characters (``*`` becomes
+    the full-width ``＊``, the others ``_``), no direction controls, no trailing dots or spaces, not a reserved device name (CON, NUL, COM1 ...),
+    at most 150 characters with the extension kept."""
+    text = strip_bidi(unicodedata.normalize("NFC", str(name))).replace("*", "＊")  # a mask still reads as one
+    text = _WINDOWS_BAD.sub("_", text).strip(" ")
+    text = text.rstrip(" .")
+    stem, dot, ext = text.partition(".")
+    if stem.rstrip(" ").upper() in _RESERVED:
+        text = "_" + text
+    if len(text) > _MAX_NAME:
+        suffix = "." + text.rsplit(".", 1)[1] if "." in text and len(text.rsplit(".", 1)[1]) <= 10 else ""
+        text = text[: _MAX_NAME - len(suffix)].rstrip(" .") + suffix
+    return text or "_"
