@@ -156,6 +156,11 @@ def _add_once(row: Row, finding: Finding) -> None:
         row.findings.append(finding)
 
 
+def person_names(row: Row, form: FormSpec) -> list[str]:
+    """Every person and staff name typed in the row (to mask them in free text and in file names)."""
+    return _names(row, form)
+
+
 def _names(row: Row, form: FormSpec) -> list[str]:
     """Every person and staff name typed in the row, to be replaced wherever it appears in free text."""
     names = []
