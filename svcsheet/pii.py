@@ -110,7 +110,7 @@ _EMAIL = re.compile(
     r"(?<![A-Za-z0-9._%+@*-])[A-Za-z0-9_][A-Za-z0-9._%+-]*@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}"
 )
 _ID = re.compile(
-    rf"(?:(?<!\d)|{_AFTER_CODE})(?:\d{{6}}[ -]?\d{{8}}[ -]?\d{{3}}(?:\d(?![\dXx])|[Xx])|\d{{15}}(?![\dXx]))"
+    rf"(?:(?<!\d)|{_AFTER_CODE})(?:\d{{6}}[ -]?\d{{8}}[ -]?\d{{3}}(?:\d(?!\d)|[Xx])|\d{{15}}(?![\dXx]))"
 )
 _PASSPORT = re.compile(
     r"(?:护照|passport|证件)[^\n\d]{0,8}?(?<![A-Za-z0-9])"
