@@ -222,6 +222,7 @@ def archive_files(
         _private_dir(store, store)
         _private_dir(store / OBJECTS, store)
         os.chmod(ledger.ledger_path(store), 0o600)
+        ledger.mask_names(conn, lambda name: mask_file_name(name))  # names kept by older versions
         for path in files:
             reason = _refusal(path, resolved_roots)
             shown = (shown_names or {}).get(path)

@@ -200,6 +200,8 @@ def test_run_outputs_hold_no_glued_pii_and_the_agent_is_told(tmp_path: Path) -> 
     out = tmp_path / "out"
     run(RunOptions(inputs=[folder], out=out, as_of=datetime(2026, 11, 23, 9, 0)))
     assert scan_folder(out) == []
+    assert list(tmp_path.glob("*.sqlite"))  # the history database beside the outputs ...
+    assert scan_folder(tmp_path, skip=("in",)) == []  # ... holds no leak either
     manifest = (out / "run.json").read_text(encoding="utf-8")
     assert "zhang@" not in manifest and MOBILE not in manifest and "1***@example.com" in manifest
     traced = json.loads((out / "trace.json").read_text(encoding="utf-8"))
@@ -266,3 +268,17 @@ def test_trace_after_a_plain_archive_says_no_run_is_recorded(tmp_path: Path) -> 
     assert "没有登记过运行" in result.output and "None" not in result.output
     listed = CliRunner().invoke(cli, ["archive", "--store", str(store), "--list"])
     assert "客户1***@example.com.xlsx" in listed.output
+
+
+def test_an_older_ledger_with_original_names_is_masked_when_archiving_again(tmp_path: Path) -> None:
+    import sqlite3
+
+    folder = _hostile_folder(tmp_path)
+    store = tmp_path / "store"
+    (entry,) = archive_inputs([folder], store)
+    with sqlite3.connect(store / "ledger.sqlite") as con:  # as an older svcsheet wrote it
+        con.execute("UPDATE file_names SET original_name = ?", (f"客户{MOBILE}_zhang@example.com.xlsx",))
+    assert scan_folder(store, skip=("objects",))
+    archive_inputs([folder], store)
+    assert list_store(store)[0].original_names == ("客户1***@example.com.xlsx",)
+    assert scan_folder(store, skip=("objects",)) == []
