@@ -355,6 +355,8 @@ def restore(store: Path, which: str, out_dir: Path) -> list[Path]:
         if not obj.is_file() or sha256_file(obj) != row["sha256"]:
             raise ArchiveError(f"{name} 的存档副本缺失或被改动，请运行 svcsheet verify 检查")
         dest = out_dir / safe_file_name(name)
+        if len(named) > 1:  # several contents recorded under one name: tell the copies apart by their hash
+            dest = dest.with_name(f"{dest.stem}_{row['sha256'][:8]}{dest.suffix}")
         if dest.exists():
             raise ArchiveError(f"{dest} 已存在，未覆盖；请换一个目录")
         fd = os.open(dest, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)

@@ -391,7 +391,9 @@ class Deidentifier:
 
     def _name_replacements(self, names: Any) -> list[tuple[str, str, bool]]:
         """(name, replacement, masked by us) for every usable name, longest first (memoised per name list)."""
-        key = ("names", tuple(names.items()) if isinstance(names, Mapping) else tuple(names))
+        if not isinstance(names, Mapping):
+            names = tuple(names)  # a generator is read once
+        key = ("names", tuple(names.items()) if isinstance(names, Mapping) else names)
         if key not in self._memo:
             self._memo[key] = self._compute_name_replacements(names)
         return self._memo[key]

@@ -191,7 +191,7 @@ def _hostile_folder(tmp_path: Path) -> Path:
     folder.mkdir()
     rows = [good_response_log_row(i) for i in range(1, 4)]
     rows[0]["description"] = f"客户{MOBILE}_zhang@example.com反映故障码E3{MOBILE}{RLO}，卡号{CARD} 8"
-    list_workbook(folder / f"客户{MOBILE}_zhang@example.com{RLO}.xlsx", "response_log", rows)
+    list_workbook(folder / f"客户{MOBILE}_zhang@example.com{RLO}.xlsx", "response_log", rows, sheet=f"张伟E3{MOBILE}{RLO}")
     return folder
 
 
@@ -204,6 +204,7 @@ def test_run_outputs_hold_no_glued_pii_and_the_agent_is_told(tmp_path: Path) -> 
     assert scan_folder(tmp_path, skip=("in",)) == []  # ... holds no leak either
     manifest = (out / "run.json").read_text(encoding="utf-8")
     assert "zhang@" not in manifest and MOBILE not in manifest and "1***@example.com" in manifest
+    assert "E3138****5678" in manifest or "E3138****5678" in (out / "trace.json").read_text(encoding="utf-8")
     traced = json.loads((out / "trace.json").read_text(encoding="utf-8"))
     assert all("zhang" not in json.dumps(t, ensure_ascii=False) for t in traced["tickets"])
     first = next(t for t in traced["tickets"] if t["ticket_id"] == "20261117001")
@@ -252,6 +253,22 @@ def test_verify_names_damaged_files_and_restore_gives_them_back(tmp_path: Path) 
     report = verify_store(store)
     assert report.missing == [entry.stored_path]
     assert report.names[entry.stored_path] == ("客户1***@example.com.xlsx",)
+    from click.testing import CliRunner
+
+    from svcsheet.cli import cli
+
+    shown = CliRunner().invoke(cli, ["verify", "--store", str(store)])
+    assert shown.exit_code == 1 and "缺失：客户1***@example.com.xlsx" in shown.output
+
+
+def test_restore_of_a_name_shared_by_two_contents_writes_both(tmp_path: Path) -> None:
+    a, b = tmp_path / "a" / "周报.xlsx", tmp_path / "b" / "周报.xlsx"
+    list_workbook(a.parent.mkdir() or a, "response_log", [good_response_log_row(1)])
+    list_workbook(b.parent.mkdir() or b, "response_log", [good_response_log_row(2)])
+    store = tmp_path / "store"
+    archive_files([a, b], store)
+    back = restore(store, "周报.xlsx", tmp_path / "back")
+    assert len(back) == 2 and len({p.read_bytes() for p in back}) == 2
 
 
 def test_trace_after_a_plain_archive_says_no_run_is_recorded(tmp_path: Path) -> None:
