@@ -18,14 +18,16 @@ import json
 import os
 import re
 import tempfile
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta, tzinfo
 from pathlib import Path
 from typing import Any
 
 from . import ledger
-from .errors import ArchiveError, SvcsheetError, UsageError
+from .errors import ArchiveError, NotFound, SvcsheetError, UnreadableWorkbook, UsageError
+from .redact import mask_file_name, safe_file_name
+from .sniff import sniff_format
 
 CHUNK = 1 << 20  # hash and copy in 1 MiB pieces: workbooks can be large, memory stays flat
 OBJECTS = "objects"
@@ -38,6 +40,7 @@ class FileFacts:
     forms: tuple[str, ...] = ()
     periods: tuple[str, ...] = ()  # e.g. "2024-05"
     ticket_ids: tuple[tuple[str, str], ...] = ()  # (form, ticket id)
+    names: tuple[str, ...] = ()  # person names typed in the rows: masked in the file name, never stored
 
 
 @dataclass
@@ -45,12 +48,13 @@ class ArchiveEntry:
     """The outcome of archiving one input file."""
 
     sha256: str
-    original_name: str  # the file name as handed in (no directory)
+    original_name: str  # the file name as recorded: de-identified like every output (no directory)
     size: int
     stored_path: str  # relative to the store, '/' separators
     already_present: bool  # the store already held this content; nothing was copied
     other_names: tuple[str, ...] = ()  # names the same content was archived under before
     facts_error: str | None = None  # why ``describe`` could not read the file (the file is archived anyway)
+    refused: str | None = None  # why the file was not archived (not a workbook, a link out of the inputs)
 
 
 @dataclass(frozen=True)
@@ -147,8 +151,20 @@ def _make_writable_and_unlink(path: Path) -> None:
     path.unlink(missing_ok=True)
 
 
+def _private_dir(path: Path, store: Path) -> None:
+    """Create ``path`` (inside ``store``) and every folder up to the store with mode 0700."""
+    path.mkdir(parents=True, exist_ok=True)
+    here = path
+    while True:
+        os.chmod(here, 0o700)
+        if here == store or store not in here.parents:
+            break
+        here = here.parent
+
+
 def _store_object(src: Path, dest: Path, sha256: str) -> int:
-    """Copy ``src`` to ``dest`` atomically and read-only; the copy must hash to ``sha256``. Returns its size."""
+    """Copy ``src`` to ``dest`` atomically, readable by its owner only (0400): the originals hold personal data.
+    The copy must hash to ``sha256``. Returns its size."""
     dest.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp_name = tempfile.mkstemp(prefix=".incoming-", dir=dest.parent)
     tmp = Path(tmp_name)
@@ -166,7 +182,7 @@ def _store_object(src: Path, dest: Path, sha256: str) -> int:
             raise ArchiveError(f"文件 {src} 在存档过程中被改动，请待其保存完毕后重新存档")
         st = src.stat()
         os.utime(tmp, ns=(st.st_atime_ns, st.st_mtime_ns))  # keep the team's save time on the copy
-        os.chmod(tmp, 0o444)
+        os.chmod(tmp, 0o400)
         os.replace(tmp, dest)
     except BaseException:
         _make_writable_and_unlink(tmp)
@@ -182,28 +198,64 @@ def archive_files(
     store: Path,
     describe: Callable[[Path], FileFacts] | None = None,
     now: datetime | None = None,
+    roots: Sequence[Path] | None = None,
+    shown_names: Mapping[Path, str] | None = None,
 ) -> list[ArchiveEntry]:
-    """Copy each file into the store (once per distinct content) and record it in the ledger.
+    """Copy each workbook into the store (once per distinct content) and record it in the ledger.
 
-    ``describe`` (the reader) supplies forms, periods and ticket ids; if it raises a SvcsheetError
-    (an unreadable workbook) the file is archived anyway and the entry carries the message.
+    Only files the sniffer recognises as workbooks are stored; a link leading outside ``roots`` (the inputs as
+    given) and the tool's own key file are refused. A refused file gets an entry with ``refused`` set.
+    ``describe`` (the reader) supplies forms, periods, ticket ids and names; if it raises a SvcsheetError
+    (an unreadable workbook) the file is archived anyway and the entry carries the message. The ledger keeps
+    the file name de-identified (``shown_names`` gives it when the run already masked it), never the original.
     Every path must be an existing regular file, checked before anything is written.
     """
     moment = _now(now)
     store = Path(store)
     files = [Path(p) for p in paths]
-    bad = [str(p) for p in files if not p.is_file()]
+    bad = [p.name for p in files if not p.is_file()]
     if bad:
         raise ArchiveError("以下路径不存在或不是文件，未做任何存档：" + "、".join(bad))
+    resolved_roots = [Path(r).resolve() for r in roots] if roots is not None else None
     entries: list[ArchiveEntry] = []
     with ledger.connect(store, create=True) as conn:
+        _private_dir(store, store)
+        _private_dir(store / OBJECTS, store)
+        os.chmod(ledger.ledger_path(store), 0o600)
+        ledger.mask_names(conn, lambda name: mask_file_name(name))  # names kept by older versions
         for path in files:
-            entries.append(_archive_one(conn, path, store, describe, _stamp(moment)))
+            reason = _refusal(path, resolved_roots)
+            shown = (shown_names or {}).get(path)
+            if reason is not None:
+                entries.append(ArchiveEntry("", shown or mask_file_name(path.name), 0, "", False, refused=reason))
+                continue
+            entries.append(_archive_one(conn, path, store, describe, _stamp(moment), shown))
     return entries
 
 
+def _refusal(path: Path, roots: list[Path] | None) -> str | None:
+    """Why a file must not go into the store, or None."""
+    from .keys import default_key_file
+
+    real = path.resolve()
+    if real == default_key_file().resolve():
+        return "这是 svcsheet 自己的密钥文件，不能归档"
+    if roots is not None and not any(real == r or r in real.parents for r in roots):
+        return "这是指向输入目录以外的链接，未归档"
+    try:
+        sniff_format(real)
+    except UnreadableWorkbook:
+        return "不是 Excel 或 WPS/LibreOffice 工作簿，未归档"
+    return None
+
+
 def _archive_one(
-    conn: Any, path: Path, store: Path, describe: Callable[[Path], FileFacts] | None, stamp: str
+    conn: Any,
+    path: Path,
+    store: Path,
+    describe: Callable[[Path], FileFacts] | None,
+    stamp: str,
+    shown: str | None = None,
 ) -> ArchiveEntry:
     sha = sha256_file(path)
     facts: FileFacts | None = None
@@ -213,6 +265,7 @@ def _archive_one(
             facts = describe(path)
         except SvcsheetError as exc:
             facts_error = str(exc)
+    name = shown or mask_file_name(path.name, facts.names if facts else ())
 
     known = ledger.get_file(conn, sha)
     rel = known["stored_path"] if known is not None else _object_path(sha, path.name)
@@ -224,6 +277,7 @@ def _archive_one(
         size = obj.stat().st_size
         existed = True
     else:
+        _private_dir(obj.parent, store)
         size = _store_object(path, obj, sha)
         existed = False
 
@@ -232,14 +286,14 @@ def _archive_one(
             ledger.insert_file(conn, sha, size, rel, stamp)
         else:
             ledger.mark_seen(conn, sha, stamp)
-        others = tuple(n for n in ledger.names_of(conn, sha) if n != path.name)
-        ledger.add_name(conn, sha, path.name, stamp)
+        others = tuple(n for n in ledger.names_of(conn, sha) if n != name)
+        ledger.add_name(conn, sha, name, stamp)
         if facts is not None:
             ledger.add_facts(conn, sha, facts.forms, facts.periods, facts.ticket_ids)
 
     return ArchiveEntry(
         sha256=sha,
-        original_name=path.name,
+        original_name=name,
         size=size,
         stored_path=rel,
         already_present=existed and known is not None and known["pruned_at"] is None,
@@ -268,6 +322,49 @@ def _stored_file(conn: Any, row: Any) -> StoredFile:
         periods=tuple(periods),
         runs=tuple(ledger.runs_using(conn, row["sha256"])),
     )
+
+
+def restore(store: Path, which: str, out_dir: Path) -> list[Path]:
+    """Copy archived content out of the store: ``which`` is a sha256 (or its first 8+ characters) or a file name
+    as the ledger records it (de-identified; the original name is masked the same way to match it).
+
+    Each copy is checked against its hash, named after its recorded name (made safe for Windows) and written
+    with mode 0600; an existing file is never overwritten. Returns the written paths.
+    """
+    store, out_dir = Path(store), Path(out_dir)
+    wanted = str(which).strip()
+    with ledger.connect(store) as conn:
+        rows = ledger.all_files(conn)
+        by_sha = [r for r in rows if re.fullmatch(r"[0-9a-fA-F]{8,64}", wanted) and r["sha256"].startswith(wanted.lower())]
+        if by_sha:
+            chosen = by_sha
+        else:
+            keys = {wanted, mask_file_name(wanted)}
+            chosen = [r for r in rows if keys & set(ledger.names_of(conn, r["sha256"]))]
+        named = [(r, (ledger.names_of(conn, r["sha256"]) or [r["sha256"]])[0]) for r in chosen]
+    if not named:
+        raise NotFound(f"存档库中没有 {wanted}（可用 svcsheet archive --list 查看存档的文件）")
+    if len(named) > 1 and by_sha:
+        raise UsageError(f"{wanted} 对应多个存档文件，请给出更长的 sha256")
+    written = []
+    out_dir.mkdir(parents=True, exist_ok=True)
+    for row, name in named:
+        if row["pruned_at"] is not None:
+            raise ArchiveError(f"{name} 已于 {row['pruned_at']} 按保留期删除，无法恢复")
+        obj = store / row["stored_path"]
+        if not obj.is_file() or sha256_file(obj) != row["sha256"]:
+            raise ArchiveError(f"{name} 的存档副本缺失或被改动，请运行 svcsheet verify 检查")
+        dest = out_dir / safe_file_name(name)
+        if len(named) > 1:  # several contents recorded under one name: tell the copies apart by their hash
+            dest = dest.with_name(f"{dest.stem}_{row['sha256'][:8]}{dest.suffix}")
+        if dest.exists():
+            raise ArchiveError(f"{dest} 已存在，未覆盖；请换一个目录")
+        fd = os.open(dest, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "wb") as out, open(obj, "rb") as fh:
+            while chunk := fh.read(CHUNK):
+                out.write(chunk)
+        written.append(dest)
+    return written
 
 
 # -- verify ----------------------------------------------------------------------------------------

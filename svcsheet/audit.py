@@ -18,29 +18,31 @@ from .forms import load_forms
 from .outputs.manifest import ticket_records
 from .parse import parse_row, ticket_lookup_ids
 from .reader import read_workbook
+from .redact import person_names
 
 
 def describe_workbook(path: Path) -> FileFacts:
     """Forms, months (YYYY-MM by opening time) and ticket ids a workbook holds, for the ledger."""
     forms = load_forms()
     book = read_workbook(path)
-    kinds, periods, tickets = set(), set(), set()
+    kinds, periods, tickets, names = set(), set(), set(), set()
     for raw in book.rows:
         form = forms[raw.form]
         row = parse_row(raw, form)
         kinds.add(form.key)
+        names.update(person_names(row, form))
         opened = row.value(form.opened_field) if form.opened_field else None
         if hasattr(opened, "strftime"):
             periods.add(opened.strftime("%Y-%m"))
         if row.ticket_id:
             tickets.add((form.key, row.ticket_id))
-    return FileFacts(tuple(sorted(kinds)), tuple(sorted(periods)), tuple(sorted(tickets)))
+    return FileFacts(tuple(sorted(kinds)), tuple(sorted(periods)), tuple(sorted(tickets)), tuple(sorted(names)))
 
 
 def archive_inputs(inputs: Sequence[Path], store: Path) -> list[ArchiveEntry]:
     """Archive every workbook under the inputs (files or folders) into the store."""
     files = [f.path for f in find_inputs(inputs)]
-    return archive_files(files, store, describe=describe_workbook)
+    return archive_files(files, store, describe=describe_workbook, roots=inputs)
 
 
 def record_run_in_store(result: Any, store: Path) -> str | None:
@@ -48,7 +50,13 @@ def record_run_in_store(result: Any, store: Path) -> str | None:
 
     A run already recorded (same inputs, policy and as-of: same run id) is not recorded twice; returns None then.
     """
-    archive_files([fr.input.path for fr in result.files], store, describe=describe_workbook)
+    archive_files(
+        [fr.input.path for fr in result.files],
+        store,
+        describe=describe_workbook,
+        roots=list(result.options.inputs),
+        shown_names={fr.input.path: fr.name for fr in result.files},
+    )
     manifest = result.manifest
     with ledger.connect(store, create=True) as conn:
         if ledger.run_exists(conn, manifest["run_id"]):

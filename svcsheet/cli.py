@@ -257,11 +257,27 @@ def policy(show, init_path, policy) -> None:
 @click.option(
     "--policy", type=click.Path(path_type=Path, dir_okay=False), help="Team policy file (retention)."
 )
-def archive(inputs, store, prune, yes, policy) -> None:
-    """Archive original workbooks (content-addressed, read-only) with a ledger; or --prune old ones."""
-    from .archive import prune_store
+@click.option("--list", "list_", is_flag=True, help="List the archived files.")
+@click.option("--restore", metavar="SHA|NAME", help="Copy an archived file (by sha256 or recorded name) to -o DIR.")
+@click.option("-o", "restore_to", type=click.Path(path_type=Path, file_okay=False), help="With --restore: target folder.")
+def archive(inputs, store, prune, yes, policy, list_, restore, restore_to) -> None:
+    """Archive original workbooks (content-addressed, read-only) with a ledger; or --prune, --list, --restore."""
+    from .archive import list_store, prune_store
+    from .archive import restore as restore_fn
     from .audit import archive_inputs
     from .policy import load_policy
+
+    if list_:
+        for item in list_store(store):
+            state = f"已于 {item.pruned_at[:10]} 删除" if item.pruned_at else f"{item.size} 字节"
+            out.print(f"{item.sha256[:12]}  {item.archived_at[:10]}  {state}  {'、'.join(item.original_names)}", highlight=False)
+        return
+    if restore:
+        if restore_to is None:
+            raise click.UsageError("--restore needs -o DIR")
+        for path in restore_fn(store, restore, restore_to):
+            out.print(f"已恢复：{path}", highlight=False)
+        return
 
     if prune:
         retention = load_policy(policy).archive.retention_days
@@ -278,6 +294,9 @@ def archive(inputs, store, prune, yes, policy) -> None:
     if not inputs:
         raise click.UsageError("give INPUT files or folders to archive, or --prune")
     for entry in archive_inputs([Path(p) for p in inputs], store):
+        if entry.refused:
+            out.print(f"未归档：{entry.original_name}（{entry.refused}）", highlight=False)
+            continue
         state = "已存在，未重复保存" if entry.already_present else "已归档"
         out.print(f"{state}：{entry.original_name}  sha256={entry.sha256[:12]}…", highlight=False)
 
@@ -297,7 +316,8 @@ def verify(store) -> None:
         ("多出的文件", report.unexpected),
     ):
         for item in items:
-            out.print(f"[red]{title}[/]：{item}", highlight=False)
+            names = "、".join((report.names or {}).get(item, ()))
+            out.print(f"[red]{title}[/]：{names + '  ' if names else ''}{item}", highlight=False)
     out.print(
         f"核对 {len(report.ok)} 个文件完好；缺失 {len(report.missing)}，被改动 {len(report.altered)}，"
         f"多出 {len(report.unexpected)}。",
@@ -333,6 +353,14 @@ def trace(ticket_id, store, out_dir, as_json) -> None:
             hit.get("status") or "", hit.get("status") or "未运行"
         )
         run = f"  运行 {hit['run_id']}" if hit.get("run_id") else ""
+        if not hit.get("run_id"):
+            out.print(
+                f"[bold]{form.name if form else hit.get('form')} {hit.get('ticket_id')}[/]  {hit.get('file')}  "
+                "已存档，但存档库中没有登记过运行，工作表、行号、问题和时效未知（用 svcsheet run --store 登记）",
+                highlight=False,
+                soft_wrap=True,
+            )
+            continue
         out.print(
             f"[bold]{form.name if form else hit.get('form')} {hit.get('ticket_id')}[/]  {hit.get('file')}  "
             f"工作表「{hit.get('sheet')}」第 {hit.get('row')} 行  {status}{run}",

@@ -12,10 +12,11 @@ import hashlib
 import hmac
 import re
 from collections.abc import Iterable, Mapping
+from functools import lru_cache
 from typing import Any
 
 from .errors import PolicyError
-from .pii import PiiHit, address_parts, digits_of, find_pii, is_service_line, normalize_chars
+from .pii import PiiHit, address_parts, digits_of, find_pii, is_service_line, normalize_chars, strip_bidi
 
 REMOVED = "[已删除]"
 ADDRESS_REMOVED = "[地址]"
@@ -174,6 +175,8 @@ class Deidentifier:
         self.mask_char = str(s.get("mask_char", "*"))
         if len(self.mask_char) != 1 or self.mask_char.isalnum() or self.mask_char.isspace():
             raise PolicyError("deid.mask_char: 必须是单个符号，如 * / must be one symbol such as *")
+        # Memoised results per distinct value (names, staff, phones and short texts repeat across rows).
+        self._memo: dict[tuple, Any] = {}
 
     def __repr__(self) -> str:  # never show the key
         return f"Deidentifier(address_level={self.address_level!r}, mask_char={self.mask_char!r})"
@@ -224,7 +227,13 @@ class Deidentifier:
         """Surname + 称谓 when the gender is known, else surname + ``**``; companies kept; pairs split."""
         if name is None:
             return None
-        text = _clean(str(name))
+        key = ("person", str(name), honorific, company_ok)
+        if key not in self._memo:
+            self._memo[key] = self._person(strip_bidi(str(name)), honorific, company_ok)
+        return self._memo[key]
+
+    def _person(self, name: str, honorific: str | None, company_ok: bool) -> str:
+        text = _clean(name)
         if not text:
             return text
         if _SPLIT.search(text):
@@ -259,7 +268,13 @@ class Deidentifier:
         """A stable pseudonym ``员工-xxxx`` per staff name; staff numbers and masked titles stay as typed."""
         if text is None:
             return None
-        t = _clean(str(text))
+        key = ("staff", str(text))
+        if key not in self._memo:
+            self._memo[key] = self._staff(strip_bidi(str(text)))
+        return self._memo[key]
+
+    def _staff(self, text: str) -> str:
+        t = _clean(text)
         if not t:
             return t
         if _SPLIT.search(t):
@@ -326,7 +341,7 @@ class Deidentifier:
         """Mask a contact number: 138****5678, 010-****5678; 400/800 and masked values kept; else ****1234."""
         if text is None:
             return None
-        t = str(text).strip()
+        t = strip_bidi(str(text)).strip()
         hits = [h for h in find_pii(t) if h.kind != "address"]
         if hits:
             return self._replace(t, hits)
@@ -352,27 +367,38 @@ class Deidentifier:
         """Mask every PiiHit in ``text`` and replace each given name by its masked form.
 
         ``names`` may also map a name to the replacement to use (e.g. a staff pseudonym). Returns the masked
-        text and the kinds of personal data found, in order of first appearance.
+        text and the kinds of personal data found, in order of first appearance. Direction controls (U+202E)
+        are removed. One pass per detector and one for all names: linear in the length of the text.
         """
         if text is None:
             return None, []
         text = str(text)
+        replacements = tuple(self._name_replacements(names))
+        memo_key = ("free", text, replacements) if len(text) <= _MEMO_LIMIT else None
+        if memo_key is not None and memo_key in self._memo:
+            out, kinds = self._memo[memo_key]
+            return out, list(kinds)
+        text = strip_bidi(text)
         hits = find_pii(text)
         kinds = list(dict.fromkeys(h.kind for h in hits))
         out = self._replace(text, hits) if hits else text
-        for name, replacement, own in self._name_replacements(names):
-            pattern = re.compile(re.escape(name) + r"(先生|女士|小姐)?")
-
-            def sub(m: re.Match, name: str = name, replacement: str = replacement, own: bool = own) -> str:
-                if m.group(1) and own:
-                    return surname_of(name) + m.group(1)  # 张伟先生 -> 张先生
-                return replacement + (m.group(1) or "")
-
-            out = pattern.sub(sub, out)
+        if replacements:
+            table = {n: (r, own) for n, r, own in replacements}
+            out = _names_pattern(tuple(table)).sub(lambda m: _name_sub(m, table), out)
+        if memo_key is not None:
+            self._memo[memo_key] = (out, tuple(kinds))
         return out, kinds
 
     def _name_replacements(self, names: Any) -> list[tuple[str, str, bool]]:
-        """(name, replacement, masked by us) for every usable name, longest first."""
+        """(name, replacement, masked by us) for every usable name, longest first (memoised per name list)."""
+        if not isinstance(names, Mapping):
+            names = tuple(names)  # a generator is read once
+        key = ("names", tuple(names.items()) if isinstance(names, Mapping) else names)
+        if key not in self._memo:
+            self._memo[key] = self._compute_name_replacements(names)
+        return self._memo[key]
+
+    def _compute_name_replacements(self, names: Any) -> list[tuple[str, str, bool]]:
         pairs: dict[str, tuple[str, bool]] = {}
         if isinstance(names, Mapping):
             for raw, given in names.items():
@@ -391,4 +417,21 @@ class Deidentifier:
                     if replacement and replacement != part:
                         pairs[part] = (replacement, True)
         # Longer names first, so 欧阳娜娜 is replaced before a shorter name inside it.
-        return sorted(((n, r, own) for n, (r, own) in pairs.items()), key=lambda t: -len(t[0]))
+        return sorted(((n, r, own) for n, (r, own) in pairs.items()), key=lambda t: (-len(t[0]), t[0]))
+
+
+_MEMO_LIMIT = 4096  # longer texts are rare and seldom repeat: not memoised
+
+
+@lru_cache(maxsize=4096)
+def _names_pattern(names: tuple[str, ...]) -> re.Pattern[str]:
+    """One pattern for all names (longest first, so the longer of two overlapping names wins)."""
+    return re.compile("(" + "|".join(re.escape(n) for n in names) + ")(先生|女士|小姐)?")
+
+
+def _name_sub(m: re.Match[str], table: dict[str, tuple[str, bool]]) -> str:
+    name = m.group(1)
+    replacement, own = table[name]
+    if m.group(2) and own:
+        return surname_of(name) + m.group(2)  # 张伟先生 -> 张先生
+    return replacement + (m.group(2) or "")

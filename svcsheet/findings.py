@@ -72,6 +72,7 @@ CATALOG: dict[str, tuple[str, str]] = {
         "「{label}」第 {line} 行只有日期没有时刻，请补充到分钟，如 2024-05-20 10:00。",
     ),
     "id_number_removed": ("warning", "「{label}」含身份证号，已删除。表单不得收集身份证号，请从原表中删除。"),
+    "pii_masked": ("warning", "「{label}」含客户的{kinds}，输出中已遮盖。这一栏不应填写这些信息，请从原表中删除。"),
     # cross-field rules
     "reason_missing": ("error", "「{label}」选择了「{value}」，请在括号里写明原因，如 {value}(原因：……)。"),
     "closed_needs_score": ("error", "处理状态为“已闭环”时必须填写「{label}」（1 到 5 分）。"),

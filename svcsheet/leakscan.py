@@ -3,7 +3,9 @@
 Looks at every text a person or a program could read back: every XML part of an .xlsx (cells, comments, sheet
 names, document properties), text formats, JSON strings, and every cell of every SQLite table. Reports
 unmasked mobiles, valid ID numbers, Luhn-valid card numbers, e-mails and the given full names. Masked values
-(138****5678) and 400/800 lines are not personal data and are not reported.
+(138****5678), 400/800 lines, keyed customer hashes and staff pseudonyms (lower-case base32, never holding a
+1, 8, 9 or 0) are not personal data and are not reported. File names are scanned too, and direction controls
+(U+202E and kin), which the outputs must not carry, are reported as kind ``bidi``.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from typing import Any
 from defusedxml import ElementTree as SafeET
 
 from .deid import REMOVED, surname_of
-from .pii import digits_of, find_pii, normalize_chars
+from .pii import BIDI_CONTROLS, digits_of, find_pii, normalize_chars
 
 LEAK_KINDS = frozenset({"mobile", "id_number", "passport", "bank_card", "email"})
 TEXT_SUFFIXES = frozenset({".html", ".htm", ".csv", ".txt", ".md", ".yaml", ".yml", ".xml", ".log", ".tsv"})
@@ -75,6 +77,9 @@ def scan_text(text: str, names: Iterable[str] = ()) -> list[tuple[str, str]]:
         if h.kind in LEAK_KINDS and not any(a <= h.start and h.end <= b for a, b in hashes)
     ]
     found += [("name", sample_of("name", n)) for n in names if n in text]
+    bidi = BIDI_CONTROLS.search(text)
+    if bidi:  # a direction control makes a text display reversed (a file name disguised as another)
+        found.append(("bidi", f"U+{ord(bidi.group()):04X}"))
     return found
 
 
@@ -98,7 +103,7 @@ def scan_folder(folder: Path, names: Iterable[str] = (), skip: Iterable[str] = (
         rel = path.relative_to(folder)
         if skip_set & set(rel.parts[:-1]):
             continue
-        for where, text in _texts(path):
+        for where, text in [("文件名", rel.as_posix()), *_texts(path)]:
             for kind, sample in scan_text(text, wanted):
                 leak = Leak(rel.as_posix(), where, kind, sample)
                 if leak not in seen:

@@ -1,6 +1,6 @@
 """The archive ledger: one SQLite file in the store. Every SQL statement of the archive lives here.
 
-The ledger keeps no personal data: file hashes, the names files were handed in under (auditors need them),
+The ledger keeps no personal data: file hashes, the names files were handed in under, de-identified,
 forms, periods, ticket ids, run manifests and de-identified findings. Timestamps are ISO 8601 strings with
 a UTC offset. Every query that returns several rows has an ORDER BY, so output is deterministic.
 """
@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import closing, contextmanager
 from pathlib import Path
 from typing import Any
@@ -173,6 +173,23 @@ def add_name(conn: sqlite3.Connection, sha256: str, name: str, now: str) -> None
         "INSERT OR IGNORE INTO file_names (sha256, original_name, first_seen_at) VALUES (?, ?, ?)",
         (sha256, name, now),
     )
+
+
+def mask_names(conn: sqlite3.Connection, mask: Callable[[str], str]) -> int:
+    """Replace every recorded name by ``mask(name)`` where they differ (ledgers written before names were
+    de-identified kept the original names). Returns how many names changed."""
+    rows = conn.execute("SELECT sha256, original_name, first_seen_at FROM file_names").fetchall()
+    changed = [(r[0], r[1], r[2], mask(r[1])) for r in rows]
+    changed = [c for c in changed if c[3] != c[1]]
+    if changed:
+        with transaction(conn):
+            for sha, old, seen, new in changed:
+                conn.execute(
+                    "INSERT OR IGNORE INTO file_names (sha256, original_name, first_seen_at) VALUES (?, ?, ?)",
+                    (sha, new, seen),
+                )
+                conn.execute("DELETE FROM file_names WHERE sha256 = ? AND original_name = ?", (sha, old))
+    return len(changed)
 
 
 def names_of(conn: sqlite3.Connection, sha256: str) -> list[str]:

@@ -12,6 +12,7 @@ import datetime as _dt
 import re
 import unicodedata
 from dataclasses import dataclass
+from functools import lru_cache
 
 import phonenumbers
 
@@ -31,6 +32,8 @@ class PiiHit:
 
 def normalize_chars(text: str) -> str:
     """NFKC each character on its own, keeping the length: one output character per input character."""
+    if text.isascii() or unicodedata.is_normalized("NFKC", text):  # the common case, checked in C
+        return text
     out = []
     for ch in text:
         if ch.isascii():
@@ -102,21 +105,28 @@ def is_service_line(text: str) -> bool:
 
 # --- patterns -------------------------------------------------------------------------------------
 
+# A number may start where no digit precedes it, or right after a short fault code (故障码E3 13812345678 typed
+# without a space): a letter and one or two digits. Numbers found after such a code must pass a stricter check.
+_AFTER_CODE = r"(?<=[A-Za-z]\d)|(?<=[A-Za-z]\d\d)"
 _EMAIL = re.compile(
-    r"(?<![A-Za-z0-9._%+@*-])[A-Za-z0-9][A-Za-z0-9._%+-]*@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}"
+    r"(?<![A-Za-z0-9._%+@*-])[A-Za-z0-9_][A-Za-z0-9._%+-]*@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}"
 )
-_ID = re.compile(r"(?<!\d)(?:\d{6}[ -]?\d{8}[ -]?\d{3}(?:\d(?![\dXx])|[Xx])|\d{15}(?![\dXx]))")
+_ID = re.compile(
+    rf"(?:(?<!\d)|{_AFTER_CODE})(?:\d{{6}}[ -]?\d{{8}}[ -]?\d{{3}}(?:\d(?!\d)|[Xx])|\d{{15}}(?![\dXx]))"
+)
 _PASSPORT = re.compile(
     r"(?:护照|passport|证件)[^\n\d]{0,8}?(?<![A-Za-z0-9])"
     r"([EeGg]\d{8}|[Ee][A-HJ-NP-Za-hj-np-z]\d{7})(?![A-Za-z0-9])",
     re.IGNORECASE,
 )
-_CARD = re.compile(
-    r"(?<!\d)(?<!\d[ -])(?:\d{16,19}|\d{4}([ -])\d{4}\1\d{4}\1\d{4}(?:\1\d{1,3})?)(?!\d)(?![ -]\d)"
-)
+# 16-19 digits, or 4-4-4-4 groups with an optional short last group; a digit right after a space is not glued on
+# (卡号6222...0 2张 is a card and a count), see _cards.
+_CARD = re.compile(r"(?<!\d)(?:\d{16,19}|\d{4}([ -])\d{4}\1\d{4}\1\d{4}(?:\1\d{1,3})?)(?!\d)")
 _MOBILE = re.compile(
-    r"(?<!\d)(?<!\d[ -])(?:\(?(?:\+|00)\s?86\)?[ -]?|86[ -]?)?1[3-9]\d(?:[ -]?\d{4}){2}(?!\d)(?![ -]\d)"
+    rf"(?:(?<!\d)(?:\(?(?:\+|00)\s?86\)?[ -]?|86[ -]?)?|{_AFTER_CODE})1[3-9]\d(?:[ -]?\d{{4}}){{2}}(?!\d)"
 )
+# Mobile prefixes in use (three digits); a number glued to a fault code must have one to count as a mobile.
+_MOBILE_PREFIX = re.compile(r"1(?:3\d|4[5-9]|5[0-35-9]|6[2567]|7[0-8]|8\d|9[0-35-9])")
 _LANDLINE = re.compile(
     r"(?<!\d)(?<!\d[ -])(?:(?:\+|00)86[ -]?)?(?:\((0\d{2,3})\)\s?|(0\d{2,3})[ -])(\d{7,8})(?!\d)(?!-\d{5})"
     r"|(?<!\d)(0\d{9,11})(?!\d)"
@@ -142,9 +152,22 @@ _DETAIL = (
     rf"|{_NC}{{1,6}}?村\d{{1,3}}组)"
 )
 _ADDRESS = re.compile(rf"{_ADMIN}(?P<detail>{_DETAIL})")
+# Every detailed address holds one of these (a road with its number, an estate followed by a building or unit,
+# a village group): the address pattern, slow per position, only runs near them. An address reaches at most
+# ~45 characters before its anchor and ~80 after it.
+_ESTATES = "小区|花园|公寓|大厦|家园|新村|广场|苑"
+_ADDRESS_ANCHOR = re.compile(
+    rf"(?:大道|大街|路|街|巷|弄|胡同)\d{{1,5}}(?:-\d{{1,5}})?号|(?:{_ESTATES})(?:[A-Za-z]?\d|[A-Za-z][座栋])|村\d{{1,3}}组"
+)
+_ANCHOR_BEFORE, _ANCHOR_AFTER = 64, 160
 
 
 # --- detectors ------------------------------------------------------------------------------------
+
+
+def _after_code(norm: str, start: int) -> bool:
+    """The number starting here is glued to a fault code (E3, F12) rather than standing on its own."""
+    return start > 0 and norm[start - 1].isdigit()
 
 
 def _emails(norm: str):
@@ -163,16 +186,25 @@ def _passports(norm: str):
         yield "passport", m.start(1), m.end(1)
 
 
+def _is_card(text: str) -> bool:
+    d = digits_of(text)
+    # Card networks start with 3-6 or 9 (and 22-27 for newer Mastercard); this spares dates like 2023...
+    return (d[0] in "34569" or d[:2] in ("22", "23", "24", "25", "26", "27")) and luhn_ok(d)
+
+
 def _cards(norm: str):
     for m in _CARD.finditer(norm):
-        d = digits_of(m.group())
-        # Card networks start with 3-6 or 9 (and 22-27 for newer Mastercard); this spares dates like 2023...
-        if (d[0] in "34569" or d[:2] in ("22", "23", "24", "25", "26", "27")) and luhn_ok(d):
+        text = m.group()
+        if _is_card(text):
             yield "bank_card", m.start(), m.end()
+        elif m.group(1) and len(text) > 19 and _is_card(text[:19]):  # 4-4-4-4 then a separate short number
+            yield "bank_card", m.start(), m.start() + 19
 
 
 def _mobiles(norm: str):
     for m in _MOBILE.finditer(norm):
+        if _after_code(norm, m.start()) and not _MOBILE_PREFIX.match(m.group()):
+            continue
         yield "mobile", m.start(), m.end()
 
 
@@ -200,26 +232,72 @@ def _landlines(norm: str):
 
 
 def _addresses(norm: str):
-    for m in _ADDRESS.finditer(norm):
-        yield "address", m.start(), m.end()
+    """Addresses, searched only in windows around anchor characters (merged when they overlap)."""
+    windows: list[list[int]] = []
+    for m in _ADDRESS_ANCHOR.finditer(norm):
+        lo, hi = max(0, m.start() - _ANCHOR_BEFORE), min(len(norm), m.end() + _ANCHOR_AFTER)
+        if windows and lo <= windows[-1][1]:
+            windows[-1][1] = hi
+        else:
+            windows.append([lo, hi])
+    for lo, hi in windows:
+        for m in _ADDRESS.finditer(norm, lo, hi):
+            yield "address", m.start(), m.end()
 
 
-# Numbers first: a mobile used as an e-mail name (13812345678@qq.com) is then masked as a mobile.
-_DETECTORS = (_ids, _passports, _cards, _mobiles, _landlines, _emails, _addresses)
+# E-mails first, so an address whose name holds a number (13812345678_zhang@qq.com) is masked whole; then the
+# numbers (an ID number before a bank card: both can be 18 digits), then addresses.
+_DETECTORS = (_emails, _ids, _passports, _cards, _mobiles, _landlines, _addresses)
+_NUMBER_DETECTORS = frozenset({_ids, _passports, _cards, _mobiles, _landlines})
+BIDI_CONTROLS = _BIDI = re.compile("[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+_CACHE_LIMIT = 4096  # texts up to this length are memoised: names, staff and choices repeat across rows
+
+
+def strip_bidi(text: str) -> str:
+    """Remove the invisible direction controls (U+202E and kin) that can make a text display reversed."""
+    return _BIDI.sub("", text)
 
 
 def find_pii(text: str) -> list[PiiHit]:
-    """All personal data in ``text``, non-overlapping, in text order; 400/800 lines are not hits."""
+    """All personal data in ``text``, non-overlapping, in text order; 400/800 lines are not hits.
+
+    Linear in the length of the text: every pattern is anchored so that it never rescans a long run.
+    """
     if not text:
         return []
+    if len(text) <= _CACHE_LIMIT:
+        return list(_find_pii_cached(text))
+    return _find_pii(text)
+
+
+@lru_cache(maxsize=32768)
+def _find_pii_cached(text: str) -> tuple[PiiHit, ...]:
+    return tuple(_find_pii(text))
+
+
+_DIGIT = re.compile(r"\d")
+
+
+def _find_pii(text: str) -> list[PiiHit]:
     norm = normalize_chars(text)
     taken: list[tuple[int, int, str]] = []
+    # Every number kind needs at least 7 digits, an e-mail an @: skip the detectors that cannot match.
+    numbers = len(_DIGIT.findall(norm, 0, len(norm))) >= 7 if len(norm) < 4096 else True
     for detector in _DETECTORS:
-        found = [hit for hit in detector(norm) if not any(hit[1] < e and s < hit[2] for s, e, _ in taken)]
+        if (detector is _emails and "@" not in norm) or (not numbers and detector in _NUMBER_DETECTORS):
+            continue
+        # Patterns never match the blanks, so a hit overlaps nothing taken; the check costs one slice per hit.
+        found = [hit for hit in detector(norm) if "\0" not in norm[hit[1] : hit[2]]]
+        if not found:
+            continue
+        # Blank what is taken (once per detector), so that a later detector neither matches across it nor
+        # drops a real hit.
+        pieces, pos = [], 0
         for kind, start, end in found:
             taken.append((start, end, kind))
-            # Blank what is taken, so that a later detector neither matches across it nor drops a real hit.
-            norm = norm[:start] + "\0" * (end - start) + norm[end:]
+            pieces += [norm[pos:start], "\0" * (end - start)]
+            pos = end
+        norm = "".join(pieces) + norm[pos:]
     taken.sort()
     return [PiiHit(kind, s, e, text[s:e]) for s, e, kind in taken]
 

@@ -7,6 +7,7 @@ The field type in the form definition decides how a value is masked.
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Iterable
 from dataclasses import replace
 from typing import Any
@@ -14,10 +15,13 @@ from typing import Any
 from .deid import Deidentifier, name_after_role
 from .findings import at_field
 from .forms import FieldSpec, FormSpec
-from .pii import is_service_line
+from .pii import is_service_line, strip_bidi
 from .records import Finding, Row
 
 ID_KINDS = {"id_number", "passport"}
+# Personal data masked inside a free-text field, which should not hold it: the agent is told (an ID number has
+# its own finding). Names are not listed: descriptions name the customer as a matter of course.
+MASKED_KINDS = {"mobile": "手机号", "landline": "座机号", "bank_card": "银行卡号", "email": "电子邮箱", "address": "详细地址"}
 
 
 class NameIndex:
@@ -65,7 +69,7 @@ def redact_row(row: Row, form: FormSpec, deid: Deidentifier, run_names: NameInde
         elif spec.type in _BY_TYPE or spec.mask:
             safe[spec.key] = mask_typed(spec, str(value), _with_run_names(own, str(value), run_names), deid)
         else:
-            safe[spec.key] = value
+            safe[spec.key] = strip_bidi(value) if isinstance(value, str) else value
         if parsed.note:
             safe[f"{spec.key}__note"] = _free_text(row, form, spec.key, parsed.note, own, deid, run_names)
     row.safe = safe
@@ -77,6 +81,7 @@ _BY_TYPE = ("person", "phone", "staff", "signature")
 def mask_typed(spec: FieldSpec, text: str, names: list[str], deid: Deidentifier) -> str:
     """One value as typed, masked the way its field type says; used for the row and for its findings alike."""
     if spec.mask == "last4":
+        text = strip_bidi(text)
         return text if len(text) <= 4 else "****" + text[-4:]
     if spec.type == "person":
         return deid.person(text, company_ok=spec.company_ok) or ""
@@ -138,8 +143,22 @@ def _free_text(
 ) -> str:
     masked, kinds = deid.free_text(text, _with_run_names(own, text, run_names))
     if ID_KINDS & set(kinds):
-        row.findings.append(at_field("id_number_removed", row, form, key, value=None))
+        _add_once(row, at_field("id_number_removed", row, form, key, value=None))
+    shown = [MASKED_KINDS[k] for k in kinds if k in MASKED_KINDS]
+    if shown:
+        _add_once(row, at_field("pii_masked", row, form, key, value=None, kinds="、".join(shown)))
     return masked or ""
+
+
+def _add_once(row: Row, finding: Finding) -> None:
+    """A timeline or a note may be masked entry by entry: one finding per field and message is enough."""
+    if not any(f.code == finding.code and f.field == finding.field and f.message == finding.message for f in row.findings):
+        row.findings.append(finding)
+
+
+def person_names(row: Row, form: FormSpec) -> list[str]:
+    """Every person and staff name typed in the row (to mask them in free text and in file names)."""
+    return _names(row, form)
 
 
 def _names(row: Row, form: FormSpec) -> list[str]:
@@ -170,3 +189,36 @@ def _first_value(row: Row, form: FormSpec, field_type: str) -> Any:
 
 def _text(value: Any) -> str | None:
     return None if value is None else str(value)
+
+
+# --- file names -----------------------------------------------------------------------------------
+
+_FILE_NAMES = Deidentifier(b"file-names")  # free_text needs no key: the key only feeds customer hashes
+_WINDOWS_BAD = re.compile(r'[<>:"/\\|?*\x00-\x1f\x7f]')
+_RESERVED = frozenset(
+    ["CON", "PRN", "AUX", "NUL", "CONIN$", "CONOUT$"]
+    + [f"{p}{i}" for p in ("COM", "LPT") for i in [*"123456789", "¹", "²", "³"]]
+)
+_MAX_NAME = 150  # characters; Windows allows 255 UTF-16 units per name, paths add more
+
+
+def mask_file_name(name: str, names: Iterable[str] = ()) -> str:
+    """A file or sheet name de-identified as the outputs show it (phones, IDs, cards, e-mails masked, the given
+    person names replaced, direction controls removed)."""
+    return _FILE_NAMES.free_text(name, [n for n in names if n and n in name])[0] or ""
+
+
+def safe_file_name(name: str) -> str:
+    """A file name Windows and SMB shares can store: no ``<>:"/\\|?*`` or control characters (``*`` becomes
+    the full-width ``＊``, the others ``_``), no direction controls, no trailing dots or spaces, not a reserved device name (CON, NUL, COM1 ...),
+    at most 150 characters with the extension kept."""
+    text = strip_bidi(unicodedata.normalize("NFC", str(name))).replace("*", "＊")  # a mask still reads as one
+    text = _WINDOWS_BAD.sub("_", text).strip(" ")
+    text = text.rstrip(" .")
+    stem, dot, ext = text.partition(".")
+    if stem.rstrip(" ").upper() in _RESERVED:
+        text = "_" + text
+    if len(text) > _MAX_NAME:
+        suffix = "." + text.rsplit(".", 1)[1] if "." in text and len(text.rsplit(".", 1)[1]) <= 10 else ""
+        text = text[: _MAX_NAME - len(suffix)].rstrip(" .") + suffix
+    return text or "_"

@@ -20,25 +20,38 @@ from .errors import PolicyError
 from .resources import data_path
 
 _COMPOUND = "欧阳|司马|诸葛|上官|东方|皇甫|尉迟|公孙|慕容|长孙|宇文|司徒|夏侯|令狐|澹台|西门|南宫|独孤|端木|轩辕|申屠|太史"
-# Masked personal data, in the order they are removed (after NFKC, lower case).
+# Masked personal data, in the order they are removed (after NFKC, lower case). Every pattern runs in linear
+# time: a run of characters is taken whole at its start (a lookahead capture works as an atomic group), and
+# whether it is a masked value is decided on the run, so a long text without punctuation never backtracks.
+_DELETED = re.compile(r"[\[【(]\s*已删除\s*[\]】)]|已删除")
+_EMAIL_RUN = re.compile(r"(?<![a-z0-9_.+*-])(?=([a-z0-9_.+*-]+))\1(?=@)(?=(@[a-z0-9.-]+))\2")  # x***@domain.com
+_DIGIT_RUN = re.compile(r"(?<![\d*-])(?=([\d*-]+))\1")  # 138****5678, 010-****1234, ****1234
 _MASKS = [
-    re.compile(r"[\[【(]\s*已删除\s*[\]】)]|已删除"),
-    re.compile(r"[\w.+-]*\*+[\w.+-]*@[\w.-]+"),  # masked e-mail
-    re.compile(r"\d*[\d\-]\*{2,}[\d\-]*\d*"),  # masked phone / card / id: 138****5678, 010-****1234
     re.compile(rf"(?:{_COMPOUND}|[\u4e00-\u9fff])\*+"),  # masked name 张**
     re.compile(r"\*+(?:先生|女士|小姐|客服|工号\d*|经理|师傅)?"),  # *先生, *工号001, stray stars
     re.compile(
         rf"(?:{_COMPOUND}|[\u4e00-\u9fff])(?:先生|女士|小姐)"
     ),  # 张先生 (name reduced to surname + 称谓)
 ]
+
+
+def _masked_email(match: re.Match[str]) -> str:
+    return " " if "*" in match.group(1) else match.group(0)
+
+
+def _masked_number(match: re.Match[str]) -> str:
+    run = match.group(0)
+    return " " if "**" in run and any(c.isdigit() for c in run) else run
+
+
 _ASCII_TOKEN = re.compile(r"[a-z0-9][a-z0-9\-_/.%+]*")
 _ERROR_CODE = re.compile(r"[a-z]{1,2}\d{1,3}")
 _NON_WORD = re.compile(r"[^\w]+|_")
 _SPACES = re.compile(r"\s+")
 _CJK = re.compile(r"[\u4e00-\u9fff]+")
-MODEL_NUMBER = re.compile(
-    r"(?<![a-z0-9])[a-z]{1,6}[a-z0-9]*[-_/]?[a-z0-9\-_/]*\d[a-z0-9\-_/]*", re.IGNORECASE
-)
+# A model number: a run of letters, digits and -_/ that starts with a letter and holds a digit (KFR-35GW).
+# Found run by run (see _model_matches): a pattern doing it in one go backtracks quadratically on long runs.
+_MODEL_RUN = re.compile(r"[a-z0-9\-_/]+", re.IGNORECASE)
 
 
 def _ascii_token(match: re.Match[str]) -> str:
@@ -61,6 +74,9 @@ def normalise_text(text: str) -> str:
     Stop words are removed by :func:`tokens`, not here, so phrase matching still sees whole phrases.
     """
     s = unicodedata.normalize("NFKC", str(text or "")).lower()
+    s = _DELETED.sub(" ", s)
+    s = _EMAIL_RUN.sub(_masked_email, s)
+    s = _DIGIT_RUN.sub(_masked_number, s)
     for rx in _MASKS:
         s = rx.sub(" ", s)
     s = _ASCII_TOKEN.sub(_ascii_token, s)
@@ -68,12 +84,27 @@ def normalise_text(text: str) -> str:
     return _SPACES.sub(" ", s).strip()
 
 
+def _model_matches(text: str) -> list[str]:
+    """Each run's model number: from its first letter not preceded by a letter or digit to the run's end,
+    when a digit follows that letter (the same matches as the former single pattern, in linear time)."""
+    found = []
+    for m in _MODEL_RUN.finditer(text):
+        run = m.group(0)
+        start = next(
+            (i for i, c in enumerate(run) if c.isascii() and c.isalpha() and (i == 0 or not run[i - 1].isalnum())),
+            None,
+        )
+        if start is not None and any(c.isdigit() for c in run[start + 1 :]):
+            found.append(run[start:])
+    return found
+
+
 def model_numbers(text: str) -> list[str]:
     """Product model numbers typed inside a text (KFR-35GW, BCD-470WDPF), upper case, in order."""
     s = unicodedata.normalize("NFKC", str(text or ""))
     found = []
-    for m in MODEL_NUMBER.finditer(s):
-        tok = m.group(0).strip("-_/")
+    for match in _model_matches(s):
+        tok = match.strip("-_/")
         if len(tok) >= 4 and not _ERROR_CODE.fullmatch(tok.lower()):
             found.append(tok.upper())
     return found
