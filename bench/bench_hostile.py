@@ -38,11 +38,16 @@ _CHILD = (
 
 
 def measure(path: Path) -> tuple[float, float, str]:
+    # The child runs in the file's folder: `python -c` puts its working directory first on sys.path, and
+    # PYTHONPATH (the checkout measured) must decide which svcsheet is imported.
     """(seconds, peak RSS in MB, outcome) of read_workbook(path) in a fresh process."""
     timeout = float(os.environ.get("SVCSHEET_BENCH_TIMEOUT", "400"))
     start = time.monotonic()
     proc = subprocess.Popen(
-        [sys.executable, "-c", _CHILD, str(path)], stdout=subprocess.PIPE, stderr=subprocess.STDOUT
+        [sys.executable, "-c", _CHILD, str(path)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        cwd=path.parent,
     )
     status = rusage = None
     while time.monotonic() - start < timeout:

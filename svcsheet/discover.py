@@ -76,7 +76,7 @@ def discover_inputs(
             found.setdefault(given.resolve(), InputFile(given, given.name))
             continue
         root = given.resolve()
-        for path in _walk(given):
+        for path in sorted(_walk(given), key=Path.is_symlink):  # a file before a link to it: its own name wins
             shown = f"{root.name}/{path.relative_to(given).as_posix()}"
             resolved = path.resolve()
             if any(resolved.is_relative_to(e) for e in excluded) or _in_output_folder(path, given):

@@ -23,7 +23,7 @@ from defusedxml import DefusedXmlException
 from openpyxl.utils import column_index_from_string, get_column_letter
 from openpyxl.utils.cell import range_boundaries
 
-from .scan import MAX_DEPTH, Budget, SheetScan, count_xls_cells, scan_xlsx_sheet
+from .scan import MAX_DEPTH, Budget, SheetScan, SilentLog, count_xls_cells, scan_xlsx_sheet
 from .sniff import unreadable
 
 
@@ -342,7 +342,7 @@ def load_xls(path: Path, limits: dict[str, Any]) -> WorkbookGrid:
     budget = _budget(path, limits)
     count_xls_cells(path, budget)  # refuses before xlrd builds a sheet too large to hold
     try:
-        book = xlrd.open_workbook(str(path), formatting_info=True)
+        book = xlrd.open_workbook(str(path), formatting_info=True, logfile=SilentLog())  # xlrd prints otherwise
     except Exception as exc:  # xlrd raises XLRDError, AssertionError, struct.error... on damaged files
         text = str(exc)
         if "encrypt" in text.lower():
@@ -379,7 +379,11 @@ def load_xls(path: Path, limits: dict[str, Any]) -> WorkbookGrid:
         grid.merged = [(rlo + 1, clo + 1, rhi, chi) for rlo, rhi, clo, chi in sh.merged_cells]
         grid.hidden_cols = {c + 1 for c, info in sh.colinfo_map.items() if info.hidden}
         sheets.append(grid)
+    declared = None
     for nobj in book.name_obj_list:
+        if nobj.name == FORM_PROPERTY and nobj.result is not None and isinstance(nobj.result.value, str):
+            declared = nobj.result.value  # our template's form key, kept by LibreOffice as a text name
+            continue
         try:
             # area2d hands back the Sheet object (not its index); unclipped, so an empty named cell counts
             sheet, rlo, rhi, clo, chi = nobj.area2d(clipped=False)
@@ -390,7 +394,7 @@ def load_xls(path: Path, limits: dict[str, Any]) -> WorkbookGrid:
             continue
         if 0 <= sheet_idx < len(sheets) and nobj.scope in (-1, sheet_idx):
             sheets[sheet_idx].names.setdefault(nobj.name, (rlo + 1, clo + 1, rhi, chi))
-    return WorkbookGrid(fmt="xls", sheets=sheets)
+    return WorkbookGrid(fmt="xls", sheets=sheets, declared_form=declared)
 
 
 def _xls_date(book: Any, sheet: Any, r: int, c: int, raw: float) -> Any:

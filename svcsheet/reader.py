@@ -127,6 +127,7 @@ _POLICY_LIMITS = {
     "max_unzip_ratio": ("max_ratio", 1),
     "max_rows_per_sheet": ("max_rows", 1),
     "file_seconds": ("file_seconds", 1),
+    "max_cells": ("max_cells", 1),
 }
 
 

@@ -302,7 +302,7 @@ def xls_file(path: Path, stream: bytes) -> Path:
         fh.write(directory)
         fh.write(struct.pack(f"<{len(fat)}I", *fat))
         rest = fat_secs[109:]
-        for i, sec in enumerate(dif_secs):
+        for i in range(len(dif_secs)):
             ids = rest[i * 127 : (i + 1) * 127]
             nxt = dif_secs[i + 1] if i + 1 < len(dif_secs) else _END
             fh.write(struct.pack("<128I", *(ids + [_FREE] * (127 - len(ids)) + [nxt])))
