@@ -189,7 +189,12 @@ def run(options: RunOptions, progress: Progress | None = None) -> RunResult:
         row.cluster = clustering.common_id(_uid(row))
 
     result = RunResult(
-        options=options, policy=policy, as_of=as_of, files=files, clustering=clustering, period=period,
+        options=options,
+        policy=policy,
+        as_of=as_of,
+        files=files,
+        clustering=clustering,
+        period=period,
         skipped=skipped,
     )
 
