@@ -65,6 +65,10 @@ class SheetScan:
     merged_area: int = 0
     no_value: set[tuple[int, int]] = field(default_factory=set)
     bad_numbers: dict[tuple[int, int], str] = field(default_factory=dict)
+    # the farthest cell the part names (cells, merges, <dimension>): engines that allocate the used range
+    # (python-calamine aborts the process at XFD1048576) can be refused on it before they start
+    max_row: int = 0
+    max_col: int = 0
 
 
 def scan_xlsx_sheet(zf: zipfile.ZipFile, part: str, budget: Budget, counted: int) -> SheetScan:
@@ -93,6 +97,7 @@ def scan_xlsx_sheet(zf: zipfile.ZipFile, part: str, budget: Budget, counted: int
                 row, col = coordinate_to_tuple(ref)
             else:
                 col += 1
+            scan.max_row, scan.max_col = max(scan.max_row, row), max(scan.max_col, col)
             in_cell, has_f, kind, cell_value = True, False, attrs.get("t"), None
             if scan.cells % 4096 == 0:
                 budget.cells(counted + scan.cells + scan.merged_area)
@@ -108,7 +113,14 @@ def scan_xlsx_sheet(zf: zipfile.ZipFile, part: str, budget: Budget, counted: int
         elif local == "mergeCell":
             c1, r1, c2, r2 = range_boundaries(attrs.get("ref", "").replace("$", "").upper())
             scan.merged_area += (r2 - r1 + 1) * (c2 - c1 + 1)
+            scan.max_row, scan.max_col = max(scan.max_row, r2), max(scan.max_col, c2)
             budget.cells(counted + scan.cells + scan.merged_area)
+        elif local == "dimension":
+            try:  # only informative: a damaged one is openpyxl's to judge
+                _, _, c2, r2 = range_boundaries(attrs.get("ref", "A1").replace("$", "").upper())
+            except (ValueError, TypeError):
+                return
+            scan.max_row, scan.max_col = max(scan.max_row, r2 or 0), max(scan.max_col, c2 or 0)
 
     def end(name: str) -> None:
         nonlocal depth, in_cell, value, cell_value
