@@ -162,6 +162,8 @@ def _print_summary(result) -> None:
         style="bold",
     )
     out.print(table)
+    for skipped in result.skipped:
+        out.print(f"[yellow]已跳过[/] {skipped.name}：{skipped.reason}", highlight=False, soft_wrap=True)
     top = result.top_findings(5)
     if top:
         out.print("最常见的问题：")

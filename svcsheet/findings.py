@@ -108,6 +108,12 @@ CATALOG: dict[str, tuple[str, str]] = {
         "warning",
         "{year} 年的节假日和调休安排未知，时效无法判定。请在策略文件的 {key} 中填写该年的安排。",
     ),
+    # reading, hostile or odd files (issue 10)
+    "bad_number": ("error", "「{label}」存的不是有效数字（{value}），请删除后重新输入实际内容。"),
+    "sheet_very_hidden": (
+        "warning",
+        "工作表「{sheet}」被设为“深度隐藏”（在 Excel 里看不到，也无法直接取消隐藏），其中的数据已照常读取，请确认是否应提交。",
+    ),
 }
 
 

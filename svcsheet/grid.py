@@ -7,6 +7,7 @@ Only non-empty cells are stored; a huge used range costs nothing.
 from __future__ import annotations
 
 import datetime
+import math
 import posixpath
 import re
 import warnings
@@ -15,12 +16,14 @@ import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from xml.parsers.expat import ExpatError
 
 import defusedxml.ElementTree as DET
 from defusedxml import DefusedXmlException
 from openpyxl.utils import column_index_from_string, get_column_letter
-from openpyxl.utils.cell import coordinate_to_tuple, range_boundaries
+from openpyxl.utils.cell import range_boundaries
 
+from .scan import MAX_DEPTH, Budget, SheetScan, SilentLog, count_xls_cells, scan_xlsx_sheet
 from .sniff import unreadable
 
 
@@ -47,6 +50,7 @@ class Grid:
     names: dict[str, tuple[int, int, int, int]] = field(default_factory=dict)  # defined name -> range
     no_value: set[tuple[int, int]] = field(default_factory=set)  # formulas without a cached value
     errors: dict[tuple[int, int], str] = field(default_factory=dict)  # error values such as #DIV/0!
+    bad_numbers: dict[tuple[int, int], str] = field(default_factory=dict)  # NaN, INF: a number no one typed
     _anchor: dict[tuple[int, int], tuple[int, int]] | None = field(default=None, repr=False)
     _rows: dict[int, list[int]] | None = field(default=None, repr=False)
 
@@ -56,7 +60,7 @@ class Grid:
 
     def bounds(self) -> tuple[int, int]:
         """(max row, max col) of the non-empty cells, including cells flagged as errors or without value."""
-        keys = [*self.values, *self.no_value, *self.errors]
+        keys = [*self.values, *self.no_value, *self.errors, *self.bad_numbers]
         if not keys:
             return 0, 0
         return max(r for r, _ in keys), max(c for _, c in keys)
@@ -65,7 +69,7 @@ class Grid:
         """Columns of the non-empty cells (values, errors, formulas without value) of one row, sorted."""
         if self._rows is None:
             rows: dict[int, set[int]] = {}
-            for r, c in (*self.values, *self.no_value, *self.errors):
+            for r, c in (*self.values, *self.no_value, *self.errors, *self.bad_numbers):
                 rows.setdefault(r, set()).add(c)
             self._rows = {r: sorted(cs) for r, cs in rows.items()}
         return self._rows.get(row, [])
@@ -130,14 +134,20 @@ DEFAULT_LIMITS: dict[str, int | float] = {
     "max_total_bytes": 200_000_000,  # uncompressed zip content, or the size of an .xls file
     "max_ratio": 200.0,
     "max_cells": 2_000_000,  # stored cells plus merged-cell area, whole workbook
+    "file_seconds": 120.0,  # reading one file; past it the file is reported unreadable and skipped
 }
 FORM_PROPERTY = "svcsheet_form"
 
-_CELL_TAG = re.compile(rb"<(?:\w+:)?c[\s/>]")
-_FORMULA_TAG = re.compile(rb"<(?:\w+:)?f[\s/>]")
-_MERGE_REF = re.compile(rb"<(?:\w+:)?mergeCell\s[^>]*?ref=\"([A-Za-z]+\d+(?::[A-Za-z]+\d+)?)\"")
 _DOCTYPE = re.compile(rb"<!(?:DOCTYPE|ENTITY)", re.IGNORECASE)
-_CHUNK = 1 << 20
+MAX_COL, MAX_ROW = 16_384, 1_048_576  # the largest sheet Excel and LibreOffice address
+
+
+def _budget(path: Path, limits: dict[str, Any]) -> Budget:
+    """The file's budget: the one read_workbook started, else a fresh one from the limits."""
+    budget = limits.get("budget")
+    if isinstance(budget, Budget):
+        return budget
+    return Budget(path, float(limits["file_seconds"]), int(limits["max_cells"]))
 
 
 def _local(tag: str) -> str:
@@ -176,9 +186,30 @@ def _caused_by(exc: BaseException | None, kind: type[BaseException]) -> bool:
     return False
 
 
-def _one_line(exc: BaseException) -> str:
-    text = " ".join(str(exc).split())
-    return (text[:160] + "…") if len(text) > 160 else text or type(exc).__name__
+# What a library says about a damaged file is English and may hold paths: the user gets this instead.
+DAMAGED = "文件结构损坏，或不是受支持的工作簿格式，请在 Excel 或 WPS 中打开后重新另存为 .xlsx"
+UNSAFE_XML = "内含不安全的 XML 内容，已拒绝"
+
+
+def _safe_cast_number(value: str) -> int | float:
+    """openpyxl's number cast, except that a value no program writes (NaN, INF, text) becomes NaN: the
+    scan has recorded it as a bad number on its cell instead of the whole workbook failing."""
+    try:
+        return _openpyxl_cast(value)
+    except (ValueError, TypeError):
+        return math.nan
+
+
+def _patch_openpyxl() -> None:
+    global _openpyxl_cast
+    from openpyxl.worksheet import _reader
+
+    if getattr(_reader._cast_number, "__name__", "") != "_safe_cast_number":
+        _openpyxl_cast = _reader._cast_number
+        _reader._cast_number = _safe_cast_number
+
+
+_openpyxl_cast: Any = None
 
 
 def refuse_dtd(zf: zipfile.ZipFile, path: Path) -> None:
@@ -188,32 +219,6 @@ def refuse_dtd(zf: zipfile.ZipFile, path: Path) -> None:
             with zf.open(info) as fh:
                 if _DOCTYPE.search(fh.read(65536)):
                     raise unreadable(path, f"内含不安全的 XML 声明（{info.filename}），已拒绝")
-
-
-@dataclass
-class _PartScan:
-    cells: int = 0
-    merged_area: int = 0
-    formulas: bool = False
-
-
-def _scan_sheet_part(zf: zipfile.ZipFile, part: str) -> _PartScan:
-    """Count cells, merged area and formulas with a byte scan, without building any XML tree."""
-    scan = _PartScan()
-    carry = b""
-    with zf.open(part) as fh:
-        while True:
-            chunk = fh.read(_CHUNK)
-            buf = carry + chunk
-            cut = buf.rfind(b">") + 1 if chunk else len(buf)
-            body, carry = buf[:cut], buf[cut:]
-            scan.cells += len(_CELL_TAG.findall(body))
-            scan.formulas = scan.formulas or bool(_FORMULA_TAG.search(body))
-            for ref in _MERGE_REF.findall(body):
-                c1, r1, c2, r2 = range_boundaries(ref.decode().upper())
-                scan.merged_area += (r2 - r1 + 1) * (c2 - c1 + 1)
-            if not chunk:
-                return scan
 
 
 def _xlsx_sheet_parts(zf: zipfile.ZipFile) -> dict[str, str]:
@@ -239,35 +244,6 @@ def _xlsx_sheet_parts(zf: zipfile.ZipFile) -> dict[str, str]:
     return parts
 
 
-def _formulas_without_value(zf: zipfile.ZipFile, part: str) -> set[tuple[int, int]]:
-    """Cells whose <f> has no <v>: Excel never calculated them (files written by scripts)."""
-    found: set[tuple[int, int]] = set()
-    row = col = 0
-    with zf.open(part) as fh:
-        for event, el in DET.iterparse(fh, events=("start", "end")):
-            name = _local(el.tag)
-            if event == "start":
-                if name == "row":
-                    row = int(el.get("r") or row + 1)
-                    col = 0
-                continue
-            if name == "c":
-                ref = el.get("r")
-                if ref:
-                    col, row = coordinate_to_tuple(ref)[1], coordinate_to_tuple(ref)[0]
-                else:
-                    col += 1
-                kids = {_local(k.tag): k for k in el}
-                v = kids.get("v")
-                # No <v>, or an empty one on a non-string result (openpyxl writes <v/>): never calculated.
-                if "f" in kids and (v is None or (not v.text and el.get("t") != "str")):
-                    found.add((row, col))
-                el.clear()
-            elif name == "row":
-                el.clear()
-    return found
-
-
 def _range_of(coord: str) -> tuple[int, int, int, int] | None:
     try:
         c1, r1, c2, r2 = range_boundaries(coord.replace("$", ""))
@@ -279,35 +255,36 @@ def _range_of(coord: str) -> tuple[int, int, int, int] | None:
 
 
 def load_xlsx(path: Path, fmt: str, limits: dict[str, Any]) -> WorkbookGrid:
-    """Read .xlsx/.xlsm with openpyxl (cached values), after a byte scan that bounds its cost."""
+    """Read .xlsx/.xlsm with openpyxl (cached values), after a streaming scan that bounds its cost."""
     import openpyxl
 
-    max_cells = int(limits["max_cells"])
+    budget = _budget(path, limits)
+    scans: dict[str, SheetScan] = {}
     try:
         with zipfile.ZipFile(path) as zf:
             refuse_dtd(zf, path)
             parts = _xlsx_sheet_parts(zf)
             names = set(zf.namelist())
-            scans = {sheet: _scan_sheet_part(zf, part) for sheet, part in parts.items() if part in names}
-            total = sum(s.cells + s.merged_area for s in scans.values())
-            if total > max_cells:
-                raise unreadable(path, f"单元格过多（约 {total} 个，上限 {max_cells} 个），请拆分后提交")
-            no_value = {
-                sheet: _formulas_without_value(zf, parts[sheet]) for sheet, s in scans.items() if s.formulas
-            }
-    except (zipfile.BadZipFile, KeyError, DET.ParseError, ValueError, zlib.error, EOFError, OSError) as exc:
-        raise unreadable(path, f"文件结构损坏（{_one_line(exc)}）") from exc
+            counted = 0
+            for sheet, part in parts.items():
+                if part in names:
+                    scans[sheet] = scan_xlsx_sheet(zf, part, budget, counted)
+                    counted += scans[sheet].cells + scans[sheet].merged_area
+    except (zipfile.BadZipFile, KeyError, DET.ParseError, ExpatError, ValueError, zlib.error, EOFError, OSError) as exc:
+        raise unreadable(path, DAMAGED) from exc
     except DefusedXmlException as exc:
-        raise unreadable(path, "内含不安全的 XML 内容，已拒绝") from exc
+        raise unreadable(path, UNSAFE_XML) from exc
 
+    _patch_openpyxl()
     try:
         with warnings.catch_warnings(), open(path, "rb") as fh:
             warnings.simplefilter("ignore")
             wb = openpyxl.load_workbook(fh, data_only=True, keep_links=False)
     except Exception as exc:  # openpyxl raises many types on damaged files, wrapping the XML error
         if _caused_by(exc, DefusedXmlException):
-            raise unreadable(path, "内含不安全的 XML 内容，已拒绝") from exc
-        raise unreadable(path, f"文件已损坏或格式不受支持（{_one_line(exc)}）") from exc
+            raise unreadable(path, UNSAFE_XML) from exc
+        raise unreadable(path, DAMAGED) from exc
+    budget.check()
 
     declared = None
     for prop in getattr(wb, "custom_doc_props", ()) or ():
@@ -319,10 +296,15 @@ def load_xlsx(path: Path, fmt: str, limits: dict[str, Any]) -> WorkbookGrid:
 
     sheets = []
     for ws in wb.worksheets:
-        grid = Grid(name=ws.title, state=ws.sheet_state, no_value=no_value.get(ws.title, set()))
+        scan = scans.get(ws.title) or SheetScan()
+        grid = Grid(name=ws.title, state=ws.sheet_state, no_value=scan.no_value)
         for (r, c), cell in ws._cells.items():  # stored cells only: iter_rows would walk the used range
+            budget.tick()
             value = cell.value
             if value is None:
+                continue
+            if (r, c) in scan.bad_numbers or (isinstance(value, float) and not math.isfinite(value)):
+                grid.bad_numbers[(r, c)] = scan.bad_numbers.get((r, c)) or str(value)
                 continue
             if cell.data_type == "e":
                 grid.errors[(r, c)] = str(value)
@@ -335,7 +317,7 @@ def load_xlsx(path: Path, fmt: str, limits: dict[str, Any]) -> WorkbookGrid:
         grid.merged = [(m.min_row, m.min_col, m.max_row, m.max_col) for m in ws.merged_cells.ranges]
         for dim in ws.column_dimensions.values():
             if dim.hidden and dim.min and dim.max:
-                grid.hidden_cols.update(range(dim.min, min(dim.max, 16384) + 1))
+                grid.hidden_cols.update(range(dim.min, min(dim.max, MAX_COL) + 1))
         for name, dn in ws.defined_names.items():
             rng = next((_range_of(coord) for _, coord in dn.destinations), None)
             if rng:
@@ -357,21 +339,22 @@ def load_xls(path: Path, limits: dict[str, Any]) -> WorkbookGrid:
 
     if path.stat().st_size > int(limits["max_total_bytes"]):
         raise unreadable(path, "文件过大，请拆分后提交")
+    budget = _budget(path, limits)
+    count_xls_cells(path, budget)  # refuses before xlrd builds a sheet too large to hold
     try:
-        book = xlrd.open_workbook(str(path), formatting_info=True)
+        book = xlrd.open_workbook(str(path), formatting_info=True, logfile=SilentLog())  # xlrd prints otherwise
     except Exception as exc:  # xlrd raises XLRDError, AssertionError, struct.error... on damaged files
         text = str(exc)
         if "encrypt" in text.lower():
             raise unreadable(path, "文件设置了打开密码（已加密），请取消密码后重新提交") from exc
-        raise unreadable(path, f"文件已损坏或格式不受支持（{_one_line(exc)}）") from exc
-    cells = sum(sh.nrows * sh.ncols for sh in book.sheets())
-    if cells > int(limits["max_cells"]) * 4:
-        raise unreadable(path, f"单元格过多（约 {cells} 个），请拆分后提交")
+        raise unreadable(path, DAMAGED) from exc
+    budget.check()
     sheets = []
     for sh in book.sheets():
         state = {0: "visible", 1: "hidden"}.get(sh.visibility, "veryHidden")
         grid = Grid(name=sh.name, state=state)
         for r in range(sh.nrows):
+            budget.check()
             for c in range(sh.ncols):
                 ctype = sh.cell_type(r, c)
                 raw = sh.cell_value(r, c)
@@ -379,6 +362,9 @@ def load_xls(path: Path, limits: dict[str, Any]) -> WorkbookGrid:
                     continue
                 if ctype == xlrd.XL_CELL_ERROR:
                     grid.errors[(r + 1, c + 1)] = xlrd.error_text_from_code.get(raw, "#ERR")
+                    continue
+                if ctype in (xlrd.XL_CELL_NUMBER, xlrd.XL_CELL_DATE) and not math.isfinite(raw):
+                    grid.bad_numbers[(r + 1, c + 1)] = str(raw)
                     continue
                 if ctype == xlrd.XL_CELL_NUMBER:
                     value: Any = _number(raw)
@@ -393,14 +379,22 @@ def load_xls(path: Path, limits: dict[str, Any]) -> WorkbookGrid:
         grid.merged = [(rlo + 1, clo + 1, rhi, chi) for rlo, rhi, clo, chi in sh.merged_cells]
         grid.hidden_cols = {c + 1 for c, info in sh.colinfo_map.items() if info.hidden}
         sheets.append(grid)
+    declared = None
     for nobj in book.name_obj_list:
+        if nobj.name == FORM_PROPERTY and nobj.result is not None and isinstance(nobj.result.value, str):
+            declared = nobj.result.value  # our template's form key, kept by LibreOffice as a text name
+            continue
         try:
-            sheet_idx, rlo, rhi, clo, chi = nobj.area2d()
+            # area2d hands back the Sheet object (not its index); unclipped, so an empty named cell counts
+            sheet, rlo, rhi, clo, chi = nobj.area2d(clipped=False)
         except Exception:  # constants, formulas and 3-D names are not cell ranges
+            continue
+        sheet_idx = getattr(sheet, "number", sheet)
+        if not all(isinstance(v, int) for v in (sheet_idx, rlo, rhi, clo, chi)) or rhi <= rlo or chi <= clo:
             continue
         if 0 <= sheet_idx < len(sheets) and nobj.scope in (-1, sheet_idx):
             sheets[sheet_idx].names.setdefault(nobj.name, (rlo + 1, clo + 1, rhi, chi))
-    return WorkbookGrid(fmt="xls", sheets=sheets)
+    return WorkbookGrid(fmt="xls", sheets=sheets, declared_form=declared)
 
 
 def _xls_date(book: Any, sheet: Any, r: int, c: int, raw: float) -> Any:
@@ -447,30 +441,33 @@ _ODS_ADDR = re.compile(
 
 
 def _ods_text(el: Any) -> str:
-    parts: list[str] = []
-
-    def walk(node: Any) -> None:
-        if node.text:
-            parts.append(node.text)
-        for kid in node:
-            name = _local(kid.tag)
-            if name == "s":
-                parts.append(" " * int(kid.get(_q("text", "c")) or 1))
-            elif name == "tab":
-                parts.append("\t")
-            elif name == "line-break":
-                parts.append("\n")
-            elif name != "annotation":
-                walk(kid)
-            if kid.tail:
-                parts.append(kid.tail)
-
+    """The text of a cell's paragraphs; walked with an explicit stack (a cell may nest spans thousands deep)."""
     paragraphs = []
     for p in el:
-        if _local(p.tag) in ("p", "h"):
-            parts = []
-            walk(p)
-            paragraphs.append("".join(parts))
+        if _local(p.tag) not in ("p", "h"):
+            continue
+        parts: list[str] = []
+        stack: list[Any] = [p]  # an element to open, or a str (a tail) to append when reached
+        while stack:
+            node = stack.pop()
+            if isinstance(node, str):
+                parts.append(node)
+                continue
+            if node.text:
+                parts.append(node.text)
+            for kid in reversed(list(node)):
+                if kid.tail:
+                    stack.append(kid.tail)
+                name = _local(kid.tag)
+                if name == "s":
+                    stack.append(" " * min(int(kid.get(_q("text", "c")) or 1), 1000))
+                elif name == "tab":
+                    stack.append("\t")
+                elif name == "line-break":
+                    stack.append("\n")
+                elif name != "annotation":
+                    stack.append(kid)
+        paragraphs.append("".join(parts))
     return "\n".join(paragraphs)
 
 
@@ -505,17 +502,17 @@ def _ods_value(el: Any) -> tuple[Any, bool]:
 
 def load_ods(path: Path, limits: dict[str, Any]) -> WorkbookGrid:
     """Read an .ods by streaming content.xml (values, spans, hidden columns and sheets, named ranges)."""
-    max_cells = int(limits["max_cells"])
+    budget = _budget(path, limits)
     try:
         with zipfile.ZipFile(path) as zf:
             refuse_dtd(zf, path)
             declared = _ods_declared_form(zf)
             with zf.open("content.xml") as fh:
-                sheets = _parse_ods_content(fh, max_cells, path)
+                sheets = _parse_ods_content(fh, budget)
     except (zipfile.BadZipFile, KeyError, DET.ParseError, ValueError, zlib.error, EOFError, OSError) as exc:
-        raise unreadable(path, f"文件结构损坏（{_one_line(exc)}）") from exc
+        raise unreadable(path, DAMAGED) from exc
     except DefusedXmlException as exc:
-        raise unreadable(path, "内含不安全的 XML 内容，已拒绝") from exc
+        raise unreadable(path, UNSAFE_XML) from exc
     return WorkbookGrid(fmt="ods", sheets=sheets, declared_form=declared)
 
 
@@ -528,17 +525,29 @@ def _ods_declared_form(zf: zipfile.ZipFile) -> str | None:
     return None
 
 
-def _parse_ods_content(fh: Any, max_cells: int, path: Path) -> list[Grid]:
+def _count(el: Any, name: str) -> int:
+    """A table:number-* attribute (repeats, spans): at least 1."""
+    return max(1, int(el.get(_q("table", name)) or 1))
+
+
+def _parse_ods_content(fh: Any, budget: Budget) -> list[Grid]:
+    """Stream content.xml. Repeats are multiplied out only for cells that hold something, and only after the
+    cells they would create are counted against the cap (a 9 KB file may declare two billion repeats)."""
+    path = budget.path
     hidden_styles: set[str] = set()
     sheets: list[Grid] = []
     pending_names: list[tuple[Grid | None, str, str]] = []  # (scope sheet, name, address)
     grid: Grid | None = None
     row = col = col_def = 0
-    cells = 0
+    cells = depth = 0
     row_cells: list[tuple[Any, bool, int, int, int]] = []  # value, no_value, repeat, col span, row span
     for event, el in DET.iterparse(fh, events=("start", "end")):
         tag = el.tag
+        budget.tick()
         if event == "start":
+            depth += 1
+            if depth > MAX_DEPTH:
+                raise unreadable(path, "XML 嵌套层数异常，疑似恶意文件，已拒绝")
             if tag == _T_TABLE:
                 grid = Grid(name=el.get(_q("table", "name")) or f"Sheet{len(sheets) + 1}")
                 if el.get(_q("table", "style-name")) in hidden_styles:
@@ -548,14 +557,15 @@ def _parse_ods_content(fh: Any, max_cells: int, path: Path) -> list[Grid]:
             elif tag == _T_ROW:
                 row_cells = []
             continue
+        depth -= 1
         if tag == _q("style", "style") and el.get(_q("style", "family")) == "table":
             for props in el.iter(_q("style", "table-properties")):
                 if props.get(_q("table", "display")) == "false":
                     hidden_styles.add(el.get(_q("style", "name")) or "")
         elif tag == _T_COLUMN and grid is not None:
-            repeat = int(el.get(_q("table", "number-columns-repeated")) or 1)
+            repeat = _count(el, "number-columns-repeated")
             if el.get(_q("table", "visibility")) in ("collapse", "filter"):
-                grid.hidden_cols.update(range(col_def + 1, min(col_def + repeat, 16384) + 1))
+                grid.hidden_cols.update(range(col_def + 1, min(col_def + repeat, MAX_COL) + 1))
             col_def += repeat
         elif tag in (_T_CELL, _T_COVERED):
             value, missing = _ods_value(el) if tag == _T_CELL else (None, False)
@@ -563,37 +573,44 @@ def _parse_ods_content(fh: Any, max_cells: int, path: Path) -> list[Grid]:
                 (
                     value,
                     missing,
-                    int(el.get(_q("table", "number-columns-repeated")) or 1),
-                    int(el.get(_q("table", "number-columns-spanned")) or 1),
-                    int(el.get(_q("table", "number-rows-spanned")) or 1),
+                    _count(el, "number-columns-repeated"),
+                    _count(el, "number-columns-spanned"),
+                    _count(el, "number-rows-spanned"),
                 )
             )
             el.clear()
         elif tag == _T_ROW and grid is not None:
-            repeat = int(el.get(_q("table", "number-rows-repeated")) or 1)
+            repeat = _count(el, "number-rows-repeated")
             filled = [c for c in row_cells if c[0] is not None or c[1] or c[3] > 1 or c[4] > 1]
             if not filled:
                 row += repeat  # empty (perhaps formatted) rows: nothing to store
             else:
+                cells += repeat * sum(c[2] * (1 + (c[3] * c[4] if c[3] * c[4] > 1 else 0)) for c in filled)
+                budget.cells(cells)  # before a single repeated cell is stored
+                if row + repeat > MAX_ROW:
+                    raise unreadable(path, f"工作表「{grid.name}」的行数超出表格范围，疑似恶意文件，已拒绝")
                 for _ in range(repeat):
                     row += 1
                     col = 0
+                    budget.check()
                     for value, missing, crep, cspan, rspan in row_cells:
                         if value is None and not missing and cspan == 1 and rspan == 1:
                             col += crep
                             continue
+                        if col + crep > MAX_COL:
+                            raise unreadable(
+                                path, f"工作表「{grid.name}」的列数超出表格范围，疑似恶意文件，已拒绝"
+                            )
                         for _ in range(crep):
                             col += 1
-                            cells += 1
-                            if value is not None:
+                            if isinstance(value, float) and not math.isfinite(value):
+                                grid.bad_numbers[(row, col)] = str(value)
+                            elif value is not None:
                                 grid.values[(row, col)] = value
                             if missing:
                                 grid.no_value.add((row, col))
                             if cspan > 1 or rspan > 1:
                                 grid.merged.append((row, col, row + rspan - 1, col + cspan - 1))
-                                cells += cspan * rspan
-                    if cells > max_cells:
-                        raise unreadable(path, f"单元格过多（超过 {max_cells} 个），请拆分后提交")
             el.clear()
         elif tag == _T_NAMED:
             pending_names.append(

@@ -18,7 +18,7 @@ from .archive import sha256_file
 from .bizcal import BusinessCalendar
 from .common_issues import Clustering, ProblemText, cluster_problems
 from .deid import Deidentifier
-from .discover import InputFile, check_output_folder, find_inputs
+from .discover import InputFile, SkippedInput, check_output_folder, discover_inputs
 from .errors import UnreadableWorkbook, UsageError
 from .findings import at_field, make
 from .forms import FormSpec, load_forms
@@ -26,7 +26,7 @@ from .keys import resolve_key
 from .parse import parse_row
 from .period import Period, parse_period
 from .policy import Policy, load_policy
-from .reader import read_workbook
+from .reader import UNEXPECTED, check_size, read_workbook
 from .records import Finding, Provenance, Row, SheetInfo
 from .redact import NameIndex, redact_findings, redact_row
 from .sla import evaluate_row
@@ -98,6 +98,7 @@ class RunResult:
     figures: Any = None
     outputs: list[dict[str, str]] = field(default_factory=list)
     manifest: dict[str, Any] = field(default_factory=dict)
+    skipped: list[SkippedInput] = field(default_factory=list)  # inputs not read (links out, FIFOs...) and why
 
     @property
     def rows(self) -> list[Row]:
@@ -134,7 +135,7 @@ class RunResult:
 
     @property
     def exit_code(self) -> int:
-        return EXIT_SOME_UNREADABLE if any(f.error for f in self.files) else EXIT_OK
+        return EXIT_SOME_UNREADABLE if self.skipped or any(f.error for f in self.files) else EXIT_OK
 
 
 def run(options: RunOptions, progress: Progress | None = None) -> RunResult:
@@ -146,9 +147,11 @@ def run(options: RunOptions, progress: Progress | None = None) -> RunResult:
     exclude = [options.out] if options.out else []
     if options.out is not None:
         check_output_folder(options.out, options.inputs)
-    inputs = find_inputs(options.inputs, exclude=exclude)
+    found = discover_inputs(options.inputs, exclude=exclude, protect=[policy.deid.key_file])
+    inputs = found.files
     if not inputs:
-        raise UsageError("输入中没有找到工作簿（.xlsx .xlsm .xls .ods） / no workbook found in the inputs")
+        why = "".join(f"；{s.name}{s.reason}" for s in found.skipped[:5])
+        raise UsageError(f"输入中没有找到工作簿（.xlsx .xlsm .xls .ods）{why} / no workbook found in the inputs")
 
     # 1-3. read each file, parse and validate its rows (a file that cannot be read is recorded, not fatal)
     files = []
@@ -165,6 +168,7 @@ def run(options: RunOptions, progress: Progress | None = None) -> RunResult:
     for row in rows:
         redact_row(row, forms[row.form], deid, names)
     _redact_provenance(files, deid, names)
+    skipped = [replace(s, name=deid.free_text(s.name, names.present(s.name))[0] or s.name) for s in found.skipped]
 
     # 5. SLA for every accepted row and every stage of its form
     calendar = BusinessCalendar(policy)
@@ -185,7 +189,13 @@ def run(options: RunOptions, progress: Progress | None = None) -> RunResult:
         row.cluster = clustering.common_id(_uid(row))
 
     result = RunResult(
-        options=options, policy=policy, as_of=as_of, files=files, clustering=clustering, period=period
+        options=options,
+        policy=policy,
+        as_of=as_of,
+        files=files,
+        clustering=clustering,
+        period=period,
+        skipped=skipped,
     )
 
     # 7. figures, then every output into a temporary folder moved into place
@@ -211,13 +221,28 @@ def run(options: RunOptions, progress: Progress | None = None) -> RunResult:
 
 
 def _read_file(item: InputFile, forms: dict[str, FormSpec], policy: Policy, as_of: datetime) -> FileResult:
-    sha = sha256_file(item.path)
+    """One file in isolation: whatever goes wrong in it makes it unreadable (a Chinese reason), never the run."""
+    try:
+        check_size(item.path, policy.raw["limits"])  # before hashing: a 20 GB file is refused at once
+        sha = sha256_file(item.path)
+    except (UnreadableWorkbook, OSError) as exc:
+        reason = str(exc) if isinstance(exc, UnreadableWorkbook) else f"无法读取文件「{item.path.name}」：没有读取权限"
+        return FileResult(input=item, sha256="", error=reason)
     result = FileResult(input=item, sha256=sha)
     try:
         book = read_workbook(item.path, display_name=item.name, limits=policy.raw["limits"])
+        _parse_and_check(result, book, forms, as_of)
     except UnreadableWorkbook as exc:
         result.error = str(exc)
-        return result
+    except Exception:  # a surprise in parsing or checking one file's rows: that file only
+        result.error = f"无法读取文件「{item.path.name}」：{UNEXPECTED}"
+    if result.error:
+        result.sheets, result.rows, result.findings = [], [], []
+    return result
+
+
+def _parse_and_check(result: FileResult, book: Any, forms: dict[str, FormSpec], as_of: datetime) -> None:
+    item = result.input
     result.sheets = book.sheets
     by_position: dict[tuple[str, int], Row] = {}
     for raw in book.rows:
@@ -234,7 +259,6 @@ def _read_file(item: InputFile, forms: dict[str, FormSpec], policy: Policy, as_o
         check_row(row, forms[row.form], as_of)
     if not result.rows:
         result.findings.append(make("workbook_empty", Provenance(item.name, "", 0)))
-    return result
 
 
 def _redact_provenance(files: list[FileResult], deid: Deidentifier, names: NameIndex) -> None:

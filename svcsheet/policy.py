@@ -183,6 +183,8 @@ class Limits:
     max_file_mb: float
     max_unzip_ratio: float
     max_rows_per_sheet: int
+    file_seconds: float = 120.0
+    max_cells: int = 2_000_000
 
 
 @dataclass(frozen=True)
@@ -745,12 +747,14 @@ class _Validator:
 
     def limits(self, v) -> Limits:
         p = ("limits",)
-        allowed = ("max_file_mb", "max_unzip_ratio", "max_rows_per_sheet")
-        self.keys(p, v, allowed, need=allowed)
+        need = ("max_file_mb", "max_unzip_ratio", "max_rows_per_sheet")
+        self.keys(p, v, (*need, "file_seconds", "max_cells"), need=need)
         return Limits(
             self.number((*p, "max_file_mb"), v["max_file_mb"], 0.001),
             self.number((*p, "max_unzip_ratio"), v["max_unzip_ratio"], 1.0),
             self.integer((*p, "max_rows_per_sheet"), v["max_rows_per_sheet"], 1),
+            self.number((*p, "file_seconds"), v.get("file_seconds", 120), 1.0),
+            self.integer((*p, "max_cells"), v.get("max_cells", 2_000_000), 1),
         )
 
     def reports(self, v) -> Reports:

@@ -14,11 +14,13 @@ from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
 
+from .errors import UnreadableWorkbook
 from .findings import make
 from .forms import FormSpec, label_base, load_forms, normalize_label
 from .grid import DEFAULT_LIMITS, Grid, cell_ref, load_grid, range_ref
 from .parse import ticket_id_text
 from .records import Cell, Finding, Provenance, RawRow, SheetInfo
+from .scan import Budget
 from .sniff import check_zip_safety, sniff_format, unreadable
 from .values import is_masked_staff
 
@@ -64,19 +66,45 @@ class WorkbookRead:
 def read_workbook(path: Path, display_name: str | None = None, limits: Any = None) -> WorkbookRead:
     """Read ``path``; raises UnreadableWorkbook only when the file itself cannot be read.
 
-    ``limits`` is a dict with keys of ``grid.DEFAULT_LIMITS``, or the policy's Limits
-    (max_file_mb, max_unzip_ratio, max_rows_per_sheet).
+    Whatever goes wrong inside (a library's own exception, exhausted memory or recursion, the time budget)
+    becomes UnreadableWorkbook with a Chinese reason: one file never ends a batch.
+    ``limits`` is a dict with keys of ``grid.DEFAULT_LIMITS``, or the policy's ``limits`` section (a dict with
+    max_file_mb, max_unzip_ratio, max_rows_per_sheet, file_seconds, or its typed view).
     """
     path = Path(path)
+    try:
+        return _read(path, display_name, _limits(limits))
+    except UnreadableWorkbook:
+        raise
+    except MemoryError as exc:
+        raise unreadable(path, "文件内容过大，读取时内存不足，请拆分后提交") from exc
+    except RecursionError as exc:
+        raise unreadable(path, "文件内容嵌套过深，疑似恶意文件，已拒绝") from exc
+    except Exception as exc:  # any library's surprise on a strange file: reported, never fatal to the run
+        raise unreadable(path, UNEXPECTED) from exc
+
+
+UNEXPECTED = "文件内容异常，无法解析（可能已损坏，或由不常见的程序生成），请在 Excel 或 WPS 中打开后另存为 .xlsx 再提交"
+
+
+def check_size(path: Path, limits: Any = None) -> int:
+    """The file's size, refused when over the limit: checked before anything reads (or hashes) the file."""
     lim = _limits(limits)
     try:
         size = path.stat().st_size
     except OSError as exc:
-        raise unreadable(path, f"文件无法打开（{exc.strerror or exc}）") from exc
+        raise unreadable(path, "文件无法打开（不存在或没有读取权限）") from exc
     if size > lim["max_file_bytes"]:
         raise unreadable(
             path, f"文件过大（{size / 1e6:.1f} MB，上限 {lim['max_file_bytes'] / 1e6:.0f} MB），请拆分后提交"
         )
+    return size
+
+
+def _read(path: Path, display_name: str | None, lim: dict[str, Any]) -> WorkbookRead:
+    check_size(path, lim)
+    budget = Budget(path, float(lim["file_seconds"]), int(lim["max_cells"]))
+    lim = {**lim, "budget": budget}
     fmt = sniff_format(path)
     if fmt != "xls":
         check_zip_safety(path, int(lim["max_total_bytes"]), float(lim["max_ratio"]))
@@ -89,18 +117,34 @@ def read_workbook(path: Path, display_name: str | None = None, limits: Any = Non
             )
     out = WorkbookRead(file=display_name or path.name, format=fmt)
     for grid in book.sheets:
+        budget.check()
         _read_sheet(grid, out, book.declared_form)
     return out
 
 
+# The policy's names for the limits (templates/policy.yaml) -> the reader's own names, with a unit factor.
+_POLICY_LIMITS = {
+    "max_file_mb": ("max_file_bytes", 1_000_000),
+    "max_unzip_ratio": ("max_ratio", 1),
+    "max_rows_per_sheet": ("max_rows", 1),
+    "file_seconds": ("file_seconds", 1),
+    "max_cells": ("max_cells", 1),
+}
+
+
 def _limits(limits: Any) -> dict[str, Any]:
     lim: dict[str, Any] = dict(DEFAULT_LIMITS)
-    if isinstance(limits, dict):
-        lim.update(limits)
-    elif limits is not None:  # the policy's Limits view
-        lim["max_file_bytes"] = float(limits.max_file_mb) * 1_000_000
-        lim["max_ratio"] = float(limits.max_unzip_ratio)
-        lim["max_rows"] = int(limits.max_rows_per_sheet)
+    if limits is None:
+        return lim
+    given = dict(limits) if isinstance(limits, dict) else {k: getattr(limits, k, None) for k in _POLICY_LIMITS}
+    for key, value in given.items():
+        if value is None:
+            continue
+        if key in _POLICY_LIMITS:
+            name, factor = _POLICY_LIMITS[key]
+            lim[name] = value * factor
+        else:
+            lim[key] = value
     return lim
 
 
@@ -275,7 +319,9 @@ def _read_sheet(grid: Grid, out: WorkbookRead, declared: str | None) -> None:
     if grid.name in HELPER_SHEETS:
         info(None, HELPER_SHEETS[grid.name])
         return
-    if not grid.values and not grid.no_value and not grid.errors:
+    if grid.state == "veryHidden":
+        out.findings.append(replace(make("sheet_very_hidden", Provenance(out.file, grid.name, 0)), row=None))
+    if not grid.values and not grid.no_value and not grid.errors and not grid.bad_numbers:
         info(None, "工作表为空")
         out.findings.append(_sheet_finding(out.file, grid.name, "工作表为空", severity="info"))
         return
@@ -456,6 +502,8 @@ def _cell_value(grid: Grid, r: int, c: int) -> tuple[Any, str | None]:
         return None, "formula_no_value"
     if (r, c) in grid.errors:
         return None, "cell_error"
+    if (r, c) in grid.bad_numbers:
+        return None, "bad_number"
     return grid.own(r, c), None
 
 
@@ -469,7 +517,7 @@ def _cell_finding(
         field=key,
         label=form.field(key).label,
         form=form.key,
-        value=grid.errors.get((r, c)),
+        value=grid.errors.get((r, c)) or grid.bad_numbers.get((r, c)),
     )
 
 

@@ -29,7 +29,7 @@ def sniff_format(path: Path) -> str:
         with open(path, "rb") as fh:
             head = fh.read(8)
     except OSError as exc:
-        raise unreadable(path, f"文件无法打开（{exc.strerror or exc}）") from exc
+        raise unreadable(path, "文件无法打开（不存在或没有读取权限）") from exc
     if not head:
         raise unreadable(path, "文件是空的")
     if head.startswith(OLE2_MAGIC):
@@ -72,7 +72,7 @@ def _zip_format(path: Path) -> str:
         RuntimeError,
         NotImplementedError,
     ) as exc:
-        raise unreadable(path, f"压缩结构损坏（{exc}）") from exc
+        raise unreadable(path, "压缩结构损坏，文件可能不完整，请重新保存或重新发送") from exc
     if "word/document.xml" in names or "ppt/presentation.xml" in names or "mimetype" in names:
         raise unreadable(path, "这是文档或演示文稿，不是工作簿")
     raise unreadable(path, "压缩包里没有工作簿内容，不是 Excel 工作簿")
@@ -88,7 +88,7 @@ def check_zip_safety(path: Path, max_total_bytes: int = 200_000_000, max_ratio: 
         with zipfile.ZipFile(path) as zf:
             infos = zf.infolist()
     except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError) as exc:
-        raise unreadable(path, f"压缩结构损坏（{exc}）") from exc
+        raise unreadable(path, "压缩结构损坏，文件可能不完整，请重新保存或重新发送") from exc
     if len(infos) > _MAX_ENTRIES:
         raise unreadable(path, f"压缩包内文件过多（{len(infos)} 个），疑似恶意文件")
     total = 0

@@ -39,6 +39,7 @@ def build_manifest(result, folder: Path) -> dict[str, Any]:
         "period": getattr(result.figures, "period_label", None),
         "policy": {"source": result.policy.source, "sha256": result.policy.sha256},
         "inputs": inputs,
+        "skipped_inputs": [{"path": s.name, "reason": s.reason} for s in getattr(result, "skipped", [])],
         "totals": result.totals,
         "outputs": outputs,
     }
