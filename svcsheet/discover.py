@@ -205,6 +205,34 @@ def check_output_folder(out: Path, inputs: Sequence[Path]) -> None:
         )
 
 
+def _earlier_version_output(folder: Path) -> bool:
+    """An output folder of a version before the marker: its run.json lists every other file in the folder with
+    the hash it was written with, so nothing in it can be the user's (a foreign run.json lists none of them)."""
+    import json
+
+    from .archive import sha256_file
+
+    manifest = folder / "run.json"
+    try:
+        if manifest.is_symlink() or manifest.stat().st_size > 50_000_000:
+            return False
+        data = json.loads(manifest.read_text(encoding="utf-8"))
+        listed = {o["path"]: o["sha256"] for o in data["outputs"]} if "svcsheet_version" in data else None
+    except (OSError, ValueError, KeyError, TypeError):
+        return False
+    if not listed:
+        return False
+    for path in folder.rglob("*"):
+        if path.is_symlink():
+            return False
+        if not path.is_file() or path == manifest:
+            continue
+        rel = path.relative_to(folder).as_posix()
+        if listed.get(rel) != sha256_file(path):
+            return False
+    return True
+
+
 def foreign_entries(folder: Path) -> list[str] | None:
     """What in ``folder`` svcsheet did not write ([] for an empty folder or a clean earlier output);
     None when the folder has content but no marker with a run id."""
@@ -217,7 +245,7 @@ def foreign_entries(folder: Path) -> list[str] | None:
     except (OSError, UnicodeDecodeError):
         run_id = ""
     if not (len(run_id) == 16 and all(c in "0123456789abcdef" for c in run_id)):
-        return None
+        return [] if _earlier_version_output(folder) else None
     foreign = []
     for entry in entries:
         if entry.name not in OUTPUT_ENTRIES or entry.is_symlink():

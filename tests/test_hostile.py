@@ -480,3 +480,18 @@ def test_only_unreadable_workbook_ever_leaves_the_reader(tmp_path, monkeypatch):
         with pytest.raises(UnreadableWorkbook) as info:
             read_workbook(GOOD)
         assert_plain_chinese(str(info.value), tmp_path)
+
+
+def test_an_output_folder_of_a_version_before_the_marker_is_replaced_only_while_run_json_vouches_for_it(tmp_path):
+    """Weekly users re-run into last week's folder: one written before the marker existed (every file listed in
+    its run.json with its hash) is still replaced; a user's file or an edited output in it is not."""
+    out = tmp_path / "out"
+    args = ["run", str(GOOD), "--out", str(out), "--as-of", AS_OF]
+    assert CliRunner().invoke(cli, args).exit_code == 0
+    (out / ".svcsheet-output").unlink()  # as an earlier version left it
+    assert CliRunner().invoke(cli, args).exit_code == 0
+    (out / ".svcsheet-output").unlink()
+    (out / "clean.xlsx").write_bytes(b"edited by hand")
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == 2 and "不是 svcsheet 写的输出目录" in result.output
+    assert (out / "clean.xlsx").read_bytes() == b"edited by hand"
