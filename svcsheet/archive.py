@@ -242,6 +242,12 @@ def _refusal(path: Path, roots: list[Path] | None) -> str | None:
         return "这是 svcsheet 自己的密钥文件，不能归档"
     if roots is not None and not any(real == r or r in real.parents for r in roots):
         return "这是指向输入目录以外的链接，未归档"
+    from .reader import check_size
+
+    try:
+        check_size(real)  # before anything hashes it: a huge (or sparse) file is not read at all
+    except UnreadableWorkbook:
+        return "文件超过大小上限，不是可读取的工作簿，未归档"
     try:
         sniff_format(real)
     except UnreadableWorkbook:

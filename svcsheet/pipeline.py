@@ -273,6 +273,8 @@ def _redact_provenance(files: list[FileResult], deid: Deidentifier, names: NameI
 
     for fr in files:
         fr.safe_name = safe(fr.input.name)
+        if fr.error:  # the reason can quote the file name
+            fr.error = safe(fr.error)
         fr.sheets = [
             replace(s, file=fr.safe_name, sheet=safe(s.sheet), reason=safe(s.reason)) for s in fr.sheets
         ]

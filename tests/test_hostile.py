@@ -495,3 +495,25 @@ def test_an_output_folder_of_a_version_before_the_marker_is_replaced_only_while_
     result = CliRunner().invoke(cli, args)
     assert result.exit_code == 2 and "不是 svcsheet 写的输出目录" in result.output
     assert (out / "clean.xlsx").read_bytes() == b"edited by hand"
+
+
+def test_a_huge_sparse_file_is_neither_hashed_nor_archived(tmp_path, monkeypatch):
+    import svcsheet.archive as archive
+
+    def bad(folder: Path) -> None:
+        with open(folder / "巨大.xlsx", "wb") as fh:
+            fh.write(GOOD.read_bytes())  # starts like a workbook, so a sniffer takes it for one
+            fh.truncate(60 * 1024**3)  # 60 GB, sparse: costs nothing on disk
+
+    hashed: list[str] = []
+    real_sha = archive.sha256_file
+    monkeypatch.setattr(archive, "sha256_file", lambda p: hashed.append(Path(p).name) or real_sha(p))
+    monkeypatch.setattr(archive, "sniff_format", lambda p: "xlsx")  # a head that looks like a workbook
+    folder = tmp_path / "in"
+    folder.mkdir()
+    shutil.copy(GOOD, folder / GOOD.name)
+    bad(folder)
+    store = tmp_path / "store"
+    result = CliRunner().invoke(cli, ["archive", str(folder), "--store", str(store)])
+    assert "巨大.xlsx" not in hashed
+    assert "未归档" in result.output
