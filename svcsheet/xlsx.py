@@ -11,14 +11,13 @@
 
 from __future__ import annotations
 
+import math
+import unicodedata
+from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from pathlib import Path
 from typing import Any
-
-import math
-import unicodedata
-from collections import defaultdict
 
 import xlsxwriter
 from xlsxwriter.worksheet import Worksheet
