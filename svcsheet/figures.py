@@ -236,6 +236,7 @@ class FollowupItem:
     detail: str
     due: dt.datetime | None
     overdue: bool
+    status: str | None = None  # the row's own 处理状态 (or 处理结果 where the form has no status)
 
 
 @dataclass(frozen=True)
@@ -321,6 +322,7 @@ class Figures:
     overrun_rule: str = OVERRUN_RULE
     records: list[TicketRecord] = field(default_factory=list)  # this run's accepted tickets (for the history)
     extra: dict[str, Any] = field(default_factory=dict)
+    highlights: list[Any] = field(default_factory=list)  # Highlight: what needs action, first in the report
 
     @property
     def categories(self) -> list[CategoryShare]:
@@ -354,6 +356,7 @@ def compute_figures(result: Any, forms: dict[str, FormSpec]) -> Figures:
     period = getattr(result, "period", None) or parse_period(
         getattr(result.options, "period", None), result.as_of, records
     )
+    period = period.upto(result.as_of)  # a period still running compares with the same days of the previous
     fig.period, fig.period_label, fig.title, fig.as_of = period, period.label, period.title, result.as_of
     fig.records = records
     fig.run_id = run_id(result)
@@ -408,6 +411,7 @@ def compute_figures(result: Any, forms: dict[str, FormSpec]) -> Figures:
     fig.followups = followups(rows_now, forms, policy, result.as_of)
     fig.suggestions = suggestions(rows_now, forms)
     fig.common = common_issues(getattr(result, "clustering", None), forms)
+    fig.highlights = highlights(fig)
     return fig
 
 
@@ -714,6 +718,7 @@ def followups(
         rec = to_record(row, form)
         dept = department_of(rec, policy, forms) if form.by_role("department") else ""
         handler = _safe_text(row, form.role_key("handler"))
+        status = _safe_text(row, form.role_key("status")) or _safe_text(row, form.role_key("result"))
 
         todo: list[tuple[str, str, dt.datetime | None]] = []
 
@@ -746,7 +751,7 @@ def followups(
             todo.append((KIND_REASON, "首次响应超时，未写超时原因", None))
         for kind, detail, due in todo:
             late = due is not None and as_of > due
-            out.append(FollowupItem(kind, form.name, row.ticket_id, handler, dept, detail, due, late))
+            out.append(FollowupItem(kind, form.name, row.ticket_id, handler, dept, detail, due, late, status))
     kinds = (KIND_REVIEW, KIND_UNRESOLVED, KIND_REVISIT, KIND_REASON)
     return sorted(out, key=lambda i: kinds.index(i.kind))  # stable: rows keep their order within a kind
 
@@ -896,3 +901,82 @@ def _headline(finding: Any) -> str:
 
 
 __all__ = ["Figures", "compute_figures", "run_records"]
+
+
+# ---------------------------------------------------------------- what needs action (report.html leads with it)
+
+
+@dataclass(frozen=True)
+class Highlight:
+    """One thing the supervisor should act on this period, in one sentence (Chinese)."""
+
+    key: str
+    level: str  # "bad" (act), "warn" (watch), "ok" (nothing to do)
+    title: str
+    text: str
+    anchor: str  # the report section with the detail
+
+
+def highlights(fig: Figures) -> list[Highlight]:
+    """Compliance and its change, breaches, common issues, overdue follow-ups, files to fix: in that order."""
+    out = []
+    try:
+        k = fig.kpi("sla")
+    except KeyError:
+        k = None
+    if k is not None and k.value is not None:
+        level = "ok" if k.value >= 0.9 else "bad" if k.value < 0.8 else "warn"
+        change = f"，比上期 {k.change_text}" if k.change is not None else ""
+        out.append(Highlight("sla", level, "时效达标率", f"{k.value_text}（{k.basis_text}）{change}。", "sla"))
+    late, still = len(fig.breaches), len(fig.open_overdue)
+    if late or still:
+        where = Counter(f"{b.form}·{b.stage}" for b in fig.breaches + fig.open_overdue).most_common(1)[0]
+        out.append(
+            Highlight(
+                "late",
+                "bad" if still else "warn",
+                "超时与逾期",
+                f"已完成但超时 {late} 条，尚未完成且已逾期 {still} 条；最多的环节是 {where[0]}（{where[1]} 条）。",
+                "breaches" if late else "open-overdue",
+            )
+        )
+    else:
+        out.append(Highlight("late", "ok", "超时与逾期", "本期没有超时，也没有逾期未完成的环节。", "sla"))
+    if fig.common:
+        top = max(fig.common, key=lambda c: (c.customers, c.rows))
+        batch = f"，集中在批次 {top.batch}" if top.batch else ""
+        out.append(
+            Highlight(
+                "common",
+                "bad",
+                "共性问题",
+                f"{len(fig.common)} 个共性问题；最多的是「{top.label}」：{top.customers} 位客户、{top.rows} 张工单{batch}。",
+                "common",
+            )
+        )
+    else:
+        out.append(Highlight("common", "ok", "共性问题", "本期没有 3 位以上客户反馈的同一问题。", "common"))
+    overdue = [f for f in fig.followups if f.overdue]
+    if fig.followups:
+        who = Counter(f.handler or UNASSIGNED for f in overdue).most_common(2)
+        names = "、".join(f"{h}（{n} 项）" for h, n in who)
+        tail = f"，其中已逾期 {len(overdue)} 项：{names}" if overdue else "，均未逾期"
+        out.append(
+            Highlight(
+                "followups", "bad" if overdue else "warn", "跟进清单", f"{len(fig.followups)} 项待跟进{tail}。", "followups"
+            )
+        )
+    files = sorted((q for q in fig.quality if q.rejected or q.error), key=lambda q: (-q.rejected, q.file))
+    if files:
+        first = files[0]
+        out.append(
+            Highlight(
+                "quality",
+                "warn",
+                "需要填表人修改",
+                f"退回 {fig.rows_rejected} 行，涉及 {len(files)} 个文件（最多：{first.file}，{first.rejected} 行）；"
+                "returns/ 中有标注了问题单元格的副本，请发给各填表人。",
+                "quality",
+            )
+        )
+    return out

@@ -61,7 +61,7 @@ def _empty(ws: Sheet, st: Styles, row: int, text: str = NONE) -> int:
 def _overview(wb, ws: Sheet, st: Styles, fig, result) -> None:
     p = fig.period
     ws.write_string(0, 0, f"《{fig.title}》{p.label}", st.title)
-    ws.note(1, f"统计期间：{p.span_text}（按受理/接收时间归入）；上期：{p.previous().label}")
+    ws.note(1, f"统计期间：{p.span_text}（按受理/接收时间归入）；上期：{p.previous().compare_text}")
     ws.note(2, f"统计时点：{result.as_of:%Y-%m-%d %H:%M}")
     source = (
         f"历史记录库（其中 {fig.history_tickets} 张工单来自以往运行）"
@@ -339,7 +339,7 @@ def _followups(wb, ws: Sheet, st: Styles, fig, result) -> None:
             f.department,
             f.detail,
             f.due,
-            "已逾期" if f.overdue else None,
+            _status(f),
         ]
         for f in fig.followups
     ]
@@ -348,9 +348,16 @@ def _followups(wb, ws: Sheet, st: Styles, fig, result) -> None:
     row = write_table(ws, row, headers, lines, st)
     for r, f in enumerate(fig.followups, start=top + 1):
         if f.overdue:
-            ws.write_string(r, 7, "已逾期", st.bad)
+            ws.write_string(r, 7, _status(f), st.bad)
     if not lines:
         _empty(ws, st, row, "本期没有需要跟进的事项")
+
+
+def _status(f) -> str | None:
+    """The row's status, and 已逾期 when the follow-up is past its due time."""
+    if f.overdue:
+        return f"已逾期（{f.status}）" if f.status else "已逾期"
+    return f.status
 
 
 def _people_table(ws: Sheet, st: Styles, row: int, head: str, people) -> int:
