@@ -142,14 +142,36 @@ def _run_with_progress(options):
         return run(options, progress)
 
 
+def _middle(text: str, width: int) -> str:
+    """Shorten a file name in the middle (sample_wor…_nov.xlsx): its end tells files apart, so keep it."""
+    from rich.cells import cell_len
+
+    if cell_len(text) <= width:
+        return text
+    head, tail = "", ""
+    left, right = 0, len(text) - 1
+    while cell_len(head + tail) < width - 1 and left <= right:
+        if cell_len(head) <= cell_len(tail):
+            head, left = head + text[left], left + 1
+        else:
+            tail, right = text[right] + tail, right - 1
+    return head + "…" + tail
+
+
 def _print_summary(result) -> None:
     table = Table(title="处理结果", title_justify="left")
     for col in ("文件", "读取", "合格", "退回", "警告", "状态"):
-        table.add_column(col)
+        table.add_column(col, no_wrap=col == "文件")
+    name_width = max(24, out.width - 40)
     for fr in result.files:
         status = f"[red]无法读取：{fr.error}[/]" if fr.error else "已读取"
         table.add_row(
-            fr.name, str(len(fr.rows)), str(fr.rows_clean), str(fr.rows_rejected), str(fr.warnings), status
+            _middle(fr.name, name_width),
+            str(len(fr.rows)),
+            str(fr.rows_clean),
+            str(fr.rows_rejected),
+            str(fr.warnings),
+            status,
         )
     totals = result.totals
     table.add_row(
@@ -223,8 +245,78 @@ def run_cmd(inputs, out_dir, as_of, policy, period, history, store) -> None:
     """Validate, de-identify, compute SLA and common issues, and write every output into OUT."""
     result = _run_with_progress(_run_options(inputs, out_dir, as_of, policy, period, history, store))
     _print_summary(result)
-    out.print(f"输出目录：{out_dir}", highlight=False)
+    fig = result.figures
+    out.print(f"统计期间：{fig.period_label}（{fig.period.span_text}）", highlight=False, soft_wrap=True)
+    out.print(f"历史记录库：{fig.history_note}", highlight=False, soft_wrap=True)
+    out.print(f"输出目录：{out_dir}", highlight=False, soft_wrap=True)
+    out.print(
+        f"注意：{Path(out_dir) / 'returns'} 保留原始内容（含客户个人信息），只发给对应的填表客服，不要转发。",
+        highlight=False,
+        soft_wrap=True,
+    )
     sys.exit(result.exit_code)
+
+
+@cli.group()
+def history() -> None:
+    """List or remove runs kept in the history database (trends and the previous period)."""
+
+
+def _history_file(path: Path | None, out_dir: Path | None) -> Path:
+    from .history import DEFAULT_NAME
+
+    if (path is None) == (out_dir is None):
+        raise click.UsageError("give exactly one of --history or --out")
+    return path if path is not None else Path(out_dir).resolve().parent / DEFAULT_NAME
+
+
+_HISTORY_OPTIONS = [
+    click.option(
+        "--history", "path", type=click.Path(path_type=Path, dir_okay=False), help="History database."
+    ),
+    click.option(
+        "--out",
+        "out_dir",
+        type=click.Path(path_type=Path, file_okay=False),
+        help="A run's output folder: the default history beside it.",
+    ),
+]
+
+
+def _history_options(fn):
+    for option in reversed(_HISTORY_OPTIONS):
+        fn = option(fn)
+    return fn
+
+
+@history.command("list")
+@_history_options
+def history_list(path, out_dir) -> None:
+    """List the runs in the history: id, as-of time, period, tickets it holds, output folder."""
+    from .history import HistoryStore
+
+    file = _history_file(path, out_dir)
+    if not file.exists():
+        out.print(f"历史记录库 {file} 不存在。", highlight=False)
+        return
+    table = Table(title=f"历史记录库 {file}", title_justify="left")
+    for col in ("运行编号", "统计时点", "期间", "工单数", "输出目录"):
+        table.add_column(col)
+    for e in HistoryStore(file).list_runs():
+        table.add_row(e.run_id, e.as_of or "", e.period or "", str(e.tickets), "\n".join(e.outputs))
+    out.print(table)
+
+
+@history.command("forget")
+@click.argument("run_id")
+@_history_options
+def history_forget(run_id, path, out_dir) -> None:
+    """Remove RUN_ID (a trial run) and the tickets it wrote from the history."""
+    from .history import HistoryStore
+
+    file = _history_file(path, out_dir)
+    n = HistoryStore(file).forget(run_id)
+    out.print(f"已从历史记录库 {file} 删除运行 {run_id} 及其 {n} 张工单。", highlight=False)
 
 
 @cli.command()

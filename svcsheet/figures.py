@@ -24,6 +24,7 @@ from .history import (
     TicketRecord,
     dimension,
     history_path,
+    history_use,
     run_records,
     to_record,
 )
@@ -292,6 +293,8 @@ class Figures:
     run_id: str = ""
     history_path: str | None = None
     history_tickets: int = 0  # tickets read from the history store (other runs)
+    history_write: bool = False  # this run's tickets go into the history (see history.history_use)
+    history_note: str = "未使用历史记录库"  # which history the run used and whether it changed it (Chinese)
     in_period: int = 0  # this run's accepted rows opened in the period
     outside_period: int = 0  # this run's accepted rows opened in another period
     undated: int = 0  # this run's accepted rows without a usable opening time
@@ -370,6 +373,7 @@ def compute_figures(result: Any, forms: dict[str, FormSpec]) -> Figures:
 
     pool = list(records)
     path = history_path(result)
+    fig.history_write, fig.history_note = history_use(result, path)
     if path is not None:
         fig.history_path = str(path)
         window = period.trend()
@@ -927,7 +931,9 @@ def highlights(fig: Figures) -> list[Highlight]:
     if k is not None and k.value is not None:
         level = "ok" if k.value >= 0.9 else "bad" if k.value < 0.8 else "warn"
         change = f"，比上期 {k.change_text}" if k.change is not None else ""
-        out.append(Highlight("sla", level, "时效达标率", f"{k.value_text}（{k.basis_text}）{change}。", "sla"))
+        out.append(
+            Highlight("sla", level, "时效达标率", f"{k.value_text}（{k.basis_text}）{change}。", "sla")
+        )
     late, still = len(fig.breaches), len(fig.open_overdue)
     if late or still:
         where = Counter(f"{b.form}·{b.stage}" for b in fig.breaches + fig.open_overdue).most_common(1)[0]
@@ -963,7 +969,11 @@ def highlights(fig: Figures) -> list[Highlight]:
         tail = f"，其中已逾期 {len(overdue)} 项：{names}" if overdue else "，均未逾期"
         out.append(
             Highlight(
-                "followups", "bad" if overdue else "warn", "跟进清单", f"{len(fig.followups)} 项待跟进{tail}。", "followups"
+                "followups",
+                "bad" if overdue else "warn",
+                "跟进清单",
+                f"{len(fig.followups)} 项待跟进{tail}。",
+                "followups",
             )
         )
     files = sorted((q for q in fig.quality if q.rejected or q.error), key=lambda q: (-q.rejected, q.file))

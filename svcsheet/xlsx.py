@@ -111,7 +111,9 @@ def write_value(ws: Worksheet, row: int, col: int, value: Any, styles: Styles, f
 MIN_WIDTH = 6.0  # Excel width units (about one Latin digit each)
 MAX_WIDTH = 36.0  # wider text wraps at this width
 PAD = 2.0
-LINE_HEIGHT = 14.0  # points per line of 10-pt text; wrapped rows get their height set (LibreOffice keeps 1 line)
+LINE_HEIGHT = (
+    14.0  # points per line of 10-pt text; wrapped rows get their height set (LibreOffice keeps 1 line)
+)
 ROW_POINTS = 17.0  # a default row as LibreOffice and WPS draw 10-pt CJK text (Excel: 15); used to paginate
 TITLE_POINTS = 24.0
 # A4 landscape minus xlsxwriter's default margins (0.7" left/right, 0.75" top/bottom), in points
@@ -167,7 +169,9 @@ class Sheet:
         if fmt in (None, self.st.text) and (width > MAX_WIDTH - PAD or "\n" in text):
             fmt = self.st.wrap  # wrap long text instead of cutting it
         if fmt is self.st.title:
-            self.heights[row] = max(self.heights.get(row, 0), TITLE_POINTS)  # a 14-pt title needs a taller row
+            self.heights[row] = max(
+                self.heights.get(row, 0), TITLE_POINTS
+            )  # a 14-pt title needs a taller row
         else:
             self._measure(col, width)
         if fmt in (self.st.wrap, self.st.header, self.st.header_right):
@@ -269,6 +273,7 @@ class Sheet:
         if not self.blocks:
             ws.fit_to_pages(1, 0)  # one page wide; the application paginates the rows
             return
+
         # charts: an explicit scale and explicit breaks (Excel ignores manual page breaks under fit-to)
         def left(col: int) -> float:
             return sum(_column_points(self.widths.get(c, 8.43) + 0.71) for c in range(col))

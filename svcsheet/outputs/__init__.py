@@ -36,6 +36,12 @@ def write_outputs(result, forms: dict[str, FormSpec], deid: Deidentifier, out: P
         write_returns(result, forms, tmp / "returns")
         write_trace(result, tmp / "trace.json")
         result.manifest = build_manifest(result, tmp)
+        fig = result.figures
+        result.manifest["history"] = {  # which history database the run read, and whether it added to it
+            "path": fig.history_path,
+            "updated": bool(fig.history_path and fig.history_write),
+            "note": fig.history_note,
+        }
         write_manifest(result.manifest, tmp / "run.json")
         result.outputs = result.manifest["outputs"]
         _move_into_place(tmp, out)
