@@ -301,7 +301,7 @@ def history_list(path, out_dir) -> None:
         return
     table = Table(title=f"历史记录库 {file}", title_justify="left")
     for col in ("运行编号", "统计时点", "期间", "工单数", "输出目录"):
-        table.add_column(col)
+        table.add_column(col, overflow="fold", no_wrap=col != "输出目录")
     for e in HistoryStore(file).list_runs():
         table.add_row(e.run_id, e.as_of or "", e.period or "", str(e.tickets), "\n".join(e.outputs))
     out.print(table)
