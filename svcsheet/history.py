@@ -294,11 +294,11 @@ def history_use(result: Any, path: Path | None) -> tuple[bool, str]:
     if path is None:
         return False, "未使用历史记录库"
     out = getattr(result.options, "out", None)
+    named = getattr(result.options, "history", None) is not None or bool(result.policy.history.path)
+    if named or (out is not None and not Path(path).exists()):
+        return True, f"已更新：{path}"
     if out is None:
         return False, f"只读：{path}"
-    named = getattr(result.options, "history", None) is not None or bool(result.policy.history.path)
-    if named or not Path(path).exists():
-        return True, f"已更新：{path}"
     if HistoryStore(path).known_output(Path(out)) is False:
         return False, (
             f"未更新：{path}（输出目录 {out} 是第一次使用，本次只读取历史、不写入；"

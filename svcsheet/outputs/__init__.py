@@ -36,12 +36,9 @@ def write_outputs(result, forms: dict[str, FormSpec], deid: Deidentifier, out: P
         write_returns(result, forms, tmp / "returns")
         write_trace(result, tmp / "trace.json")
         result.manifest = build_manifest(result, tmp)
-        fig = result.figures
-        result.manifest["history"] = {  # which history database the run read, and whether it added to it
-            "path": fig.history_path,
-            "updated": bool(fig.history_path and fig.history_write),
-            "note": fig.history_note,
-        }
+        # which history database the run read (whether it also wrote it is on the terminal: a re-run into
+        # another folder must give the same run.json)
+        result.manifest["history"] = result.figures.history_path
         write_manifest(result.manifest, tmp / "run.json")
         result.outputs = result.manifest["outputs"]
         _move_into_place(tmp, out)
