@@ -257,6 +257,26 @@ def run_cmd(inputs, out_dir, as_of, policy, period, history, store) -> None:
     sys.exit(result.exit_code)
 
 
+@cli.command()
+@click.argument("inputs", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--policy", type=click.Path(path_type=Path, dir_okay=False), help="Team policy file (YAML).")
+@click.option("--find", "only", multiple=True, help="Only this pseudonym (e.g. 员工-qoeb); repeatable.")
+def staff(inputs, policy, only) -> None:
+    """Show which staff name stands behind each pseudonym, from the original workbooks (terminal only)."""
+    from .staff import staff_directory
+
+    entries = staff_directory([Path(p) for p in inputs], policy, only)
+    if not entries:
+        out.print("没有找到对应的处理人（请用与运行时相同的密钥和原始工作簿）。", highlight=False)
+        sys.exit(1)
+    table = Table(title="处理人代号对照（仅在本机显示，不要外发）", title_justify="left")
+    for col in ("报表中显示", "工作簿中填写", "栏目", "文件"):
+        table.add_column(col, overflow="fold")
+    for e in entries:
+        table.add_row(e.shown, e.typed, "、".join(e.fields), "\n".join(e.files))
+    out.print(table)
+
+
 @cli.group()
 def history() -> None:
     """List or remove runs kept in the history database (trends and the previous period)."""

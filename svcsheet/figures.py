@@ -9,6 +9,7 @@ accepted rows in the period. See docs/reports.md for every definition.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -401,7 +402,7 @@ def compute_figures(result: Any, forms: dict[str, FormSpec]) -> Figures:
     fig.category_groups = categories(cur, forms)
     fig.routing = routing(cur, forms, policy)
     handler, department = _with_role(forms, "handler"), _with_role(forms, "department")
-    fig.handlers = people([r for r in cur if r.form in handler], lambda r: r.handler, policy)
+    fig.handlers = people([r for r in cur if r.form in handler], lambda r: staff_label(r.handler), policy)
     fig.no_handler_forms = [f.name for k, f in forms.items() if k not in handler]
     with_dept = [r for r in cur if r.form in department]
     fig.departments = people(with_dept, lambda r: department_of(r, policy, forms), policy)
@@ -669,6 +670,19 @@ def _opened(row: Any, forms: dict[str, FormSpec]) -> Any:
     return row.value(key) if key else None
 
 
+_STAFF_NO_NOISE = re.compile(r"[\s:：*＊#]")
+
+
+def staff_label(shown: str | None) -> str | None:
+    """Who must act, one way everywhere: a staff number normalised (``*工号007``, ``工号：007`` -> ``工号007``),
+    a pseudonym (``员工-qoeb``) or a title (``王经理``) as de-identification left it. A staff number is not
+    customer data; the masks agents type in front of it only make two spellings of one person."""
+    if shown is None or "工号" not in shown:
+        return shown
+    number = _STAFF_NO_NOISE.sub("", shown.split("工号", 1)[1])
+    return f"工号{number}" if number else shown
+
+
 def _safe_text(row: Any, key: str | None) -> str | None:
     if key is None:
         return None
@@ -704,7 +718,7 @@ def breaches(rows: list[Any], forms: dict[str, FormSpec]) -> list[Breach]:
                     overrun_minutes=minutes,
                     overrun_text=res.overrun_text() or "—",
                     reason=_safe_text(row, form.role_key("overdue_reason")),
-                    handler=_safe_text(row, form.role_key("handler")),
+                    handler=staff_label(_safe_text(row, form.role_key("handler"))),
                 )
             )
     return out
@@ -721,7 +735,7 @@ def followups(
         form = forms[row.form]
         rec = to_record(row, form)
         dept = department_of(rec, policy, forms) if form.by_role("department") else ""
-        handler = _safe_text(row, form.role_key("handler"))
+        handler = staff_label(_safe_text(row, form.role_key("handler")))
         status = _safe_text(row, form.role_key("status")) or _safe_text(row, form.role_key("result"))
 
         todo: list[tuple[str, str, dt.datetime | None]] = []

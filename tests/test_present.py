@@ -21,7 +21,10 @@ AS_OF = ["--as-of", "2026-11-23 09:00"]
 @pytest.fixture(scope="module")
 def sample_run(tmp_path_factory) -> Path:
     folder = tmp_path_factory.mktemp("present")
-    res = CliRunner().invoke(cli, ["run", str(SAMPLES), "--out", str(folder / "out"), *AS_OF])
+    with pytest.MonkeyPatch.context() as mp:  # module scope runs before the autouse key fixture: same key here
+        mp.setenv("SVCSHEET_KEY", "test-key-not-secret")
+        mp.setenv("XDG_CONFIG_HOME", str(folder / "config"))
+        res = CliRunner().invoke(cli, ["run", str(SAMPLES), "--out", str(folder / "out"), *AS_OF])
     assert res.exit_code == 0, res.output
     return folder / "out"
 
@@ -126,3 +129,15 @@ def test_partial_month_says_so_and_compares_like_for_like(tmp_path):
     assert "2026-11-01 至 2026-11-23（截至）" in res.output
     html = (tmp_path / "m" / "report.html").read_text(encoding="utf-8")
     assert "上期：2026-10（2026-10-01 至 2026-10-23（截至））" in html
+
+
+def test_staff_shown_one_way_and_resolved_locally(sample_run):
+    html = (sample_run / "report.html").read_text(encoding="utf-8")
+    follow = html.split('id="followups"')[1].split("</section>")[0]
+    assert "*工号" not in follow and "工号007" in follow  # one spelling per staff number
+    assert re.search(r"<td>(已解决|处理中|协商中|部分解决|未解决)", follow)  # 状态 from the row
+    pseudonym = re.search(r"员工-[a-z0-9]{4}", follow).group(0)
+    res = CliRunner().invoke(cli, ["staff", str(SAMPLES), "--find", pseudonym])
+    assert res.exit_code == 0 and pseudonym in res.output
+    assert re.search(r"│ [\u4e00-\u9fff]{2,3} +│", res.output)  # the name behind it, on the terminal only
+    assert CliRunner().invoke(cli, ["staff", str(SAMPLES), "--find", "员工-zzzz"]).exit_code == 1

@@ -380,7 +380,7 @@ def _people_table(ws: Sheet, st: Styles, row: int, head: str, people) -> int:
 
 
 def _people(wb, ws: Sheet, st: Styles, fig, result) -> None:
-    notes = ["处理人以代号显示；满意度均分只计 1–5 分制的评分。"]
+    notes = ["处理人：工号按填写显示（如 工号007），姓名以稳定代号显示（主管可用 svcsheet staff 在本机查回）；满意度均分只计 1–5 分制的评分。"]
     if fig.no_handler_forms:
         notes.append(f"{'、'.join(fig.no_handler_forms)}没有处理人栏，不计入处理人统计。")
     if fig.no_department_forms:
