@@ -226,6 +226,7 @@ class IssueView:
     forms: str
     departments: str
     examples: list[str]
+    products: str = ""  # product words typed beside the model (空气净化器), one column of their own
 
 
 @dataclass(frozen=True)
@@ -843,6 +844,32 @@ def _rename(value: Any, names: dict[str, str]) -> Any:
     return {k: n or 0 for k, n in merged.items()}
 
 
+_MODEL_CODE = re.compile(r"[A-Za-z0-9][A-Za-z0-9\-_/.]*[0-9][A-Za-z0-9\-_/.]*")
+_BATCH_NOTE = re.compile(r"[（(]\s*批次[^）)]*[）)]")
+
+
+def _models(value: Any) -> tuple[str, str]:
+    """Model cells as typed (``X-2024 空气净化器（批次 B2311）``) to one entry per model code with its count,
+    and the product words in their own text: (``X-2024（4）``, ``空气净化器``)."""
+    if not value:
+        return "", ""
+    items = list(value.items()) if isinstance(value, dict) else list(value)
+    counts: dict[str, int] = {}
+    products: dict[str, None] = {}
+    for item in items:
+        name, n = (item if isinstance(item, (tuple, list)) and len(item) == 2 else (item, 1))
+        text = _BATCH_NOTE.sub("", str(name)).strip()
+        code = _MODEL_CODE.search(text)
+        rest = (text[: code.start()] + " " + text[code.end() :]).strip(" -—/") if code else text
+        if rest:
+            products.setdefault(rest, None)
+        if code:
+            key = code.group(0).upper()
+            counts[key] = counts.get(key, 0) + (n if isinstance(n, int) else 1)
+    ordered = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
+    return "、".join(f"{k}（{n}）" for k, n in ordered), "、".join(products)
+
+
 def common_issues(clustering: Any, forms: dict[str, FormSpec]) -> list[IssueView]:
     """The common issues (共性问题) as the report shows them; tolerant of how the clustering names its parts."""
     if clustering is None:
@@ -851,13 +878,15 @@ def common_issues(clustering: Any, forms: dict[str, FormSpec]) -> list[IssueView
     out = []
     for issue in getattr(clustering, "common", []) or []:
         examples = getattr(issue, "examples", None) or []
+        models, products = _models(getattr(issue, "models", None))
         out.append(
             IssueView(
                 id=str(getattr(issue, "id", "")),
                 label=str(getattr(issue, "label", "")),
                 customers=_count(getattr(issue, "customers", 0)),
                 rows=_count(getattr(issue, "rows", 0)),
-                models=_join(getattr(issue, "models", None)),
+                models=models,
+                products=products,
                 batch=_join(getattr(issue, "dominant_batch", None)),
                 forms=_join(
                     [forms[k].name if k in forms else k for k in getattr(issue, "forms", None) or ()]

@@ -141,3 +141,11 @@ def test_staff_shown_one_way_and_resolved_locally(sample_run):
     assert res.exit_code == 0 and pseudonym in res.output
     assert re.search(r"│ [\u4e00-\u9fff]{2,3} +│", res.output)  # the name behind it, on the terminal only
     assert CliRunner().invoke(cli, ["staff", str(SAMPLES), "--find", "员工-zzzz"]).exit_code == 1
+
+
+def test_common_issue_models_one_per_model_with_the_product_apart():
+    from svcsheet.figures import _models
+
+    models, products = _models([("X-2024", 2), ("X-2024 空气净化器", 1), ("x-2024 空气净化器（批次 B2311）", 1)])
+    assert (models, products) == ("X-2024（4）", "空气净化器")
+    assert _models([("KFR-35GW", 3), ("空调", 1)]) == ("KFR-35GW（3）", "空调")

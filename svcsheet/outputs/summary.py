@@ -303,7 +303,8 @@ def _categories(wb, ws: Sheet, st: Styles, fig, result) -> None:
 def _common(wb, ws: Sheet, st: Styles, fig, result) -> None:
     row = _title(ws, st, "共性问题（同一问题被多位不同客户反馈）")
     lines = [
-        [c.id, c.label, c.customers, c.rows, c.models, c.batch, c.forms, c.departments, "\n".join(c.examples)]
+        [c.id, c.label, c.customers, c.rows, c.models, c.products, c.batch, c.forms, c.departments]
+        + ["\n".join(c.examples)]
         for c in fig.common
     ]
     headers = [
@@ -312,6 +313,7 @@ def _common(wb, ws: Sheet, st: Styles, fig, result) -> None:
         "客户数",
         "工单数",
         "产品型号",
+        "产品",
         "集中批次",
         "来自表单",
         "责任部门",
