@@ -89,13 +89,12 @@ def schema(form: str | None, as_json: bool) -> None:
     "--output",
     type=click.Path(path_type=Path),
     required=True,
-    help="File (one form) or folder (--all).",
+    help="File (one form), or folder (--all, or one form named after its paper form).",
 )
 @click.option("--all", "all_forms", is_flag=True, help="Write a template for every form into the folder -o.")
 def template(form: str | None, output: Path, all_forms: bool) -> None:
-    """Write a blank fillable workbook for FORM (or --all forms)."""
-    from .forms import get_form
-    from .template import write_all_templates, write_template
+    """Write a blank fillable workbook for FORM (key, name or part of the name, e.g. 投诉处理表), or --all."""
+    from .template import find_form, template_name, write_all_templates, write_template
 
     if all_forms:
         for path in write_all_templates(output):
@@ -103,7 +102,10 @@ def template(form: str | None, output: Path, all_forms: bool) -> None:
         return
     if not form:
         raise click.UsageError("give a FORM or --all")
-    out.print(f"已生成 {write_template(get_form(form), output)}", highlight=False)
+    spec = find_form(form)
+    if output.suffix.lower() != ".xlsx":  # a folder: the file is named after the paper form
+        output = output / template_name(spec)
+    out.print(f"已生成 {write_template(spec, output)}", highlight=False)
 
 
 def _run_options(inputs, out_dir, as_of, policy, period=None, history=None, store=None):
