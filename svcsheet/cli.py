@@ -186,6 +186,11 @@ def _print_summary(result) -> None:
         style="bold",
     )
     out.print(table)
+    from .skipped import unsupported_inputs
+
+    inputs = getattr(getattr(result, "options", None), "inputs", None) or []
+    for name, reason in unsupported_inputs(inputs):
+        out.print(f"[yellow]未读取[/] {name}：{reason}", highlight=False, soft_wrap=True)
     top = result.top_findings(5)
     if top:
         out.print("最常见的问题：")

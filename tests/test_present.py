@@ -149,3 +149,13 @@ def test_common_issue_models_one_per_model_with_the_product_apart():
     models, products = _models([("X-2024", 2), ("X-2024 空气净化器", 1), ("x-2024 空气净化器（批次 B2311）", 1)])
     assert (models, products) == ("X-2024（4）", "空气净化器")
     assert _models([("KFR-35GW", 3), ("空调", 1)]) == ("KFR-35GW（3）", "空调")
+
+
+def test_unsupported_files_are_listed_with_the_reason(tmp_path):
+    folder = tmp_path / "in"
+    folder.mkdir()
+    shutil.copy(SAMPLES / "response_log_2026-11.xlsx", folder)
+    (folder / "导出.csv").write_text("问题编号,客户名称\n20261118001,张先生\n", encoding="utf-8")
+    (folder / "记录.et").write_bytes(b"\xd0\xcf\x11\xe0")
+    res = CliRunner().invoke(cli, ["validate", str(folder), *AS_OF])
+    assert "未读取 in/导出.csv：CSV" in res.output and "未读取 in/记录.et：WPS" in res.output
