@@ -119,6 +119,8 @@ TITLE_POINTS = 24.0
 # A4 landscape minus xlsxwriter's default margins (0.7" left/right, 0.75" top/bottom), in points
 PAGE_WIDTH_PT = 842 - 2 * 0.7 * 72
 PAGE_HEIGHT_PT = 595 - 2 * 0.75 * 72
+MIN_FIT = 0.45  # below this scale a sheet one page wide is unreadable on paper
+WIDE_SCALE = 60  # such a sheet prints across several pages at this scale instead
 FOOTER = "&L&A&R第 &P 页，共 &N 页"  # sheet name left, page right
 
 
@@ -151,7 +153,8 @@ class Sheet:
         self.blocks: list[tuple[int, float]] = []  # (first row, height in points) to keep on one page
         self.header_row: int | None = None  # the table header repeated on every printed page
         self.charts_right: list[tuple[int, float]] = []  # (first column, width in points) of each chart
-        self.print_columns: int | None = None  # print only the first N columns (a very wide sheet)
+        self.print_columns: int | None = None
+        self.key_column: int | None = None  # repeated on every page when the sheet is too wide for one  # print only the first N columns (a very wide sheet)
         self.last_row = 0
 
     def __getattr__(self, name: str) -> Any:  # everything else goes to the worksheet
@@ -270,15 +273,21 @@ class Sheet:
         if self.header_row is not None:
             ws.repeat_rows(self.header_row)
             repeat = self._row_points(self.header_row)
-        if not self.blocks:
-            ws.fit_to_pages(1, 0)  # one page wide; the application paginates the rows
-            return
 
-        # charts: an explicit scale and explicit breaks (Excel ignores manual page breaks under fit-to)
         def left(col: int) -> float:
             return sum(_column_points(self.widths.get(c, 8.43) + 0.71) for c in range(col))
 
         total = max([left(last_col + 1)] + [left(col) + width for col, width in self.charts_right])
+        if self.key_column is not None and PAGE_WIDTH_PT / total < MIN_FIT:
+            # one page wide would print 3-pt text: print across pages at a readable size, the id on each page
+            ws.set_print_scale(WIDE_SCALE)
+            ws.repeat_columns(self.key_column)
+            ws.print_across()
+            return
+        if not self.blocks:
+            ws.fit_to_pages(1, 0)  # one page wide; the application paginates the rows
+            return
+        # charts: an explicit scale and explicit breaks (Excel ignores manual page breaks under fit-to)
         scale = max(10, min(100, math.floor(PAGE_WIDTH_PT / max(total, 1) * 100 * 0.95)))
         ws.set_print_scale(scale)
         ws.set_h_pagebreaks(self._breaks(PAGE_HEIGHT_PT * 100 / scale - repeat))

@@ -58,6 +58,7 @@ def write_clean(result, forms: dict[str, FormSpec], path: Path) -> None:
                     )
         ws = Sheet(wb.add_worksheet(form.name[:31]), st)
         write_table(ws, 0, headers, table, st)
+        ws.key_column = len(PROVENANCE) + 1  # the ticket id (first field) on every printed page
         ws.finish()
     ws = Sheet(wb.add_worksheet("时效明细"), st)
     write_table(

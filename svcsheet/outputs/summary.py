@@ -6,6 +6,7 @@ sizes each column from its content, wraps long text, and sets up the printed pag
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +14,7 @@ from ..sla import OUTCOMES
 from ..xlsx import Sheet, Styles, new_workbook, text_width, write_table, write_value
 
 NONE = "（无）"
+HIGHLIGHT_WIDTH = 100.0  # width units the six KPI columns offer at least (指标 … 上期依据)
 
 
 def write_summary(result: Any, path: Path) -> None:
@@ -24,6 +26,10 @@ def write_summary(result: Any, path: Path) -> None:
         "alert": wb.add_format({**base, "bold": True, "font_size": 10, "font_color": "#C00000"}),
         "right": wb.add_format({**base, "font_size": 10, "align": "right"}),
         "signed": wb.add_format({**base, "font_size": 10, "num_format": "+0;-0;0"}),
+        "wrap": wb.add_format({**base, "font_size": 10, "text_wrap": True}),
+        "alert_wrap": wb.add_format(
+            {**base, "font_size": 10, "text_wrap": True, "bold": True, "font_color": "#C00000"}
+        ),
     }
 
     def sheet(name: str) -> Sheet:
@@ -75,7 +81,15 @@ def _overview(wb, ws: Sheet, st: Styles, fig, result) -> None:
         f"无受理时间 {fig.undated}",
     )
     ws.note(5, fig.rejected_note, ws.extra["alert"] if fig.rejected_in_period else None)
-    top = 7
+    # what needs action first, as in report.html: one line each, red when it needs action now
+    ws.section(7, "本周要点" if p.kind == "week" else "本月要点")
+    for i, h in enumerate(fig.highlights, start=8):
+        # across the KPI table's six columns, wrapped: a long line must not run off the printed page
+        text = f"{h.title}：{h.text}"
+        fmt = ws.extra["alert_wrap"] if h.level == "bad" else ws.extra["wrap"]
+        ws.ws.merge_range(i, 0, i, 5, text, fmt)
+        ws.heights[i] = 15.0 * max(1, math.ceil(text_width(text) * 1.15 / HIGHLIGHT_WIDTH)) + 3
+    top = 9 + len(fig.highlights)
     headers = ["指标", "本期", "上期", "变化", "本期依据", "上期依据"]
     ws.write_string(top, 0, headers[0], st.header)
     ws.write_row(top, 1, headers[1:], st.header_right)  # every column but the first holds right-aligned values
