@@ -66,8 +66,8 @@ def schema(form: str | None, as_json: bool) -> None:
         click.echo(json.dumps(data, ensure_ascii=False, indent=2))
         return
     for f in data["forms"]:
-        table = Table(title=f"{f['key']}  {f['name']}  (编号字段: {f['id_field']})", title_justify="left")
-        for col in ("key", "label", "type", "required", "choices"):
+        table = Table(title=f"{f['key']}  {f['name']}（编号字段：{f['id_field']}）", title_justify="left")
+        for col in ("字段键", "名称", "类型", "必填", "可选值"):
             table.add_column(col)
         for fld in f["fields"]:
             table.add_row(
@@ -78,8 +78,8 @@ def schema(form: str | None, as_json: bool) -> None:
                 "、".join(fld["choices"]),
             )
         out.print(table)
-        stages = "  ".join(f"{s['key']}({s['label']})" for s in f["stages"])
-        out.print(f"SLA stages: {stages}\n", highlight=False)
+        stages = "  ".join(f"{s['key']}（{s['label']}）" for s in f["stages"])
+        out.print(f"时效环节：{stages}\n", highlight=False)
 
 
 @cli.command()
