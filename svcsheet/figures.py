@@ -296,7 +296,7 @@ class Figures:
     history_path: str | None = None
     history_tickets: int = 0  # tickets read from the history store (other runs)
     history_write: bool = False  # this run's tickets go into the history (see history.history_use)
-    history_note: str = "未使用历史记录库"  # which history the run used and whether it changed it (Chinese)
+    history_note: str = "未使用"  # which history the run used and whether it changed it (Chinese)
     in_period: int = 0  # this run's accepted rows opened in the period
     outside_period: int = 0  # this run's accepted rows opened in another period
     undated: int = 0  # this run's accepted rows without a usable opening time

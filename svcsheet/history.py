@@ -292,7 +292,7 @@ def history_use(result: Any, path: Path | None) -> tuple[bool, str]:
     (a trial) reads it for trends but leaves it unchanged, so the team's weekly figures stay theirs.
     """
     if path is None:
-        return False, "未使用历史记录库"
+        return False, "未使用（--history off 或策略 history.path: off）"
     out = getattr(result.options, "out", None)
     named = getattr(result.options, "history", None) is not None or bool(result.policy.history.path)
     if named or (out is not None and not Path(path).exists()):
