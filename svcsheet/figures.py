@@ -375,7 +375,7 @@ def compute_figures(result: Any, forms: dict[str, FormSpec]) -> Figures:
 
     pool = list(records)
     path = history_path(result)
-    fig.history_write, fig.history_note = history_use(result, path)
+    fig.history_write, fig.history_note = history_use(result, path, period.label)
     if path is not None:
         fig.history_path = str(path)
         window = period.trend()

@@ -223,6 +223,11 @@ class HistoryStore:
             row = conn.execute("SELECT 1 FROM outputs WHERE out = ?", (str(Path(out).resolve()),)).fetchone()
             return row is not None
 
+    def has_period(self, period: str) -> bool:
+        """Whether a run already reported ``period`` (2026-W47) into this history."""
+        with self._connect() as conn:
+            return conn.execute("SELECT 1 FROM runs WHERE period = ? LIMIT 1", (period,)).fetchone() is not None
+
     def list_runs(self) -> list[RunEntry]:
         """Every run kept, oldest first, with the tickets it still holds and the folder it wrote."""
         with self._connect() as conn:
@@ -284,12 +289,14 @@ def history_path(result: Any) -> Path | None:
     return None
 
 
-def history_use(result: Any, path: Path | None) -> tuple[bool, str]:
+def history_use(result: Any, path: Path | None, period: str | None = None) -> tuple[bool, str]:
     """Whether this run may add its tickets to the history at ``path``, and why (Chinese, for the terminal).
 
     A history named by ``--history`` or the policy is always updated. The default one beside the output folder
-    is updated when it is new or when it already holds a run into the same folder; a run into another folder
-    (a trial) reads it for trends but leaves it unchanged, so the team's weekly figures stay theirs.
+    is updated when it is new, when it already holds a run into the same folder, or when nobody reported this
+    ``period`` yet (next week's folder beside last week's). A run into another folder for a period already
+    reported elsewhere is a trial or a copy: it reads the history for trends but leaves it unchanged, so the
+    team's figures stay theirs.
     """
     if path is None:
         return False, "未使用（--history off 或策略 history.path: off）"
@@ -299,9 +306,10 @@ def history_use(result: Any, path: Path | None) -> tuple[bool, str]:
         return True, f"已更新：{path}"
     if out is None:
         return False, f"只读：{path}"
-    if HistoryStore(path).known_output(Path(out)) is False:
+    store = HistoryStore(path)
+    if store.known_output(Path(out)) is False and period and store.has_period(period):
         return False, (
-            f"未更新：{path}（输出目录 {out} 是第一次使用，本次只读取历史、不写入；"
+            f"未更新：{path}（{period} 已由另一个输出目录写入历史，本次输出到 {out} 只读取历史、不写入；"
             f"要计入团队历史，请加 --history {path}）"
         )
     return True, f"已更新：{path}"

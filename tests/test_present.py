@@ -101,6 +101,12 @@ def test_history_list_and_forget_a_trial_run(tmp_path):
     assert "历史记录库：未更新" in res.output  # a trial into a new folder leaves the team's history alone
     listed = runner.invoke(cli, ["history", "list", "--out", str(weekly)])
     assert listed.exit_code == 0 and str(trial.resolve()) not in listed.output
+    # next week's folder beside this week's is the usual place: it is written
+    nxt = runner.invoke(cli, ["run", one, "--out", str(tmp_path / "w48"), "--as-of", "2026-11-30 09:00",
+                              "--period", "2026-W48"])  # fmt: skip
+    assert "历史记录库：已更新" in nxt.output
+    w48 = json.loads((tmp_path / "w48" / "run.json").read_text(encoding="utf-8"))["run_id"]
+    assert runner.invoke(cli, ["history", "forget", w48, "--out", str(weekly)]).exit_code == 0
     res = runner.invoke(cli, ["run", one, "--out", str(trial), *AS_OF, "--history", str(tmp_path / "svcsheet-history.sqlite")])
     assert "历史记录库：已更新" in res.output  # asked for
     listed = runner.invoke(cli, ["history", "list", "--out", str(weekly)])
