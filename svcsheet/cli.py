@@ -145,26 +145,39 @@ def _run_with_progress(options):
 
 
 def _middle(text: str, width: int) -> str:
-    """Shorten a file name in the middle (sample_wor…_nov.xlsx): its end tells files apart, so keep it."""
+    """Shorten a file name to ``width`` in the middle, never at the end: the folder goes first
+    (sam…/service_feedback_2026-11.xlsx), then the middle of the name itself (team_ser…ds_nov.xlsx)."""
     from rich.cells import cell_len
 
     if cell_len(text) <= width:
         return text
+    folder, _, base = text.rpartition("/")
+    if folder and cell_len(base) + 2 <= width:
+        head = ""
+        for ch in folder:
+            if cell_len(head + ch) + cell_len(base) + 2 > width:
+                break
+            head += ch
+        return f"{head}…/{base}"
+    text = base or text
     head, tail = "", ""
     left, right = 0, len(text) - 1
-    while cell_len(head + tail) < width - 1 and left <= right:
+    while left <= right:
+        ch = text[left] if cell_len(head) <= cell_len(tail) else text[right]
+        if cell_len(head + tail + ch) + 1 > width:
+            break
         if cell_len(head) <= cell_len(tail):
-            head, left = head + text[left], left + 1
+            head, left = head + ch, left + 1
         else:
-            tail, right = text[right] + tail, right - 1
+            tail, right = ch + tail, right - 1
     return head + "…" + tail
 
 
 def _print_summary(result) -> None:
     table = Table(title="处理结果", title_justify="left")
     for col in ("文件", "读取", "合格", "退回", "警告", "状态"):
-        table.add_column(col, no_wrap=col == "文件")
-    name_width = max(24, out.width - 40)
+        table.add_column(col, no_wrap=col == "文件", min_width=6 if col == "状态" else None)
+    name_width = max(20, out.width - 46)  # the four counts, 已读取 and the borders take the rest
     for fr in result.files:
         status = f"[red]无法读取：{fr.error}[/]" if fr.error else "已读取"
         table.add_row(

@@ -122,9 +122,12 @@ def test_history_list_and_forget_a_trial_run(tmp_path):
 
 
 def test_file_names_are_shortened_in_the_middle():
-    name = "sample_workbooks/team_service_card_cards_nov.xlsx"
-    short = _middle(name, 30)
-    assert short.startswith("sample_") and short.endswith("nov.xlsx") and "…" in short and len(short) <= 30
+    names = ["sample_workbooks/issue_feedback_2026-11.xlsx", "sample_workbooks/service_feedback_2026-11.xlsx"]
+    short = [_middle(n, 34) for n in names]
+    assert short[0] == "sampl…/issue_feedback_2026-11.xlsx" and len(short[1]) == 34
+    assert short[1].endswith("/service_feedback_2026-11.xlsx")  # the file name whole: the two stay apart
+    cut = _middle("sample_workbooks/team_service_card_cards_nov.xlsx", 20)
+    assert cut.startswith("team_ser") and cut.endswith("nov.xlsx") and "…" in cut and len(cut) == 20
     assert _middle("a.xlsx", 30) == "a.xlsx"
 
 
