@@ -165,6 +165,18 @@ PROBE = """<script>
 </script>"""
 
 
+FRAME = """<!doctype html><html><body style="margin:0">
+<iframe id="f" src="{src}" style="width:{width}px;height:{height}px;border:0"></iframe>
+<script>
+document.getElementById('f').addEventListener('load', function () {{
+  var pre = document.createElement('pre');
+  pre.id = 'probe';
+  pre.textContent = this.contentDocument.getElementById('probe').textContent;
+  document.body.appendChild(pre);
+}});
+</script></body></html>"""
+
+
 def chromium(page: Path, size: str, tmp: Path, *args: str) -> subprocess.CompletedProcess:
     cmd = [
         CHROMIUM,
@@ -218,11 +230,15 @@ def test_browser_loads_without_console_errors_and_shows_kpis_and_charts(rendered
     assert console_messages(plain.stderr) == []
     assert "《客户反馈周报》2026-W47" in plain.stdout
 
-    dumped = chromium(probe, size, tmp_path, "--dump-dom")
+    # headless Chromium will not make a window narrower than 500 px: a phone is an iframe of the exact size
+    width, height = (int(v) for v in size.split(","))
+    frame = probe.with_name(f"frame-{width}.html")
+    frame.write_text(FRAME.format(width=width, height=height, src=probe.name), encoding="utf-8")
+    dumped = chromium(frame, f"{width + 40},{height + 40}", tmp_path, "--dump-dom", "--allow-file-access-from-files")
     data = json.loads(
         re.search(r'<pre id="probe">(.*?)</pre>', dumped.stdout, re.S).group(1).replace("&quot;", '"')
     )
-    assert data["title"] == "《客户反馈周报》2026-W47"
+    assert data["title"] == "《客户反馈周报》2026-W47" and data["viewport"] == width
     assert {k["key"]: k["value"] for k in data["kpis"]} == {k.key: k.value_text for k in fig.kpis}
     assert all(k["shown"] and k["inside"] for k in data["kpis"])
     assert len(data["charts"]) == 3 + len(fig.category_groups)
