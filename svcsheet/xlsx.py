@@ -151,6 +151,7 @@ class Sheet:
         self.wrapped: list[tuple[int, int, str]] = []  # (row, col, text) of cells that may need several lines
         self.heights: dict[int, float] = {}
         self.blocks: list[tuple[int, float]] = []  # (first row, height in points) to keep on one page
+        self.row_blocks: list[tuple[int, int]] = []  # (first row, last row) to keep on one page
         self.header_row: int | None = None  # the table header repeated on every printed page
         self.charts_right: list[tuple[int, float]] = []  # (first column, width in points) of each chart
         self.print_columns: int | None = None
@@ -235,6 +236,11 @@ class Sheet:
         self.keep(row, height_px * 0.75 + 6)
         self.ws.insert_chart(row, col, chart, options)
 
+    def keep_rows(self, first: int, last: int) -> None:
+        """Print rows ``first``..``last`` on one page (their heights are known only at ``finish``)."""
+        self.row_blocks.append((first, last))
+        self._seen(last)
+
     def keep(self, row: int, height_pt: float) -> None:
         """Print the ``height_pt`` points from ``row`` on one page (a chart, a short table with its heading)."""
         self.blocks.append((row, height_pt))
@@ -284,7 +290,7 @@ class Sheet:
             ws.repeat_columns(self.key_column)
             ws.print_across()
             return
-        if not self.blocks:
+        if not self.blocks and not self.row_blocks:
             ws.fit_to_pages(1, 0)  # one page wide; the application paginates the rows
             return
         # charts: an explicit scale and explicit breaks (Excel ignores manual page breaks under fit-to)
@@ -303,6 +309,8 @@ class Sheet:
         blocks: dict[int, float] = defaultdict(float)
         for row, height in self.blocks:
             blocks[row] = max(blocks[row], height)
+        for first, last in self.row_blocks:
+            blocks[first] = max(blocks[first], sum(self._row_points(r) for r in range(first, last + 1)))
         breaks: list[int] = []
         used = 0.0
         for row in range(self.last_row + 1):
@@ -340,7 +348,7 @@ def write_table(
         for c, v in enumerate(values):
             write_value(ws, r, c, v, styles)
     if isinstance(ws, Sheet) and len(rows) <= 30:  # a short table prints on one page, with the line above it
-        ws.keep(max(top - 1, 0), (len(rows) + 2) * ROW_POINTS)
+        ws.keep_rows(max(top - 1, 0), top + len(rows))
     if autofilter and headers:
         ws.autofilter(top, 0, top + max(len(rows), 1), len(headers) - 1)
         ws.freeze_panes(top + 1, 0)
