@@ -402,7 +402,7 @@ def _people(wb, ws: Sheet, st: Styles, fig, result) -> None:
     if fig.no_department_forms:
         notes.append(f"{'、'.join(fig.no_department_forms)}没有责任部门栏，不计入部门统计。")
     row = _title(ws, st, "人员与部门", *notes)
-    row = _people_table(ws, st, row, "处理人（代号）", fig.handlers) + 1
+    row = _people_table(ws, st, row, "处理人（工号或代号）", fig.handlers) + 1
     _people_table(ws, st, row, "责任部门", fig.departments)
     ws.freeze_panes(0, 0)
 
