@@ -1,6 +1,8 @@
 """Small inline SVG charts for report.html: horizontal bars, a Pareto chart and a line chart.
 
-No scripts, no external resources; every text is escaped. Charts scale with the page (viewBox, width 100%).
+No scripts, no external resources; every text is escaped. Charts scale with the page (viewBox, width 100%)
+but never below ``MIN_SCALE`` of their drawn size, so labels stay at least 11 px on a phone (the chart's box
+scrolls sideways instead).
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ BAD = "#c0504d"
 LINE = "#ed7d31"
 GRID = "#d9d9d9"
 TEXT = "#333333"
+MIN_SCALE = 0.92  # 12-px labels shown no smaller than 11 px
 
 
 def _e(text: object) -> str:
@@ -23,7 +26,8 @@ def _e(text: object) -> str:
 def _svg(width: int, height: int, title: str, body: list[str], css_class: str) -> str:
     return (
         f'<svg class="chart {css_class}" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" '
-        f'width="100%" role="img" aria-label="{_e(title)}" {FONT} font-size="12">'
+        f'width="100%" style="min-width:{int(width * MIN_SCALE)}px" role="img" aria-label="{_e(title)}" '
+        f'{FONT} font-size="12">'
         f"<title>{_e(title)}</title>" + "".join(body) + "</svg>"
     )
 
@@ -134,7 +138,7 @@ def line(
     for i, (label, value) in enumerate(points):
         x = left + step * (i + 0.5)
         body.append(
-            f'<text x="{x:.1f}" y="{top + plot_h + 16}" text-anchor="middle" fill="{TEXT}" font-size="10">'
+            f'<text x="{x:.1f}" y="{top + plot_h + 16}" text-anchor="middle" fill="{TEXT}">'
             f"{_e(label)}</text>"
         )
         if value is None:
@@ -145,7 +149,7 @@ def line(
         segment.append((x, y))
         body.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="3.5" fill="{LINE}"/>')
         body.append(
-            f'<text x="{x:.1f}" y="{y - 7:.1f}" text-anchor="middle" fill="{TEXT}" font-size="10">'
+            f'<text x="{x:.1f}" y="{y - 7:.1f}" text-anchor="middle" fill="{TEXT}">'
             f"{_e(fmt(value))}</text>"
         )
     for seg in segments:

@@ -66,8 +66,8 @@ def schema(form: str | None, as_json: bool) -> None:
         click.echo(json.dumps(data, ensure_ascii=False, indent=2))
         return
     for f in data["forms"]:
-        table = Table(title=f"{f['key']}  {f['name']}  (编号字段: {f['id_field']})", title_justify="left")
-        for col in ("key", "label", "type", "required", "choices"):
+        table = Table(title=f"{f['key']}  {f['name']}（编号字段：{f['id_field']}）", title_justify="left")
+        for col in ("字段键", "名称", "类型", "必填", "可选值"):
             table.add_column(col)
         for fld in f["fields"]:
             table.add_row(
@@ -78,8 +78,8 @@ def schema(form: str | None, as_json: bool) -> None:
                 "、".join(fld["choices"]),
             )
         out.print(table)
-        stages = "  ".join(f"{s['key']}({s['label']})" for s in f["stages"])
-        out.print(f"SLA stages: {stages}\n", highlight=False)
+        stages = "  ".join(f"{s['key']}（{s['label']}）" for s in f["stages"])
+        out.print(f"时效环节：{stages}\n", highlight=False)
 
 
 @cli.command()
@@ -89,13 +89,12 @@ def schema(form: str | None, as_json: bool) -> None:
     "--output",
     type=click.Path(path_type=Path),
     required=True,
-    help="File (one form) or folder (--all).",
+    help="File (one form), or folder (--all, or one form named after its paper form).",
 )
 @click.option("--all", "all_forms", is_flag=True, help="Write a template for every form into the folder -o.")
 def template(form: str | None, output: Path, all_forms: bool) -> None:
-    """Write a blank fillable workbook for FORM (or --all forms)."""
-    from .forms import get_form
-    from .template import write_all_templates, write_template
+    """Write a blank fillable workbook for FORM (key, name or part of the name, e.g. 投诉处理表), or --all."""
+    from .template import find_form, template_name, write_all_templates, write_template
 
     if all_forms:
         for path in write_all_templates(output):
@@ -103,7 +102,10 @@ def template(form: str | None, output: Path, all_forms: bool) -> None:
         return
     if not form:
         raise click.UsageError("give a FORM or --all")
-    out.print(f"已生成 {write_template(get_form(form), output)}", highlight=False)
+    spec = find_form(form)
+    if output.suffix.lower() != ".xlsx":  # a folder: the file is named after the paper form
+        output = output / template_name(spec)
+    out.print(f"已生成 {write_template(spec, output)}", highlight=False)
 
 
 def _run_options(inputs, out_dir, as_of, policy, period=None, history=None, store=None):
@@ -142,14 +144,49 @@ def _run_with_progress(options):
         return run(options, progress)
 
 
+def _middle(text: str, width: int) -> str:
+    """Shorten a file name to ``width`` in the middle, never at the end: the folder goes first
+    (sam…/service_feedback_2026-11.xlsx), then the middle of the name itself (team_ser…ds_nov.xlsx)."""
+    from rich.cells import cell_len
+
+    if cell_len(text) <= width:
+        return text
+    folder, _, base = text.rpartition("/")
+    if folder and cell_len(base) + 2 <= width:
+        head = ""
+        for ch in folder:
+            if cell_len(head + ch) + cell_len(base) + 2 > width:
+                break
+            head += ch
+        return f"{head}…/{base}"
+    text = base or text
+    head, tail = "", ""
+    left, right = 0, len(text) - 1
+    while left <= right:
+        ch = text[left] if cell_len(head) <= cell_len(tail) else text[right]
+        if cell_len(head + tail + ch) + 1 > width:
+            break
+        if cell_len(head) <= cell_len(tail):
+            head, left = head + ch, left + 1
+        else:
+            tail, right = ch + tail, right - 1
+    return head + "…" + tail
+
+
 def _print_summary(result) -> None:
     table = Table(title="处理结果", title_justify="left")
     for col in ("文件", "读取", "合格", "退回", "警告", "状态"):
-        table.add_column(col)
+        table.add_column(col, no_wrap=col == "文件", min_width=6 if col == "状态" else None)
+    name_width = max(20, out.width - 46)  # the four counts, 已读取 and the borders take the rest
     for fr in result.files:
         status = f"[red]无法读取：{fr.error}[/]" if fr.error else "已读取"
         table.add_row(
-            fr.name, str(len(fr.rows)), str(fr.rows_clean), str(fr.rows_rejected), str(fr.warnings), status
+            _middle(fr.name, name_width),
+            str(len(fr.rows)),
+            str(fr.rows_clean),
+            str(fr.rows_rejected),
+            str(fr.warnings),
+            status,
         )
     totals = result.totals
     table.add_row(
@@ -164,6 +201,11 @@ def _print_summary(result) -> None:
     out.print(table)
     for skipped in result.skipped:
         out.print(f"[yellow]已跳过[/] {skipped.name}：{skipped.reason}", highlight=False, soft_wrap=True)
+    from .skipped import unsupported_inputs
+
+    inputs = getattr(getattr(result, "options", None), "inputs", None) or []
+    for name, reason in unsupported_inputs(inputs):
+        out.print(f"[yellow]未读取[/] {name}：{reason}", highlight=False, soft_wrap=True)
     top = result.top_findings(5)
     if top:
         out.print("最常见的问题：")
@@ -225,8 +267,98 @@ def run_cmd(inputs, out_dir, as_of, policy, period, history, store) -> None:
     """Validate, de-identify, compute SLA and common issues, and write every output into OUT."""
     result = _run_with_progress(_run_options(inputs, out_dir, as_of, policy, period, history, store))
     _print_summary(result)
-    out.print(f"输出目录：{out_dir}", highlight=False)
+    fig = result.figures
+    out.print(f"统计期间：{fig.period_label}（{fig.period.span_text}）", highlight=False, soft_wrap=True)
+    out.print(f"历史记录库：{fig.history_note}", highlight=False, soft_wrap=True)
+    out.print(f"输出目录：{out_dir}", highlight=False, soft_wrap=True)
+    out.print(
+        f"注意：{Path(out_dir) / 'returns'} 保留原始内容（含客户个人信息），只发给对应的填表客服，不要转发。",
+        highlight=False,
+        soft_wrap=True,
+    )
     sys.exit(result.exit_code)
+
+
+@cli.command()
+@click.argument("inputs", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--policy", type=click.Path(path_type=Path, dir_okay=False), help="Team policy file (YAML).")
+@click.option("--find", "only", multiple=True, help="Only this pseudonym (e.g. 员工-qoeb); repeatable.")
+def staff(inputs, policy, only) -> None:
+    """Show which staff name stands behind each pseudonym, from the original workbooks (terminal only)."""
+    from .staff import staff_directory
+
+    entries = staff_directory([Path(p) for p in inputs], policy, only)
+    if not entries:
+        out.print("没有找到对应的处理人（请用与运行时相同的密钥和原始工作簿）。", highlight=False)
+        sys.exit(1)
+    table = Table(title="处理人代号对照（仅在本机显示，不要外发）", title_justify="left")
+    for col in ("报表中显示", "工作簿中填写", "栏目", "文件"):
+        table.add_column(col, overflow="fold")
+    for e in entries:
+        table.add_row(e.shown, e.typed, "、".join(e.fields), "\n".join(e.files))
+    out.print(table)
+
+
+@cli.group()
+def history() -> None:
+    """List or remove runs kept in the history database (trends and the previous period)."""
+
+
+def _history_file(path: Path | None, out_dir: Path | None) -> Path:
+    from .history import DEFAULT_NAME
+
+    if (path is None) == (out_dir is None):
+        raise click.UsageError("give exactly one of --history or --out")
+    return path if path is not None else Path(out_dir).resolve().parent / DEFAULT_NAME
+
+
+_HISTORY_OPTIONS = [
+    click.option(
+        "--history", "path", type=click.Path(path_type=Path, dir_okay=False), help="History database."
+    ),
+    click.option(
+        "--out",
+        "out_dir",
+        type=click.Path(path_type=Path, file_okay=False),
+        help="A run's output folder: the default history beside it.",
+    ),
+]
+
+
+def _history_options(fn):
+    for option in reversed(_HISTORY_OPTIONS):
+        fn = option(fn)
+    return fn
+
+
+@history.command("list")
+@_history_options
+def history_list(path, out_dir) -> None:
+    """List the runs in the history: id, as-of time, period, tickets it holds, output folder."""
+    from .history import HistoryStore
+
+    file = _history_file(path, out_dir)
+    if not file.exists():
+        out.print(f"历史记录库 {file} 不存在。", highlight=False)
+        return
+    table = Table(title=f"历史记录库 {file}", title_justify="left")
+    for col in ("运行编号", "统计时点", "期间", "工单数", "输出目录"):
+        table.add_column(col, overflow="fold", no_wrap=col != "输出目录")
+    for e in HistoryStore(file).list_runs():
+        table.add_row(e.run_id, e.as_of or "", e.period or "", str(e.tickets), "\n".join(e.outputs))
+    out.print(table)
+
+
+@history.command("forget")
+@click.argument("run_id")
+@_history_options
+def history_forget(run_id, path, out_dir) -> None:
+    """Remove RUN_ID (a trial run) and the tickets it wrote from the history."""
+    from .history import HistoryStore
+
+    file = _history_file(path, out_dir)
+    n = HistoryStore(file).forget(run_id)
+    out.print(f"已从历史记录库 {file} 删除运行 {run_id} 及其 {n} 张工单。", highlight=False)
 
 
 @cli.command()

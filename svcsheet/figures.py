@@ -9,6 +9,7 @@ accepted rows in the period. See docs/reports.md for every definition.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -24,6 +25,7 @@ from .history import (
     TicketRecord,
     dimension,
     history_path,
+    history_use,
     run_records,
     to_record,
 )
@@ -224,6 +226,7 @@ class IssueView:
     forms: str
     departments: str
     examples: list[str]
+    products: str = ""  # product words typed beside the model (空气净化器), one column of their own
 
 
 @dataclass(frozen=True)
@@ -236,6 +239,7 @@ class FollowupItem:
     detail: str
     due: dt.datetime | None
     overdue: bool
+    status: str | None = None  # the row's own 处理状态 (or 处理结果 where the form has no status)
 
 
 @dataclass(frozen=True)
@@ -291,6 +295,8 @@ class Figures:
     run_id: str = ""
     history_path: str | None = None
     history_tickets: int = 0  # tickets read from the history store (other runs)
+    history_write: bool = False  # this run's tickets go into the history (see history.history_use)
+    history_note: str = "未使用"  # which history the run used and whether it changed it (Chinese)
     in_period: int = 0  # this run's accepted rows opened in the period
     outside_period: int = 0  # this run's accepted rows opened in another period
     undated: int = 0  # this run's accepted rows without a usable opening time
@@ -321,6 +327,7 @@ class Figures:
     overrun_rule: str = OVERRUN_RULE
     records: list[TicketRecord] = field(default_factory=list)  # this run's accepted tickets (for the history)
     extra: dict[str, Any] = field(default_factory=dict)
+    highlights: list[Any] = field(default_factory=list)  # Highlight: what needs action, first in the report
 
     @property
     def categories(self) -> list[CategoryShare]:
@@ -354,6 +361,7 @@ def compute_figures(result: Any, forms: dict[str, FormSpec]) -> Figures:
     period = getattr(result, "period", None) or parse_period(
         getattr(result.options, "period", None), result.as_of, records
     )
+    period = period.upto(result.as_of)  # a period still running compares with the same days of the previous
     fig.period, fig.period_label, fig.title, fig.as_of = period, period.label, period.title, result.as_of
     fig.records = records
     fig.run_id = run_id(result)
@@ -367,6 +375,7 @@ def compute_figures(result: Any, forms: dict[str, FormSpec]) -> Figures:
 
     pool = list(records)
     path = history_path(result)
+    fig.history_write, fig.history_note = history_use(result, path, period.label)
     if path is not None:
         fig.history_path = str(path)
         window = period.trend()
@@ -394,7 +403,7 @@ def compute_figures(result: Any, forms: dict[str, FormSpec]) -> Figures:
     fig.category_groups = categories(cur, forms)
     fig.routing = routing(cur, forms, policy)
     handler, department = _with_role(forms, "handler"), _with_role(forms, "department")
-    fig.handlers = people([r for r in cur if r.form in handler], lambda r: r.handler, policy)
+    fig.handlers = people([r for r in cur if r.form in handler], lambda r: staff_label(r.handler), policy)
     fig.no_handler_forms = [f.name for k, f in forms.items() if k not in handler]
     with_dept = [r for r in cur if r.form in department]
     fig.departments = people(with_dept, lambda r: department_of(r, policy, forms), policy)
@@ -408,6 +417,7 @@ def compute_figures(result: Any, forms: dict[str, FormSpec]) -> Figures:
     fig.followups = followups(rows_now, forms, policy, result.as_of)
     fig.suggestions = suggestions(rows_now, forms)
     fig.common = common_issues(getattr(result, "clustering", None), forms)
+    fig.highlights = highlights(fig)
     return fig
 
 
@@ -661,6 +671,19 @@ def _opened(row: Any, forms: dict[str, FormSpec]) -> Any:
     return row.value(key) if key else None
 
 
+_STAFF_NO_NOISE = re.compile(r"[\s:：*＊#]")
+
+
+def staff_label(shown: str | None) -> str | None:
+    """Who must act, one way everywhere: a staff number normalised (``*工号007``, ``工号：007`` -> ``工号007``),
+    a pseudonym (``员工-qoeb``) or a title (``王经理``) as de-identification left it. A staff number is not
+    customer data; the masks agents type in front of it only make two spellings of one person."""
+    if shown is None or "工号" not in shown:
+        return shown
+    number = _STAFF_NO_NOISE.sub("", shown.split("工号", 1)[1])
+    return f"工号{number}" if number else shown
+
+
 def _safe_text(row: Any, key: str | None) -> str | None:
     if key is None:
         return None
@@ -696,7 +719,7 @@ def breaches(rows: list[Any], forms: dict[str, FormSpec]) -> list[Breach]:
                     overrun_minutes=minutes,
                     overrun_text=res.overrun_text() or "—",
                     reason=_safe_text(row, form.role_key("overdue_reason")),
-                    handler=_safe_text(row, form.role_key("handler")),
+                    handler=staff_label(_safe_text(row, form.role_key("handler"))),
                 )
             )
     return out
@@ -713,7 +736,8 @@ def followups(
         form = forms[row.form]
         rec = to_record(row, form)
         dept = department_of(rec, policy, forms) if form.by_role("department") else ""
-        handler = _safe_text(row, form.role_key("handler"))
+        handler = staff_label(_safe_text(row, form.role_key("handler")))
+        status = _safe_text(row, form.role_key("status")) or _safe_text(row, form.role_key("result"))
 
         todo: list[tuple[str, str, dt.datetime | None]] = []
 
@@ -746,7 +770,7 @@ def followups(
             todo.append((KIND_REASON, "首次响应超时，未写超时原因", None))
         for kind, detail, due in todo:
             late = due is not None and as_of > due
-            out.append(FollowupItem(kind, form.name, row.ticket_id, handler, dept, detail, due, late))
+            out.append(FollowupItem(kind, form.name, row.ticket_id, handler, dept, detail, due, late, status))
     kinds = (KIND_REVIEW, KIND_UNRESOLVED, KIND_REVISIT, KIND_REASON)
     return sorted(out, key=lambda i: kinds.index(i.kind))  # stable: rows keep their order within a kind
 
@@ -820,6 +844,32 @@ def _rename(value: Any, names: dict[str, str]) -> Any:
     return {k: n or 0 for k, n in merged.items()}
 
 
+_MODEL_CODE = re.compile(r"[A-Za-z0-9][A-Za-z0-9\-_/.]*[0-9][A-Za-z0-9\-_/.]*")
+_BATCH_NOTE = re.compile(r"[（(]\s*批次[^）)]*[）)]")
+
+
+def _models(value: Any) -> tuple[str, str]:
+    """Model cells as typed (``X-2024 空气净化器（批次 B2311）``) to one entry per model code with its count,
+    and the product words in their own text: (``X-2024（4）``, ``空气净化器``)."""
+    if not value:
+        return "", ""
+    items = list(value.items()) if isinstance(value, dict) else list(value)
+    counts: dict[str, int] = {}
+    products: dict[str, None] = {}
+    for item in items:
+        name, n = (item if isinstance(item, (tuple, list)) and len(item) == 2 else (item, 1))
+        text = _BATCH_NOTE.sub("", str(name)).strip()
+        code = _MODEL_CODE.search(text)
+        rest = (text[: code.start()] + " " + text[code.end() :]).strip(" -—/") if code else text
+        if rest:
+            products.setdefault(rest, None)
+        if code:
+            key = code.group(0).upper()
+            counts[key] = counts.get(key, 0) + (n if isinstance(n, int) else 1)
+    ordered = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
+    return "、".join(f"{k}（{n}）" for k, n in ordered), "、".join(products)
+
+
 def common_issues(clustering: Any, forms: dict[str, FormSpec]) -> list[IssueView]:
     """The common issues (共性问题) as the report shows them; tolerant of how the clustering names its parts."""
     if clustering is None:
@@ -828,13 +878,15 @@ def common_issues(clustering: Any, forms: dict[str, FormSpec]) -> list[IssueView
     out = []
     for issue in getattr(clustering, "common", []) or []:
         examples = getattr(issue, "examples", None) or []
+        models, products = _models(getattr(issue, "models", None))
         out.append(
             IssueView(
                 id=str(getattr(issue, "id", "")),
                 label=str(getattr(issue, "label", "")),
                 customers=_count(getattr(issue, "customers", 0)),
                 rows=_count(getattr(issue, "rows", 0)),
-                models=_join(getattr(issue, "models", None)),
+                models=models,
+                products=products,
                 batch=_join(getattr(issue, "dominant_batch", None)),
                 forms=_join(
                     [forms[k].name if k in forms else k for k in getattr(issue, "forms", None) or ()]
@@ -896,3 +948,88 @@ def _headline(finding: Any) -> str:
 
 
 __all__ = ["Figures", "compute_figures", "run_records"]
+
+
+# ---------------------------------------------------------------- what needs action (report.html leads with it)
+
+
+@dataclass(frozen=True)
+class Highlight:
+    """One thing the supervisor should act on this period, in one sentence (Chinese)."""
+
+    key: str
+    level: str  # "bad" (act), "warn" (watch), "ok" (nothing to do)
+    title: str
+    text: str
+    anchor: str  # the report section with the detail
+
+
+def highlights(fig: Figures) -> list[Highlight]:
+    """Compliance and its change, breaches, common issues, overdue follow-ups, files to fix: in that order."""
+    out = []
+    try:
+        k = fig.kpi("sla")
+    except KeyError:
+        k = None
+    if k is not None and k.value is not None:
+        level = "ok" if k.value >= 0.9 else "bad" if k.value < 0.8 else "warn"
+        change = f"，比上期 {k.change_text}" if k.change is not None else ""
+        out.append(
+            Highlight("sla", level, "时效达标率", f"{k.value_text}（{k.basis_text}）{change}。", "sla")
+        )
+    late, still = len(fig.breaches), len(fig.open_overdue)
+    if late or still:
+        where = Counter(f"{b.form}·{b.stage}" for b in fig.breaches + fig.open_overdue).most_common(1)[0]
+        out.append(
+            Highlight(
+                "late",
+                "bad" if still else "warn",
+                "超时与逾期",
+                f"已完成但超时 {late} 条，尚未完成且已逾期 {still} 条；最多的环节是 {where[0]}（{where[1]} 条）。",
+                "breaches" if late else "open-overdue",
+            )
+        )
+    else:
+        out.append(Highlight("late", "ok", "超时与逾期", "本期没有超时，也没有逾期未完成的环节。", "sla"))
+    if fig.common:
+        top = max(fig.common, key=lambda c: (c.customers, c.rows))
+        batch = f"，集中在批次 {top.batch}" if top.batch else ""
+        out.append(
+            Highlight(
+                "common",
+                "bad",
+                "共性问题",
+                f"{len(fig.common)} 个共性问题；最多的是「{top.label}」：{top.customers} 位客户、{top.rows} 张工单{batch}。",
+                "common",
+            )
+        )
+    else:
+        out.append(Highlight("common", "ok", "共性问题", "本期没有 3 位以上客户反馈的同一问题。", "common"))
+    overdue = [f for f in fig.followups if f.overdue]
+    if fig.followups:
+        who = Counter(f.handler or UNASSIGNED for f in overdue).most_common(2)
+        names = "、".join(f"{h}（{n} 项）" for h, n in who)
+        tail = f"，其中已逾期 {len(overdue)} 项：{names}" if overdue else "，均未逾期"
+        out.append(
+            Highlight(
+                "followups",
+                "bad" if overdue else "warn",
+                "跟进清单",
+                f"{len(fig.followups)} 项待跟进{tail}。",
+                "followups",
+            )
+        )
+    files = sorted((q for q in fig.quality if q.rejected or q.error), key=lambda q: (-q.rejected, q.file))
+    if files:
+        first = files[0]
+        out.append(
+            Highlight(
+                "quality",
+                "warn",
+                "需要填表人修改",
+                f"退回 {fig.rows_rejected} 行，涉及 {len(files)} 个文件（最多：{first.file}，{first.rejected} 行）；"
+                "returns/ 中有标注了问题单元格的副本，请发给各填表人。",
+                "quality",
+            )
+        )
+    return out

@@ -153,6 +153,7 @@ class HistoryStore:
                 CREATE INDEX IF NOT EXISTS tickets_opened ON tickets (opened);
                 CREATE TABLE IF NOT EXISTS runs (
                     run_id TEXT PRIMARY KEY, as_of TEXT, period TEXT, manifest TEXT NOT NULL);
+                CREATE TABLE IF NOT EXISTS outputs (out TEXT PRIMARY KEY, run_id TEXT NOT NULL);
                 """
             )
             conn.execute("INSERT OR IGNORE INTO meta VALUES ('schema', ?)", (str(SCHEMA_VERSION),))
@@ -209,6 +210,65 @@ class HistoryStore:
             cur = conn.execute("SELECT manifest FROM runs ORDER BY as_of, run_id")
             return [json.loads(text) for (text,) in cur.fetchall()]
 
+    def record_output(self, out: Path, run_id: str) -> None:
+        """Remember the output folder a run wrote: later runs into it update this history by default."""
+        with self._connect() as conn, conn:
+            conn.execute("INSERT OR REPLACE INTO outputs VALUES (?, ?)", (str(Path(out).resolve()), run_id))
+
+    def known_output(self, out: Path) -> bool | None:
+        """Whether a run into ``out`` was recorded; None when no output folder was ever recorded (older file)."""
+        with self._connect() as conn:
+            if conn.execute("SELECT COUNT(*) FROM outputs").fetchone()[0] == 0:
+                return None
+            row = conn.execute("SELECT 1 FROM outputs WHERE out = ?", (str(Path(out).resolve()),)).fetchone()
+            return row is not None
+
+    def has_period(self, period: str) -> bool:
+        """Whether a run already reported ``period`` (2026-W47) into this history."""
+        with self._connect() as conn:
+            return conn.execute("SELECT 1 FROM runs WHERE period = ? LIMIT 1", (period,)).fetchone() is not None
+
+    def list_runs(self) -> list[RunEntry]:
+        """Every run kept, oldest first, with the tickets it still holds and the folder it wrote."""
+        with self._connect() as conn:
+            counts = dict(conn.execute("SELECT run_id, COUNT(*) FROM tickets GROUP BY run_id").fetchall())
+            outs: dict[str, list[str]] = {}
+            for out, rid in conn.execute("SELECT out, run_id FROM outputs ORDER BY out"):
+                outs.setdefault(rid, []).append(out)
+            rows = conn.execute("SELECT run_id, as_of, period FROM runs ORDER BY as_of, run_id").fetchall()
+        known = {r[0] for r in rows}
+        entries = [
+            RunEntry(rid, as_of, period, counts.get(rid, 0), outs.get(rid, [])) for rid, as_of, period in rows
+        ]
+        # tickets whose run left no manifest (an interrupted run) are listed too, so they can be forgotten
+        entries += [
+            RunEntry(rid, None, None, n, outs.get(rid, []))
+            for rid, n in sorted(counts.items())
+            if rid not in known
+        ]
+        return entries
+
+    def forget(self, run_id: str) -> int:
+        """Remove a run: its manifest and the tickets it last wrote; returns how many tickets were removed."""
+        with self._connect() as conn, conn:
+            n = conn.execute("DELETE FROM tickets WHERE run_id = ?", (run_id,)).rowcount
+            found = conn.execute("DELETE FROM runs WHERE run_id = ?", (run_id,)).rowcount
+            conn.execute("DELETE FROM outputs WHERE run_id = ?", (run_id,))
+        if not n and not found:
+            raise UsageError(f"历史记录库 {self.path} 中没有运行 {run_id}（用 svcsheet history list 查看）")
+        return n
+
+
+@dataclass(frozen=True)
+class RunEntry:
+    """One run kept in the history (for ``svcsheet history list``)."""
+
+    run_id: str
+    as_of: str | None
+    period: str | None
+    tickets: int  # tickets this run still holds (a later run of the same ticket takes it over)
+    outputs: list[str]
+
 
 DEFAULT_NAME = "svcsheet-history.sqlite"
 
@@ -229,14 +289,42 @@ def history_path(result: Any) -> Path | None:
     return None
 
 
+def history_use(result: Any, path: Path | None, period: str | None = None) -> tuple[bool, str]:
+    """Whether this run may add its tickets to the history at ``path``, and why (Chinese, for the terminal).
+
+    A history named by ``--history`` or the policy is always updated. The default one beside the output folder
+    is updated when it is new, when it already holds a run into the same folder, or when nobody reported this
+    ``period`` yet (next week's folder beside last week's). A run into another folder for a period already
+    reported elsewhere is a trial or a copy: it reads the history for trends but leaves it unchanged, so the
+    team's figures stay theirs.
+    """
+    if path is None:
+        return False, "未使用（--history off 或策略 history.path: off）"
+    out = getattr(result.options, "out", None)
+    named = getattr(result.options, "history", None) is not None or bool(result.policy.history.path)
+    if named or (out is not None and not Path(path).exists()):
+        return True, f"已更新：{path}"
+    if out is None:
+        return False, f"只读：{path}"
+    store = HistoryStore(path)
+    if store.known_output(Path(out)) is False and period and store.has_period(period):
+        return False, (
+            f"未更新：{path}（{period} 已由另一个输出目录写入历史，本次输出到 {out} 只读取历史、不写入；"
+            f"要计入团队历史，请加 --history {path}）"
+        )
+    return True, f"已更新：{path}"
+
+
 def save_run(result: Any) -> None:
     """After the outputs are written: store this run's tickets and manifest in the history, if one is used."""
     fig = result.figures
     path = getattr(fig, "history_path", None)
-    if not path:
+    if not path or not getattr(fig, "history_write", True):
         return
     store = HistoryStore(path)
     run_id = result.manifest.get("run_id") or fig.run_id
     store.upsert_rows(run_id, fig.records)
     if result.manifest:
         store.record_run(result.manifest)
+    if getattr(result.options, "out", None) is not None:
+        store.record_output(Path(result.options.out), run_id)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from .errors import UsageError
@@ -30,6 +30,16 @@ class Period:
     label: str
     start: dt.datetime
     end: dt.datetime
+    cutoff: dt.datetime | None = None  # a period still running at the as-of time: its data ends here
+
+    @property
+    def partial(self) -> bool:
+        return self.cutoff is not None
+
+    def upto(self, as_of: dt.datetime) -> Period:
+        """This period, marked partial when ``as_of`` falls inside it (a month two-thirds over)."""
+        as_of = as_datetime(as_of) or as_of
+        return replace(self, cutoff=as_of) if self.start <= as_of < self.end else self
 
     @property
     def title(self) -> str:
@@ -38,16 +48,28 @@ class Period:
 
     @property
     def span_text(self) -> str:
-        """ "2026-11-16 至 2026-11-22" (the last day inclusive)."""
+        """ "2026-11-16 至 2026-11-22" (the last day inclusive); "2026-11-01 至 2026-11-23（截至）" when partial."""
+        if self.cutoff is not None:
+            return f"{self.start:%Y-%m-%d} 至 {self.cutoff:%Y-%m-%d}（截至）"
         last = (self.end - dt.timedelta(days=1)).date()
         return f"{self.start:%Y-%m-%d} 至 {last:%Y-%m-%d}"
+
+    @property
+    def compare_text(self) -> str:
+        """The label, with the span when only part of the period counts: "2026-10（2026-10-01 至 2026-10-23（截至））"."""
+        return f"{self.label}（{self.span_text}）" if self.partial else self.label
 
     def contains(self, when: dt.datetime | dt.date | None) -> bool:
         when = as_datetime(when)
         return when is not None and self.start <= when < self.end
 
     def previous(self) -> Period:
-        return self.shift(-1)
+        """The period before; for a partial period, only the same elapsed time of it (like for like)."""
+        before = self.shift(-1)
+        if self.cutoff is None:
+            return before
+        end = min(before.end, before.start + (self.cutoff - self.start))
+        return replace(before, end=end, cutoff=end)
 
     def shift(self, n: int) -> Period:
         """The period ``n`` steps later (negative: earlier)."""

@@ -15,8 +15,9 @@ import xlsxwriter
 from xlsxwriter.workbook import Workbook
 from xlsxwriter.worksheet import Worksheet
 
+from .errors import UsageError
 from .forms import FieldSpec, FormSpec, load_forms
-from .xlsx import DATE_FORMAT, DATETIME_FORMAT, FIXED_CREATED
+from .xlsx import DATE_FORMAT, DATETIME_FORMAT, FIXED_CREATED, FOOTER
 
 # Fixed document date so two writes give identical bytes.
 INSTRUCTIONS_SHEET = "填写说明"
@@ -225,6 +226,8 @@ def _write_list_sheet(w: _Writer, form: FormSpec) -> None:
     ws.repeat_rows(1)
     ws.set_landscape()
     ws.set_paper(9)
+    ws.fit_to_pages(1, 0)  # one page wide, as many pages tall as the rows need
+    ws.set_footer(FOOTER)
 
 
 def _card_sheet_names(form: FormSpec, count: int) -> list[str]:
@@ -313,9 +316,10 @@ def _write_card_sheet(w: _Writer, form: FormSpec, name: str) -> None:
                 right = True
         if right:
             row += 1
-    ws.set_paper(9)
+    ws.set_paper(9)  # portrait, like the paper card
     ws.fit_to_pages(1, 0)
     ws.print_area(0, 0, row - 1, 3)
+    ws.set_footer(FOOTER)
 
 
 def _write_instructions(w: _Writer, form: FormSpec) -> None:
@@ -341,6 +345,10 @@ def _write_instructions(w: _Writer, form: FormSpec) -> None:
         ws.write_string(row, 2, _TYPE_NAMES.get(f.type, f.type), w.fmt["text"])
         ws.write_string(row, 3, _allowed(form, f), w.fmt["text"])
         row += 1
+    ws.set_paper(9)
+    ws.fit_to_pages(1, 0)
+    ws.repeat_rows(0)
+    ws.set_footer(FOOTER)
 
 
 def _allowed(form: FormSpec, f: FieldSpec) -> str:
@@ -390,7 +398,30 @@ def write_template(form: FormSpec, path: Path, *, cards: int = 1, layout: str | 
     return path
 
 
+def template_name(form: FormSpec) -> str:
+    """The file name agents know: the paper form's title (客户服务问题反馈表.xlsx)."""
+    return f"{form.name}.xlsx"
+
+
 def write_all_templates(folder: Path) -> list[Path]:
-    """Write one template per form into ``folder`` as ``{form.key}.xlsx``; return the paths in form order."""
+    """Write one template per form into ``folder`` named after the paper form; return the paths in form order."""
     folder = Path(folder)
-    return [write_template(form, folder / f"{form.key}.xlsx") for form in load_forms().values()]
+    return [write_template(form, folder / template_name(form)) for form in load_forms().values()]
+
+
+def find_form(text: str) -> FormSpec:
+    """A form by its key (issue_feedback), its name (客户服务问题反馈表) or a part of the name only one form has
+    (投诉处理表); otherwise a usage error in Chinese listing the forms."""
+    forms = load_forms()
+    wanted = text.strip().removesuffix(".xlsx")
+    if wanted in forms:
+        return forms[wanted]
+    for form in forms.values():
+        if wanted == form.name:
+            return form
+    hits = [f for f in forms.values() if wanted and (wanted in f.name or f.name in wanted)]
+    if len(hits) == 1:
+        return hits[0]
+    known = "；".join(f"{f.name}（{f.key}）" for f in forms.values())
+    why = "对应多种表单" if hits else "没有这种表单"
+    raise UsageError(f"「{text}」{why}。可用的表单：{known}")

@@ -1,12 +1,19 @@
-"""Safe, reproducible workbook writing shared by every output (clean, rejects, summary).
+"""Safe, reproducible, readable workbook writing shared by every output (clean, rejects, summary, returns).
 
 - text is always written as text: a value starting with = + - @ never becomes a formula;
 - dates and times are real Excel dates with a visible number format;
-- fixed document timestamps, so the same content gives the same bytes.
+- fixed document timestamps, so the same content gives the same bytes;
+- readable as opened and as printed: ``Sheet`` measures what is written and sizes each column from its content
+  (ids and times never cut, no ``###``), wraps long text with row heights set, and ``finish`` applies the page
+  setup (A4 landscape, one page wide, repeated header rows, a footer with sheet name and page, page breaks that
+  keep charts and short blocks whole).
 """
 
 from __future__ import annotations
 
+import math
+import unicodedata
+from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from pathlib import Path
@@ -28,6 +35,7 @@ class Styles:
 
     title: Any
     header: Any
+    header_right: Any
     text: Any
     wrap: Any
     datetime: Any
@@ -57,6 +65,10 @@ def new_workbook(path: Path) -> tuple[xlsxwriter.Workbook, Styles]:
     styles = Styles(
         title=wb.add_format({**base, "bold": True, "font_size": 14}),
         header=wb.add_format({**base, "bold": True, "bg_color": "#DDEBF7", "border": 1, "text_wrap": True}),
+        # over a column of numbers or times: the header sits where the values sit
+        header_right=wb.add_format(
+            {**base, "bold": True, "bg_color": "#DDEBF7", "border": 1, "text_wrap": True, "align": "right"}
+        ),
         text=wb.add_format(base),
         wrap=wb.add_format({**base, "text_wrap": True}),
         datetime=wb.add_format({**base, "num_format": DATETIME_FORMAT}),
@@ -96,8 +108,223 @@ def write_value(ws: Worksheet, row: int, col: int, value: Any, styles: Styles, f
         ws.write_string(row, col, text, fmt or styles.text)
 
 
+MIN_WIDTH = 6.0  # Excel width units (about one Latin digit each)
+MAX_WIDTH = 36.0  # wider text wraps at this width
+PAD = 2.0
+LINE_HEIGHT = (
+    14.0  # points per line of 10-pt text; wrapped rows get their height set (LibreOffice keeps 1 line)
+)
+ROW_POINTS = 17.0  # a default row as LibreOffice and WPS draw 10-pt CJK text (Excel: 15); used to paginate
+TITLE_POINTS = 24.0
+# A4 landscape minus xlsxwriter's default margins (0.7" left/right, 0.75" top/bottom), in points
+PAGE_WIDTH_PT = 842 - 2 * 0.7 * 72
+PAGE_HEIGHT_PT = 595 - 2 * 0.75 * 72
+MIN_FIT = 0.45  # below this scale a sheet one page wide is unreadable on paper
+WIDE_SCALE = 60  # such a sheet prints across several pages at this scale instead
+FOOTER = "&L&A&R第 &P 页，共 &N 页"  # sheet name left, page right
+
+
+def text_width(text: str) -> float:
+    """Display width of a text in Excel units: wide (CJK, full-width) characters count double."""
+    lines = str(text).split("\n")
+    return max(sum(2 if unicodedata.east_asian_width(ch) in "WFA" else 1 for ch in line) for line in lines)
+
+
+def _column_points(width: float) -> float:
+    """Excel width units to printed points: Excel draws width*7+5 pixels (0.75 pt each); LibreOffice draws
+    the same width about 1.3 times as wide on paper (measured on its PDF), so paginate for the wider one."""
+    return (width * 7 + 5) * 0.75 * 1.3
+
+
+class Sheet:
+    """A worksheet that remembers what it holds so ``finish`` can make it readable as opened and printed.
+
+    Every cell written is measured (a CJK character counts double) and each column gets the width of its
+    content (capped at ``MAX_WIDTH``: longer text wraps, with the row height set). Titles, notes and section
+    headings (``note``/``section``) overflow to the right and are not measured. Widths requested through
+    ``set_column`` are ignored: the content decides. Charts and ``keep`` blocks are never split across pages.
+    """
+
+    def __init__(self, ws: Worksheet, st: Styles, extra: dict[str, Any] | None = None) -> None:
+        self.ws, self.st, self.extra = ws, st, extra or {}
+        self.widths: dict[int, float] = defaultdict(lambda: MIN_WIDTH)
+        self.wrapped: list[tuple[int, int, str]] = []  # (row, col, text) of cells that may need several lines
+        self.heights: dict[int, float] = {}
+        self.blocks: list[tuple[int, float]] = []  # (first row, height in points) to keep on one page
+        self.row_blocks: list[tuple[int, int]] = []  # (first row, last row) to keep on one page
+        self.header_row: int | None = None  # the table header repeated on every printed page
+        self.charts_right: list[tuple[int, float]] = []  # (first column, width in points) of each chart
+        self.print_columns: int | None = None
+        self.key_column: int | None = None  # repeated on every page when the sheet is too wide for one  # print only the first N columns (a very wide sheet)
+        self.last_row = 0
+
+    def __getattr__(self, name: str) -> Any:  # everything else goes to the worksheet
+        return getattr(self.ws, name)
+
+    def _measure(self, col: int, width: float) -> None:
+        self.widths[col] = max(self.widths[col], min(MAX_WIDTH, width + PAD))
+
+    def _seen(self, row: int) -> None:
+        self.last_row = max(self.last_row, row)
+
+    def write_string(self, row: int, col: int, text: str, fmt: Any = None) -> None:
+        self._seen(row)
+        width = text_width(text)
+        if fmt in (None, self.st.text) and (width > MAX_WIDTH - PAD or "\n" in text):
+            fmt = self.st.wrap  # wrap long text instead of cutting it
+        if fmt is self.st.title:
+            self.heights[row] = max(
+                self.heights.get(row, 0), TITLE_POINTS
+            )  # a 14-pt title needs a taller row
+        else:
+            self._measure(col, width)
+        if fmt in (self.st.wrap, self.st.header, self.st.header_right):
+            self.wrapped.append((row, col, text))
+        self.ws.write_string(row, col, text, fmt)
+
+    def write_number(self, row: int, col: int, value: float, fmt: Any = None) -> None:
+        self._seen(row)
+        if fmt is self.st.percent:
+            shown = f"{value * 100:.1f}%"
+        elif fmt is self.st.number:
+            shown = f"{value:.2f}"
+        else:
+            shown = f"{value:g}"
+        self._measure(col, len(shown))
+        self.ws.write_number(row, col, value, fmt)
+
+    def write_datetime(self, row: int, col: int, value: Any, fmt: Any = None) -> None:
+        self._seen(row)
+        date_only = fmt is self.st.date
+        self._measure(col, 10 if date_only else 5 if fmt is self.st.time else 16)
+        self.ws.write_datetime(row, col, value, fmt)
+
+    def write_boolean(self, row: int, col: int, value: bool, fmt: Any = None) -> None:
+        self._seen(row)
+        self._measure(col, 5)
+        self.ws.write_boolean(row, col, value, fmt)
+
+    def write_blank(self, row: int, col: int, value: Any, fmt: Any = None) -> None:
+        self.ws.write_blank(row, col, value, fmt)
+
+    def write_row(self, row: int, col: int, values: list[Any], fmt: Any = None) -> None:
+        for i, v in enumerate(values):
+            write_value(self, row, col + i, v, self.st, fmt)
+
+    def set_column(self, *args: Any, **kwargs: Any) -> None:
+        """Ignored: widths come from the content (see ``finish``)."""
+
+    def freeze_panes(self, row: int, col: int, *args: Any) -> None:
+        if row == 0 and col == 0:
+            self.header_row = None  # several tables on the sheet: none of them is repeated
+        self.ws.freeze_panes(row, col, *args)
+
+    def note(self, row: int, text: str, fmt: Any = None) -> None:
+        """A line of text in column A that may run across the sheet (not measured)."""
+        self._seen(row)
+        self.ws.write_string(row, 0, text, fmt or self.st.text)
+
+    def section(self, row: int, text: str) -> None:
+        self._seen(row)
+        self.ws.write_string(row, 0, text, self.extra["section"])
+
+    def insert_chart(self, row: int, col: int, chart: Any, options: dict[str, Any] | None = None) -> None:
+        options = options or {}
+        height_px = getattr(chart, "height", 288) * options.get("y_scale", 1)
+        width_px = getattr(chart, "width", 480) * options.get("x_scale", 1)
+        self.charts_right.append((col, width_px * 0.75))
+        self.keep(row, height_px * 0.75 + 6)
+        self.ws.insert_chart(row, col, chart, options)
+
+    def keep_rows(self, first: int, last: int) -> None:
+        """Print rows ``first``..``last`` on one page (their heights are known only at ``finish``)."""
+        self.row_blocks.append((first, last))
+        self._seen(last)
+
+    def keep(self, row: int, height_pt: float) -> None:
+        """Print the ``height_pt`` points from ``row`` on one page (a chart, a short table with its heading)."""
+        self.blocks.append((row, height_pt))
+        self._seen(row)
+
+    def finish(self, title: str | None = None) -> None:
+        """Column widths, row heights of wrapped text, page setup and page breaks."""
+        for col in sorted(self.widths):
+            self.ws.set_column(col, col, self.widths[col])
+        lines: dict[int, int] = defaultdict(lambda: 1)
+        for row, col, text in self.wrapped:
+            room = max(1.0, self.widths[col] - 1)
+            # 15% margin: proportional fonts differ between Excel and LibreOffice; a spare line beats a cut one
+            need = sum(
+                1 if text_width(part) + PAD <= self.widths[col] else math.ceil(text_width(part) * 1.15 / room)
+                for part in text.split("\n")
+            )
+            lines[row] = max(lines[row], need)
+        for row in sorted(lines):
+            if lines[row] > 1:
+                self.heights[row] = max(self.heights.get(row, 0), LINE_HEIGHT * lines[row] + 3)
+        for row in sorted(self.heights):
+            self.ws.set_row(row, self.heights[row])
+        self._page_setup()
+
+    def _page_setup(self) -> None:
+        ws = self.ws
+        ws.set_paper(9)  # A4
+        ws.set_landscape()
+        ws.set_footer(FOOTER)
+        last_col = max(self.widths) if self.widths else 0
+        if self.print_columns:
+            last_col = self.print_columns - 1
+            ws.print_area(0, 0, max(self.last_row, 1), last_col)
+        repeat = 0.0
+        if self.header_row is not None:
+            ws.repeat_rows(self.header_row)
+            repeat = self._row_points(self.header_row)
+
+        def left(col: int) -> float:
+            return sum(_column_points(self.widths.get(c, 8.43) + 0.71) for c in range(col))
+
+        total = max([left(last_col + 1)] + [left(col) + width for col, width in self.charts_right])
+        if self.key_column is not None and PAGE_WIDTH_PT / total < MIN_FIT:
+            # one page wide would print 3-pt text: print across pages at a readable size, the id on each page
+            ws.set_print_scale(WIDE_SCALE)
+            ws.repeat_columns(self.key_column)
+            ws.print_across()
+            return
+        if not self.blocks and not self.row_blocks:
+            ws.fit_to_pages(1, 0)  # one page wide; the application paginates the rows
+            return
+        # charts: an explicit scale and explicit breaks (Excel ignores manual page breaks under fit-to)
+        scale = max(10, min(100, math.floor(PAGE_WIDTH_PT / max(total, 1) * 100 * 0.95)))
+        ws.set_print_scale(scale)
+        ws.set_h_pagebreaks(self._breaks(PAGE_HEIGHT_PT * 100 / scale - repeat))
+
+    def _row_points(self, row: int) -> float:
+        return self.heights.get(row, ROW_POINTS)
+
+    def _breaks(self, page: float) -> list[int]:
+        """Rows to start a new page at: before a block that would not fit, and wherever the page is full.
+
+        Every break is explicit, so the printed pages follow this estimate rather than drifting from it.
+        """
+        blocks: dict[int, float] = defaultdict(float)
+        for row, height in self.blocks:
+            blocks[row] = max(blocks[row], height)
+        for first, last in self.row_blocks:
+            blocks[first] = max(blocks[first], sum(self._row_points(r) for r in range(first, last + 1)))
+        breaks: list[int] = []
+        used = 0.0
+        for row in range(self.last_row + 1):
+            height = self._row_points(row)
+            block = blocks.get(row, 0.0)
+            if used > 0 and (used + height > page or (block and used + block > page and block <= page)):
+                breaks.append(row)
+                used = 0.0
+            used += height
+        return breaks[:1023]  # Excel's limit
+
+
 def write_table(
-    ws: Worksheet,
+    ws: Sheet,
     top: int,
     headers: list[str],
     rows: list[list[Any]],
@@ -105,18 +332,28 @@ def write_table(
     widths: list[float] | None = None,
     autofilter: bool = True,
 ) -> int:
-    """A header row and data rows from ``top`` (0-based); returns the next free row."""
+    """A header row and data rows from ``top`` (0-based); returns the next free row.
+
+    A header over numbers or times is right-aligned like its values. With ``autofilter`` the table is the
+    sheet's main one: filter buttons, frozen header, header repeated on every printed page. ``widths`` is
+    accepted for old callers and ignored: the content decides (``Sheet``).
+    """
     for c, h in enumerate(headers):
-        ws.write_string(top, c, h, styles.header)
+        column = [r[c] for r in rows if c < len(r) and r[c] is not None and r[c] != ""]
+        numeric = bool(column) and all(
+            isinstance(v, (int, float, date, time)) and not isinstance(v, bool) for v in column
+        )
+        ws.write_string(top, c, h, styles.header_right if numeric else styles.header)
     for r, values in enumerate(rows, start=top + 1):
         for c, v in enumerate(values):
             write_value(ws, r, c, v, styles)
-    for c, h in enumerate(headers):
-        width = widths[c] if widths and c < len(widths) else max(8.0, min(40.0, len(h) * 2.2 + 2))
-        ws.set_column(c, c, width)
+    if isinstance(ws, Sheet) and len(rows) <= 30:  # a short table prints on one page, with the line above it
+        ws.keep_rows(max(top - 1, 0), top + len(rows))
     if autofilter and headers:
         ws.autofilter(top, 0, top + max(len(rows), 1), len(headers) - 1)
-    ws.freeze_panes(top + 1, 0)
+        ws.freeze_panes(top + 1, 0)
+        if isinstance(ws, Sheet):
+            ws.header_row = top
     return top + 1 + len(rows)
 
 

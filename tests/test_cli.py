@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 from builders import good_response_log_row, list_workbook
 from click.testing import CliRunner
 
 from svcsheet.cli import cli
+from svcsheet.forms import load_forms
 
 SPEC_STAGES = {
     "response_log": ["first_response"],
@@ -104,7 +106,19 @@ def test_policy_show_init_and_a_mistake_named_by_its_key(tmp_path):
 def test_template_all_writes_one_workbook_per_form(tmp_path):
     result = CliRunner().invoke(cli, ["template", "--all", "-o", str(tmp_path / "blank")])
     assert result.exit_code == 0, result.output
-    assert sorted(p.stem for p in (tmp_path / "blank").glob("*.xlsx")) == sorted(SPEC_STAGES)
+    assert sorted(p.stem for p in (tmp_path / "blank").glob("*.xlsx")) == sorted(
+        f.name for f in load_forms().values()
+    )
+    assert sorted(load_forms()) == sorted(SPEC_STAGES)
+
+
+def test_template_by_part_of_the_chinese_name_and_a_chinese_refusal(tmp_path):
+    ok = CliRunner().invoke(cli, ["template", "投诉处理表", "-o", str(tmp_path)])
+    assert ok.exit_code == 0, ok.output
+    assert (tmp_path / "售后服务投诉处理表责任人反馈表.xlsx").exists()
+    bad = CliRunner().invoke(cli, ["template", "报修单", "-o", str(tmp_path / "x.xlsx")])
+    assert bad.exit_code == 2 and "「报修单」没有这种表单" in bad.output
+    assert not re.search(r"[A-Za-z]{4,}", bad.output.split("可用的表单")[0])  # one language on the line
 
 
 def test_every_command_is_documented_in_the_readme():

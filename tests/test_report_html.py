@@ -24,6 +24,18 @@ def report(rows=None, period=None) -> tuple[str, object]:
     return render_report(result), result.figures
 
 
+def test_highlights_lead_the_report():
+    html, fig = report()
+    first = html.index('id="highlights"')
+    assert first < html.index('id="overview"') and "<h2>本周要点</h2>" in html
+    keys = [h.key for h in fig.highlights]
+    assert keys[:4] == ["sla", "late", "common", "followups"] and 4 <= len(keys) <= 5
+    late = next(h for h in fig.highlights if h.key == "late")
+    assert f"已完成但超时 {len(fig.breaches)} 条" in late.text and late.text in html
+    assert "returns/" in html.split('id="overview"')[0]  # who returns/ is for, before the detail
+    assert html.index('id="followups"') < html.index('id="sla"')  # what a supervisor acts on comes early
+
+
 def test_title_kpis_and_sections():
     html, fig = report()
     assert "<title>《客户反馈周报》2026-W47</title>" in html
@@ -126,9 +138,23 @@ PROBE = """<script>
     }),
     charts: Array.prototype.map.call(document.querySelectorAll('svg.chart'), function (el) {
       var r = el.getBoundingClientRect();
-      return {shown: r.width > 100 && r.height > 40, inside: r.right <= vw + 1,
-              marks: el.querySelectorAll('rect.bar, circle').length};
+      var box = el.closest('.scroll').getBoundingClientRect();
+      var closed = el.closest('details:not([open])') !== null;
+      var label = 12 * r.width / el.viewBox.baseVal.width;  // every chart text is drawn at 12 units
+      return {shown: r.width > 100 && r.height > 40, closed: closed, box_inside: box.right <= vw + 1,
+              label_px: label, marks: el.querySelectorAll('rect.bar, circle').length};
     }),
+    tables: Array.prototype.map.call(document.querySelectorAll('table'), function (el) {
+      var r = el.getBoundingClientRect();
+      var box = el.closest('.scroll');
+      var b = box ? box.getBoundingClientRect() : r;
+      var small = Array.prototype.some.call(el.querySelectorAll('td, th'), function (c) {
+        return parseFloat(getComputedStyle(c).fontSize) < 11; });
+      return {scrolls: box !== null, box_inside: b.right <= vw + 1, small_text: small};
+    }),
+    highlights_bottom: document.getElementById('highlights').getBoundingClientRect().bottom,
+    highlights_top: document.getElementById('highlights').getBoundingClientRect().top,
+    view_height: window.innerHeight,
     title: document.getElementById('title').textContent
   };
   var pre = document.createElement('pre');
@@ -137,6 +163,18 @@ PROBE = """<script>
   document.body.appendChild(pre);
 })();
 </script>"""
+
+
+FRAME = """<!doctype html><html><body style="margin:0">
+<iframe id="f" src="{src}" style="width:{width}px;height:{height}px;border:0"></iframe>
+<script>
+document.getElementById('f').addEventListener('load', function () {{
+  var pre = document.createElement('pre');
+  pre.id = 'probe';
+  pre.textContent = this.contentDocument.getElementById('probe').textContent;
+  document.body.appendChild(pre);
+}});
+</script></body></html>"""
 
 
 def chromium(page: Path, size: str, tmp: Path, *args: str) -> subprocess.CompletedProcess:
@@ -192,17 +230,24 @@ def test_browser_loads_without_console_errors_and_shows_kpis_and_charts(rendered
     assert console_messages(plain.stderr) == []
     assert "《客户反馈周报》2026-W47" in plain.stdout
 
-    dumped = chromium(probe, size, tmp_path, "--dump-dom")
+    # headless Chromium will not make a window narrower than 500 px: a phone is an iframe of the exact size
+    width, height = (int(v) for v in size.split(","))
+    frame = probe.with_name(f"frame-{width}.html")
+    frame.write_text(FRAME.format(width=width, height=height, src=probe.name), encoding="utf-8")
+    dumped = chromium(frame, f"{width + 40},{height + 40}", tmp_path, "--dump-dom", "--allow-file-access-from-files")
     data = json.loads(
         re.search(r'<pre id="probe">(.*?)</pre>', dumped.stdout, re.S).group(1).replace("&quot;", '"')
     )
-    assert data["title"] == "《客户反馈周报》2026-W47"
+    assert data["title"] == "《客户反馈周报》2026-W47" and data["viewport"] == width
     assert {k["key"]: k["value"] for k in data["kpis"]} == {k.key: k.value_text for k in fig.kpis}
     assert all(k["shown"] and k["inside"] for k in data["kpis"])
-    assert len(data["charts"]) == 3 + len(fig.category_groups) and all(
-        c["shown"] and c["inside"] and c["marks"] for c in data["charts"]
-    )
+    assert len(data["charts"]) == 3 + len(fig.category_groups)
+    for c in data["charts"]:  # open charts are drawn with their marks; collapsed ones (Pareto) wait in <details>
+        assert c["closed"] or (c["shown"] and c["marks"] and c["box_inside"] and c["label_px"] >= 11), c
     assert data["page_width"] <= data["viewport"]  # wide tables scroll inside their box, not the page
+    assert all(t["scrolls"] and t["box_inside"] and not t["small_text"] for t in data["tables"])
+    # what needs action comes first: 本周要点 starts on the first screen
+    assert data["highlights_top"] < data["view_height"] * 0.5
 
     shot = tmp_path / "shot.png"
     proc = chromium(page, size, tmp_path, f"--screenshot={shot}")

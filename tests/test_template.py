@@ -29,7 +29,7 @@ CARD_FORMS = [k for k, f in load_forms().items() if f.layout == "card"]
 def templates(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     folder = tmp_path_factory.mktemp("templates")
     paths = write_all_templates(folder)
-    return {p.stem: p for p in paths}
+    return {form.key: p for form, p in zip(load_forms().values(), paths, strict=True)}
 
 
 def _validations_at(ws, coord: str) -> list:
@@ -63,10 +63,11 @@ def _assert_dropdown(wb, ws, coord: str, f: FieldSpec) -> None:
     assert bool(dv.showErrorMessage) is not lenient, f"{f.key}: error style wrong"
 
 
-def test_one_template_per_form_named_by_key(templates: dict[str, Path]) -> None:
+def test_one_template_per_form_named_after_the_paper_form(templates: dict[str, Path]) -> None:
     assert sorted(templates) == sorted(load_forms())
     for key, path in templates.items():
-        assert path.name == f"{key}.xlsx"
+        assert path.name == f"{load_forms()[key].name}.xlsx" and path.exists()
+    assert templates["issue_feedback"].name == "客户服务问题反馈表.xlsx"
 
 
 @pytest.mark.parametrize("key", LIST_FORMS)
@@ -236,6 +237,6 @@ def test_templates_open_in_libreoffice(templates: dict[str, Path], tmp_path: Pat
     ]
     subprocess.run(cmd, check=True, capture_output=True, timeout=180)
     for key in templates:
-        pdf = out / f"{key}.pdf"
+        pdf = out / f"{templates[key].stem}.pdf"
         assert pdf.exists() and pdf.stat().st_size > 1000, key
         assert pdf.read_bytes().startswith(b"%PDF")

@@ -41,6 +41,9 @@ def write_outputs(result, forms: dict[str, FormSpec], deid: Deidentifier, out: P
         write_returns(result, forms, tmp / "returns")
         write_trace(result, tmp / "trace.json")
         result.manifest = build_manifest(result, tmp)
+        # which history database the run read (whether it also wrote it is on the terminal: a re-run into
+        # another folder must give the same run.json)
+        result.manifest["history"] = result.figures.history_path
         write_manifest(result.manifest, tmp / "run.json")
         result.outputs = result.manifest["outputs"]
         (tmp / OUTPUT_MARKER).write_text(result.manifest["run_id"] + "\n", encoding="ascii")

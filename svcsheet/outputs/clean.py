@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from ..forms import FormSpec
-from ..xlsx import new_workbook, write_table
+from ..xlsx import Sheet, new_workbook, write_table
 from .columns import (
     COMMON_ISSUE,
     CUSTOMER,
@@ -56,9 +56,11 @@ def write_clean(result, forms: dict[str, FormSpec], path: Path) -> None:
                             *provenance(row),
                         ]
                     )
-        ws = wb.add_worksheet(form.name[:31])
+        ws = Sheet(wb.add_worksheet(form.name[:31]), st)
         write_table(ws, 0, headers, table, st)
-    ws = wb.add_worksheet("时效明细")
+        ws.key_column = len(PROVENANCE) + 1  # the ticket id (first field) on every printed page
+        ws.finish()
+    ws = Sheet(wb.add_worksheet("时效明细"), st)
     write_table(
         ws,
         0,
@@ -78,6 +80,6 @@ def write_clean(result, forms: dict[str, FormSpec], path: Path) -> None:
         ],
         detail,
         st,
-        widths=[22, 18, 10, 10, 12, 17, 17, 17, 10, 10, 30, 30, 14, 6],
     )
+    ws.finish()
     wb.close()

@@ -3,11 +3,12 @@ and a 全部问题 sheet listing every finding of the run, one per line."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from ..findings import SEVERITY_LABELS
 from ..forms import FormSpec
-from ..xlsx import new_workbook, write_table
+from ..xlsx import Sheet, new_workbook, write_table
 from .columns import CUSTOMER, PROVENANCE, field_headers, field_values, note_fields, provenance
 
 
@@ -22,12 +23,16 @@ def write_rejects(result, forms: dict[str, FormSpec], path: Path) -> None:
             errors = [f for f in row.safe_findings if f.severity == "error"]
             cells = "、".join(dict.fromkeys(f.cell for f in errors if f.cell))
             reasons = "\n".join(f"{f.cell or '整行'}：{f.message}" for f in errors)
-            table.append(
-                provenance(row) + [cells, reasons, row.customer_key] + field_values(form, row, notes)
-            )
-        ws = wb.add_worksheet(f"退回-{form.name}"[:31])
-        write_table(ws, 0, headers, table, st, widths=[30, 14, 6, 14, 60])
-    ws = wb.add_worksheet("全部问题")
+            prov = provenance(row)
+            if row.layout == "card":  # a card's 行号 is its id cell: point at the first problem cell instead
+                prov[2] = _cell_row(next((f.cell for f in errors if f.cell), None)) or prov[2]
+            table.append(prov + [cells, reasons, row.customer_key] + field_values(form, row, notes))
+        ws = Sheet(wb.add_worksheet(f"退回-{form.name}"[:31]), st)
+        write_table(ws, 0, headers, table, st)
+        # on paper: where, which cell, why, and the id; the whole row stays on screen (too wide for A4)
+        ws.print_columns = len(PROVENANCE) + 3 + 1
+        ws.finish()
+    ws = Sheet(wb.add_worksheet("全部问题"), st)
     findings = sorted(result.findings, key=lambda f: (f.file, f.sheet, f.row or 0, f.cell or "", f.code))
     write_table(
         ws,
@@ -52,7 +57,7 @@ def write_rejects(result, forms: dict[str, FormSpec], path: Path) -> None:
                 forms[f.form].name if f.form in forms else None,
                 f.file,
                 f.sheet,
-                f.row,
+                _cell_row(f.cell) or f.row,
                 f.cell,
                 f.label,
                 f.ticket_id,
@@ -62,6 +67,12 @@ def write_rejects(result, forms: dict[str, FormSpec], path: Path) -> None:
             for f in findings
         ],
         st,
-        widths=[6, 18, 22, 30, 14, 6, 8, 16, 18, 24, 70],
     )
+    ws.finish()
     wb.close()
+
+
+def _cell_row(ref: str | None) -> int | None:
+    """The row number of a cell address (B23 -> 23)."""
+    match = re.fullmatch(r"\$?[A-Z]{1,3}\$?(\d+)", ref or "")
+    return int(match.group(1)) if match else None

@@ -1,107 +1,20 @@
 """summary.xlsx: the period's report as a workbook with native Excel charts. Lays out ``result.figures`` only.
 
-Every sheet goes through ``_Sheet``, which measures what is written (a CJK character counts double) and
-sizes each column from its content; long text wraps instead of being cut (see docs/reports.md).
+Every sheet goes through ``xlsx.Sheet``, which measures what is written (a CJK character counts double),
+sizes each column from its content, wraps long text, and sets up the printed page (see docs/reports.md).
 """
 
 from __future__ import annotations
 
 import math
-import unicodedata
-from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
 from ..sla import OUTCOMES
-from ..xlsx import Styles, new_workbook, write_table, write_value
+from ..xlsx import Sheet, Styles, new_workbook, text_width, write_table, write_value
 
 NONE = "（无）"
-MIN_WIDTH = 6.0  # Excel width units (about one Latin digit each)
-MAX_WIDTH = 36.0  # wider text wraps at this width (keeps a sheet printable on A4 landscape)
-PAD = 2.0
-LINE_HEIGHT = (
-    14.0  # points per line of 10-pt text; wrapped rows get their height set (LibreOffice keeps 1 line)
-)
-
-
-def text_width(text: str) -> float:
-    """Display width of a text in Excel units: wide (CJK, full-width) characters count double."""
-    lines = str(text).split("\n")
-    return max(sum(2 if unicodedata.east_asian_width(ch) in "WFA" else 1 for ch in line) for line in lines)
-
-
-class _Sheet:
-    """A worksheet that remembers how wide each column's content is; ``finish`` sizes the columns.
-
-    Titles, notes and section headings (``note``/``section``) overflow to the right and are not measured.
-    Column widths requested by ``write_table`` are ignored: the content decides.
-    """
-
-    def __init__(self, ws: Any, st: Styles, extra: dict[str, Any]) -> None:
-        self.ws, self.st, self.extra = ws, st, extra
-        self.widths: dict[int, float] = defaultdict(lambda: MIN_WIDTH)
-        self.wrapped: list[tuple[int, int, str]] = []  # (row, col, text) of cells that may need several lines
-
-    def __getattr__(self, name: str) -> Any:  # everything else goes to the worksheet
-        return getattr(self.ws, name)
-
-    def _measure(self, col: int, width: float) -> None:
-        self.widths[col] = max(self.widths[col], min(MAX_WIDTH, width + PAD))
-
-    def write_string(self, row: int, col: int, text: str, fmt: Any = None) -> None:
-        width = text_width(text)
-        if fmt in (None, self.st.text) and (width > MAX_WIDTH - PAD or "\n" in text):
-            fmt = self.st.wrap  # wrap long text instead of cutting it
-        if fmt is not self.st.title:
-            self._measure(col, width)
-        if fmt in (self.st.wrap, self.st.header):
-            self.wrapped.append((row, col, text))
-        self.ws.write_string(row, col, text, fmt)
-
-    def write_number(self, row: int, col: int, value: float, fmt: Any = None) -> None:
-        if fmt is self.st.percent:
-            shown = f"{value * 100:.1f}%"
-        elif fmt is self.st.number:
-            shown = f"{value:.2f}"
-        else:
-            shown = f"{value:g}"
-        self._measure(col, len(shown))
-        self.ws.write_number(row, col, value, fmt)
-
-    def write_datetime(self, row: int, col: int, value: Any, fmt: Any = None) -> None:
-        date_only = fmt is self.st.date
-        self._measure(col, 10 if date_only else 5 if fmt is self.st.time else 16)
-        self.ws.write_datetime(row, col, value, fmt)
-
-    def write_row(self, row: int, col: int, values: list[Any], fmt: Any = None) -> None:
-        for i, v in enumerate(values):
-            write_value(self, row, col + i, v, self.st, fmt)
-
-    def set_column(self, *args: Any, **kwargs: Any) -> None:
-        """Ignored: widths come from the content (see ``finish``)."""
-
-    def note(self, row: int, text: str, fmt: Any = None) -> None:
-        """A line of text in column A that may run across the sheet (not measured)."""
-        self.ws.write_string(row, 0, text, fmt or self.st.text)
-
-    def section(self, row: int, text: str) -> None:
-        self.ws.write_string(row, 0, text, self.extra["section"])
-
-    def finish(self) -> None:
-        for col in sorted(self.widths):
-            self.ws.set_column(col, col, self.widths[col])
-        lines: dict[int, int] = defaultdict(lambda: 1)
-        for row, col, text in self.wrapped:
-            room = max(1.0, self.widths[col] - 1)
-            # 15% margin: proportional fonts differ between Excel and LibreOffice; a spare line beats a cut one
-            need = sum(
-                1 if text_width(part) + PAD <= self.widths[col] else math.ceil(text_width(part) * 1.15 / room)
-                for part in text.split("\n")
-            )
-            lines[row] = max(lines[row], need)
-        for row in sorted(lines):
-            if lines[row] > 1:
-                self.ws.set_row(row, LINE_HEIGHT * lines[row])
+HIGHLIGHT_WIDTH = 100.0  # width units the six KPI columns offer at least (指标 … 上期依据)
 
 
 def write_summary(result: Any, path: Path) -> None:
@@ -113,10 +26,14 @@ def write_summary(result: Any, path: Path) -> None:
         "alert": wb.add_format({**base, "bold": True, "font_size": 10, "font_color": "#C00000"}),
         "right": wb.add_format({**base, "font_size": 10, "align": "right"}),
         "signed": wb.add_format({**base, "font_size": 10, "num_format": "+0;-0;0"}),
+        "wrap": wb.add_format({**base, "font_size": 10, "text_wrap": True}),
+        "alert_wrap": wb.add_format(
+            {**base, "font_size": 10, "text_wrap": True, "bold": True, "font_color": "#C00000"}
+        ),
     }
 
-    def sheet(name: str) -> _Sheet:
-        return _Sheet(wb.add_worksheet(name), st, extra)
+    def sheet(name: str) -> Sheet:
+        return Sheet(wb.add_worksheet(name), st, extra)
 
     for build, name in (
         (_overview, "概览"),
@@ -132,28 +49,25 @@ def write_summary(result: Any, path: Path) -> None:
         ws = sheet(name)
         build(wb, ws, st, fig, result)
         ws.finish()
-        ws.set_paper(9)  # printable: A4 landscape, one page wide
-        ws.set_landscape()
-        ws.fit_to_pages(1, 0)
     wb.close()
 
 
-def _title(ws: _Sheet, st: Styles, text: str, *notes: str) -> int:
+def _title(ws: Sheet, st: Styles, text: str, *notes: str) -> int:
     ws.write_string(0, 0, text, st.title)
     for i, note in enumerate(notes, start=1):
         ws.note(i, note)
     return len(notes) + 2
 
 
-def _empty(ws: _Sheet, st: Styles, row: int, text: str = NONE) -> int:
+def _empty(ws: Sheet, st: Styles, row: int, text: str = NONE) -> int:
     ws.note(row, text)
     return row + 1
 
 
-def _overview(wb, ws: _Sheet, st: Styles, fig, result) -> None:
+def _overview(wb, ws: Sheet, st: Styles, fig, result) -> None:
     p = fig.period
     ws.write_string(0, 0, f"《{fig.title}》{p.label}", st.title)
-    ws.note(1, f"统计期间：{p.span_text}（按受理/接收时间归入）；上期：{p.previous().label}")
+    ws.note(1, f"统计期间：{p.span_text}（按受理/接收时间归入）；上期：{p.previous().compare_text}")
     ws.note(2, f"统计时点：{result.as_of:%Y-%m-%d %H:%M}")
     source = (
         f"历史记录库（其中 {fig.history_tickets} 张工单来自以往运行）"
@@ -167,9 +81,18 @@ def _overview(wb, ws: _Sheet, st: Styles, fig, result) -> None:
         f"无受理时间 {fig.undated}",
     )
     ws.note(5, fig.rejected_note, ws.extra["alert"] if fig.rejected_in_period else None)
-    top = 7
+    # what needs action first, as in report.html: one line each, red when it needs action now
+    ws.section(7, "本周要点" if p.kind == "week" else "本月要点")
+    for i, h in enumerate(fig.highlights, start=8):
+        # across the KPI table's six columns, wrapped: a long line must not run off the printed page
+        text = f"{h.title}：{h.text}"
+        fmt = ws.extra["alert_wrap"] if h.level == "bad" else ws.extra["wrap"]
+        ws.ws.merge_range(i, 0, i, 5, text, fmt)
+        ws.heights[i] = 15.0 * max(1, math.ceil(text_width(text) * 1.15 / HIGHLIGHT_WIDTH)) + 3
+    top = 9 + len(fig.highlights)
     headers = ["指标", "本期", "上期", "变化", "本期依据", "上期依据"]
-    ws.write_row(top, 0, headers, st.header)
+    ws.write_string(top, 0, headers[0], st.header)
+    ws.write_row(top, 1, headers[1:], st.header_right)  # every column but the first holds right-aligned values
     for i, k in enumerate(fig.kpis, start=top + 1):
         fmt = {"rate": st.percent, "score": st.number}.get(k.unit)
         ws.write_string(i, 0, k.label, st.text)
@@ -199,11 +122,13 @@ def _overview(wb, ws: _Sheet, st: Styles, fig, result) -> None:
             ws.write_number(r, 3, c.change, ws.extra["signed"])
         row += 1
     ws.freeze_panes(0, 0)
-    # satisfaction trend (data beside the chart, then the chart)
-    col = len(headers) + 1
-    ws.write_string(top - 1, col, "满意度趋势", ws.extra["section"])
-    trend_top = top
-    ws.write_row(trend_top, col, ["期间", "工单数", "满意度均分", "满意率"], st.header)
+    # satisfaction trend below the tables (beside them it would print on a second page): data, then the chart
+    col = 0
+    ws.section(row, "满意度趋势")
+    trend_top = row + 1
+    ws.keep(row, (len(fig.trend) + 2) * 17 + 288 * 0.75 + 30)  # the trend table with its chart
+    ws.write_string(trend_top, col, "期间", st.header)
+    ws.write_row(trend_top, col + 1, ["工单数", "满意度均分", "满意率"], st.header_right)
     for i, t in enumerate(fig.trend, start=trend_top + 1):
         ws.write_string(i, col, t.label, st.text)
         ws.write_number(i, col + 1, t.tickets, st.text)
@@ -236,10 +161,10 @@ def _overview(wb, ws: _Sheet, st: Styles, fig, result) -> None:
     chart.set_y2_axis({"name": "满意率", "min": 0, "max": 1, "num_format": "0%"})
     chart.set_legend({"position": "bottom"})
     chart.show_blanks_as("gap")
-    ws.insert_chart(last + 2, col, chart, {"x_scale": 1.1})
+    ws.insert_chart(last + 2, col, chart, {"x_scale": 1.3})
 
 
-def _sla(wb, ws: _Sheet, st: Styles, fig, result) -> None:
+def _sla(wb, ws: Sheet, st: Styles, fig, result) -> None:
     row = _title(
         ws,
         st,
@@ -259,7 +184,8 @@ def _sla(wb, ws: _Sheet, st: Styles, fig, result) -> None:
     row += 1
     ws.section(row, "各环节达标率")
     bar_top = row + 1
-    ws.write_row(bar_top, 0, ["表单·环节", "达标", "超时", "逾期未完成", "达标率"], st.header)
+    ws.write_string(bar_top, 0, "表单·环节", st.header)
+    ws.write_row(bar_top, 1, ["达标", "超时", "逾期未完成", "达标率"], st.header_right)
     for i, b in enumerate(fig.stage_bars, start=bar_top + 1):
         ws.write_string(i, 0, b.label, st.text)
         ws.write_number(i, 1, b.met, st.text)
@@ -288,7 +214,7 @@ def _sla(wb, ws: _Sheet, st: Styles, fig, result) -> None:
     ws.freeze_panes(0, 0)
 
 
-def _late(wb, ws: _Sheet, st: Styles, fig, result) -> None:
+def _late(wb, ws: Sheet, st: Styles, fig, result) -> None:
     """Done late (超时) and still open past the deadline (逾期未完成): two different lists."""
     row = _title(ws, st, "超时明细与逾期未完成", fig.overrun_rule)
     ws.section(row, f"超时明细（已完成，但晚于截止时间）：{len(fig.breaches)} 条")
@@ -315,7 +241,7 @@ def _late(wb, ws: _Sheet, st: Styles, fig, result) -> None:
     ws.freeze_panes(0, 0)
 
 
-def _categories(wb, ws: _Sheet, st: Styles, fig, result) -> None:
+def _categories(wb, ws: Sheet, st: Styles, fig, result) -> None:
     row = _title(
         ws,
         st,
@@ -388,10 +314,11 @@ def _categories(wb, ws: _Sheet, st: Styles, fig, result) -> None:
     ws.freeze_panes(0, 0)
 
 
-def _common(wb, ws: _Sheet, st: Styles, fig, result) -> None:
+def _common(wb, ws: Sheet, st: Styles, fig, result) -> None:
     row = _title(ws, st, "共性问题（同一问题被多位不同客户反馈）")
     lines = [
-        [c.id, c.label, c.customers, c.rows, c.models, c.batch, c.forms, c.departments, "\n".join(c.examples)]
+        [c.id, c.label, c.customers, c.rows, c.models, c.products, c.batch, c.forms, c.departments]
+        + ["\n".join(c.examples)]
         for c in fig.common
     ]
     headers = [
@@ -400,6 +327,7 @@ def _common(wb, ws: _Sheet, st: Styles, fig, result) -> None:
         "客户数",
         "工单数",
         "产品型号",
+        "产品",
         "集中批次",
         "来自表单",
         "责任部门",
@@ -410,7 +338,7 @@ def _common(wb, ws: _Sheet, st: Styles, fig, result) -> None:
         _empty(ws, st, row, "本期没有共性问题")
 
 
-def _followups(wb, ws: _Sheet, st: Styles, fig, result) -> None:
+def _followups(wb, ws: Sheet, st: Styles, fig, result) -> None:
     row = _title(
         ws,
         st,
@@ -427,7 +355,7 @@ def _followups(wb, ws: _Sheet, st: Styles, fig, result) -> None:
             f.department,
             f.detail,
             f.due,
-            "已逾期" if f.overdue else None,
+            _status(f),
         ]
         for f in fig.followups
     ]
@@ -436,12 +364,19 @@ def _followups(wb, ws: _Sheet, st: Styles, fig, result) -> None:
     row = write_table(ws, row, headers, lines, st)
     for r, f in enumerate(fig.followups, start=top + 1):
         if f.overdue:
-            ws.write_string(r, 7, "已逾期", st.bad)
+            ws.write_string(r, 7, _status(f), st.bad)
     if not lines:
         _empty(ws, st, row, "本期没有需要跟进的事项")
 
 
-def _people_table(ws: _Sheet, st: Styles, row: int, head: str, people) -> int:
+def _status(f) -> str | None:
+    """The row's status, and 已逾期 when the follow-up is past its due time."""
+    if f.overdue:
+        return f"已逾期（{f.status}）" if f.status else "已逾期"
+    return f.status
+
+
+def _people_table(ws: Sheet, st: Styles, row: int, head: str, people) -> int:
     lines = [[p.name, p.tickets, p.judged, p.compliance, p.satisfaction_mean, p.answers] for p in people]
     top = row
     row = write_table(
@@ -460,19 +395,19 @@ def _people_table(ws: _Sheet, st: Styles, row: int, head: str, people) -> int:
     return row
 
 
-def _people(wb, ws: _Sheet, st: Styles, fig, result) -> None:
-    notes = ["处理人以代号显示；满意度均分只计 1–5 分制的评分。"]
+def _people(wb, ws: Sheet, st: Styles, fig, result) -> None:
+    notes = ["处理人：工号按填写显示（如 工号007），姓名以稳定代号显示（主管可用 svcsheet staff 在本机查回）；满意度均分只计 1–5 分制的评分。"]
     if fig.no_handler_forms:
         notes.append(f"{'、'.join(fig.no_handler_forms)}没有处理人栏，不计入处理人统计。")
     if fig.no_department_forms:
         notes.append(f"{'、'.join(fig.no_department_forms)}没有责任部门栏，不计入部门统计。")
     row = _title(ws, st, "人员与部门", *notes)
-    row = _people_table(ws, st, row, "处理人（代号）", fig.handlers) + 1
+    row = _people_table(ws, st, row, "处理人（工号或代号）", fig.handlers) + 1
     _people_table(ws, st, row, "责任部门", fig.departments)
     ws.freeze_panes(0, 0)
 
 
-def _suggestions(wb, ws: _Sheet, st: Styles, fig, result) -> None:
+def _suggestions(wb, ws: Sheet, st: Styles, fig, result) -> None:
     row = _title(ws, st, "本期改进建议汇总（按来源和问题分类分组）")
     lines = []
     for g in fig.suggestions:
@@ -485,7 +420,7 @@ def _suggestions(wb, ws: _Sheet, st: Styles, fig, result) -> None:
         _empty(ws, st, row, "本期没有改进建议")
 
 
-def _quality(wb, ws: _Sheet, st: Styles, fig, result) -> None:
+def _quality(wb, ws: Sheet, st: Styles, fig, result) -> None:
     ws.note(0, fig.rejected_note, ws.extra["alert"] if fig.rejected_in_period else None)
     write_table(
         ws,
