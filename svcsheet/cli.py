@@ -200,12 +200,8 @@ def _print_summary(result) -> None:
     )
     out.print(table)
     for skipped in result.skipped:
-        out.print(f"[yellow]已跳过[/] {skipped.name}：{skipped.reason}", highlight=False, soft_wrap=True)
-    from .skipped import unsupported_inputs
-
-    inputs = getattr(getattr(result, "options", None), "inputs", None) or []
-    for name, reason in unsupported_inputs(inputs):
-        out.print(f"[yellow]未读取[/] {name}：{reason}", highlight=False, soft_wrap=True)
+        label = "未读取" if skipped.unsupported else "已跳过"
+        out.print(f"[yellow]{label}[/] {skipped.name}：{skipped.reason}", highlight=False, soft_wrap=True)
     top = result.top_findings(5)
     if top:
         out.print("最常见的问题：")

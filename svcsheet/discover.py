@@ -15,6 +15,7 @@ from pathlib import Path
 
 from .errors import UsageError
 from .keys import default_key_file
+from .skipped import UNSUPPORTED
 
 EXTENSIONS = (".xlsx", ".xlsm", ".xls", ".ods")
 
@@ -39,6 +40,7 @@ class SkippedInput:
 
     name: str
     reason: str
+    unsupported: bool = False  # a spreadsheet in a format svcsheet does not read (.csv, .et...): listed, not an error
 
 
 @dataclass
@@ -94,7 +96,12 @@ def discover_inputs(
             if reason:
                 skipped.append(SkippedInput(shown, reason))
                 continue
-            if path.suffix.lower() not in EXTENSIONS or path.name.startswith("~$"):
+            if path.name.startswith("~$"):
+                continue  # office lock files
+            if path.suffix.lower() in UNSUPPORTED:
+                skipped.append(SkippedInput(shown, UNSUPPORTED[path.suffix.lower()], unsupported=True))
+                continue
+            if path.suffix.lower() not in EXTENSIONS:
                 continue
             found.setdefault(resolved, InputFile(path, shown))
     files = _unique_names(sorted(found.values(), key=lambda f: (f.name, str(f.path))))

@@ -135,7 +135,7 @@ class RunResult:
 
     @property
     def exit_code(self) -> int:
-        return EXIT_SOME_UNREADABLE if self.skipped or any(f.error for f in self.files) else EXIT_OK
+        return EXIT_SOME_UNREADABLE if any(not s.unsupported for s in self.skipped) or any(f.error for f in self.files) else EXIT_OK
 
 
 def run(options: RunOptions, progress: Progress | None = None) -> RunResult:
@@ -150,7 +150,7 @@ def run(options: RunOptions, progress: Progress | None = None) -> RunResult:
     found = discover_inputs(options.inputs, exclude=exclude, protect=[policy.deid.key_file])
     inputs = found.files
     if not inputs:
-        why = "".join(f"；{s.name}{s.reason}" for s in found.skipped[:5])
+        why = "".join(f"；{s.name}：{s.reason}" for s in found.skipped[:5])
         raise UsageError(f"输入中没有找到工作簿（.xlsx .xlsm .xls .ods）{why} / no workbook found in the inputs")
 
     # 1-3. read each file, parse and validate its rows (a file that cannot be read is recorded, not fatal)

@@ -3,9 +3,6 @@ skipping them silently (a team that exports .csv must learn why its file is not 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from pathlib import Path
-
 # extension -> what to do (Chinese, for the agent or supervisor)
 UNSUPPORTED = {
     ".csv": "CSV 不保存单元格位置和格式，无法按表单读取；请在 Excel/WPS 中另存为 .xlsx",
@@ -15,21 +12,3 @@ UNSUPPORTED = {
     ".xlsb": "二进制工作簿请另存为 .xlsx",
     ".xltx": "这是 Excel 模板，请另存为 .xlsx 后填写",
 }
-
-
-def unsupported_inputs(inputs: Sequence[Path]) -> list[tuple[str, str]]:
-    """(name, reason) of every file under the inputs a run skips for its format, sorted by name.
-
-    Files given one by one are read whatever their extension (the reader sniffs content), so only files
-    found inside folders are listed.
-    """
-    out = []
-    for given in inputs:
-        given = Path(given)
-        if not given.is_dir():
-            continue
-        for path in sorted(given.rglob("*")):
-            reason = UNSUPPORTED.get(path.suffix.lower())
-            if reason and path.is_file() and not path.name.startswith(("~$", ".")):
-                out.append((f"{given.resolve().name}/{path.relative_to(given).as_posix()}", reason))
-    return sorted(out)

@@ -168,3 +168,15 @@ def test_unsupported_files_are_listed_with_the_reason(tmp_path):
     (folder / "记录.et").write_bytes(b"\xd0\xcf\x11\xe0")
     res = CliRunner().invoke(cli, ["validate", str(folder), *AS_OF])
     assert "未读取 in/导出.csv：CSV" in res.output and "未读取 in/记录.et：WPS" in res.output
+
+
+def test_unsupported_files_are_in_run_json_but_do_not_make_the_run_fail(tmp_path):
+    folder = tmp_path / "in"
+    folder.mkdir()
+    shutil.copy(SAMPLES / "response_log_2026-11.xlsx", folder)
+    (folder / "导出.csv").write_text("问题编号,客户名称\n20261118001,张先生\n", encoding="utf-8")
+    out = tmp_path / "out"
+    res = CliRunner().invoke(cli, ["run", str(folder), "--out", str(out), "--history", "off", *AS_OF])
+    assert res.exit_code == 0, res.output
+    skipped = json.loads((out / "run.json").read_text(encoding="utf-8"))["skipped_inputs"]
+    assert [s["path"] for s in skipped] == ["in/导出.csv"] and "另存为 .xlsx" in skipped[0]["reason"]
