@@ -159,7 +159,7 @@ class Deidentifier:
 
     def __init__(self, key: bytes, settings: Mapping[str, Any] | Any | None = None) -> None:
         if not isinstance(key, bytes) or not key:
-            raise PolicyError("deid: 密钥为空 / the hashing key must be non-empty bytes")
+            raise PolicyError("deid: 密钥为空")
         self._key = key
         s = _as_dict(settings)
         self.honorific_by_name: dict[str, str] = {
@@ -170,11 +170,11 @@ class Deidentifier:
         self.address_level = str(s.get("address_level", "city"))
         if self.address_level not in ADDRESS_LEVELS:
             raise PolicyError(
-                f"deid.address_level: 只能是 {'/'.join(ADDRESS_LEVELS)} / must be one of {ADDRESS_LEVELS}"
+                f"deid.address_level: 只能是 {'/'.join(ADDRESS_LEVELS)}"
             )
         self.mask_char = str(s.get("mask_char", "*"))
         if len(self.mask_char) != 1 or self.mask_char.isalnum() or self.mask_char.isspace():
-            raise PolicyError("deid.mask_char: 必须是单个符号，如 * / must be one symbol such as *")
+            raise PolicyError("deid.mask_char: 必须是单个符号，如 *")
         # Memoised results per distinct value (names, staff, phones and short texts repeat across rows).
         self._memo: dict[tuple, Any] = {}
 

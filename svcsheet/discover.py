@@ -69,7 +69,7 @@ def discover_inputs(
     skipped: list[SkippedInput] = []
     for given in map(Path, inputs):
         if not given.exists() and not given.is_symlink():
-            raise UsageError(f"输入不存在 / input not found: {given}")
+            raise UsageError(f"输入不存在：{given}")
         reason = _special(given, secret)
         if reason:
             skipped.append(SkippedInput(given.name, reason))
@@ -191,24 +191,23 @@ def check_output_folder(out: Path, inputs: Sequence[Path]) -> None:
     for given in inputs:
         if Path(given).resolve().is_relative_to(target):
             raise UsageError(
-                f"输出目录 {out} 包含输入 {given}，请换一个输出目录 / --out must not contain an input"
+                f"输出目录 {out} 包含输入 {given}，请换一个输出目录"
             )
     if not target.exists():
         return
     if not target.is_dir():
-        raise UsageError(f"输出位置 {out} 是一个文件，请换一个目录 / --out is a file")
+        raise UsageError(f"输出位置 {out} 是一个文件，请换一个目录")
     foreign = foreign_entries(target)
     if foreign is None:
         raise UsageError(
             f"输出目录 {out} 不是空目录，也不是 svcsheet 写的输出目录（没有 svcsheet 的标记文件）。"
-            "svcsheet 会整体替换输出目录，为免删除其中的文件，请指定新目录或空目录 / "
-            "--out exists and was not written by svcsheet"
+            "svcsheet 会整体替换输出目录，为免删除其中的文件，请指定新目录或空目录"
         )
     if foreign:
         shown = "、".join(foreign[:3]) + ("等" if len(foreign) > 3 else "")
         raise UsageError(
             f"输出目录 {out} 里有不是 svcsheet 写的内容（{shown}）。svcsheet 会整体替换输出目录，"
-            "为免删除这些内容，请把它们移走，或指定新目录 / --out holds files svcsheet did not write"
+            "为免删除这些内容，请把它们移走，或指定新目录"
         )
 
 

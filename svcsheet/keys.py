@@ -27,7 +27,7 @@ def resolve_key(policy: Any) -> bytes:
     if key_file:
         path = Path(key_file).expanduser()
         if not path.is_file():
-            raise PolicyError(f"deid.key_file: 密钥文件不存在 / key file not found: {path}")
+            raise PolicyError(f"deid.key_file: 密钥文件不存在：{path}")
         return path.read_bytes().strip()
     env_name = policy.deid.key_env or "SVCSHEET_KEY"
     if os.environ.get(env_name):

@@ -151,7 +151,7 @@ def run(options: RunOptions, progress: Progress | None = None) -> RunResult:
     inputs = found.files
     if not inputs:
         why = "".join(f"；{s.name}：{s.reason}" for s in found.skipped[:5])
-        raise UsageError(f"输入中没有找到工作簿（.xlsx .xlsm .xls .ods）{why} / no workbook found in the inputs")
+        raise UsageError(f"输入中没有找到工作簿（.xlsx .xlsm .xls .ods）{why}")
 
     # 1-3. read each file, parse and validate its rows (a file that cannot be read is recorded, not fatal)
     files = []
