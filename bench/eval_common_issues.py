@@ -136,7 +136,9 @@ def load_real(folder: Path) -> list[dict[str, str]]:
         texts = {(r["source"], r["row_id"]): r["text"] for r in csv.DictReader(f)}
     with open(REAL_LABELS, encoding="utf-8", newline="") as f:
         labels = list(csv.DictReader(f))
-    return [dict(r, uid=f"{r['source']}-{r['row_id']}", text=texts[(r["source"], r["row_id"])]) for r in labels]
+    return [
+        dict(r, uid=f"{r['source']}-{r['row_id']}", text=texts[(r["source"], r["row_id"])]) for r in labels
+    ]
 
 
 def score_real(rows: list[dict[str, str]], result: Clustering, split: str) -> dict:
@@ -173,7 +175,10 @@ def score_real(rows: list[dict[str, str]], result: Clustering, split: str) -> di
 
 def evaluate_real(folder: Path, settings: dict | None = None) -> dict[str, dict]:
     rows = load_real(folder)
-    items = [ProblemText(uid=r["uid"], text=r["text"], customer="c-" + r["uid"], form="issue_feedback") for r in rows]
+    items = [
+        ProblemText(uid=r["uid"], text=r["text"], customer="c-" + r["uid"], form="issue_feedback")
+        for r in rows
+    ]
     result = cluster_problems(items, settings)
     return {split: score_real(rows, result, split) for split in ("dev", "heldout")}
 
@@ -199,7 +204,9 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--compare", action="store_true", help="also score the alternatives")
     ap.add_argument("--csv", type=Path, default=EVAL_CSV)
-    ap.add_argument("--real", type=Path, nargs="?", const=Path("/tmp/svcsheet-real"), help="folder of texts.csv")
+    ap.add_argument(
+        "--real", type=Path, nargs="?", const=Path("/tmp/svcsheet-real"), help="folder of texts.csv"
+    )
     ap.add_argument("--verbose", action="store_true", help="list mixtures and missed groups (dev split only)")
     args = ap.parse_args()
     if args.real:
