@@ -260,12 +260,16 @@ def _negated(norm: str, start: int) -> bool:
     return head.endswith(("没", "无", "未", "不", "没有", "并无", "不会", "不再"))
 
 
-def _vectors(rows: list[_Row], lex: Lexicon, cfg: dict) -> csr_matrix:
-    """One l2-normalised row per text: its concept, its product and its problem phrases (IDF-weighted)."""
+def _vectors(rows: list[_Row], lex: Lexicon, cfg: dict) -> tuple[csr_matrix, csr_matrix]:
+    """One l2-normalised row per text: its concept, its product and its problem phrases (IDF-weighted);
+    and the same rows with the concept and product columns left out (for finding candidates fast)."""
     docs: list[dict[str, float]] = []
     df: Counter[str] = Counter()
+    seen: dict[str, tuple[set[str], set[str]]] = {}
     for r in rows:
-        found, topics = phrases(r.norm, lex)
+        if r.norm not in seen:  # ticket texts repeat (copied descriptions): phrase each wording once
+            seen[r.norm] = phrases(r.norm, lex)
+        found, topics = seen[r.norm]
         r.phrases = found
         d = {t: 1.0 for t in found}
         for t in topics:
@@ -300,14 +304,26 @@ def _vectors(rows: list[_Row], lex: Lexicon, cfg: dict) -> csr_matrix:
             ind.append(vocab.setdefault(t, len(vocab)))
             data.append(w)
         ptr.append(len(ind))
-    x = csr_matrix(
-        (np.array(data, dtype=np.float64), np.array(ind), np.array(ptr)), shape=(n, max(1, len(vocab)))
+    x = normalize(
+        csr_matrix(
+            (np.array(data, dtype=np.float64), np.array(ind), np.array(ptr)), shape=(n, max(1, len(vocab)))
+        )
     )
-    return normalize(x)
+    keep = np.array([not t.startswith(("C:", "P:")) for t in sorted(vocab, key=vocab.__getitem__)] or [True])
+    x_phr = x.copy()
+    x_phr.data = x_phr.data * keep[x_phr.indices]
+    x_phr.eliminate_zeros()
+    return x, x_phr
 
 
 def _average_link(
-    x: csr_matrix, prod: np.ndarray, idx: np.ndarray, cfg: dict, t_edge: float
+    x: csr_matrix,
+    x_phr: csr_matrix,
+    prod: np.ndarray,
+    key: np.ndarray,
+    idx: np.ndarray,
+    cfg: dict,
+    t_edge: float,
 ) -> list[np.ndarray]:
     """Groups of the rows idx: average linkage cut at cfg['threshold'] (the precision guard: a group's
     members are on average that similar), on pieces small enough for a dense matrix."""
@@ -323,19 +339,29 @@ def _average_link(
         tree = linkage(squareform(dist, checks=False), method="average")
         labels = fcluster(tree, t=1.0 - cfg["threshold"], criterion="distance")
         return [idx[labels == k] for k in np.unique(labels)]
-    # Too large for a dense matrix: split at a stricter edge threshold first.
-    t_next = t_edge + 0.1
+    # Too large for a dense matrix. Texts of one concept and product are at least concept_weight alike
+    # (>= threshold), so average linkage would keep them together: each such part is one group. The texts
+    # without a concept are split at a stricter edge threshold until the pieces fit.
     out = []
-    for part in _components(x, prod, idx, min(t_next, cfg["threshold"])):
-        if t_next >= cfg["threshold"] and len(part) > _LINK_LIMIT:
-            out.append(part)  # every edge already at the threshold: keep the component
-        else:
-            out.extend(_average_link(x, prod, part, cfg, t_next))
+    for k in np.unique(key[idx]):
+        part = idx[key[idx] == k]
+        if k >= 0 or len(part) <= _LINK_LIMIT:
+            out.extend([part] if k >= 0 else _average_link(x, x_phr, prod, key, part, cfg, t_edge))
+            continue
+        t_next = min(t_edge + 0.1, cfg["threshold"])
+        for piece in _components(x_phr, prod, None, part, t_next):
+            if t_next >= cfg["threshold"] and len(piece) > _LINK_LIMIT:
+                out.append(piece)  # every edge already at the threshold: keep the component
+            else:
+                out.extend(_average_link(x, x_phr, prod, key, piece, cfg, t_next))
     return out
 
 
-def _components(x: csr_matrix, prod: np.ndarray, idx: np.ndarray, t: float) -> list[np.ndarray]:
-    """Connected components of rows idx linked at cosine >= t (never across two known products)."""
+def _components(
+    x: csr_matrix, prod: np.ndarray, key: np.ndarray | None, idx: np.ndarray, t: float
+) -> list[np.ndarray]:
+    """Connected components of rows idx linked at phrase cosine >= t (never across two known products),
+    rows of one concept and product (same ``key`` >= 0) always together."""
     sub = x[idx]
     rs, cs = [], []
     for lo in range(0, sub.shape[0], _CHUNK):
@@ -345,6 +371,13 @@ def _components(x: csr_matrix, prod: np.ndarray, idx: np.ndarray, t: float) -> l
         rs.append(block.row[keep] + lo)
         cs.append(block.col[keep])
     n = len(idx)
+    if key is not None:
+        k = key[idx]
+        first: dict[int, int] = {}
+        for j, kj in enumerate(k.tolist()):
+            if kj >= 0:
+                rs.append(np.array([j]))
+                cs.append(np.array([first.setdefault(kj, j)]))
     r, c = np.concatenate(rs), np.concatenate(cs)
     graph = coo_matrix((np.ones(len(r)), (r, c)), shape=(n, n))
     _, comp = connected_components(graph, directed=False)
@@ -355,8 +388,17 @@ def _components(x: csr_matrix, prod: np.ndarray, idx: np.ndarray, t: float) -> l
 
 def _cluster_all(rows: list[_Row], lex: Lexicon, cfg: dict) -> tuple[dict[int, str], dict[str, str]]:
     """Group every text on its problem phrases, concept and product; returns row index -> key, key -> label."""
-    x = _vectors(rows, lex, cfg)
+    x, x_phr = _vectors(rows, lex, cfg)
     names = sorted({r.product for r in rows if r.product})
+    codes: dict[tuple[int, str], int] = {}
+    key = np.array(
+        [
+            -1 if r.concept is None else codes.setdefault((r.concept, r.product or "?"), len(codes))
+            for r in rows
+        ]
+    )
+    # Candidates: every text of one concept, whatever its product (the linkage keeps products apart).
+    concept_of = np.array([-1 if r.concept is None else r.concept for r in rows])
     prod = np.array(
         [
             names.index(r.product)
@@ -366,8 +408,8 @@ def _cluster_all(rows: list[_Row], lex: Lexicon, cfg: dict) -> tuple[dict[int, s
         ]
     )
     groups: list[np.ndarray] = []
-    for comp in _components(x, prod, np.arange(len(rows)), cfg["link_threshold"]):
-        groups.extend(_average_link(x, prod, comp, cfg, cfg["link_threshold"]))
+    for comp in _components(x_phr, prod, concept_of, np.arange(len(rows)), cfg["link_threshold"]):
+        groups.extend(_average_link(x, x_phr, prod, key, comp, cfg, cfg["link_threshold"]))
     out: dict[int, str] = {}
     labels: dict[str, str] = {}
     by_id = lex.concept_by_id
