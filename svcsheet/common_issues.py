@@ -41,10 +41,11 @@ from .textnorm import Lexicon, load_lexicon, model_numbers, normalise_text
 
 DEFAULTS: dict = {
     "min_customers": 3,
-    "threshold": 0.45,  # average cosine within a cluster (average linkage cut): the precision guard
+    "threshold": 0.35,  # average cosine within a cluster (average linkage cut): the precision guard
     "link_threshold": 0.25,  # cosine that makes two texts candidates for the same cluster
     "concept_weight": 0.5,  # share of a text's vector (squared) given to its lexicon concept
     "product_weight": 0.2,  # ... and to its product
+    "unscoped_concept_weight": 0.3,  # ... to a product-scoped concept when the text names no product
     "topic_weight": 0.5,  # a topic word's weight relative to a problem phrase
     "unique_weight": 0.15,  # weight of a term no other text has, relative to a shared one
     "max_df_share": 0.1,  # a term in more than this share of the texts says nothing (but at least 5 texts)
@@ -293,9 +294,13 @@ def _vectors(rows: list[_Row], lex: Lexicon, cfg: dict) -> tuple[csr_matrix, csr
         share = 1.0
         extra: dict[str, float] = {}
         if r.concept is not None:
-            extra["C:" + lex.concepts[r.concept].id] = cfg["concept_weight"]
-            share -= cfg["concept_weight"]
-            if r.product and lex.concepts[r.concept].scope == "product":
+            scoped = lex.concepts[r.concept].scope == "product"
+            # A product-scoped concept on a text that names no product is weaker evidence (fan noise and
+            # a noisy hotel room are both 噪音): it must be backed by shared phrases.
+            cw = cfg["concept_weight"] if r.product or not scoped else cfg["unscoped_concept_weight"]
+            extra["C:" + lex.concepts[r.concept].id] = cw
+            share -= cw
+            if r.product and scoped:
                 extra["P:" + r.product] = cfg["product_weight"]
                 share -= cfg["product_weight"]
         scale = np.sqrt(share / norm2) if norm2 else 0.0

@@ -108,7 +108,7 @@ def test_other_defaults_follow_the_spec():
     assert p.routing["service_feedback"].field == "issue_category"
     assert (p.common_issues.min_customers, p.common_issues.similarity, p.common_issues.window) == (
         3,
-        0.45,
+        0.35,
         "days",
     )
     assert p.common_issues.window_days == 90
