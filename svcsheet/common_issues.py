@@ -36,8 +36,9 @@ from scipy.spatial.distance import squareform
 from sklearn.preprocessing import normalize
 
 from .errors import PolicyError
+from .lexicon_suggest import layered_lexicon
 from .problem_terms import phrases
-from .textnorm import Lexicon, load_lexicon, model_numbers, normalise_text
+from .textnorm import Lexicon, model_numbers, normalise_text
 
 DEFAULTS: dict = {
     "min_customers": 3,
@@ -50,7 +51,7 @@ DEFAULTS: dict = {
     "unique_weight": 0.15,  # weight of a term no other text has, relative to a shared one
     "max_df_share": 0.1,  # a term in more than this share of the texts says nothing (but at least 5 texts)
     "dominant_batch_share": 0.5,  # a batch holding more than this share of the rows is flagged
-    "lexicon": None,  # path of another lexicon file
+    "lexicon": None,  # path of a team lexicon file, layered over the built-in one
     "use_lexicon": True,  # False: problem phrases only (kept for the measured comparison)
 }
 _LINK_LIMIT = 2500  # rows of one candidate group clustered with a dense matrix
@@ -499,7 +500,7 @@ def _examples(members: list[_Row], k: int = 3) -> tuple[str, ...]:
 def cluster_problems(items: Sequence[ProblemText], settings: dict | None = None) -> Clustering:
     """Cluster problem texts and list the common issues (see the module docstring for the method)."""
     cfg = _settings(settings)
-    lex = load_lexicon(cfg["lexicon"])
+    lex = layered_lexicon(cfg["lexicon"])
     m = _matcher(lex)
     uids = [it.uid for it in items]
     if len(set(uids)) != len(uids):

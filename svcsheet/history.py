@@ -265,7 +265,9 @@ def save_problems(path: Path | str, entries: Iterable[tuple[str, dt.datetime | N
         conn.executemany("INSERT OR REPLACE INTO problems VALUES (?, ?, ?, ?, ?, ?, ?, ?)", items)
 
 
-def load_problems(path: Path | str, start: dt.datetime, end: dt.datetime) -> list[tuple[str, str, dt.datetime, Any]]:
+def load_problems(
+    path: Path | str, start: dt.datetime, end: dt.datetime
+) -> list[tuple[str, str, dt.datetime, Any]]:
     """Earlier runs' problem texts opened in [start, end): (form, ticket_id, opened, ProblemText)."""
     from .common_issues import ProblemText
 

@@ -181,7 +181,7 @@ def run(options: RunOptions, progress: Progress | None = None) -> RunResult:
     in_window = [r for r in accepted if rule.window != "period" or period.contains(_opened(r, forms))]
     texts = _problem_texts(in_window, forms)
     earlier = _window_history(options, policy, period, in_window, forms) if rule.window == "days" else []
-    settings = {"min_customers": rule.min_customers, "threshold": rule.similarity}
+    settings = {"min_customers": rule.min_customers, "threshold": rule.similarity, "lexicon": rule.lexicon}
     clustering = cluster_problems(texts + [p for _f, _t, _o, p in earlier], settings)
     for row in rows:
         row.cluster = clustering.common_id(_uid(row))
@@ -288,7 +288,9 @@ def _opened(row: Row, forms: dict[str, FormSpec]) -> Any:
     return row.value(key) if key else None
 
 
-def _window_history(options: RunOptions, policy: Policy, period: Any, rows: list[Row], forms: dict[str, FormSpec]) -> list:
+def _window_history(
+    options: RunOptions, policy: Policy, period: Any, rows: list[Row], forms: dict[str, FormSpec]
+) -> list:
     """Earlier runs' problem texts of the window (window_days ending with the period), minus this run's tickets."""
     from types import SimpleNamespace
 

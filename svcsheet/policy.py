@@ -158,6 +158,7 @@ class CommonIssues:
     similarity: float
     window: str  # "days" (window_days ending with the period, history included), "input", or "period"
     window_days: int = 90
+    lexicon: str | None = None  # a team lexicon file layered over the built-in one
 
 
 @dataclass(frozen=True)
@@ -705,7 +706,7 @@ class _Validator:
         self.keys(
             p,
             v,
-            ("min_customers", "similarity", "window", "window_days"),
+            ("min_customers", "similarity", "window", "window_days", "lexicon"),
             need=("min_customers", "similarity", "window"),
         )
         window = self.one_of((*p, "window"), v["window"], ("days", "input", "period", "history"))
@@ -714,6 +715,7 @@ class _Validator:
             self.number((*p, "similarity"), v["similarity"], 0.0, 1.0),
             "input" if window == "history" else window,  # "history" was the earlier name of "input"
             self.integer((*p, "window_days"), v.get("window_days", 90), 1),
+            self.text((*p, "lexicon"), v["lexicon"]) if v.get("lexicon") else None,
         )
 
     def deid(self, v) -> Deid:
