@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 from functools import cache
 
 import numpy as np
+import rjieba
 from scipy.cluster.hierarchy import fcluster, linkage
 from scipy.sparse import coo_matrix, csr_matrix
 from scipy.sparse.csgraph import connected_components
@@ -37,7 +38,7 @@ from sklearn.preprocessing import normalize
 
 from .errors import PolicyError
 from .lexicon_suggest import layered_lexicon
-from .problem_terms import phrases
+from .problem_terms import _tagger, phrases
 from .textnorm import Lexicon, model_numbers, normalise_text
 
 DEFAULTS: dict = {
@@ -197,18 +198,43 @@ class _Row:
     terms: tuple[str, ...] = ()
 
 
-def _analyse(row: _Row, lex: Lexicon, m: _Matcher) -> None:
+def _first_concept(norm: str, lex: Lexicon, m: _Matcher) -> tuple[int | None, int | None]:
+    """(concept index, start) of the first concept named in the text and not negated (没有故障码, 不漏水).
+    A match that starts inside a proper name (a place name ending in 错 followed by 发动机 is not 错发) is
+    skipped. Other segmentation boundaries are not required: rjieba splits 时往外滴水 as 时往|外|滴水."""
+    if m.concept_rx is None:
+        return None, None
+    inside_name: set[int] | None = None
+    for cm in m.concept_rx.finditer(norm):
+        if _negated(norm, cm.start()):
+            continue
+        if inside_name is None:
+            inside_name, inside_noun = set(), set()
+            pos = 0
+            for w, tag in _tagger(lex).tag(norm):
+                if tag.startswith(("ns", "nr", "nt")) and len(w) > 1:
+                    inside_name.update(range(pos + 1, pos + len(w)))
+                pos += len(w)
+            pos = 0
+            for w, tag in rjieba.tag(norm):  # plain segmentation, without the lexicon's words
+                if tag.startswith("n") and len(w) >= 3:
+                    inside_noun.add(pos)  # where a noun of 3+ characters begins (发动机)
+                pos += len(w)
+        if cm.start() in inside_name or (cm.end() - cm.start() <= 2 and cm.end() - 1 in inside_noun):
+            continue  # starts inside a name, or a two-character term whose last character begins a noun
+        name = cm.lastgroup if cm.lastgroup in m.group_concept else None
+        if name is None:
+            name = next(g for g, v in cm.groupdict().items() if v is not None and g in m.group_concept)
+        return m.group_concept[name], cm.start()
+    return None, None
+
+
+def _analyse(row: _Row, lex: Lexicon, m: _Matcher, seen: dict[str, tuple[int | None, int | None]]) -> None:
     """Primary concept and product of one text."""
     norm = row.norm
-    start = None
-    if m.concept_rx is not None:
-        cm = next((c for c in m.concept_rx.finditer(norm) if not _negated(norm, c.start())), None)
-        if cm:
-            name = cm.lastgroup if cm.lastgroup in m.group_concept else None
-            if name is None:
-                name = next(g for g, v in cm.groupdict().items() if v is not None and g in m.group_concept)
-            row.concept = m.group_concept[name]
-            start = cm.start()
+    if norm not in seen:
+        seen[norm] = _first_concept(norm, lex, m)
+    row.concept, start = seen[norm]
     if m.product_rx is not None:
         before = after = None
         for pm in m.product_rx.finditer(norm):
@@ -377,13 +403,13 @@ def _components(
         rs.append(block.row[keep] + lo)
         cs.append(block.col[keep])
     n = len(idx)
-    if key is not None:
+    if key is not None:  # a star from each key's first row to its other rows
         k = key[idx]
-        first: dict[int, int] = {}
-        for j, kj in enumerate(k.tolist()):
-            if kj >= 0:
-                rs.append(np.array([j]))
-                cs.append(np.array([first.setdefault(kj, j)]))
+        has = np.flatnonzero(k >= 0)
+        if len(has):
+            uniq, first, inverse = np.unique(k[has], return_index=True, return_inverse=True)
+            rs.append(has)
+            cs.append(has[first][inverse])
     r, c = np.concatenate(rs), np.concatenate(cs)
     graph = coo_matrix((np.ones(len(r)), (r, c)), shape=(n, n))
     _, comp = connected_components(graph, directed=False)
@@ -515,8 +541,9 @@ def cluster_problems(items: Sequence[ProblemText], settings: dict | None = None)
         for it in sorted(items, key=lambda it: it.uid)
     ]
     if cfg["use_lexicon"]:
+        seen: dict[str, tuple[int | None, int | None]] = {}
         for r in rows:
-            _analyse(r, lex, m)
+            _analyse(r, lex, m, seen)
         _resolve_products(rows, lex)
     assigned, labels = _cluster_all(rows, lex, cfg)
     keyed: dict[str, list[_Row]] = defaultdict(list)
