@@ -26,6 +26,7 @@ import re
 from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from functools import cache
 
 import numpy as np
@@ -71,6 +72,8 @@ class ProblemText:
     model: str | None = None
     batch: str | None = None
     department: str | None = None
+    opened: datetime | None = None  # when the ticket was opened (for first seen, this period vs the window)
+    counts: bool = True  # False: outside the window; joins its cluster (and is marked) but counts for nobody
 
 
 @dataclass(frozen=True)
@@ -90,6 +93,8 @@ class CommonIssue:
     departments: tuple[str, ...]
     examples: tuple[str, ...]
     unknown_customer_rows: int = 0
+    first_seen: datetime | None = None  # the earliest opening time among its rows
+    seen: tuple[tuple[datetime, str | None], ...] = ()  # (opened, customer key) of its dated rows, in order
 
 
 @dataclass(frozen=True)
@@ -540,6 +545,8 @@ def cluster_problems(items: Sequence[ProblemText], settings: dict | None = None)
         )
         for it in sorted(items, key=lambda it: it.uid)
     ]
+    if not rows:
+        return Clustering({}, [], {})
     if cfg["use_lexicon"]:
         seen: dict[str, tuple[int | None, int | None]] = {}
         for r in rows:
@@ -554,7 +561,7 @@ def cluster_problems(items: Sequence[ProblemText], settings: dict | None = None)
     cluster_of = {r.item.uid: ids[r.key] for r in rows if r.key is not None}
     common: list[CommonIssue] = []
     for key, members in keyed.items():
-        customers = {r.customer for r in members if r.customer is not None}
+        customers = {r.customer for r in members if r.customer is not None and r.item.counts}
         if len(customers) < cfg["min_customers"]:
             continue
         batches = _counted([r.item.batch for r in members])
@@ -579,6 +586,8 @@ def cluster_problems(items: Sequence[ProblemText], settings: dict | None = None)
                 departments=tuple(sorted({r.item.department for r in members if r.item.department})),
                 examples=_examples(members),
                 unknown_customer_rows=sum(1 for r in members if r.customer is None),
+                first_seen=min((r.item.opened for r in members if r.item.opened), default=None),
+                seen=tuple(sorted((r.item.opened, r.customer) for r in members if r.item.opened)),
             )
         )
     common.sort(key=lambda c: (-c.rows, c.id))

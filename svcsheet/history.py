@@ -282,6 +282,7 @@ def load_problems(
             (_iso(start), _iso(end)),
         )
         return [
-            (f, tid, dt.datetime.fromisoformat(o), ProblemText(f"history|{f}|{tid}", t, c, f, m, b, d))
+            (f, tid, opened, ProblemText(f"history|{f}|{tid}", t, c, f, m, b, d, opened))
             for f, tid, o, c, t, m, b, d in cur.fetchall()
+            for opened in [dt.datetime.fromisoformat(o)]
         ]

@@ -24,7 +24,7 @@ from .findings import at_field, make
 from .forms import FormSpec, load_forms
 from .keys import resolve_key
 from .parse import parse_row
-from .period import Period, parse_period
+from .period import Period, as_datetime, parse_period
 from .policy import Policy, load_policy
 from .reader import read_workbook
 from .records import Finding, Provenance, Row, SheetInfo
@@ -180,7 +180,11 @@ def run(options: RunOptions, progress: Progress | None = None) -> RunResult:
     rule = policy.common_issues
     in_window = [r for r in accepted if rule.window != "period" or period.contains(_opened(r, forms))]
     texts = _problem_texts(in_window, forms)
-    earlier = _window_history(options, policy, period, in_window, forms) if rule.window == "days" else []
+    earlier = []
+    if rule.window == "days":  # every accepted row is clustered (and marked); only the window's rows count
+        start = period.end - timedelta(days=rule.window_days)
+        texts = [replace(t, counts=t.opened is None or start <= t.opened < period.end) for t in texts]
+        earlier = _window_history(options, policy, period, in_window, forms)
     settings = {"min_customers": rule.min_customers, "threshold": rule.similarity, "lexicon": rule.lexicon}
     clustering = cluster_problems(texts + [p for _f, _t, _o, p in earlier], settings)
     for row in rows:
@@ -340,6 +344,7 @@ def _problem_texts(rows: list[Row], forms: dict[str, FormSpec]) -> list[ProblemT
                 model=_first(row, form, "model"),
                 batch=_first(row, form, "batch") or batch_in_text(text),
                 department=_first(row, form, "department"),
+                opened=as_datetime(_opened(row, forms)),
             )
         )
     return items

@@ -358,3 +358,8 @@ def test_a_text_that_names_no_product_gets_no_product():
     ]
     [issue] = cluster_problems(items).common
     assert set(issue.uids) >= {"f1", "f2", "f3"} and "手机" not in issue.label
+
+
+def test_no_texts_no_issues():
+    result = cluster_problems([])
+    assert result.common == [] and result.cluster_of == {}

@@ -52,6 +52,10 @@ def test_a_problem_reaching_three_customers_in_the_second_week_is_flagged_with_i
     [issue] = second.clustering.common
     assert (issue.customers, issue.rows) == (3, 3)  # the first week's two rows count
     assert _marked(tmp_path / "w47") == [issue.id]  # this run's row carries the id in clean.xlsx
+    [view] = second.figures.common  # what the report and summary.xlsx show
+    assert (view.customers_period, view.customers, view.first_seen, view.status) == (1, 3, "2026-11-10", "持续")
+    html = (tmp_path / "w47" / "report.html").read_text(encoding="utf-8")
+    assert "本期客户数" in html and "2026-11-10" in html
     # re-running the second week replaces it in the history: still three customers, not four
     again = run(RunOptions(inputs=[w2], out=tmp_path / "w47b", as_of=AS_OF, period="2026-W47"))
     assert [(c.customers, c.rows, c.id) for c in again.clustering.common] == [(3, 3, issue.id)]
