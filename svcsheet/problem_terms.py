@@ -7,8 +7,8 @@ within each clause (never across punctuation) it yields:
 - quality phrases: a noun or verb followed by a complaint adjective (隔音差, 充电慢, 信号差, 声音大);
 - topic words: other nouns, verbs and adjectives of two or more characters (风扇, 赠品, 降价, 头发).
 Generic review words (差评, 京东, 失望...) and the lexicon's stop words are dropped. Phrases are weighted
-above topic words by the caller; a negated word is kept only as its negated phrase (没有故障码 yields
-不故障码, never 故障码), so an absence never looks like the problem itself.
+above topic words by the caller; a negated word yields its negated phrase (没有赠品 -> 不赠品) besides the
+topic word. (An absent lexicon concept, 没有故障码, is handled where concepts are matched.)
 """
 
 from __future__ import annotations
@@ -116,7 +116,6 @@ def phrases(norm: str, lex: Lexicon) -> tuple[set[str], set[str]]:
     found: set[str] = set()
     topics: set[str] = set()
     for clause in tagged(norm, lex):
-        negated: set[int] = set()
         for i, (w, pos) in enumerate(clause):
             nxt = clause[i + 1] if i + 1 < len(clause) else None
             if w in NEGATORS and nxt is not None:
@@ -126,21 +125,21 @@ def phrases(norm: str, lex: Lexicon) -> tuple[set[str], set[str]]:
                 word = clause[j][0]
                 if word not in GENERIC and word not in NEGATORS and not word.isdigit():
                     found.add("不" + word)
-                    negated.add(j)
             elif w in INTENSIFIERS and nxt is not None and nxt[0] not in NEGATORS:
                 if nxt[0] in SPECIFIC_CHARS or _content(nxt[0], nxt[1], lex):
                     found.add(nxt[0])
-            if (
-                nxt is not None
-                and nxt[0] in COMPLAINT_CHARS
-                and (_content(w, pos, lex) or (len(w) == 1 and pos.startswith("n")))
-            ):
-                found.add(w + nxt[0])
+            if _content(w, pos, lex) or (len(w) == 1 and pos.startswith("n")):
+                # 充电慢, 充电太慢, 隔音真差: the word, cues skipped, then a complaint character
+                j = i + 1
+                while j < len(clause) and (clause[j][0] in INTENSIFIERS or clause[j][0] in ("的", "得", "也", "都")):
+                    j += 1
+                if j < len(clause) and clause[j][0] in COMPLAINT_CHARS:
+                    found.add(w + clause[j][0])
             # 充不进 / 开不了: verb + 不 + complement
             if nxt is not None and nxt[0] == "不" and i + 2 < len(clause) and pos.startswith("v"):
                 found.add(w + "不" + clause[i + 2][0])
-        for i, (w, pos) in enumerate(clause):
-            if i not in negated and _content(w, pos, lex):
+        for _i, (w, pos) in enumerate(clause):
+            if _content(w, pos, lex):  # a negated word is still the topic (没有赠品 is about 赠品)
                 topics.add(w)
             elif len(w) == 2 and w[0] == "不" and w not in GENERIC:  # 不亮, 不热: tagged as one word
                 found.add(w)
