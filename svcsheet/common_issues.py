@@ -399,14 +399,17 @@ def _components(
 ) -> list[np.ndarray]:
     """Connected components of rows idx linked at phrase cosine >= t (never across two known products),
     rows of one concept and product (same ``key`` >= 0) always together."""
-    sub = x[idx]
+    sub = x[idx].astype(np.float32)
     rs, cs = [], []
     for lo in range(0, sub.shape[0], _CHUNK):
-        block = (sub[lo : lo + _CHUNK] @ sub.T).tocoo()
-        pr, pc = prod[idx[block.row + lo]], prod[idx[block.col]]
-        keep = (block.data >= t) & ((pr == pc) | (pr < 0) | (pc < 0))
-        rs.append(block.row[keep] + lo)
-        cs.append(block.col[keep])
+        # the graph is undirected: each block only against itself and the rows after it
+        block = (sub[lo : lo + _CHUNK] @ sub[lo:].T).tocoo()
+        keep = block.data >= t
+        r, c = block.row[keep] + lo, block.col[keep] + lo
+        pr, pc = prod[idx[r]], prod[idx[c]]
+        ok = (pr == pc) | (pr < 0) | (pc < 0)
+        rs.append(r[ok])
+        cs.append(c[ok])
     n = len(idx)
     if key is not None:  # a star from each key's first row to its other rows
         k = key[idx]
