@@ -230,26 +230,22 @@ def main() -> None:
         if res[part]["decoys_flagged"]:
             print("   decoys flagged:", ", ".join(res[part]["decoys_flagged"]))
     if args.compare:
-        print("\nalternatives (all rows / held-out rows):")
-        variants: list[tuple[str, dict]] = []
-        for feats in ("words", "bigrams", "words+bigrams"):
-            for thr in (0.3, 0.4, 0.5, 0.6):
-                variants.append(
-                    (
-                        f"tfidf-only {feats} t={thr}",
-                        {"use_lexicon": False, "features": feats, "threshold": thr},
-                    )
-                )
-        variants.append(("lexicon only (no attach)", {"attach_threshold": None}))
-        for att in (0.2, 0.25, 0.3, 0.35, 0.4, 0.5):
-            variants.append((f"lexicon + attach a={att}", {"attach_threshold": att}))
-        for thr in (0.4, 0.6, 0.7):
-            variants.append((f"lexicon + attach, residual t={thr}", {"threshold": thr}))
+        print("\nalternatives (written set: all rows / held-out rows; real set: dev groups only):")
+        variants: list[tuple[str, dict]] = [("phrases only (no lexicon)", {"use_lexicon": False})]
+        for thr in (0.25, 0.3, 0.35, 0.45, 0.55):
+            for tw in (0.5, 1.0):
+                variants.append((f"threshold={thr} topic_weight={tw}", {"threshold": thr, "topic_weight": tw}))
+        for ucw in (0.1, 0.3, 0.5):
+            variants.append((f"unscoped_concept_weight={ucw}", {"unscoped_concept_weight": ucw}))
+        for uw in (0.01, 0.15, 0.5):
+            variants.append((f"unique_weight={uw}", {"unique_weight": uw}))
         for name, st in variants:
             r = evaluate(st, args.csv)
             print(_line(name, r["all"]))
             for part in sorted(k for k in r if k.startswith("heldout")):
                 print(_line(f"   {part}", r[part]))
+            if args.real:
+                print(_real_line("   real [dev]", evaluate_real(args.real, st)["dev"]))
 
 
 if __name__ == "__main__":
