@@ -23,6 +23,8 @@ NEGATORS = frozenset(["不", "没", "没有", "无", "无法", "未", "不能", 
 INTENSIFIERS = frozenset(
     [
         "太",
+        "真的",
+        "比较",
         "老是",
         "总是",
         "一直",
@@ -66,7 +68,7 @@ GENERIC = frozenset(
     太差 很差 差劲 极差 太 很 差 慢 快 大 小 多 少 高 低 好 坏 价格 东西 服务 酒店 房间 外卖 客服 售后 退货 换货 退款
     一星 星 一分 分 给 说 想 看 次 个 里 上 下 的 了 着 过 是 有 在 和 与 也 都 又 就 还 才 再 吧 啊 呢 呀 哦 嘛 啦""".split()
 )
-_CUE_CHARS = frozenset("太超很好极巨贼忒")
+_CUE_CHARS = frozenset("太超很好极巨贼忒真挺")
 _CONTENT_POS = ("n", "v", "a", "vn", "an", "nz", "ng", "vg", "ad", "i", "l")
 
 
@@ -139,7 +141,9 @@ def phrases(norm: str, lex: Lexicon) -> tuple[set[str], set[str]]:
             if nxt is not None and nxt[0] == "不" and i + 2 < len(clause) and pos.startswith("v"):
                 found.add(w + "不" + clause[i + 2][0])
         for _i, (w, pos) in enumerate(clause):
-            if _content(w, pos, lex):  # a negated word is still the topic (没有赠品 is about 赠品)
+            if not pos and len(w) >= 2 and w not in GENERIC:  # a lexicon term (untagged): a phrase as it is
+                found.add(w)
+            elif _content(w, pos, lex):  # a negated word is still the topic (没有赠品 is about 赠品)
                 topics.add(w)
             elif len(w) == 2 and w[0] == "不" and w not in GENERIC:  # 不亮, 不热: tagged as one word
                 found.add(w)
