@@ -3,7 +3,7 @@
 Usage: python bench/bench_common_issues.py [N]
 Texts are the evaluation set's texts with varied prefixes, suffixes, masked phones and model numbers,
 spread over many customers, so the lexicon, the TF-IDF fallback and the residual grouping all run.
-Target: under 60 s on 2 cores.
+Target: under 30 s on 2 cores.
 """
 
 from __future__ import annotations
@@ -51,12 +51,15 @@ def make_items(n: int, seed: int = 7) -> list[ProblemText]:
 def main() -> None:
     n = int(sys.argv[1]) if len(sys.argv) > 1 else 100_000
     items = make_items(n)
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     result = cluster_problems(items)
-    elapsed = time.perf_counter() - t0
+    elapsed, cpu = time.perf_counter() - t0, time.process_time() - c0
     clusters = len(set(result.cluster_of.values()))
-    print(f"{n} texts -> {clusters} clusters, {len(result.common)} common issues in {elapsed:.1f} s")
-    print("target < 60 s on 2 cores:", "OK" if elapsed < 60 else "TOO SLOW")
+    print(
+        f"{n} texts -> {clusters} clusters, {len(result.common)} common issues in {elapsed:.1f} s "
+        f"(CPU {cpu:.1f} s; wall time includes waiting for a busy machine)"
+    )
+    print("target < 30 s on 2 cores:", "OK" if elapsed < 30 else "TOO SLOW")
 
 
 if __name__ == "__main__":

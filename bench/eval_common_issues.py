@@ -1,10 +1,14 @@
 """Score common-issue clustering on the evaluation set (bench/eval_set.csv).
 
-Usage: python bench/eval_common_issues.py [--compare] [--csv PATH]
+Usage: python bench/eval_common_issues.py [--compare] [--csv PATH] [--real DIR]
 Prints purity, adjusted Rand index (ARI), common-issue precision/recall (per issue and per row) and the
 decoys flagged, for all rows, the dev rows (wording the lexicon was tuned on) and the held-out rows.
 Decoy rows (column ``decoy``) must never be flagged: ``two_customers``, ``one_customer`` and
 ``shared_words`` rows must get no common issue at all, ``confusable`` rows no common issue of another family.
+``--real DIR`` also scores the real public complaints of bench/real/labels.csv, whose texts
+bench/real/fetch_real.py extracts into DIR (default /tmp/svcsheet-real): for the dev and the held-out groups,
+the share of groups found (one common issue holds most of the group's rows), the share of flagged issues
+that are pure (every row from one group), and the rows of pairs and one-offs flagged.
 ``--compare`` also scores the alternative methods and thresholds behind the chosen settings.
 """
 
@@ -123,6 +127,71 @@ def evaluate(settings: dict | None = None, path: Path = EVAL_CSV) -> dict[str, d
     return out
 
 
+REAL_LABELS = Path(__file__).resolve().parent / "real" / "labels.csv"
+
+
+def load_real(folder: Path) -> list[dict[str, str]]:
+    """Labelled real texts: labels.csv joined with the extracted texts (one customer per text)."""
+    with open(folder / "texts.csv", encoding="utf-8", newline="") as f:
+        texts = {(r["source"], r["row_id"]): r["text"] for r in csv.DictReader(f)}
+    with open(REAL_LABELS, encoding="utf-8", newline="") as f:
+        labels = list(csv.DictReader(f))
+    return [
+        dict(r, uid=f"{r['source']}-{r['row_id']}", text=texts[(r["source"], r["row_id"])]) for r in labels
+    ]
+
+
+def score_real(rows: list[dict[str, str]], result: Clustering, split: str) -> dict:
+    """Found groups, pure flagged issues and flagged pair/one-off rows, for one split's groups."""
+    group = {r["uid"]: r["group"] for r in rows}
+    mine = [r for r in rows if r["split"] == split]
+    groups: dict[str, list[str]] = defaultdict(list)
+    for r in mine:
+        if r["kind"] == "group":
+            groups[r["group"]].append(r["uid"])
+    found = []
+    for g, uids in groups.items():
+        held = Counter(result.common_id(u) for u in uids if result.common_id(u))
+        if held and held.most_common(1)[0][1] * 2 > len(uids):
+            found.append(g)
+    mine_uids = {r["uid"] for r in mine}
+    issues = [c for c in result.common if mine_uids & set(c.uids)]
+    pure = [c for c in issues if len({group[u] for u in c.uids}) == 1]
+    stray = [r["uid"] for r in mine if r["kind"] != "group" and result.common_id(r["uid"])]
+    return {
+        "groups": len(groups),
+        "found": len(found),
+        "issues": len(issues),
+        "pure": len(pure),
+        "pair_one_flagged": stray,
+        "mixtures": [
+            f"{c.label}: " + "/".join(f"{g}×{n}" for g, n in Counter(group[u] for u in c.uids).most_common())
+            for c in issues
+            if c not in pure
+        ],
+        "missed": sorted(set(groups) - set(found)),
+    }
+
+
+def evaluate_real(folder: Path, settings: dict | None = None) -> dict[str, dict]:
+    rows = load_real(folder)
+    items = [
+        ProblemText(uid=r["uid"], text=r["text"], customer="c-" + r["uid"], form="issue_feedback")
+        for r in rows
+    ]
+    result = cluster_problems(items, settings)
+    return {split: score_real(rows, result, split) for split in ("dev", "heldout")}
+
+
+def _real_line(name: str, s: dict) -> str:
+    found = s["found"] / s["groups"] if s["groups"] else 0.0
+    pure = s["pure"] / s["issues"] if s["issues"] else 1.0
+    return (
+        f"{name:<34} groups found={s['found']}/{s['groups']} ({found:.0%}) "
+        f"pure issues={s['pure']}/{s['issues']} ({pure:.0%}) pair/one-off rows flagged={len(s['pair_one_flagged'])}"
+    )
+
+
 def _line(name: str, s: dict) -> str:
     return (
         f"{name:<34} rows={s['rows']:>3} purity={s['purity']:.3f} ARI={s['ari']:.3f} "
@@ -135,7 +204,20 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--compare", action="store_true", help="also score the alternatives")
     ap.add_argument("--csv", type=Path, default=EVAL_CSV)
+    ap.add_argument(
+        "--real", type=Path, nargs="?", const=Path("/tmp/svcsheet-real"), help="folder of texts.csv"
+    )
+    ap.add_argument("--verbose", action="store_true", help="list mixtures and missed groups (dev split only)")
     args = ap.parse_args()
+    if args.real:
+        real = evaluate_real(args.real)
+        for split in ("dev", "heldout"):
+            print(_real_line(f"real public complaints [{split}]", real[split]))
+            if args.verbose and split == "dev":
+                for m in real[split]["mixtures"]:
+                    print("   mixture:", m)
+                print("   missed:", ", ".join(real[split]["missed"]))
+                print("   flagged pair/one-off:", ", ".join(real[split]["pair_one_flagged"]))
     rows = load_eval(args.csv)
     print(
         f"eval set: {len(rows)} texts, {len({r['family'] for r in rows})} families, "
@@ -148,26 +230,22 @@ def main() -> None:
         if res[part]["decoys_flagged"]:
             print("   decoys flagged:", ", ".join(res[part]["decoys_flagged"]))
     if args.compare:
-        print("\nalternatives (all rows / held-out rows):")
-        variants: list[tuple[str, dict]] = []
-        for feats in ("words", "bigrams", "words+bigrams"):
-            for thr in (0.3, 0.4, 0.5, 0.6):
-                variants.append(
-                    (
-                        f"tfidf-only {feats} t={thr}",
-                        {"use_lexicon": False, "features": feats, "threshold": thr},
-                    )
-                )
-        variants.append(("lexicon only (no attach)", {"attach_threshold": None}))
-        for att in (0.2, 0.25, 0.3, 0.35, 0.4, 0.5):
-            variants.append((f"lexicon + attach a={att}", {"attach_threshold": att}))
-        for thr in (0.4, 0.6, 0.7):
-            variants.append((f"lexicon + attach, residual t={thr}", {"threshold": thr}))
+        print("\nalternatives (written set: all rows / held-out rows; real set: dev groups only):")
+        variants: list[tuple[str, dict]] = [("phrases only (no lexicon)", {"use_lexicon": False})]
+        for thr in (0.25, 0.3, 0.35, 0.45, 0.55):
+            for tw in (0.5, 1.0):
+                variants.append((f"threshold={thr} topic_weight={tw}", {"threshold": thr, "topic_weight": tw}))
+        for ucw in (0.1, 0.3, 0.5):
+            variants.append((f"unscoped_concept_weight={ucw}", {"unscoped_concept_weight": ucw}))
+        for uw in (0.01, 0.15, 0.5):
+            variants.append((f"unique_weight={uw}", {"unique_weight": uw}))
         for name, st in variants:
             r = evaluate(st, args.csv)
             print(_line(name, r["all"]))
             for part in sorted(k for k in r if k.startswith("heldout")):
                 print(_line(f"   {part}", r[part]))
+            if args.real:
+                print(_real_line("   real [dev]", evaluate_real(args.real, st)["dev"]))
 
 
 if __name__ == "__main__":

@@ -506,6 +506,28 @@ def trace(ticket_id, store, out_dir, as_json) -> None:
             out.print(f"    时效 {name}：{verdict}", highlight=False, soft_wrap=True)
 
 
+@cli.group()
+def lexicon() -> None:
+    """Team lexicons for common issues (共性问题)."""
+
+
+@lexicon.command("suggest")
+@click.argument("inputs", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option(
+    "-o", "output", required=True, type=click.Path(path_type=Path, dir_okay=False), help="YAML file to write."
+)
+@click.option("--policy", type=click.Path(path_type=Path, dir_okay=False), help="Team policy file (YAML).")
+@click.option(
+    "--min-customers", default=2, show_default=True, help="Keep terms used by at least this many customers."
+)
+def lexicon_suggest(inputs, output, policy, min_customers) -> None:
+    """Mine the tickets for candidate problem terms (customer counts, two examples) for a supervisor to review."""
+    from .lexicon_suggest import suggest_terms
+
+    cands = suggest_terms([Path(p) for p in inputs], output, policy, min_customers)
+    out.print(f"{len(cands)} 个候选问题词已写入 {output}（请审核后写入 concepts）", highlight=False)
+
+
 def main() -> None:
     """Console entry point."""
     cli(prog_name="svcsheet")

@@ -26,27 +26,37 @@ import re
 from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from functools import cache
 
 import numpy as np
+import rjieba
+from scipy.cluster.hierarchy import fcluster, linkage
 from scipy.sparse import coo_matrix, csr_matrix
 from scipy.sparse.csgraph import connected_components
-from sklearn.feature_extraction.text import TfidfVectorizer
+from scipy.spatial.distance import squareform
 from sklearn.preprocessing import normalize
 
 from .errors import PolicyError
-from .textnorm import Lexicon, char_bigrams, load_lexicon, model_numbers, normalise_text, segment
+from .lexicon_suggest import layered_lexicon
+from .problem_terms import _tagger, phrases
+from .textnorm import Lexicon, model_numbers, normalise_text
 
 DEFAULTS: dict = {
     "min_customers": 3,
-    "threshold": 0.5,  # cosine between two unrecognised texts to link them
-    "attach_threshold": 0.3,  # cosine between an unrecognised text and a concept cluster centroid
+    "threshold": 0.35,  # average cosine within a cluster (average linkage cut): the precision guard
+    "link_threshold": 0.25,  # cosine that makes two texts candidates for the same cluster
+    "concept_weight": 0.5,  # share of a text's vector (squared) given to its lexicon concept
+    "product_weight": 0.2,  # ... and to its product
+    "unscoped_concept_weight": 0.3,  # ... to a product-scoped concept when the text names no product
+    "topic_weight": 0.5,  # a topic word's weight relative to a problem phrase
+    "unique_weight": 0.15,  # weight of a term no other text has, relative to a shared one
+    "max_df_share": 0.1,  # a term in more than this share of the texts says nothing (but at least 5 texts)
     "dominant_batch_share": 0.5,  # a batch holding more than this share of the rows is flagged
-    "lexicon": None,  # path of another lexicon file
-    "use_lexicon": True,  # False: TF-IDF only (kept for the measured comparison)
-    "features": "words+bigrams",  # or "words", "bigrams"
+    "lexicon": None,  # path of a team lexicon file, layered over the built-in one
+    "use_lexicon": True,  # False: problem phrases only (kept for the measured comparison)
 }
-_CENTROID_SAMPLE = 200  # rows per concept cluster used for its centroid
+_LINK_LIMIT = 2500  # rows of one candidate group clustered with a dense matrix
 _CHUNK = 4000
 _PARTNER = frozenset("和跟与同连给")
 
@@ -62,6 +72,8 @@ class ProblemText:
     model: str | None = None
     batch: str | None = None
     department: str | None = None
+    opened: datetime | None = None  # when the ticket was opened (for first seen, this period vs the window)
+    counts: bool = True  # False: outside the window; joins its cluster (and is marked) but counts for nobody
 
 
 @dataclass(frozen=True)
@@ -81,6 +93,8 @@ class CommonIssue:
     departments: tuple[str, ...]
     examples: tuple[str, ...]
     unknown_customer_rows: int = 0
+    first_seen: datetime | None = None  # the earliest opening time among its rows
+    seen: tuple[tuple[datetime, str | None], ...] = ()  # (opened, customer key) of its dated rows, in order
 
 
 @dataclass(frozen=True)
@@ -110,14 +124,21 @@ def _settings(settings: dict | None) -> dict:
     mc = cfg["min_customers"]
     if isinstance(mc, bool) or not isinstance(mc, int) or mc < 1:
         raise PolicyError("common_issues.min_customers 应为不小于 1 的整数")
-    for key in ("threshold", "attach_threshold", "dominant_batch_share"):
+    for key in (
+        "threshold",
+        "link_threshold",
+        "concept_weight",
+        "product_weight",
+        "topic_weight",
+        "unique_weight",
+        "max_df_share",
+        "dominant_batch_share",
+    ):
         v = cfg[key]
-        if key == "attach_threshold" and v is None:
-            continue
         if isinstance(v, bool) or not isinstance(v, int | float) or not 0 < v <= 1:
             raise PolicyError(f"common_issues.{key} 应为 0 到 1 之间的数")
-    if cfg["features"] not in ("words+bigrams", "words", "bigrams"):
-        raise PolicyError("common_issues.features 只能是 words+bigrams、words 或 bigrams")
+    if cfg["concept_weight"] + cfg["product_weight"] >= 1:
+        raise PolicyError("common_issues.concept_weight 与 product_weight 之和应小于 1")
     return cfg
 
 
@@ -178,20 +199,47 @@ class _Row:
     concept: int | None = None
     product: str | None = None
     key: str | None = None
+    phrases: set[str] = field(default_factory=set)
+    terms: tuple[str, ...] = ()
 
 
-def _analyse(row: _Row, lex: Lexicon, m: _Matcher) -> None:
+def _first_concept(norm: str, lex: Lexicon, m: _Matcher) -> tuple[int | None, int | None]:
+    """(concept index, start) of the first concept named in the text and not negated (没有故障码, 不漏水).
+    A match that starts inside a proper name (a place name ending in 错 followed by 发动机 is not 错发) is
+    skipped. Other segmentation boundaries are not required: rjieba splits 时往外滴水 as 时往|外|滴水."""
+    if m.concept_rx is None:
+        return None, None
+    inside_name: set[int] | None = None
+    for cm in m.concept_rx.finditer(norm):
+        if _negated(norm, cm.start()):
+            continue
+        if inside_name is None:
+            inside_name, inside_noun = set(), set()
+            pos = 0
+            for w, tag in _tagger(lex).tag(norm):
+                if tag.startswith(("ns", "nr", "nt")) and len(w) > 1:
+                    inside_name.update(range(pos + 1, pos + len(w)))
+                pos += len(w)
+            pos = 0
+            for w, tag in rjieba.tag(norm):  # plain segmentation, without the lexicon's words
+                if tag.startswith("n") and len(w) >= 3:
+                    inside_noun.add(pos)  # where a noun of 3+ characters begins (发动机)
+                pos += len(w)
+        if cm.start() in inside_name or (cm.end() - cm.start() <= 2 and cm.end() - 1 in inside_noun):
+            continue  # starts inside a name, or a two-character term whose last character begins a noun
+        name = cm.lastgroup if cm.lastgroup in m.group_concept else None
+        if name is None:
+            name = next(g for g, v in cm.groupdict().items() if v is not None and g in m.group_concept)
+        return m.group_concept[name], cm.start()
+    return None, None
+
+
+def _analyse(row: _Row, lex: Lexicon, m: _Matcher, seen: dict[str, tuple[int | None, int | None]]) -> None:
     """Primary concept and product of one text."""
     norm = row.norm
-    start = None
-    if m.concept_rx is not None:
-        cm = m.concept_rx.search(norm)
-        if cm:
-            name = cm.lastgroup if cm.lastgroup in m.group_concept else None
-            if name is None:
-                name = next(g for g, v in cm.groupdict().items() if v is not None and g in m.group_concept)
-            row.concept = m.group_concept[name]
-            start = cm.start()
+    if norm not in seen:
+        seen[norm] = _first_concept(norm, lex, m)
+    row.concept, start = seen[norm]
     if m.product_rx is not None:
         before = after = None
         for pm in m.product_rx.finditer(norm):
@@ -229,10 +277,6 @@ def _resolve_products(rows: list[_Row], lex: Lexicon) -> None:
         mk = _model_key(r.item)
         if r.product is None and mk in votes:
             r.product = min(votes[mk].items(), key=lambda kv: (-kv[1], kv[0]))[0]
-    per_concept: dict[int, set[str]] = defaultdict(set)
-    for r in rows:
-        if r.concept is not None and r.product:
-            per_concept[r.concept].add(r.product)
     for r in rows:
         if r.concept is None:
             continue
@@ -240,117 +284,213 @@ def _resolve_products(rows: list[_Row], lex: Lexicon) -> None:
         if c.scope == "any":
             r.key = f"*|{c.id}"
             continue
-        if r.product is None and len(per_concept[r.concept]) == 1:
-            r.product = next(iter(per_concept[r.concept]))
         r.key = f"{r.product or '?'}|{c.id}"
 
 
-def _features(norm: str, lex: Lexicon, m: _Matcher, kind: str) -> list[str]:
-    """Similarity features of a text; product words are left out (the product is a constraint instead)."""
-    if m.product_rx is not None:
-        norm = m.product_rx.sub(" ", norm)
-    feats: list[str] = []
-    if kind in ("words+bigrams", "words"):
-        feats.extend(segment(norm, lex))
-    if kind in ("words+bigrams", "bigrams"):
-        feats.extend("#" + b for b in char_bigrams(norm))
-    return feats
+def _negated(norm: str, start: int) -> bool:
+    """A concept match preceded by a negation (没有故障码, 不漏水) is an absence, not the problem."""
+    head = norm[max(0, start - 2) : start]
+    return head.endswith(("没", "无", "未", "不", "没有", "并无", "不会", "不再"))
 
 
-def _sample_key(uid: str) -> str:
-    return hashlib.sha1(uid.encode("utf-8")).hexdigest()
-
-
-def _cluster_residual(
-    rows: list[_Row], keyed: dict[str, list[_Row]], lex: Lexicon, m: _Matcher, cfg: dict
-) -> tuple[dict[int, str], dict[str, str]]:
-    """Attach unrecognised texts to concept clusters or group them; returns row index -> key, key -> label."""
-    residual = [i for i, r in enumerate(rows) if r.key is None]
-    if not residual:
-        return {}, {}
-    keys = sorted(keyed)
-    sample: list[_Row] = []
-    owner: list[int] = []
-    for k_i, k in enumerate(keys):
-        members = sorted(keyed[k], key=lambda r: _sample_key(r.item.uid))[:_CENTROID_SAMPLE]
-        sample.extend(members)
-        owner.extend([k_i] * len(members))
-    docs = [_features(r.norm, lex, m, cfg["features"]) for r in sample] + [
-        _features(rows[i].norm, lex, m, cfg["features"]) for i in residual
-    ]
-    vec = TfidfVectorizer(analyzer=lambda d: d, sublinear_tf=True, norm="l2", lowercase=False)
-    try:
-        x_all = vec.fit_transform(docs).tocsr()
-    except ValueError:  # no features at all (texts that were only masks or numbers)
-        x_all = csr_matrix((len(docs), 1))
-        vocab = np.array(["_"])
-    else:
-        vocab = vec.get_feature_names_out()
-    x_res = x_all[len(sample) :]
-    out: dict[int, str] = {}
-    pending = list(range(len(residual)))
-    if keys and cfg["attach_threshold"] is not None:
-        assign = coo_matrix(
-            (np.ones(len(sample)), (np.array(owner), np.arange(len(sample)))), shape=(len(keys), len(sample))
-        ).tocsr()
-        centroids = normalize(assign @ x_all[: len(sample)])
-        key_product = [k.split("|", 1)[0] for k in keys]
-        allowed: dict[str | None, np.ndarray] = {None: np.ones(len(keys), dtype=bool)}
-        pending = []
-        for lo in range(0, x_res.shape[0], _CHUNK):
-            sims = (x_res[lo : lo + _CHUNK] @ centroids.T).toarray()
-            for j in range(sims.shape[0]):  # a text about one product never joins another product's cluster
-                prod = rows[residual[lo + j]].product
-                if prod not in allowed:
-                    allowed[prod] = np.array([kp in (prod, "*", "?") for kp in key_product])
-                sims[j, ~allowed[prod]] = -1.0
-            best = sims.argmax(axis=1)  # first maximum = smallest key: deterministic
-            for j in range(sims.shape[0]):
-                if sims[j, best[j]] >= cfg["attach_threshold"] and sims[j, best[j]] > 0:
-                    out[residual[lo + j]] = keys[best[j]]
-                else:
-                    pending.append(lo + j)
-    labels: dict[str, str] = {}
-    if not pending:
-        return out, labels
-    x_p = x_res[pending]
-    edges_r, edges_c = [], []
-    names = sorted({str(rows[residual[j]].product) for j in pending})
-    prod_code = np.array([names.index(str(rows[residual[j]].product)) for j in pending])
-    for lo in range(0, x_p.shape[0], _CHUNK):
-        block = (x_p[lo : lo + _CHUNK] @ x_p.T).tocoo()
-        keep = (block.data >= cfg["threshold"]) & (prod_code[block.row + lo] == prod_code[block.col])
-        edges_r.append(block.row[keep] + lo)
-        edges_c.append(block.col[keep])
-    n = len(pending)
-    graph = coo_matrix(
-        (np.ones(sum(len(e) for e in edges_r)), (np.concatenate(edges_r), np.concatenate(edges_c))),
-        shape=(n, n),
+def _vectors(rows: list[_Row], lex: Lexicon, cfg: dict) -> tuple[csr_matrix, csr_matrix]:
+    """One l2-normalised row per text: its concept, its product and its problem phrases (IDF-weighted);
+    and the same rows with the concept and product columns left out (for finding candidates fast)."""
+    docs: list[dict[str, float]] = []
+    df: Counter[str] = Counter()
+    seen: dict[str, tuple[set[str], set[str]]] = {}
+    for r in rows:
+        if r.norm not in seen:  # ticket texts repeat (copied descriptions): phrase each wording once
+            seen[r.norm] = phrases(r.norm, lex)
+        found, topics = seen[r.norm]
+        r.phrases = found
+        d = {t: 1.0 for t in found}
+        for t in topics:
+            d.setdefault(t, cfg["topic_weight"])
+        docs.append(d)
+        df.update(d)
+    n = len(rows)
+    max_df = max(5, int(cfg["max_df_share"] * n))
+    vocab: dict[str, int] = {}
+    data, ind, ptr = [], [], [0]
+    for r, d in zip(rows, docs, strict=True):
+        # A term of this text only cannot link it to anything, but it says the text is about more than its
+        # shared terms: it keeps a reduced share so that a concept alone never makes two texts identical.
+        terms = {
+            t: w * (np.log((n + 1) / (df[t] + 1)) + 1.0) * (cfg["unique_weight"] if df[t] == 1 else 1.0)
+            for t, w in d.items()
+            if df[t] <= max_df
+        }
+        r.terms = tuple(sorted(terms, key=lambda t: (-terms[t], t)))
+        norm2 = sum(w * w for w in terms.values())
+        share = 1.0
+        extra: dict[str, float] = {}
+        if r.concept is not None:
+            scoped = lex.concepts[r.concept].scope == "product"
+            # A product-scoped concept on a text that names no product is weaker evidence (fan noise and
+            # a noisy hotel room are both 噪音): it must be backed by shared phrases.
+            cw = cfg["concept_weight"] if r.product or not scoped else cfg["unscoped_concept_weight"]
+            extra["C:" + lex.concepts[r.concept].id] = cw
+            share -= cw
+            if r.product and scoped:
+                extra["P:" + r.product] = cfg["product_weight"]
+                share -= cfg["product_weight"]
+        scale = np.sqrt(share / norm2) if norm2 else 0.0
+        items = [(t, w * scale) for t, w in terms.items()] + [(t, np.sqrt(w)) for t, w in extra.items()]
+        for t, w in items:
+            ind.append(vocab.setdefault(t, len(vocab)))
+            data.append(w)
+        ptr.append(len(ind))
+    x = normalize(
+        csr_matrix(
+            (np.array(data, dtype=np.float64), np.array(ind), np.array(ptr)), shape=(n, max(1, len(vocab)))
+        )
     )
+    keep = np.array([not t.startswith(("C:", "P:")) for t in sorted(vocab, key=vocab.__getitem__)] or [True])
+    x_phr = x.copy()
+    x_phr.data = x_phr.data * keep[x_phr.indices]
+    x_phr.eliminate_zeros()
+    return x, x_phr
+
+
+def _average_link(
+    x: csr_matrix,
+    x_phr: csr_matrix,
+    prod: np.ndarray,
+    key: np.ndarray,
+    idx: np.ndarray,
+    cfg: dict,
+    t_edge: float,
+) -> list[np.ndarray]:
+    """Groups of the rows idx: average linkage cut at cfg['threshold'] (the precision guard: a group's
+    members are on average that similar), on pieces small enough for a dense matrix."""
+    if len(idx) == 1:
+        return [idx]
+    if len(idx) <= _LINK_LIMIT:
+        sims = (x[idx] @ x[idx].T).toarray()
+        p = prod[idx]
+        clash = (p[:, None] != p[None, :]) & (p[:, None] >= 0) & (p[None, :] >= 0)
+        sims[clash] = 0.0
+        dist = np.clip(1.0 - sims, 0.0, 2.0)
+        np.fill_diagonal(dist, 0.0)
+        tree = linkage(squareform(dist, checks=False), method="average")
+        labels = fcluster(tree, t=1.0 - cfg["threshold"], criterion="distance")
+        return [idx[labels == k] for k in np.unique(labels)]
+    # Too large for a dense matrix. Texts of one concept and product are at least concept_weight alike
+    # (>= threshold), so average linkage would keep them together: each such part is one group. The texts
+    # without a concept are split at a stricter edge threshold until the pieces fit.
+    out = []
+    for k in np.unique(key[idx]):
+        part = idx[key[idx] == k]
+        if k >= 0 or len(part) <= _LINK_LIMIT:
+            out.extend([part] if k >= 0 else _average_link(x, x_phr, prod, key, part, cfg, t_edge))
+            continue
+        t_next = min(t_edge + 0.1, cfg["threshold"])
+        for piece in _components(x_phr, prod, None, part, t_next):
+            if t_next >= cfg["threshold"] and len(piece) > _LINK_LIMIT:
+                out.append(piece)  # every edge already at the threshold: keep the component
+            else:
+                out.extend(_average_link(x, x_phr, prod, key, piece, cfg, t_next))
+    return out
+
+
+def _components(
+    x: csr_matrix, prod: np.ndarray, key: np.ndarray | None, idx: np.ndarray, t: float
+) -> list[np.ndarray]:
+    """Connected components of rows idx linked at phrase cosine >= t (never across two known products),
+    rows of one concept and product (same ``key`` >= 0) always together."""
+    sub = x[idx].astype(np.float32)
+    rs, cs = [], []
+    for lo in range(0, sub.shape[0], _CHUNK):
+        # the graph is undirected: each block only against itself and the rows after it
+        block = (sub[lo : lo + _CHUNK] @ sub[lo:].T).tocoo()
+        keep = block.data >= t
+        r, c = block.row[keep] + lo, block.col[keep] + lo
+        pr, pc = prod[idx[r]], prod[idx[c]]
+        ok = (pr == pc) | (pr < 0) | (pc < 0)
+        rs.append(r[ok])
+        cs.append(c[ok])
+    n = len(idx)
+    if key is not None:  # a star from each key's first row to its other rows
+        k = key[idx]
+        has = np.flatnonzero(k >= 0)
+        if len(has):
+            uniq, first, inverse = np.unique(k[has], return_index=True, return_inverse=True)
+            rs.append(has)
+            cs.append(has[first][inverse])
+    r, c = np.concatenate(rs), np.concatenate(cs)
+    graph = coo_matrix((np.ones(len(r)), (r, c)), shape=(n, n))
     _, comp = connected_components(graph, directed=False)
-    groups: dict[int, list[int]] = defaultdict(list)
-    for j, c in enumerate(comp):
-        groups[int(c)].append(j)
-    is_word = np.array([not f.startswith("#") for f in vocab])
-    for members in groups.values():
-        idx = [residual[pending[j]] for j in members]
-        if len(members) == 1:
-            r = rows[idx[0]]
-            key = f"text|{r.norm}" if r.norm else f"uid|{r.item.uid}"
-            label = "、".join(segment(r.norm, lex)[:3]) or "其他"
+    order = np.argsort(comp, kind="stable")
+    bounds = np.flatnonzero(np.diff(comp[order])) + 1
+    return [idx[part] for part in np.split(order, bounds)]
+
+
+def _cluster_all(rows: list[_Row], lex: Lexicon, cfg: dict) -> tuple[dict[int, str], dict[str, str]]:
+    """Group every text on its problem phrases, concept and product; returns row index -> key, key -> label."""
+    x, x_phr = _vectors(rows, lex, cfg)
+    names = sorted({r.product for r in rows if r.product})
+    codes: dict[tuple[int, str], int] = {}
+    key = np.array(
+        [
+            -1 if r.concept is None else codes.setdefault((r.concept, r.product or "?"), len(codes))
+            for r in rows
+        ]
+    )
+    # Candidates: every text of one concept, whatever its product (the linkage keeps products apart).
+    concept_of = np.array([-1 if r.concept is None else r.concept for r in rows])
+    prod = np.array(
+        [
+            names.index(r.product)
+            if r.product and (r.concept is None or lex.concepts[r.concept].scope == "product")
+            else -1
+            for r in rows
+        ]
+    )
+    groups: list[np.ndarray] = []
+    for comp in _components(x_phr, prod, concept_of, np.arange(len(rows)), cfg["link_threshold"]):
+        groups.extend(_average_link(x, x_phr, prod, key, comp, cfg, cfg["link_threshold"]))
+    out: dict[int, str] = {}
+    labels: dict[str, str] = {}
+    by_id = lex.concept_by_id
+    for members in groups:
+        ms = [rows[i] for i in members]
+        concepts = Counter(
+            (r.product or "?", lex.concepts[r.concept].id) for r in ms if r.concept is not None
+        )
+        top = min(concepts.items(), key=lambda kv: (-kv[1], kv[0])) if concepts else None
+        if top and top[1] * 2 > len(ms):
+            (product, cid), _ = top
+            product = "*" if by_id[cid].scope == "any" else product
+            key = f"{product}|{cid}"
+            label = by_id[cid].label
+            label = label if product in ("*", "?") or label.startswith(product) else product + label
         else:
-            weight = np.asarray(x_p[members].sum(axis=0)).ravel()
-            weight = np.where(is_word, weight, 0.0) if is_word.any() else weight
-            order = sorted(
-                (i for i in np.flatnonzero(weight)), key=lambda i: (-round(weight[i], 9), vocab[i])
-            )
-            top = [str(vocab[i]).lstrip("#") for i in order[:3]]
-            key = "terms|" + "|".join(sorted(top)) if top else "uid|" + min(rows[i].item.uid for i in idx)
-            label = "、".join(top) or "其他"
-        for i in idx:
-            out[i] = key
+            label, key = _phrase_label(ms)
+        for i in members:
+            out[int(i)] = key
         labels.setdefault(key, label)
     return out, labels
+
+
+def _phrase_label(ms: list[_Row]) -> tuple[str, str]:
+    """Label and key of a cluster with no dominant concept: its most typical problem phrase."""
+    if len(ms) == 1:
+        r = ms[0]
+        key = f"text|{r.norm}" if r.norm else f"uid|{r.item.uid}"
+        return ("、".join(r.terms[:2]) or r.norm[:12] or "其他"), key
+    count: Counter[str] = Counter()
+    for r in ms:
+        count.update(set(r.terms))
+    ranked = sorted(count, key=lambda t: (-count[t], -(t in _phrases_of(ms)), -len(t), t))
+    top = ranked[:3]
+    key = "terms|" + "|".join(sorted(top)) if top else "uid|" + min(r.item.uid for r in ms)
+    label = "、".join(ranked[:2]) if ranked else "其他"
+    return label, key
+
+
+def _phrases_of(ms: list[_Row]) -> set[str]:
+    return {p for r in ms for p in r.phrases}
 
 
 def _ids(keys: Sequence[str]) -> dict[str, str]:
@@ -394,7 +534,7 @@ def _examples(members: list[_Row], k: int = 3) -> tuple[str, ...]:
 def cluster_problems(items: Sequence[ProblemText], settings: dict | None = None) -> Clustering:
     """Cluster problem texts and list the common issues (see the module docstring for the method)."""
     cfg = _settings(settings)
-    lex = load_lexicon(cfg["lexicon"])
+    lex = layered_lexicon(cfg["lexicon"])
     m = _matcher(lex)
     uids = [it.uid for it in items]
     if len(set(uids)) != len(uids):
@@ -408,31 +548,23 @@ def cluster_problems(items: Sequence[ProblemText], settings: dict | None = None)
         )
         for it in sorted(items, key=lambda it: it.uid)
     ]
+    if not rows:
+        return Clustering({}, [], {})
     if cfg["use_lexicon"]:
+        seen: dict[str, tuple[int | None, int | None]] = {}
         for r in rows:
-            _analyse(r, lex, m)
+            _analyse(r, lex, m, seen)
         _resolve_products(rows, lex)
+    assigned, labels = _cluster_all(rows, lex, cfg)
     keyed: dict[str, list[_Row]] = defaultdict(list)
-    for r in rows:
-        if r.key is not None:
-            keyed[r.key].append(r)
-    labels: dict[str, str] = {}
-    by_id = lex.concept_by_id
-    for key in keyed:
-        product, cid = key.split("|", 1)
-        label = by_id[cid].label
-        labels[key] = label if product in ("*", "?") or label.startswith(product) else product + label
-    extra, extra_labels = _cluster_residual(rows, keyed, lex, m, cfg)
-    for i, key in extra.items():
+    for i, key in sorted(assigned.items()):
         rows[i].key = key
         keyed[key].append(rows[i])
-    for key, label in extra_labels.items():
-        labels.setdefault(key, label)
     ids = _ids(list(keyed))
     cluster_of = {r.item.uid: ids[r.key] for r in rows if r.key is not None}
     common: list[CommonIssue] = []
     for key, members in keyed.items():
-        customers = {r.customer for r in members if r.customer is not None}
+        customers = {r.customer for r in members if r.customer is not None and r.item.counts}
         if len(customers) < cfg["min_customers"]:
             continue
         batches = _counted([r.item.batch for r in members])
@@ -457,6 +589,8 @@ def cluster_problems(items: Sequence[ProblemText], settings: dict | None = None)
                 departments=tuple(sorted({r.item.department for r in members if r.item.department})),
                 examples=_examples(members),
                 unknown_customer_rows=sum(1 for r in members if r.customer is None),
+                first_seen=min((r.item.opened for r in members if r.item.opened), default=None),
+                seen=tuple(sorted((r.item.opened, r.customer) for r in members if r.item.opened)),
             )
         )
     common.sort(key=lambda c: (-c.rows, c.id))

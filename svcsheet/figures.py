@@ -227,6 +227,9 @@ class IssueView:
     departments: str
     examples: list[str]
     products: str = ""  # product words typed beside the model (空气净化器), one column of their own
+    customers_period: int | None = None  # distinct customers whose rows were opened in the report period
+    first_seen: str = ""  # date of its earliest row
+    status: str = ""  # 新出现 (first seen this period), 增长 (more customers than the previous period), 持续
 
 
 @dataclass(frozen=True)
@@ -416,7 +419,7 @@ def compute_figures(result: Any, forms: dict[str, FormSpec]) -> Figures:
     fig.open_overdue = [b for b in late if b.outcome == OVERDUE]  # still open and past the deadline
     fig.followups = followups(rows_now, forms, policy, result.as_of)
     fig.suggestions = suggestions(rows_now, forms)
-    fig.common = common_issues(getattr(result, "clustering", None), forms)
+    fig.common = common_issues(getattr(result, "clustering", None), forms, period)
     fig.highlights = highlights(fig)
     return fig
 
@@ -870,8 +873,27 @@ def _models(value: Any) -> tuple[str, str]:
     return "、".join(f"{k}（{n}）" for k, n in ordered), "、".join(products)
 
 
-def common_issues(clustering: Any, forms: dict[str, FormSpec]) -> list[IssueView]:
-    """The common issues (共性问题) as the report shows them; tolerant of how the clustering names its parts."""
+def _issue_trend(issue: Any, period: Period | None) -> tuple[int | None, str, str]:
+    """(customers this period, first seen, status) of a common issue from its rows' opening times."""
+    seen = getattr(issue, "seen", ()) or ()
+    first = getattr(issue, "first_seen", None)
+    if period is None or not seen:
+        return None, first.strftime("%Y-%m-%d") if first else "", ""
+    span = period.end - period.start
+    now = {c for when, c in seen if c and period.start <= when < period.end}
+    before = {c for when, c in seen if c and period.start - span <= when < period.start}
+    if first is not None and first >= period.start:
+        status = "新出现"
+    elif len(now) > len(before):
+        status = "增长"
+    else:
+        status = "持续"
+    return len(now), first.strftime("%Y-%m-%d") if first else "", status
+
+
+def common_issues(clustering: Any, forms: dict[str, FormSpec], period: Period | None = None) -> list[IssueView]:
+    """The common issues (共性问题) as the report shows them; tolerant of how the clustering names its parts.
+    ``customers`` counts the whole window; ``customers_period`` the report period only."""
     if clustering is None:
         return []
     names = _all_report_names(forms)
@@ -893,6 +915,7 @@ def common_issues(clustering: Any, forms: dict[str, FormSpec]) -> list[IssueView
                 ),
                 departments=_join(_rename(getattr(issue, "departments", None), names)),
                 examples=[str(e) for e in list(examples)[:3]],
+                **dict(zip(("customers_period", "first_seen", "status"), _issue_trend(issue, period), strict=True)),
             )
         )
     return out

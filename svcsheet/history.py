@@ -328,3 +328,49 @@ def save_run(result: Any) -> None:
         store.record_run(result.manifest)
     if getattr(result.options, "out", None) is not None:
         store.record_output(Path(result.options.out), run_id)
+
+
+# Common issues over a window of weeks: the clustering needs each earlier ticket's de-identified problem text,
+# customer key (a keyed hash), opening date, form, model, batch and department. Nothing else is kept.
+_PROBLEMS_DDL = """
+CREATE TABLE IF NOT EXISTS problems (
+    form TEXT NOT NULL, ticket_id TEXT NOT NULL, opened TEXT, customer TEXT, text TEXT NOT NULL,
+    model TEXT, batch TEXT, department TEXT, PRIMARY KEY (form, ticket_id));
+CREATE INDEX IF NOT EXISTS problems_opened ON problems (opened);
+"""
+
+
+def save_problems(path: Path | str, entries: Iterable[tuple[str, dt.datetime | None, Any]]) -> None:
+    """Keep (ticket_id, opened, ProblemText) of a run's accepted rows; a ticket seen again is replaced."""
+    store = HistoryStore(path)
+    items = [
+        (p.form, tid, _iso(opened) if opened else None, p.customer, p.text, p.model, p.batch, p.department)
+        for tid, opened, p in entries
+        if tid
+    ]
+    with store._connect() as conn, conn:
+        conn.executescript(_PROBLEMS_DDL)
+        conn.executemany("INSERT OR REPLACE INTO problems VALUES (?, ?, ?, ?, ?, ?, ?, ?)", items)
+
+
+def load_problems(
+    path: Path | str, start: dt.datetime, end: dt.datetime
+) -> list[tuple[str, str, dt.datetime, Any]]:
+    """Earlier runs' problem texts opened in [start, end): (form, ticket_id, opened, ProblemText)."""
+    from .common_issues import ProblemText
+
+    if not Path(path).exists():
+        return []
+    store = HistoryStore(path)
+    with store._connect() as conn:
+        conn.executescript(_PROBLEMS_DDL)
+        cur = conn.execute(
+            "SELECT form, ticket_id, opened, customer, text, model, batch, department FROM problems "
+            "WHERE opened >= ? AND opened < ? ORDER BY opened, form, ticket_id",
+            (_iso(start), _iso(end)),
+        )
+        return [
+            (f, tid, opened, ProblemText(f"history|{f}|{tid}", t, c, f, m, b, d, opened))
+            for f, tid, o, c, t, m, b, d in cur.fetchall()
+            for opened in [dt.datetime.fromisoformat(o)]
+        ]

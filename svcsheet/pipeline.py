@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +24,7 @@ from .findings import at_field, make
 from .forms import FormSpec, load_forms
 from .keys import resolve_key
 from .parse import parse_row
-from .period import Period, parse_period
+from .period import Period, as_datetime, parse_period
 from .policy import Policy, load_policy
 from .reader import UNEXPECTED, check_size, read_workbook
 from .records import Finding, Provenance, Row, SheetInfo
@@ -183,8 +183,14 @@ def run(options: RunOptions, progress: Progress | None = None) -> RunResult:
     period = parse_period(options.period, as_of, [_opened(r, forms) for r in accepted])
     rule = policy.common_issues
     in_window = [r for r in accepted if rule.window != "period" or period.contains(_opened(r, forms))]
-    settings = {"min_customers": rule.min_customers, "threshold": rule.similarity}
-    clustering = cluster_problems(_problem_texts(in_window, forms), settings)
+    texts = _problem_texts(in_window, forms)
+    earlier = []
+    if rule.window == "days":  # every accepted row is clustered (and marked); only the window's rows count
+        start = period.end - timedelta(days=rule.window_days)
+        texts = [replace(t, counts=t.opened is None or start <= t.opened < period.end) for t in texts]
+        earlier = _window_history(options, policy, period, in_window, forms)
+    settings = {"min_customers": rule.min_customers, "threshold": rule.similarity, "lexicon": rule.lexicon}
+    clustering = cluster_problems(texts + [p for _f, _t, _o, p in earlier], settings)
     for row in rows:
         row.cluster = clustering.common_id(_uid(row))
 
@@ -210,6 +216,7 @@ def run(options: RunOptions, progress: Progress | None = None) -> RunResult:
         from .history import save_run  # the history keeps the run's tickets only once its outputs exist
 
         save_run(result)
+        _save_window_texts(result, accepted, forms)
         report("写出", 1, 1)
 
     # 8. with a store: archive the originals and record the run in the ledger
@@ -311,6 +318,38 @@ def _opened(row: Row, forms: dict[str, FormSpec]) -> Any:
     return row.value(key) if key else None
 
 
+def _window_history(
+    options: RunOptions, policy: Policy, period: Any, rows: list[Row], forms: dict[str, FormSpec]
+) -> list:
+    """Earlier runs' problem texts of the window (window_days ending with the period), minus this run's tickets."""
+    from types import SimpleNamespace
+
+    from .history import history_path, load_problems, to_record
+
+    path = history_path(SimpleNamespace(options=options, policy=policy))
+    if path is None:
+        return []
+    start = period.end - timedelta(days=policy.common_issues.window_days)
+    mine = {(r.form, to_record(r, forms[r.form]).ticket_id) for r in rows}
+    return [e for e in load_problems(path, start, period.end) if (e[0], e[1]) not in mine]
+
+
+def _save_window_texts(result: RunResult, rows: list[Row], forms: dict[str, FormSpec]) -> None:
+    """Keep this run's de-identified problem texts in the history for later runs' windows."""
+    from .history import save_problems, to_record
+
+    path = getattr(result.figures, "history_path", None)
+    if not path:
+        return
+    by_uid = {p.uid: p for p in _problem_texts(rows, forms)}
+    entries = []
+    for r in rows:
+        if _uid(r) in by_uid:
+            rec = to_record(r, forms[r.form])
+            entries.append((rec.ticket_id, rec.opened, by_uid[_uid(r)]))
+    save_problems(path, entries)
+
+
 def _uid(row: Row) -> str:
     return f"{row.prov.file}|{row.prov.sheet}|{row.prov.row}"
 
@@ -331,6 +370,7 @@ def _problem_texts(rows: list[Row], forms: dict[str, FormSpec]) -> list[ProblemT
                 model=_first(row, form, "model"),
                 batch=_first(row, form, "batch") or batch_in_text(text),
                 department=_first(row, form, "department"),
+                opened=as_datetime(_opened(row, forms)),
             )
         )
     return items

@@ -156,7 +156,9 @@ class RoutingRule:
 class CommonIssues:
     min_customers: int
     similarity: float
-    window: str  # "period" or "history"
+    window: str  # "days" (window_days ending with the period, history included), "input", or "period"
+    window_days: int = 90
+    lexicon: str | None = None  # a team lexicon file layered over the built-in one
 
 
 @dataclass(frozen=True)
@@ -704,12 +706,18 @@ class _Validator:
     def common_issues(self, v) -> CommonIssues:
         p = ("common_issues",)
         self.keys(
-            p, v, ("min_customers", "similarity", "window"), need=("min_customers", "similarity", "window")
+            p,
+            v,
+            ("min_customers", "similarity", "window", "window_days", "lexicon"),
+            need=("min_customers", "similarity", "window"),
         )
+        window = self.one_of((*p, "window"), v["window"], ("days", "input", "period", "history"))
         return CommonIssues(
             self.integer((*p, "min_customers"), v["min_customers"], 2),
             self.number((*p, "similarity"), v["similarity"], 0.0, 1.0),
-            self.one_of((*p, "window"), v["window"], ("period", "history")),
+            "input" if window == "history" else window,  # "history" was the earlier name of "input"
+            self.integer((*p, "window_days"), v.get("window_days", 90), 1),
+            self.text((*p, "lexicon"), v["lexicon"]) if v.get("lexicon") else None,
         )
 
     def deid(self, v) -> Deid:

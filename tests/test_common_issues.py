@@ -322,3 +322,44 @@ def test_a_team_can_add_a_concept_to_its_lexicon(tmp_path):
     assert len({custom.cluster_of[u] for u in "abc"}) == 1
     assert custom.common[0].label == "净水器出水TDS偏高"
     assert len({default.cluster_of[u] for u in "abc"}) > 1  # the shipped lexicon does not know this concept
+
+
+def _concept_of(text: str) -> str | None:
+    from svcsheet.common_issues import _first_concept, _matcher
+    from svcsheet.textnorm import load_lexicon, normalise_text
+
+    lex = load_lexicon()
+    c, _ = _first_concept(lex.fix(normalise_text(text)), lex, _matcher(lex))
+    return None if c is None else lex.concepts[c].id
+
+
+@pytest.mark.parametrize(
+    "text, concept",
+    [
+        ("没有故障码，就是不出热水", None),  # 没有故障码 is an absence: the fault code concept is not named
+        ("机器不漏水了", None),
+        ("车开到磊错发动机就抖", None),  # a place name ending in 错, then 发动机: not 错发
+        ("商家错发了型号", "wrong_parts"),
+        ("屏幕有点模糊，看不清", None),  # 模糊 is not a burnt smell
+        ("插座那边有糊味", "burnt_smell"),
+    ],
+)
+def test_concepts_are_matched_with_negation_and_word_boundaries(text, concept):
+    assert _concept_of(text) == concept
+
+
+def test_a_text_that_names_no_product_gets_no_product():
+    # the only product seen with noise is 手机, but the fan texts name none: they are not 手机 texts
+    items = [
+        ProblemText("p1", "手机听筒有杂音", "p", "issue_feedback"),
+        ProblemText("f1", "风扇噪音很大，晚上特别吵", "a", "issue_feedback"),
+        ProblemText("f2", "开机风扇噪音大", "b", "issue_feedback"),
+        ProblemText("f3", "风扇噪音太大了", "c", "issue_feedback"),
+    ]
+    [issue] = cluster_problems(items).common
+    assert set(issue.uids) >= {"f1", "f2", "f3"} and "手机" not in issue.label
+
+
+def test_no_texts_no_issues():
+    result = cluster_problems([])
+    assert result.common == [] and result.cluster_of == {}

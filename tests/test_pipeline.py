@@ -327,7 +327,7 @@ def test_a_year_the_calendar_does_not_cover_is_named_never_guessed(tmp_path):
     assert gap and "2027" in gap[0].message and "calendar.years.2027" in gap[0].message
 
 
-def test_a_common_issue_counts_customers_within_the_report_period(tmp_path):
+def test_a_common_issue_counts_customers_within_the_window_ending_with_the_period(tmp_path):
     rows = [
         good_response_log_row(
             n,
@@ -341,8 +341,11 @@ def test_a_common_issue_counts_customers_within_the_report_period(tmp_path):
     list_workbook(tmp_path / "a.xlsx", "response_log", rows)
     weekly = run(RunOptions(inputs=[tmp_path / "a.xlsx"], as_of=AS_OF, period="2026-W47"))
     monthly = run(RunOptions(inputs=[tmp_path / "a.xlsx"], as_of=AS_OF, period="2026-11"))
-    assert weekly.clustering.common == []
+    # the default window is the 90 days ending with the report period: a week's report sees the earlier weeks
+    assert [c.customers for c in weekly.clustering.common] == [3]
     assert [c.customers for c in monthly.clustering.common] == [3]
+    early = run(RunOptions(inputs=[tmp_path / "a.xlsx"], as_of=AS_OF, period="2026-W45"))
+    assert early.clustering.common == []  # later weeks are outside a window that ends with W45
 
 
 def test_two_workbooks_with_one_name_keep_apart_in_every_output(tmp_path):

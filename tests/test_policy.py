@@ -108,9 +108,10 @@ def test_other_defaults_follow_the_spec():
     assert p.routing["service_feedback"].field == "issue_category"
     assert (p.common_issues.min_customers, p.common_issues.similarity, p.common_issues.window) == (
         3,
-        0.5,
-        "period",
+        0.35,
+        "days",
     )
+    assert p.common_issues.window_days == 90
     assert p.deid.key_env == "SVCSHEET_KEY" and p.deid.key_file is None
     assert p.deid.keep_company_names is True and p.deid.address_level == "city"
     assert p.archive.retention_days == 730

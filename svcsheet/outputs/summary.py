@@ -317,15 +317,31 @@ def _categories(wb, ws: Sheet, st: Styles, fig, result) -> None:
 def _common(wb, ws: Sheet, st: Styles, fig, result) -> None:
     row = _title(ws, st, "共性问题（同一问题被多位不同客户反馈）")
     lines = [
-        [c.id, c.label, c.customers, c.rows, c.models, c.products, c.batch, c.forms, c.departments]
-        + ["\n".join(c.examples)]
+        [
+            c.id,
+            c.label,
+            "" if c.customers_period is None else c.customers_period,
+            c.customers,
+            c.rows,
+            c.first_seen,
+            c.status,
+            c.models,
+            c.products,
+            c.batch,
+            c.forms,
+            c.departments,
+            "\n".join(c.examples),
+        ]
         for c in fig.common
     ]
     headers = [
         "编号",
         "问题",
-        "客户数",
+        "本期客户数",
+        "窗口内客户数",
         "工单数",
+        "首次出现",
+        "趋势",
         "产品型号",
         "产品",
         "集中批次",

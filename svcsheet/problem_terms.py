@@ -1,0 +1,150 @@
+"""Problem phrases of a complaint text: the few words that say what fails and how.
+
+Real complaints are long and the problem is a few characters of them, so texts are compared on these
+phrases, not as wholes. A text is segmented with part-of-speech tags (rjieba, lexicon terms kept whole);
+within each clause (never across punctuation) it yields:
+- cue phrases: a negation or complaint cue with the word it governs (不隔音, 充不进, 老是卡 -> 卡, 太咸 -> 咸);
+- quality phrases: a noun or verb followed by a complaint adjective (隔音差, 充电慢, 信号差, 声音大);
+- topic words: other nouns, verbs and adjectives of two or more characters (风扇, 赠品, 降价, 头发).
+Generic review words (差评, 京东, 失望...) and the lexicon's stop words are dropped. Phrases are weighted
+above topic words by the caller; a negated word yields its negated phrase (没有赠品 -> 不赠品) besides the
+topic word. (An absent lexicon concept, 没有故障码, is handled where concepts are matched.)
+"""
+
+from __future__ import annotations
+
+from functools import cache
+
+import rjieba
+
+from .textnorm import _CJK, Lexicon
+
+NEGATORS = frozenset(["不", "没", "没有", "无", "无法", "未", "不能", "不了", "难以", "没法", "不会", "别"])
+INTENSIFIERS = frozenset(
+    [
+        "太",
+        "真的",
+        "比较",
+        "老是",
+        "总是",
+        "一直",
+        "经常",
+        "特别",
+        "非常",
+        "超",
+        "超级",
+        "好",
+        "很",
+        "极",
+        "极其",
+        "严重",
+        "老",
+        "容易",
+        "动不动",
+        "真",
+        "挺",
+        "有点",
+        "巨",
+        "贼",
+        "过于",
+        "实在",
+        "十分",
+        "更",
+        "越来越",
+        "忒",
+    ]
+)
+# Single-character words that carry a complaint when a cue or a noun comes with them.
+COMPLAINT_CHARS = frozenset("差慢快大小低高贵少多弱短烫热吵响卡松硬软脏臭咸淡辣凉冷旧破裂坏烂漏")
+# ... of which these say which problem on their own (太咸, 老是卡); 差/慢/大 need their noun (充电慢 vs 送餐慢).
+SPECIFIC_CHARS = frozenset("贵烫吵响卡松硬软脏臭咸淡辣凉旧裂烂漏")
+# Words in nearly every review or ticket that say nothing about which problem it is.
+GENERIC = frozenset(
+    """差评 好评 中评 垃圾 失望 后悔 无语 郁闷 生气 心塞 不满 满意 不满意 一般 一般般 京东 淘宝 商家 卖家 店家 东西 质量
+    购物 购买 买 买来 收到 到货 用了 使用 感觉 觉得 知道 不知道 真的 真心 实在 还是 就是 而且 但是 不过 可是 所以 因为
+    一个 一次 两次 第一次 几天 一天 一周 一个月 时候 以后 之后 现在 今天 昨天 已经 还有 没有 什么 怎么 这么 那么 这个
+    那个 这样 那样 大家 朋友 自己 我们 你们 他们 建议 千万 不要 不会 不能 不行 可以 不错 还行 还好 问题 情况 出现
+    发现 不好 好用 不好用 手机 电脑 产品 机器 平板 刚买 刚刚 只能 严重 厉害 根本 居然 竟然 简直 完全 一点 有点 比较
+    太差 很差 差劲 极差 太 很 差 慢 快 大 小 多 少 高 低 好 坏 价格 东西 服务 酒店 房间 外卖 客服 售后 退货 换货 退款
+    一星 星 一分 分 给 说 想 看 次 个 里 上 下 的 了 着 过 是 有 在 和 与 也 都 又 就 还 才 再 吧 啊 呢 呀 哦 嘛 啦""".split()
+)
+_CUE_CHARS = frozenset("太超很好极巨贼忒真挺")
+_CONTENT_POS = ("n", "v", "a", "vn", "an", "nz", "ng", "vg", "ad", "i", "l")
+
+
+@cache
+def _tagger(lexicon: Lexicon) -> rjieba.Jieba:
+    seg = rjieba.Jieba()
+    words = {t for ts in lexicon.products.values() for t in ts}
+    words.update(t for c in lexicon.concepts for t in c.terms)
+    for w in sorted(words):
+        if _CJK.fullmatch(w) and len(w) >= 2:
+            seg.add_word(w, 20000, None)
+    return seg
+
+
+def _content(word: str, pos: str, lex: Lexicon) -> bool:
+    return (
+        len(word) >= 2
+        and pos.startswith(_CONTENT_POS)
+        and word not in GENERIC
+        and word not in lex.stop_words
+        and not word.isdigit()
+    )
+
+
+def tagged(norm: str, lex: Lexicon) -> list[list[tuple[str, str]]]:
+    """Clauses of an already normalised text (split at the spaces that replaced punctuation), tagged."""
+    out: list[list[tuple[str, str]]] = []
+    clause: list[tuple[str, str]] = []
+    for word, pos in _tagger(lex).tag(norm):
+        # 太咸 / 超慢 / 很差 come out as one word: split the cue off so 咸 meets 咸 and 慢 meets 慢
+        if 2 <= len(word) <= 3 and word[0] in _CUE_CHARS and word[-1] in COMPLAINT_CHARS and pos != "x":
+            clause.append((word[0], "d"))
+            word, pos = word[1:], "a"
+        if not word.strip():
+            if clause:
+                out.append(clause)
+            clause = []
+        else:
+            clause.append((word, pos))
+    if clause:
+        out.append(clause)
+    return out
+
+
+def phrases(norm: str, lex: Lexicon) -> tuple[set[str], set[str]]:
+    """(problem phrases, topic words) of an already normalised text."""
+    found: set[str] = set()
+    topics: set[str] = set()
+    for clause in tagged(norm, lex):
+        for i, (w, pos) in enumerate(clause):
+            nxt = clause[i + 1] if i + 1 < len(clause) else None
+            if w in NEGATORS and nxt is not None:
+                j = i + 1
+                if nxt[0] in INTENSIFIERS and i + 2 < len(clause):  # 不太好用: the cue governs the word after
+                    j = i + 2
+                word = clause[j][0]
+                if word not in GENERIC and word not in NEGATORS and not word.isdigit():
+                    found.add("不" + word)
+            elif w in INTENSIFIERS and nxt is not None and nxt[0] not in NEGATORS:
+                if nxt[0] in SPECIFIC_CHARS or _content(nxt[0], nxt[1], lex):
+                    found.add(nxt[0])
+            if _content(w, pos, lex) or (len(w) == 1 and pos.startswith("n")):
+                # 充电慢, 充电太慢, 隔音真差: the word, cues skipped, then a complaint character
+                j = i + 1
+                while j < len(clause) and (clause[j][0] in INTENSIFIERS or clause[j][0] in ("的", "得", "也", "都")):
+                    j += 1
+                if j < len(clause) and clause[j][0] in COMPLAINT_CHARS:
+                    found.add(w + clause[j][0])
+            # 充不进 / 开不了: verb + 不 + complement
+            if nxt is not None and nxt[0] == "不" and i + 2 < len(clause) and pos.startswith("v"):
+                found.add(w + "不" + clause[i + 2][0])
+        for _i, (w, pos) in enumerate(clause):
+            if not pos and len(w) >= 2 and w not in GENERIC:  # a lexicon term (untagged): a phrase as it is
+                found.add(w)
+            elif _content(w, pos, lex):  # a negated word is still the topic (没有赠品 is about 赠品)
+                topics.add(w)
+            elif len(w) == 2 and w[0] == "不" and w not in GENERIC:  # 不亮, 不热: tagged as one word
+                found.add(w)
+    return found, topics - found

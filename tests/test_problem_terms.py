@@ -1,0 +1,38 @@
+"""Problem phrases: what fails and how, clause by clause."""
+
+from __future__ import annotations
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from svcsheet.problem_terms import phrases
+from svcsheet.textnorm import load_lexicon, normalise_text
+
+LEX = load_lexicon()
+CLAUSES = ["充电太慢", "房间不隔音", "赠品没给", "屏幕有划痕", "太咸了", "风扇噪音很大", "客服不理人", "送餐很慢", "头发"]
+
+
+def _found(text: str) -> set[str]:
+    return phrases(LEX.fix(normalise_text(text)), LEX)[0]
+
+
+def test_cues_and_complaint_words_make_phrases():
+    assert "充电慢" in _found("充电真的很慢")  # the cues between the word and its complaint are skipped
+    assert "充电太慢" in _found("充电太慢了")  # a lexicon term is a phrase as it is
+    assert "隔音差" in _found("隔音真差")
+    assert "不隔音" in _found("房间不隔音")
+    assert "咸" in _found("粥太咸")
+    found, topics = phrases(LEX.fix(normalise_text("说好的赠品一个都没给")), LEX)
+    assert "赠品" in topics  # a missing gift is still about the gift
+
+
+def test_generic_review_words_are_not_problem_terms():
+    found, topics = phrases(LEX.fix(normalise_text("差评，京东买的，非常失望")), LEX)
+    assert not ({"差评", "京东", "失望"} & (found | topics))
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.sampled_from(CLAUSES), min_size=2, max_size=4))
+def test_no_phrase_spans_two_clauses(clauses):
+    joined = _found("，".join(clauses))
+    assert joined <= set().union(*(_found(c) for c in clauses))
