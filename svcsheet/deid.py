@@ -382,6 +382,12 @@ class Deidentifier:
         hits = find_pii(text)
         kinds = list(dict.fromkeys(h.kind for h in hits))
         out = self._replace(text, hits) if hits else text
+        for _ in range(3):  # a mask can uncover a neighbour (an e-mail glued after an ID number): until nothing moves
+            again = find_pii(out) if hits else []
+            if not again:
+                break
+            kinds += [h.kind for h in again if h.kind not in kinds]
+            out = self._replace(out, again)
         if replacements:
             table = {n: (r, own) for n, r, own in replacements}
             out = _names_pattern(tuple(table)).sub(lambda m: _name_sub(m, table), out)

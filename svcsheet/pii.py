@@ -109,7 +109,7 @@ def is_service_line(text: str) -> bool:
 # without a space): a letter and one or two digits. Numbers found after such a code must pass a stricter check.
 _AFTER_CODE = r"(?<=[A-Za-z]\d)|(?<=[A-Za-z]\d\d)"
 _EMAIL = re.compile(
-    r"(?<![A-Za-z0-9._%+@*-])[A-Za-z0-9_][A-Za-z0-9._%+-]*@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}"
+    r"(?<![A-Za-z0-9._%+@*-])[A-Za-z0-9_][A-Za-z0-9._%+-]*@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*?\.[A-Za-z]{2,}(?![A-Za-z])(?!\.[A-Za-z])"
 )
 _ID = re.compile(
     rf"(?:(?<!\d)|{_AFTER_CODE})(?:\d{{6}}[ -]?\d{{8}}[ -]?\d{{3}}(?:\d(?!\d)|[Xx])|\d{{15}}(?![\dXx]))"
