@@ -1,6 +1,6 @@
 """Score common-issue clustering on the evaluation set (bench/eval_set.csv).
 
-Usage: python bench/eval_common_issues.py [--compare] [--csv PATH] [--real DIR]
+Usage: python bench/eval_common_issues.py [--compare] [--csv PATH] [--real DIR [--heldout] [--verbose]]
 Prints purity, adjusted Rand index (ARI), common-issue precision/recall (per issue and per row) and the
 decoys flagged, for all rows, the dev rows (wording the lexicon was tuned on) and the held-out rows.
 Decoy rows (column ``decoy``) must never be flagged: ``two_customers``, ``one_customer`` and
@@ -208,10 +208,13 @@ def main() -> None:
         "--real", type=Path, nargs="?", const=Path("/tmp/svcsheet-real"), help="folder of texts.csv"
     )
     ap.add_argument("--verbose", action="store_true", help="list mixtures and missed groups (dev split only)")
+    ap.add_argument(
+        "--heldout", action="store_true", help="also print the held-out real groups (report only, never tune on it)"
+    )
     args = ap.parse_args()
     if args.real:
         real = evaluate_real(args.real)
-        for split in ("dev", "heldout"):
+        for split in ("dev", "heldout") if args.heldout else ("dev",):
             print(_real_line(f"real public complaints [{split}]", real[split]))
             if args.verbose and split == "dev":
                 for m in real[split]["mixtures"]:
