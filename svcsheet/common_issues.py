@@ -31,6 +31,7 @@ from functools import cache
 
 import numpy as np
 import rjieba
+import yaml
 from scipy.cluster.hierarchy import fcluster, linkage
 from scipy.sparse import coo_matrix, csr_matrix
 from scipy.sparse.csgraph import connected_components
@@ -40,6 +41,7 @@ from sklearn.preprocessing import normalize
 from .errors import PolicyError
 from .lexicon_suggest import layered_lexicon
 from .problem_terms import _tagger, phrases
+from .resources import data_path
 from .textnorm import Lexicon, model_numbers, normalise_text
 
 DEFAULTS: dict = {
@@ -55,6 +57,8 @@ DEFAULTS: dict = {
     "dominant_batch_share": 0.5,  # a batch holding more than this share of the rows is flagged
     "lexicon": None,  # path of a team lexicon file, layered over the built-in one
     "use_lexicon": True,  # False: problem phrases only (kept for the measured comparison)
+    "guard": True,  # False: no precision guard after linkage (kept for the measured comparison)
+    "domains": False,  # True: texts of two different business domains never share a cluster (measured: no gain)
 }
 _LINK_LIMIT = 2500  # rows of one candidate group clustered with a dense matrix
 _CHUNK = 4000
@@ -369,7 +373,7 @@ def _average_link(
     if len(idx) <= _LINK_LIMIT:
         sims = (x[idx] @ x[idx].T).toarray()
         p = prod[idx]
-        clash = (p[:, None] != p[None, :]) & (p[:, None] >= 0) & (p[None, :] >= 0)
+        clash = ((p[:, None, :] != p[None, :, :]) & (p[:, None, :] >= 0) & (p[None, :, :] >= 0)).any(axis=2)
         sims[clash] = 0.0
         dist = np.clip(1.0 - sims, 0.0, 2.0)
         np.fill_diagonal(dist, 0.0)
@@ -407,7 +411,7 @@ def _components(
         keep = block.data >= t
         r, c = block.row[keep] + lo, block.col[keep] + lo
         pr, pc = prod[idx[r]], prod[idx[c]]
-        ok = (pr == pc) | (pr < 0) | (pc < 0)
+        ok = ((pr == pc) | (pr < 0) | (pc < 0)).all(axis=1)
         rs.append(r[ok])
         cs.append(c[ok])
     n = len(idx)
@@ -426,6 +430,66 @@ def _components(
     return [idx[part] for part in np.split(order, bounds)]
 
 
+@dataclass(frozen=True)
+class _Guard:
+    generic: frozenset[str]
+    objects: frozenset[str]
+    broad: frozenset[str]
+    domains: tuple[tuple[str, ...], ...]
+
+
+@cache
+def _guard() -> _Guard:
+    """The precision guard's data (templates/lexicon/guard.yaml)."""
+    data = yaml.safe_load(data_path("lexicon", "guard.yaml").read_text(encoding="utf-8")) or {}
+    words = lambda key: frozenset(str(w) for w in data.get(key) or ())  # noqa: E731
+    return _Guard(
+        words("generic_words"),
+        words("objects"),
+        words("broad_concepts"),
+        tuple(tuple(str(w) for w in cues) for _name, cues in sorted((data.get("domains") or {}).items())),
+    )
+
+
+def _domain(norm: str, g: _Guard) -> int:
+    """Index of the domain with the most distinct cue words in the text; -1 when none or a tie."""
+    hits = sorted(((sum(c in norm for c in cues), i) for i, cues in enumerate(g.domains)), reverse=True)
+    if not hits or hits[0][0] == 0 or (len(hits) > 1 and hits[1][0] == hits[0][0]):
+        return -1
+    return hits[0][1]
+
+
+def _specific(r: _Row, lex: Lexicon, g: _Guard) -> set[str]:
+    """Terms of a text that say which problem it is: phrases and topic words that are neither generic nor a
+    bare object, and its lexicon concept unless that concept is broad."""
+    out = {t for t in r.terms if t not in g.generic and t not in g.objects}
+    if r.concept is not None and lex.concepts[r.concept].id not in g.broad:
+        out.add("C:" + lex.concepts[r.concept].id)
+    return out
+
+
+def _guard_split(members: np.ndarray, rows: list[_Row], lex: Lexicon, g: _Guard) -> list[np.ndarray]:
+    """The precision guard: a cluster falls apart into the chains of members that share a specific term
+    (a hotel room that is 吵 and a laptop fan that is 吵 share only a generic word)."""
+    if len(members) < 2:
+        return [members]
+    parent = list(range(len(members)))
+
+    def root(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    first: dict[str, int] = {}
+    for i, m in enumerate(members):
+        for t in _specific(rows[int(m)], lex, g):
+            j = first.setdefault(t, i)
+            parent[root(i)] = root(j)
+    roots = np.array([root(i) for i in range(len(members))])
+    return [members[roots == k] for k in np.unique(roots)]
+
+
 def _cluster_all(rows: list[_Row], lex: Lexicon, cfg: dict) -> tuple[dict[int, str], dict[str, str]]:
     """Group every text on its problem phrases, concept and product; returns row index -> key, key -> label."""
     x, x_phr = _vectors(rows, lex, cfg)
@@ -439,17 +503,26 @@ def _cluster_all(rows: list[_Row], lex: Lexicon, cfg: dict) -> tuple[dict[int, s
     )
     # Candidates: every text of one concept, whatever its product (the linkage keeps products apart).
     concept_of = np.array([-1 if r.concept is None else r.concept for r in rows])
+    g = _guard()
+    seen_domain: dict[str, int] = {}
+    # Columns that must not clash between two texts of a cluster: the product, and the business domain.
     prod = np.array(
         [
-            names.index(r.product)
-            if r.product and (r.concept is None or lex.concepts[r.concept].scope == "product")
-            else -1
+            (
+                names.index(r.product)
+                if r.product and (r.concept is None or lex.concepts[r.concept].scope == "product")
+                else -1,
+                seen_domain.setdefault(r.norm, _domain(r.norm, g)) if cfg["domains"] else -1,
+            )
             for r in rows
         ]
-    )
+    ).reshape(len(rows), 2)
     groups: list[np.ndarray] = []
     for comp in _components(x_phr, prod, concept_of, np.arange(len(rows)), cfg["link_threshold"]):
         groups.extend(_average_link(x, x_phr, prod, key, comp, cfg, cfg["link_threshold"]))
+    if cfg["guard"]:
+        groups = [part for members in groups for part in _guard_split(members, rows, lex, g)]
+    groups.sort(key=lambda ms: (-len(ms), int(ms.min())))  # a key taken twice goes to the larger cluster
     out: dict[int, str] = {}
     labels: dict[str, str] = {}
     by_id = lex.concept_by_id
@@ -467,9 +540,13 @@ def _cluster_all(rows: list[_Row], lex: Lexicon, cfg: dict) -> tuple[dict[int, s
             label = label if product in ("*", "?") or label.startswith(product) else product + label
         else:
             label, key = _phrase_label(ms)
+        if key in labels:  # a part the guard split off a concept cluster: named by its own phrases
+            label, key = _phrase_label(ms)
+            if key in labels:
+                key = f"{key}#{min(r.item.uid for r in ms)}"
         for i in members:
             out[int(i)] = key
-        labels.setdefault(key, label)
+        labels[key] = label
     return out, labels
 
 
