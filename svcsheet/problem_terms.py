@@ -58,6 +58,8 @@ INTENSIFIERS = frozenset(
 COMPLAINT_CHARS = frozenset("差慢快大小低高贵少多弱短烫热吵响卡松硬软脏臭咸淡辣凉冷旧破裂坏烂漏")
 # ... of which these say which problem on their own (太咸, 老是卡); 差/慢/大 need their noun (充电慢 vs 送餐慢).
 SPECIFIC_CHARS = frozenset("贵烫吵响卡松硬软脏臭咸淡辣凉旧裂烂漏")
+# Two-character complaint words that say the same as one complaint character.
+COMPLAINT_WORDS = {"差劲": "差", "糟糕": "差", "太差": "差", "很差": "差", "极差": "差"}
 # Words in nearly every review or ticket that say nothing about which problem it is.
 GENERIC = frozenset(
     """差评 好评 中评 垃圾 失望 后悔 无语 郁闷 生气 心塞 不满 满意 不满意 一般 一般般 京东 淘宝 商家 卖家 店家 东西 质量
@@ -137,6 +139,8 @@ def phrases(norm: str, lex: Lexicon) -> tuple[set[str], set[str]]:
                     j += 1
                 if j < len(clause) and clause[j][0] in COMPLAINT_CHARS:
                     found.add(w + clause[j][0])
+                elif j < len(clause) and clause[j][0] in COMPLAINT_WORDS:  # 早餐很差劲 says 早餐差
+                    found.add(w + COMPLAINT_WORDS[clause[j][0]])
             # 充不进 / 开不了: verb + 不 + complement
             if nxt is not None and nxt[0] == "不" and i + 2 < len(clause) and pos.startswith("v"):
                 found.add(w + "不" + clause[i + 2][0])
