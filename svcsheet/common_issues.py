@@ -459,16 +459,26 @@ def _domain(norm: str, g: _Guard) -> int:
     return hits[0][1]
 
 
-def _specific(r: _Row, lex: Lexicon, g: _Guard) -> set[str]:
+def _specific(r: _Row, lex: Lexicon, g: _Guard, domain: int = -1) -> set[str]:
     """Terms of a text that say which problem it is: phrases and topic words that are neither generic nor a
     bare object, and its lexicon concept unless that concept is broad."""
     out = {t for t in r.terms if t not in g.generic and t not in g.objects}
-    if r.concept is not None and lex.concepts[r.concept].id not in g.broad:
-        out.add("C:" + lex.concepts[r.concept].id)
+    c = lex.concepts[r.concept] if r.concept is not None else None
+    if c is not None and c.id not in g.broad:
+        if c.scope == "any":
+            out.add("C:" + c.id)
+        else:  # a product-scoped concept binds texts of one product or of one domain (吵 of a hotel room is
+            # not 吵 of a laptop fan); the linkage already keeps two known products apart
+            if r.product:
+                out.add(f"C:{c.id}|{r.product}")
+            if domain >= 0 or not r.product:
+                out.add(f"C:{c.id}@{domain}" if domain >= 0 else "C:" + c.id)
     return out
 
 
-def _guard_split(members: np.ndarray, rows: list[_Row], lex: Lexicon, g: _Guard) -> list[np.ndarray]:
+def _guard_split(
+    members: np.ndarray, rows: list[_Row], lex: Lexicon, g: _Guard, dom: np.ndarray
+) -> list[np.ndarray]:
     """The precision guard: a cluster falls apart into the chains of members that share a specific term
     (a hotel room that is 吵 and a laptop fan that is 吵 share only a generic word)."""
     if len(members) < 2:
@@ -483,7 +493,7 @@ def _guard_split(members: np.ndarray, rows: list[_Row], lex: Lexicon, g: _Guard)
 
     first: dict[str, int] = {}
     for i, m in enumerate(members):
-        for t in _specific(rows[int(m)], lex, g):
+        for t in _specific(rows[int(m)], lex, g, int(dom[m])):
             j = first.setdefault(t, i)
             parent[root(i)] = root(j)
     roots = np.array([root(i) for i in range(len(members))])
@@ -505,6 +515,7 @@ def _cluster_all(rows: list[_Row], lex: Lexicon, cfg: dict) -> tuple[dict[int, s
     concept_of = np.array([-1 if r.concept is None else r.concept for r in rows])
     g = _guard()
     seen_domain: dict[str, int] = {}
+    dom = np.array([seen_domain.setdefault(r.norm, _domain(r.norm, g)) for r in rows])
     # Columns that must not clash between two texts of a cluster: the product, and the business domain.
     prod = np.array(
         [
@@ -512,34 +523,28 @@ def _cluster_all(rows: list[_Row], lex: Lexicon, cfg: dict) -> tuple[dict[int, s
                 names.index(r.product)
                 if r.product and (r.concept is None or lex.concepts[r.concept].scope == "product")
                 else -1,
-                seen_domain.setdefault(r.norm, _domain(r.norm, g)) if cfg["domains"] else -1,
+                int(d) if cfg["domains"] else -1,
             )
-            for r in rows
+            for r, d in zip(rows, dom, strict=True)
         ]
     ).reshape(len(rows), 2)
     groups: list[np.ndarray] = []
     for comp in _components(x_phr, prod, concept_of, np.arange(len(rows)), cfg["link_threshold"]):
         groups.extend(_average_link(x, x_phr, prod, key, comp, cfg, cfg["link_threshold"]))
+    # Linkage groups named by one concept and product are one cluster (as the key says) ...
+    merged: dict[str, list[np.ndarray]] = defaultdict(list)
+    for members in groups:
+        merged[_key_label([rows[i] for i in members], lex)[0]].append(members)
+    groups = [np.sort(np.concatenate(parts)) for parts in merged.values()]
+    # ... then the precision guard splits clusters whose members share no specific term.
     if cfg["guard"]:
-        groups = [part for members in groups for part in _guard_split(members, rows, lex, g)]
+        groups = [part for members in groups for part in _guard_split(members, rows, lex, g, dom)]
     groups.sort(key=lambda ms: (-len(ms), int(ms.min())))  # a key taken twice goes to the larger cluster
     out: dict[int, str] = {}
     labels: dict[str, str] = {}
-    by_id = lex.concept_by_id
     for members in groups:
         ms = [rows[i] for i in members]
-        concepts = Counter(
-            (r.product or "?", lex.concepts[r.concept].id) for r in ms if r.concept is not None
-        )
-        top = min(concepts.items(), key=lambda kv: (-kv[1], kv[0])) if concepts else None
-        if top and top[1] * 2 > len(ms):
-            (product, cid), _ = top
-            product = "*" if by_id[cid].scope == "any" else product
-            key = f"{product}|{cid}"
-            label = by_id[cid].label
-            label = label if product in ("*", "?") or label.startswith(product) else product + label
-        else:
-            label, key = _phrase_label(ms)
+        key, label = _key_label(ms, lex)
         if key in labels:  # a part the guard split off a concept cluster: named by its own phrases
             label, key = _phrase_label(ms)
             if key in labels:
@@ -548,6 +553,22 @@ def _cluster_all(rows: list[_Row], lex: Lexicon, cfg: dict) -> tuple[dict[int, s
             out[int(i)] = key
         labels[key] = label
     return out, labels
+
+
+def _key_label(ms: list[_Row], lex: Lexicon) -> tuple[str, str]:
+    """Key and label of a cluster: ``product|concept`` and the concept label when more than half of it
+    shares one, else its own most typical problem phrases."""
+    by_id = lex.concept_by_id
+    concepts = Counter((r.product or "?", lex.concepts[r.concept].id) for r in ms if r.concept is not None)
+    top = min(concepts.items(), key=lambda kv: (-kv[1], kv[0])) if concepts else None
+    if top and top[1] * 2 > len(ms):
+        (product, cid), _ = top
+        product = "*" if by_id[cid].scope == "any" else product
+        label = by_id[cid].label
+        label = label if product in ("*", "?") or label.startswith(product) else product + label
+        return f"{product}|{cid}", label
+    label, key = _phrase_label(ms)
+    return key, label
 
 
 def _phrase_label(ms: list[_Row]) -> tuple[str, str]:
