@@ -234,7 +234,11 @@ def main() -> None:
             print("   decoys flagged:", ", ".join(res[part]["decoys_flagged"]))
     if args.compare:
         print("\nalternatives (written set: all rows / held-out rows; real set: dev groups only):")
-        variants: list[tuple[str, dict]] = [("phrases only (no lexicon)", {"use_lexicon": False})]
+        variants: list[tuple[str, dict]] = [
+            ("phrases only (no lexicon)", {"use_lexicon": False}),
+            ("no precision guard", {"guard": False}),
+            ("domains kept apart in the linkage", {"domains": True}),
+        ]
         for thr in (0.25, 0.3, 0.35, 0.45, 0.55):
             for tw in (0.5, 1.0):
                 variants.append((f"threshold={thr} topic_weight={tw}", {"threshold": thr, "topic_weight": tw}))

@@ -1,18 +1,16 @@
 """Common issues (共性问题): cluster problem texts of all five forms and flag multi-customer clusters.
 
 Method (a measured choice, see docs/common-issues.md):
-1. Each text is normalised and matched against the editable lexicon. The first problem concept the
-   text mentions is its primary concept. For product-scoped concepts the product is the product word
-   nearest before it, else the model number's prefix, else the product that other texts of the same
-   model name, else the only product seen with that concept. The key ``product|concept`` is the cluster.
-2. Texts the lexicon does not recognise become sparse TF-IDF vectors (rjieba words + Chinese character
-   bigrams). Each joins the concept cluster with the nearest centroid when the cosine reaches
-   ``attach_threshold``; the rest are linked to each other at cosine >= ``threshold`` and clustered as
-   connected components. No dense n x n matrix is ever built.
-3. A cluster with >= ``min_customers`` distinct customers is a common issue. A text without a customer
-   key still joins its cluster but counts for no customer (it cannot show that another customer has the
-   problem); each issue reports how many of its rows have no customer. The caller passes the texts of
-   the window (the run's period).
+1. Each text is normalised; its first non-negated lexicon concept and the product it names are found
+   (a text that names no product gets none), and its problem phrases are pulled out (problem_terms).
+2. Texts become IDF-weighted phrase vectors plus concept and product; candidates are the connected
+   components of "phrase cosine >= link_threshold, or same concept"; average linkage cuts each at
+   ``threshold``. Two texts of two different known products are never alike.
+3. Groups keyed by one concept and product merge; then the precision guard splits every cluster into
+   the chains of members sharing a specific term (templates/lexicon/guard.yaml: generic complaint words
+   and bare objects do not count).
+4. A cluster with >= ``min_customers`` distinct customers is a common issue. A text without a customer
+   key still joins its cluster but counts for no customer; rows outside the window count for nobody.
 
 Ids are ``GX-`` + 6 hex digits of SHA-1 over the cluster's canonical key (``手机|no_power_on`` for a
 concept cluster, the sorted top terms for a text cluster, the normalised text for a singleton).
