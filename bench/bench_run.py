@@ -25,7 +25,8 @@ import subprocess
 import sys
 import tempfile
 import time
-from datetime import date, datetime, time as dtime
+from datetime import date, datetime
+from datetime import time as dtime
 from pathlib import Path
 from typing import Any
 
