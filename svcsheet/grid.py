@@ -299,6 +299,10 @@ def load_xlsx(path: Path, fmt: str, limits: dict[str, Any]) -> WorkbookGrid:
         raise unreadable(path, f"文件结构损坏（{_one_line(exc)}）") from exc
     except DefusedXmlException as exc:
         raise unreadable(path, "内含不安全的 XML 内容，已拒绝") from exc
+    from .grid_fast import load_xlsx_fast  # python-calamine; None when openpyxl must read the file
+
+    if (fast := load_xlsx_fast(path, fmt, no_value)) is not None:
+        return fast
 
     try:
         with warnings.catch_warnings(), open(path, "rb") as fh:
