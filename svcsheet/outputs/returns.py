@@ -27,22 +27,39 @@ HEADER_FILL = PatternFill("solid", fgColor=HEADER_RGB)
 
 
 def write_returns(result, forms: dict[str, FormSpec], folder: Path) -> None:
+    from ..pipeline import map_files
+
+    tasks: list[tuple[Path, Path, list[Finding]]] = []
+    taken: set[Path] = set()
     for fr in result.files:
         findings = [f for f in fr.findings] + [f for r in fr.rows for f in r.findings]
         if fr.error or not any(f.severity in ("error", "warning") for f in findings):
             continue  # nothing the agent must fix
         findings.sort(key=lambda f: (f.sheet, f.row or 0, f.cell or "", f.code))
-        target = _free_path(folder / _return_name(fr.name))  # masked names may coincide: never overwrite
+        target = _free_path(folder / _return_name(fr.name), taken)  # masked names may coincide: never overwrite
+        taken.update((target, _list_path(target)))
         target.parent.mkdir(parents=True, exist_ok=True)
-        if fr.input.path.suffix.lower() in (".xlsx", ".xlsm") and _annotate(fr.input.path, target, findings):
-            continue
-        _list_only(target.with_name(target.stem + ".问题清单.xlsx"), findings)
+        tasks.append((fr.input.path, target, findings))
+    # each copy is independent: worker processes share them (names were chosen above, in input order)
+    for _ in map_files(_write_one, tasks, None, getattr(result.options, "jobs", 1)):
+        pass
 
 
-def _free_path(path: Path) -> Path:
+def _write_one(task: tuple[Path, Path, list[Finding]], _shared: object) -> None:
+    source, target, findings = task
+    if source.suffix.lower() in (".xlsx", ".xlsm") and _annotate(source, target, findings):
+        return
+    _list_only(_list_path(target), findings)
+
+
+def _list_path(target: Path) -> Path:
+    return target.with_name(target.stem + ".问题清单.xlsx")
+
+
+def _free_path(path: Path, taken: set[Path]) -> Path:
     n = 2
     candidate = path
-    while candidate.exists() or candidate.with_name(candidate.stem + ".问题清单.xlsx").exists():
+    while candidate in taken or candidate.exists() or _list_path(candidate).exists():
         candidate = path.with_name(f"{path.stem}-{n}{path.suffix}")
         n += 1
     return candidate
