@@ -11,8 +11,8 @@ ticket ids, about 10% of them defective (rows svcsheet rejects). Then, each leg 
 - peer: the plain job in pandas + openpyxl: read every sheet, mask phones, one SLA stage, a summary, to_excel.
 - svcsheet: ``svcsheet run IN --out OUT`` through the CLI.
 
-Prints seconds (median of --repeat), rows/s, the peak memory of the leg's process tree (RSS of the process and its
-children, sampled every 20 ms) and the ratios svcsheet/floor and svcsheet/peer.
+Prints seconds (median of --repeat), rows/s, the peak memory of the leg's process tree (PSS of the process and
+its children, sampled every 20 ms) and the ratios svcsheet/floor and svcsheet/peer.
 """
 
 from __future__ import annotations
@@ -166,14 +166,24 @@ def leg_floor(src: Path, out: Path) -> int:
 
 
 def leg_peer(src: Path, out: Path) -> int:
-    """What a user writes in an afternoon: pandas + openpyxl, mask phones, one SLA stage, a summary, to_excel."""
+    """What a user writes in an afternoon: pandas + openpyxl, mask phones, one SLA stage, a summary, to_excel.
+
+    Lists: title in row 1, header in row 2. Cards (label | value sheets): one record per sheet."""
+    from collections import defaultdict
+
     import pandas as pd
 
-    frames = []
+    frames: dict[str, list] = defaultdict(list)
     for path in sorted(src.glob("*.xlsx")):
-        for sheet, df in pd.read_excel(path, sheet_name=None, header=1, engine="openpyxl").items():
-            df = df.copy()
-            df.columns = [str(c) for c in df.columns]
+        for sheet, raw in pd.read_excel(path, sheet_name=None, header=None, engine="openpyxl").items():
+            if raw.empty:
+                continue
+            title = str(raw.iat[0, 0])
+            if raw.shape[1] <= 3:
+                df = pd.DataFrame([dict(zip(raw[0].astype(str), raw[1], strict=False))])
+            else:
+                df = raw.iloc[2:].copy()
+                df.columns = [str(c) for c in raw.iloc[1]]
             for col in df.columns:
                 if any(w in col for w in ("电话", "联系方式", "手机")):
                     df[col] = (
@@ -189,13 +199,18 @@ def leg_peer(src: Path, out: Path) -> int:
                 df["响应用时(分钟)"] = (t1 - t0).dt.total_seconds() / 60
                 df["响应超时"] = df["响应用时(分钟)"] > 120
             df.insert(0, "来源", f"{path.name}/{sheet}")
-            frames.append(df)
-    data = pd.concat(frames, ignore_index=True)
-    summary = data.groupby("来源").agg(行数=("来源", "size"), 超时=("响应超时", "sum")).reset_index()
+            frames[title].append(df)
+    rows = 0
+    summary = []
     with pd.ExcelWriter(out / "peer.xlsx", engine="openpyxl") as xw:
-        data.to_excel(xw, sheet_name="数据", index=False)
-        summary.to_excel(xw, sheet_name="汇总", index=False)
-    return len(data)
+        for title, parts in frames.items():
+            data = pd.concat(parts, ignore_index=True)
+            rows += len(data)
+            late = int(data["响应超时"].sum()) if "响应超时" in data else 0
+            summary.append({"表单": title, "行数": len(data), "响应超时": late})
+            data.to_excel(xw, sheet_name=title[:31], index=False)
+        pd.DataFrame(summary).to_excel(xw, sheet_name="汇总", index=False)
+    return rows
 
 
 def leg_svcsheet(src: Path, out: Path, jobs: int | None) -> list[str]:
@@ -203,8 +218,23 @@ def leg_svcsheet(src: Path, out: Path, jobs: int | None) -> list[str]:
     return cmd + (["--jobs", str(jobs)] if jobs else [])
 
 
+def _tree_memory(ps) -> int:
+    """Memory of a process and its children: PSS where the system has it (forked workers share their parent's
+    pages; RSS would count them once per process), else RSS."""
+    import psutil
+
+    total = 0
+    for p in [ps, *ps.children(recursive=True)]:
+        try:
+            info = p.memory_full_info()
+            total += getattr(info, "pss", info.rss)
+        except (psutil.AccessDenied, psutil.ZombieProcess):
+            total += p.memory_info().rss
+    return total
+
+
 def measure(cmd: list[str]) -> tuple[float, float]:
-    """(seconds, peak MB of the process tree) of one command, RSS sampled every 20 ms."""
+    """(seconds, peak MB of the process tree) of one command, memory sampled every 20 ms."""
     import psutil
 
     env = {**os.environ, "PYTHONPATH": str(ROOT), "SVCSHEET_KEY": "bench"}
@@ -214,8 +244,7 @@ def measure(cmd: list[str]) -> tuple[float, float]:
     ps = psutil.Process(proc.pid)
     while proc.poll() is None:
         try:
-            tree = [ps, *ps.children(recursive=True)]
-            peak = max(peak, sum(p.memory_info().rss for p in tree if p.is_running()))
+            peak = max(peak, _tree_memory(ps))
         except psutil.Error:
             pass
         time.sleep(0.02)

@@ -18,6 +18,7 @@ from . import __version__
 from .archive import sha256_file
 from .bizcal import BusinessCalendar
 from .common_issues import Clustering, ProblemText, cluster_problems
+from .compact import compact_cells, share_layouts
 from .deid import Deidentifier
 from .discover import InputFile, check_output_folder, find_inputs
 from .errors import UnreadableWorkbook, UsageError
@@ -157,6 +158,8 @@ def run(options: RunOptions, progress: Progress | None = None) -> RunResult:
     files = []
     for i, fr in enumerate(map_files(read_file, inputs, (policy, as_of), options.jobs)):
         report("读取", i, len(inputs))
+        for row in fr.rows:
+            share_layouts(row.cells)  # rows from worker processes share layouts and short texts again
         files.append(fr)
     report("读取", len(inputs), len(inputs))
     rows = [r for f in files for r in f.rows]
@@ -278,6 +281,7 @@ def _read_file(item: InputFile, forms: dict[str, FormSpec], policy: Policy, as_o
             result.findings.append(finding)
     for row in result.rows:
         check_row(row, forms[row.form], as_of)
+        row.cells = compact_cells(row.cells)  # most of a row's memory was its cells as read
     if not result.rows:
         result.findings.append(make("workbook_empty", Provenance(item.name, "", 0)))
     return result
