@@ -239,10 +239,17 @@ def map_files(
     if jobs <= 1:
         yield from (work(item, shared) for item in items)
         return
+    import gc
     from concurrent.futures import ProcessPoolExecutor
 
-    with ProcessPoolExecutor(max_workers=jobs, mp_context=_mp_context()) as pool:
-        yield from pool.map(work, items, [shared] * len(items), chunksize=1)
+    # A forked worker's garbage collector would touch every object it inherited and so copy the parent's whole
+    # heap (all rows, when returns/ is written): frozen objects are left alone.
+    gc.freeze()
+    try:
+        with ProcessPoolExecutor(max_workers=jobs, mp_context=_mp_context()) as pool:
+            yield from pool.map(work, items, [shared] * len(items), chunksize=1)
+    finally:
+        gc.unfreeze()
 
 
 def _mp_context() -> Any:
