@@ -108,7 +108,7 @@ def template(form: str | None, output: Path, all_forms: bool) -> None:
     out.print(f"已生成 {write_template(spec, output)}", highlight=False)
 
 
-def _run_options(inputs, out_dir, as_of, policy, period=None, history=None, store=None):
+def _run_options(inputs, out_dir, as_of, policy, period=None, history=None, store=None, jobs=None):
     from .pipeline import RunOptions
 
     return RunOptions(
@@ -119,6 +119,7 @@ def _run_options(inputs, out_dir, as_of, policy, period=None, history=None, stor
         period=period,
         history=history,
         store=store,
+        jobs=jobs,
     )
 
 
@@ -215,11 +216,16 @@ def _print_summary(result) -> None:
 @click.option("--policy", type=click.Path(path_type=Path, dir_okay=False), help="Team policy file (YAML).")
 @click.option("--strict", is_flag=True, help="Exit 1 when any row would be rejected.")
 @click.option("--notes", is_flag=True, help="Also list notes (values svcsheet normalised, e.g. synonyms).")
-def validate(inputs, as_of, policy, strict, notes) -> None:
+@click.option(
+    "--jobs",
+    type=click.IntRange(min=1),
+    help="Worker processes reading the files (default: one per core); the outputs are the same for any number.",
+)
+def validate(inputs, as_of, policy, strict, notes, jobs) -> None:
     """Check workbooks (files or folders) and list every finding by file and cell; writes nothing."""
     from .findings import SEVERITY_LABELS
 
-    result = _run_with_progress(_run_options(inputs, None, as_of, policy))
+    result = _run_with_progress(_run_options(inputs, None, as_of, policy, jobs=jobs))
     shown = [f for f in result.findings if notes or f.severity != "info"]
     for file in dict.fromkeys(f.file for f in shown):
         out.print(f"[bold]{file}[/]", highlight=False)
@@ -259,9 +265,14 @@ def validate(inputs, as_of, policy, strict, notes) -> None:
     type=click.Path(path_type=Path, file_okay=False),
     help="Archive store: record the run in its ledger.",
 )
-def run_cmd(inputs, out_dir, as_of, policy, period, history, store) -> None:
+@click.option(
+    "--jobs",
+    type=click.IntRange(min=1),
+    help="Worker processes reading the files (default: one per core); the outputs are the same for any number.",
+)
+def run_cmd(inputs, out_dir, as_of, policy, period, history, store, jobs) -> None:
     """Validate, de-identify, compute SLA and common issues, and write every output into OUT."""
-    result = _run_with_progress(_run_options(inputs, out_dir, as_of, policy, period, history, store))
+    result = _run_with_progress(_run_options(inputs, out_dir, as_of, policy, period, history, store, jobs))
     _print_summary(result)
     fig = result.figures
     out.print(f"统计期间：{fig.period_label}（{fig.period.span_text}）", highlight=False, soft_wrap=True)

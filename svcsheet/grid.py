@@ -274,6 +274,11 @@ def load_xlsx(path: Path, fmt: str, limits: dict[str, Any]) -> WorkbookGrid:
         raise unreadable(path, DAMAGED) from exc
     except DefusedXmlException as exc:
         raise unreadable(path, UNSAFE_XML) from exc
+    if not any(s.bad_numbers for s in scans.values()):  # NaN/INF cells: the openpyxl path makes them findings
+        from .grid_fast import load_xlsx_fast  # python-calamine; None when openpyxl must read the file
+
+        if (fast := load_xlsx_fast(path, fmt, {k: s.no_value for k, s in scans.items()})) is not None:
+            return fast
 
     _patch_openpyxl()
     try:

@@ -10,11 +10,33 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import replace
+from typing import Any
 
 from .findings import make
-from .forms import FormSpec, load_forms
+from .forms import FieldSpec, FormSpec, load_forms
 from .records import Parsed, RawRow, Row
 from .values import parse_value
+
+_MEMO: dict[tuple[int, type, Any], tuple[FieldSpec, Parsed]] = {}
+_MEMO_MAX = 200_000
+_MEMO_TEXT = 64  # longer texts (descriptions, notes) rarely repeat: not worth keeping
+
+
+def parse_cached(spec: FieldSpec, raw: Any) -> Parsed:
+    """parse_value, once per distinct (field, raw value): dates, choices, staff and names repeat a lot.
+
+    Parsed is immutable, so one instance can serve every cell that typed the same thing."""
+    if isinstance(raw, str) and len(raw) > _MEMO_TEXT:
+        return parse_value(spec, raw)
+    key = (id(spec), type(raw), raw)  # the type keeps 1, 1.0 and True apart
+    hit = _MEMO.get(key)
+    if hit is not None and hit[0] is spec:
+        return hit[1]
+    parsed = parse_value(spec, raw)
+    if len(_MEMO) >= _MEMO_MAX:
+        _MEMO.clear()
+    _MEMO[key] = (spec, parsed)
+    return parsed
 
 
 def parse_row(raw: RawRow, form: FormSpec) -> Row:
@@ -23,7 +45,7 @@ def parse_row(raw: RawRow, form: FormSpec) -> Row:
     findings = []
     for key, cell in raw.cells.items():
         spec = form.field(key)
-        parsed = parse_value(spec, cell.raw)
+        parsed = parse_cached(spec, cell.raw)
         if key == form.id_field:
             parsed = _canonical_id(form, parsed)
         values[key] = parsed

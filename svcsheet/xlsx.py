@@ -48,11 +48,15 @@ class Styles:
     good: Any
 
 
-def new_workbook(path: Path) -> tuple[xlsxwriter.Workbook, Styles]:
-    """A workbook that never turns strings into formulas, numbers or links, with fixed timestamps."""
+def new_workbook(path: Path, *, stream: bool = False) -> tuple[xlsxwriter.Workbook, Styles]:
+    """A workbook that never turns strings into formulas, numbers or links, with fixed timestamps.
+
+    ``stream``: rows go to disk as they are written (xlsxwriter's constant_memory), for the large outputs
+    whose sheets are written top to bottom, one row after the other."""
     wb = xlsxwriter.Workbook(
         str(path),
         {
+            "constant_memory": stream,
             "strings_to_formulas": False,
             "strings_to_numbers": False,
             "strings_to_urls": False,

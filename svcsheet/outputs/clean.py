@@ -19,7 +19,7 @@ from .columns import (
 
 
 def write_clean(result, forms: dict[str, FormSpec], path: Path) -> None:
-    wb, st = new_workbook(path)
+    wb, st = new_workbook(path, stream=True)  # rows in order: streamed, not held
     detail = []
     for form in forms.values():
         rows = [r for r in result.rows if r.form == form.key and not r.rejected]

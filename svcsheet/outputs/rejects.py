@@ -13,7 +13,7 @@ from .columns import CUSTOMER, PROVENANCE, field_headers, field_values, note_fie
 
 
 def write_rejects(result, forms: dict[str, FormSpec], path: Path) -> None:
-    wb, st = new_workbook(path)
+    wb, st = new_workbook(path, stream=True)  # rows in order: streamed, not held
     for form in forms.values():
         rows = [r for r in result.rows if r.form == form.key and r.rejected]
         notes = note_fields(form, rows)

@@ -1,0 +1,314 @@
+"""The fast .xlsx/.xlsm reader: python-calamine for cell values, the package XML for everything else.
+
+It yields the same neutral grid as grid.load_xlsx's openpyxl path (values as openpyxl reads them with
+data_only=True, error cells, merged ranges, hidden columns, sheet state, defined names, the declared form) at a
+fraction of the cost. It declines (returns None, and the openpyxl path reads the file) whenever it could differ or
+calamine could fail:
+
+- python-calamine 0.9.1 aborts the whole process (SIGABRT) on a sheet whose used range reaches XFD1048576, and
+  allocates rows x columns cells for a sheet's range: a bounded byte scan of each sheet refuses cell references
+  at column XFD or row 1,000,000 and beyond, a <dimension> that reaches them, and ranges over MAX_AREA cells;
+- cells written without an address (positions implied by order), chart sheets and other sheet types.
+"""
+
+from __future__ import annotations
+
+import datetime
+import re
+import zipfile
+from pathlib import Path
+from typing import Any
+
+import defusedxml.ElementTree as DET
+from openpyxl.styles.numbers import BUILTIN_FORMATS
+from openpyxl.utils import column_index_from_string
+from openpyxl.workbook.defined_name import DefinedName
+
+from .grid import (
+    _CHUNK,
+    _MERGE_REF,
+    FORM_PROPERTY,
+    Grid,
+    WorkbookGrid,
+    _clean,
+    _local,
+    _number,
+    _range_of,
+)
+
+_MAX_CARRY = 16 << 20
+MAX_AREA = 2_000_000  # rows x columns of one sheet's range that calamine may hold (32 bytes a cell)
+_REL_SHEET = "/worksheet"
+_REF = re.compile(rb"<(?:\w+:)?c\s[^>]*?\br=\"([A-Z]+)(\d+)\"")
+_CELL_OPEN = re.compile(rb"<(?:\w+:)?c[\s/>]")
+_STYLED = re.compile(rb"<(?:\w+:)?c\s[^>]*?\br=\"([A-Z]+\d+)\"[^>]*?\bs=\"(\d+)\"")
+_ERROR = re.compile(rb"<(?:\w+:)?c\s([^>]*?\bt=\"e\"[^>/]*)>(.*?)</(?:\w+:)?c>", re.DOTALL)
+_VALUE = re.compile(rb"<(?:\w+:)?v>([^<]*)</(?:\w+:)?v>")
+_FAR = re.compile(rb"\br=\"(?:[A-Z]{4,}|XF[D-Z]|X[G-Z][A-Z]|[YZ][A-Z]{2})\d|\br=\"[A-Z]+\d{7,}\"")
+_DIMENSION = re.compile(rb"<(?:\w+:)?dimension\s[^>]*?ref=\"([^\"]*)\"")
+_COL = re.compile(rb"<(?:\w+:)?col\s[^>]*>")
+_HIDDEN_ATTR = re.compile(rb"\bhidden=\"(?:1|true)\"")
+_ROW_NO_REF = re.compile(rb"<(?:\w+:)?row\b(?![^>]*\br=)[^>]*>")
+
+
+class _Decline(Exception):
+    """The openpyxl path must read this workbook."""
+
+
+def load_xlsx_fast(path: Path, fmt: str, no_value: dict[str, set[tuple[int, int]]]) -> WorkbookGrid | None:
+    """The workbook's grids read with calamine, or None when the openpyxl path must read it.
+
+    Callers have already refused DTDs, bounded the cell count and found the formulas without a value."""
+    try:
+        with zipfile.ZipFile(path) as zf:
+            book = _package(zf)
+            timed = _timed_styles(zf)
+            scans = {name: _scan(zf, part, timed) for name, (part, _) in book["sheets"].items()}
+        return _read(path, fmt, book, scans, no_value)
+    except Exception:  # noqa: BLE001 - _Decline, or XML we misread: the openpyxl path reads it and says why
+        return None
+
+
+# ---------------------------------------------------------------------------------------------- the package
+
+
+def _package(zf: zipfile.ZipFile) -> dict[str, Any]:
+    """Sheets in order (name -> (part, state)), defined names and the declared form, from the XML parts."""
+    wb = DET.fromstring(zf.read("xl/workbook.xml"))
+    rels = {}
+    for rel in DET.fromstring(zf.read("xl/_rels/workbook.xml.rels")):
+        rels[rel.get("Id", "")] = (rel.get("Type", ""), rel.get("Target", ""))
+    sheets: dict[str, tuple[str, str]] = {}
+    order: list[str | None] = []  # every sheet by index (localSheetId counts chart sheets too)
+    local: list[tuple[int, str, str]] = []
+    global_names: dict[str, str] = {}
+    for el in wb.iter():
+        tag = _local(el.tag)
+        if tag == "sheet":
+            rid = next((v for k, v in el.attrib.items() if _local(k) == "id"), "")
+            rtype, target = rels.get(rid, ("", ""))
+            name = el.get("name", "")
+            if not rtype.endswith(_REL_SHEET):
+                order.append(None)
+                if rtype.endswith("/chartsheet"):
+                    continue
+                raise _Decline  # dialog or macro sheets: leave them to openpyxl
+            part = target.lstrip("/") if target.startswith("/") else _join("xl", target)
+            if part not in zf.namelist():
+                raise _Decline
+            sheets[name] = (part, el.get("state") or "visible")
+            order.append(name)
+        elif tag == "definedName":
+            name, value = el.get("name", ""), el.text or ""
+            if name.startswith("_xlnm."):
+                continue  # print areas, filters: openpyxl keeps them out of defined names too
+            scope = el.get("localSheetId")
+            if scope is None:
+                global_names[name] = value
+            elif scope.isdigit():
+                local.append((int(scope), name, value))
+    return {
+        "sheets": sheets,
+        "order": order,
+        "local": local,
+        "global": global_names,
+        "declared": _declared(zf),
+    }
+
+
+def _declared(zf: zipfile.ZipFile) -> str | None:
+    if "docProps/custom.xml" not in zf.namelist():
+        return None
+    declared = None
+    for prop in DET.fromstring(zf.read("docProps/custom.xml")):
+        if prop.get("name") == FORM_PROPERTY:
+            value = next(iter(prop), None)
+            declared = str(value.text if value is not None and value.text is not None else "")
+    return declared
+
+
+def _join(base: str, target: str) -> str:
+    import posixpath
+
+    return posixpath.normpath(posixpath.join(base, target))
+
+
+def _timed_styles(zf: zipfile.ZipFile) -> set[bytes]:
+    """Indexes of cell formats whose number format shows a time: a midnight there is a datetime, not a date."""
+    if "xl/styles.xml" not in zf.namelist():
+        return set()
+    root = DET.fromstring(zf.read("xl/styles.xml"))
+    custom: dict[int, str] = {}
+    timed: set[bytes] = set()
+    for el in root.iter():
+        if _local(el.tag) == "numFmt":
+            try:
+                custom[int(el.get("numFmtId", ""))] = el.get("formatCode", "")
+            except ValueError:
+                continue
+    for el in root:
+        if _local(el.tag) != "cellXfs":
+            continue
+        for i, xf in enumerate(el):
+            try:
+                fid = int(xf.get("numFmtId") or 0)
+            except ValueError:
+                continue
+            code = custom.get(fid, BUILTIN_FORMATS.get(fid, ""))
+            if "h" in re.sub(r'"[^"]*"|\[[^\]]*\]', "", code.lower()):
+                timed.add(str(i).encode())
+    return timed
+
+
+# ---------------------------------------------------------------------------------------------- one sheet
+
+
+def _scan(zf: zipfile.ZipFile, part: str, timed: set[bytes]) -> dict[str, Any]:
+    """A bounded byte scan: what calamine must not see, and what it does not tell (errors, formats, layout)."""
+    out: dict[str, Any] = {"timed": set(), "errors": {}, "merged": [], "hidden": set(), "rows": 0, "cols": 0}
+    carry = b""
+    head = True
+    with zf.open(part) as fh:
+        while True:
+            chunk = fh.read(_CHUNK)
+            buf = carry + chunk
+            # cut after a row tag: no cell (nor an error cell's value) is ever split between two scans
+            cut = buf.rfind(b"row>") + 4 if chunk else len(buf)
+            if cut < 4:
+                cut = 0
+            if len(buf) - cut > _MAX_CARRY:
+                raise _Decline  # one row of more than 16 MB: not a form
+            body, carry = buf[:cut], buf[cut:]
+            _scan_body(body, out, timed, head and bool(body))
+            head = head and not body
+            if not chunk:
+                return out
+
+
+def _scan_body(body: bytes, out: dict[str, Any], timed: set[bytes], head: bool) -> None:
+    if _FAR.search(body) or _ROW_NO_REF.search(body):
+        raise _Decline
+    if head:
+        dim = _DIMENSION.search(body)
+        if dim and re.search(rb"XF[D-Z]|\d{7,}", dim.group(1)):
+            raise _Decline
+    refs = _REF.findall(body)
+    if len(refs) != len(_CELL_OPEN.findall(body)):
+        raise _Decline  # a cell without an address
+    if refs:
+        out["rows"] = max(out["rows"], max(int(r) for _, r in refs))
+        widest = max((c for c, _ in refs), key=lambda c: (len(c), c))
+        out["cols"] = max(out["cols"], column_index_from_string(widest.decode()))
+        if out["rows"] * out["cols"] > MAX_AREA:
+            raise _Decline
+    if timed:
+        for ref, s in _STYLED.findall(body):
+            if s in timed:
+                out["timed"].add(_pos(ref))
+    if b't="e"' in body:
+        for attrs, inner in _ERROR.findall(body):
+            ref = re.search(rb"\br=\"([A-Z]+\d+)\"", attrs)
+            value = _VALUE.search(inner)
+            if ref and value:
+                out["errors"][_pos(ref.group(1))] = (value.group(1) if value else b"").decode(
+                    "utf-8", "replace"
+                )
+    for ref in _MERGE_REF.findall(body):
+        rng = _range_of(ref.decode().upper())
+        if rng:
+            if rng[2] >= 1_000_000 or rng[3] >= 16384:
+                raise _Decline  # a merge to the sheet's edge: openpyxl clips it, calamine might not survive it
+            out["merged"].append(rng)
+    for tag in _COL.findall(body):
+        if _HIDDEN_ATTR.search(tag):
+            lo = re.search(rb"\bmin=\"(\d+)\"", tag)
+            hi = re.search(rb"\bmax=\"(\d+)\"", tag)
+            if lo and hi and int(lo.group(1)) and int(hi.group(1)):
+                out["hidden"].update(range(int(lo.group(1)), min(int(hi.group(1)), 16384) + 1))
+
+
+def _pos(ref: bytes) -> tuple[int, int]:
+    m = re.match(rb"([A-Z]+)(\d+)", ref)
+    assert m is not None
+    return int(m.group(2)), column_index_from_string(m.group(1).decode())
+
+
+# ---------------------------------------------------------------------------------------------- values
+
+
+def _read(
+    path: Path,
+    fmt: str,
+    book: dict[str, Any],
+    scans: dict[str, dict[str, Any]],
+    no_value: dict[str, set[tuple[int, int]]],
+) -> WorkbookGrid:
+    from python_calamine import CalamineWorkbook
+
+    try:
+        cal = CalamineWorkbook.from_path(str(path))
+    except Exception as exc:  # noqa: BLE001 - calamine's own errors: openpyxl says what is wrong
+        raise _Decline from exc
+    try:
+        grids = []
+        for name, (_, state) in book["sheets"].items():
+            scan = scans[name]
+            grid = Grid(name=name, state=state, no_value=no_value.get(name, set()))
+            grid.errors = scan["errors"]
+            grid.merged = scan["merged"]
+            grid.hidden_cols = scan["hidden"]
+            if scan["rows"]:
+                try:
+                    rows = cal.get_sheet_by_name(name).to_python(skip_empty_area=False)
+                except Exception as exc:  # noqa: BLE001
+                    raise _Decline from exc
+                _fill(grid, rows, scan["timed"])
+            grids.append(grid)
+    finally:
+        cal.close()
+    by_name = {g.name: g for g in grids}
+    for index, name, value in book["local"]:
+        target = book["order"][index] if 0 <= index < len(book["order"]) else None
+        if target in by_name:
+            rng = next((_range_of(coord) for _, coord in _destinations(name, value)), None)
+            if rng:
+                by_name[target].names[name] = rng
+    declared = book["declared"]
+    for name, value in book["global"].items():
+        if name == FORM_PROPERTY and declared is None:
+            declared = value.lstrip("=").strip('"')
+        for sheet, coord in _destinations(name, value):
+            rng = _range_of(coord)
+            if rng and sheet in by_name:
+                by_name[sheet].names.setdefault(name, rng)
+    return WorkbookGrid(fmt=fmt, sheets=grids, declared_form=declared)
+
+
+def _destinations(name: str, value: str) -> list[tuple[str, str]]:
+    try:
+        return list(DefinedName(name, attr_text=value).destinations)
+    except Exception:  # noqa: BLE001 - a constant or a formula is not a range
+        return []
+
+
+def _fill(grid: Grid, rows: list[list[Any]], timed: set[tuple[int, int]]) -> None:
+    values = grid.values
+    errors = grid.errors
+    for r, row in enumerate(rows, start=1):
+        for c, value in enumerate(row, start=1):
+            if value == "" or value is None:
+                continue
+            if (r, c) in errors:
+                continue
+            if isinstance(value, float):
+                value = _number(value)
+            elif isinstance(value, str):
+                value = _clean(value)
+                if value is None:
+                    continue
+            elif type(value) is datetime.date:
+                if (r, c) in timed:  # calamine gives a date for any midnight; the format shows a time
+                    value = datetime.datetime.combine(value, datetime.time())
+            elif type(value) is datetime.datetime and value.time() == datetime.time() and (r, c) not in timed:
+                value = value.date()
+            values[(r, c)] = value
