@@ -25,8 +25,6 @@ from openpyxl.utils import column_index_from_string
 from openpyxl.workbook.defined_name import DefinedName
 
 from .grid import (
-    _CHUNK,
-    _MERGE_REF,
     FORM_PROPERTY,
     Grid,
     WorkbookGrid,
@@ -36,6 +34,9 @@ from .grid import (
     _range_of,
 )
 
+_CHUNK = 1 << 20
+_MERGE_REF = re.compile(rb"<(?:\w+:)?mergeCell\s[^>]*?ref=\"([A-Za-z]+\d+(?::[A-Za-z]+\d+)?)\"")
+_MERGE_OPEN = re.compile(rb"<(?:\w+:)?mergeCell\s")
 _MAX_CARRY = 16 << 20
 MAX_AREA = 2_000_000  # rows x columns of one sheet's range that calamine may hold (32 bytes a cell)
 _REL_SHEET = "/worksheet"
@@ -213,7 +214,10 @@ def _scan_body(body: bytes, out: dict[str, Any], timed: set[bytes], head: bool) 
                 out["errors"][_pos(ref.group(1))] = (value.group(1) if value else b"").decode(
                     "utf-8", "replace"
                 )
-    for ref in _MERGE_REF.findall(body):
+    merges = _MERGE_REF.findall(body)
+    if len(merges) != len(_MERGE_OPEN.findall(body)):
+        raise _Decline  # a merge written another way (single quotes): the openpyxl path reads it
+    for ref in merges:
         rng = _range_of(ref.decode().upper())
         if rng:
             if rng[2] >= 1_000_000 or rng[3] >= 16384:

@@ -148,6 +148,7 @@ def test_a_huge_sparse_file_is_refused_before_it_is_hashed(tmp_path, monkeypatch
     hashed: list[str] = []
     real = pipeline.sha256_file
     monkeypatch.setattr(pipeline, "sha256_file", lambda p: hashed.append(Path(p).name) or real(p))
+    monkeypatch.setattr(pipeline, "default_jobs", lambda: 1)  # hashing seen in this process, not a worker
 
     def sparse(folder: Path) -> None:
         with open(folder / "huge.xlsx", "wb") as fh:

@@ -21,7 +21,7 @@ def test_one_and_two_jobs_write_the_same_bytes(tmp_path):
     for jobs in (1, 2):
         out = tmp_path / f"jobs{jobs}" / "out"
         done = CliRunner().invoke(
-            cli, ["run", str(SAMPLES), "--out", str(out), "--as-of", "2026-11-23 09:00", "--jobs", str(jobs)]
+            cli, ["run", str(SAMPLES), "--out", str(out), "--as-of", "2026-11-23 09:00", "--jobs", str(jobs), "--history", "off"]
         )
         assert done.exit_code == 0, done.output
         outs[jobs] = _files(out)
