@@ -16,6 +16,7 @@ from pathlib import Path
 
 import click
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
@@ -33,7 +34,7 @@ class SvcsheetGroup(click.Group):
         try:
             return super().invoke(ctx)
         except SvcsheetError as exc:
-            err.print(f"[bold red]错误[/] {exc}", highlight=False)
+            err.print(f"[bold red]错误[/] {escape(str(exc))}", highlight=False)  # [dask] is not markup
             sys.exit(exc.exit_code)
 
 

@@ -213,6 +213,7 @@ def _dask_map(
     personal data and keys appear in the cluster's logs and dashboard); the arguments carry no secret key."""
     try:
         from distributed import as_completed
+        from distributed.client import FutureCancelledError
         from distributed.scheduler import KilledWorker
     except ImportError as exc:
         raise UsageError(INSTALL_HINT) from exc
@@ -222,7 +223,6 @@ def _dask_map(
     with _dask_client(spec, jobs) as client:
         threads = sum(client.nthreads().values()) or 1
         window = max(4, 2 * threads)
-        shared_future = client.scatter(shared, broadcast=True, hash=False)
         todo = deque(range(len(items)))
         tries: dict[int, int] = {}
         running: dict[Any, int] = {}
@@ -239,7 +239,7 @@ def _dask_map(
                 stats.bytes_sent += len(payload)
             tries[i] = tries.get(i, 0) + 1
             key = f"svcsheet-file-{run_id}-{i}-{tries[i]}"
-            fut = client.submit(_on_worker, work, items[i], payload, shared_future, key=key, pure=False)
+            fut = client.submit(_on_worker, work, items[i], payload, shared, key=key, pure=False)
             running[fut] = i
             completed.add(fut)
 
@@ -252,7 +252,7 @@ def _dask_map(
                 stats.work += seconds
                 stats.bytes_back += size
                 done[i] = result
-            except KilledWorker:
+            except (KilledWorker, FutureCancelledError):  # its worker died (twice, see above)
                 if tries[i] < 2:  # a neighbour of a hostile file can be blamed once: try again
                     submit(i)
                 elif lost is None:
@@ -291,7 +291,7 @@ class _dask_client:
                         n_workers=n,
                         threads_per_worker=1,
                         processes=True,
-                        dashboard_address=None,
+                        dashboard_address=":0",
                         host="127.0.0.1",
                     )
                 self.client = Client(self.cluster, set_as_default=False)
