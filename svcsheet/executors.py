@@ -63,7 +63,8 @@ class MapStats:
     """What one map cost; filled when passed to map_files (the bench reads it)."""
 
     items: int = 0
-    wall: float = 0.0  # from the first submission to the last result on the client
+    wall: float = 0.0  # the whole map on the client, from start to the last result
+    connect: float = 0.0  # dask: starting the LocalCluster, or connecting to the scheduler
     work: float = 0.0  # summed over items, measured where the work ran
     read_bytes: float = 0.0  # client time reading inputs to send them (send=bytes)
     bytes_sent: int = 0  # input bytes the client sent
@@ -220,7 +221,9 @@ def _dask_map(
     if not items:
         return
     run_id = uuid.uuid4().hex[:12]
+    t = time.perf_counter()
     with _dask_client(spec, jobs) as client:
+        stats.connect = time.perf_counter() - t
         threads = sum(client.nthreads().values()) or 1
         window = max(4, 2 * threads)
         todo = deque(range(len(items)))

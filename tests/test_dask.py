@@ -88,12 +88,14 @@ def _free_port() -> int:
 def cluster(tmp_path_factory):
     """A scheduler and two workers as separate processes, each in its own session, killed at teardown.
 
-    The workers do not get the hashing key: the per-file work must not need it."""
+    The workers get no hashing key, and an empty config folder where one would be created if the per-file
+    work asked for it (the tests check it stays empty)."""
     from distributed import Client
 
     logs = tmp_path_factory.mktemp("dask-logs")
     address = f"tcp://127.0.0.1:{_free_port()}"
     env = {k: v for k, v in os.environ.items() if k != "SVCSHEET_KEY"}
+    env["XDG_CONFIG_HOME"] = str(logs / "worker-config")
     env["PYTHONPATH"] = os.pathsep.join([str(ROOT), str(ROOT / "tests")])
     env["DASK_DISTRIBUTED__SCHEDULER__ALLOWED_FAILURES"] = "1"
     dask = [str(Path(sys.executable).with_name("dask"))]
@@ -136,7 +138,8 @@ def test_a_scheduler_and_two_worker_processes_write_the_same_bytes(inputs, local
     code, files = _run(tmp_path / "out", inputs, "--executor", "dask", "--scheduler", address)
     assert code == 0
     _same(local_run, files)
-    for log in logs.iterdir():
+    assert not (logs / "worker-config").exists()  # no worker looked for a key
+    for log in logs.glob("*.log"):
         assert "test-key-not-secret" not in log.read_text(errors="replace")
 
 
