@@ -19,7 +19,7 @@ from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, NamedTuple, TypeVar
 
 from .errors import UsageError
 
@@ -33,6 +33,15 @@ SEND_MODES = ("bytes", "path")
 # what run.json shows for a file whose work killed its worker (like any unreadable file)
 LOST_REASON = "处理该文件时工作进程意外退出（文件可能已损坏或含有害内容），已跳过此文件"
 INSTALL_HINT = '--executor dask 需要安装 Dask：pip install "svcsheet[dask]" / Dask is not installed'
+
+
+class FileJob(NamedTuple):
+    """Work that reads ``source`` and writes files beside ``target`` (the returns/ copies). On Dask the worker
+    writes them into a private folder and sends their bytes back; the client puts them beside ``target``."""
+
+    source: Path
+    target: Path
+    data: Any
 
 
 @dataclass(frozen=True)
@@ -237,7 +246,8 @@ def _dask_map(
             payload = None
             if spec.send == "bytes":
                 t = time.perf_counter()
-                payload = Path(items[i].path).read_bytes()
+                item = items[i]
+                payload = Path(item.source if isinstance(item, FileJob) else item.path).read_bytes()
                 stats.read_bytes += time.perf_counter() - t
                 stats.bytes_sent += len(payload)
             tries[i] = tries.get(i, 0) + 1
@@ -254,7 +264,7 @@ def _dask_map(
                 result, seconds, size = fut.result()
                 stats.work += seconds
                 stats.bytes_back += size
-                done[i] = result
+                done[i] = _land(items[i], result)
             except (KilledWorker, FutureCancelledError):  # its worker died (twice, see above)
                 if tries[i] < 2:  # a neighbour of a hostile file can be blamed once: try again
                     submit(i)
@@ -311,21 +321,39 @@ class _dask_client:
 
 
 def _on_worker(work: Work, item: Any, payload: bytes | None, shared: Any) -> tuple[Any, float, int]:
-    """Run on a Dask worker: with a payload, the item's file is written to a private temporary folder under
-    its own name (messages name the file as the client would) and the result points at the client's path again."""
+    """Run on a Dask worker, in a private temporary folder: with a payload, the item's input file is written there
+    under its own name (messages name the file as the client would); a FileJob writes its outputs there too and
+    their bytes go back to the client. The result points at the client's paths again."""
     t = time.perf_counter()
-    if payload is None:
-        result = work(item, shared)
-    else:
-        folder = tempfile.mkdtemp(prefix="svcsheet-")
-        try:
-            local = Path(folder) / Path(item.path).name
-            local.write_bytes(payload)
-            staged = replace(item, path=local)
+    folder = Path(tempfile.mkdtemp(prefix="svcsheet-"))
+    try:
+        source = Path(item.source if isinstance(item, FileJob) else item.path)
+        if payload is not None:
+            source = folder / "in" / source.name
+            source.parent.mkdir()
+            source.write_bytes(payload)
+        if isinstance(item, FileJob):
+            out = folder / "out"
+            out.mkdir()
+            work(FileJob(source, out / item.target.name, item.data), shared)
+            result: Any = {p.name: p.read_bytes() for p in sorted(out.iterdir()) if p.is_file()}
+        elif payload is not None:
+            staged = replace(item, path=source)
             result = work(staged, shared)
             if getattr(result, "input", None) == staged:
                 result.input = item
-        finally:
-            shutil.rmtree(folder, ignore_errors=True)
+        else:
+            result = work(item, shared)
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
     seconds = time.perf_counter() - t
     return result, seconds, len(pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL))
+
+
+def _land(item: Any, result: Any) -> Any:
+    """A FileJob's files, written on the client beside its target; other results as they are."""
+    if not isinstance(item, FileJob):
+        return result
+    for name, data in result.items():
+        (item.target.parent / name).write_bytes(data)
+    return None
