@@ -296,6 +296,7 @@ class _dask_client:
         try:
             if self.spec.scheduler:
                 self.client = Client(self.spec.scheduler, timeout="30s", set_as_default=False)
+                self.client.wait_for_workers(1, timeout=60)  # a scheduler without workers would wait forever
             else:
                 n = self.spec.workers or self.jobs or default_jobs()
                 # a file that kills a worker is blamed after its second death (the default waits for four)
@@ -308,9 +309,9 @@ class _dask_client:
                         host="127.0.0.1",
                     )
                 self.client = Client(self.cluster, set_as_default=False)
-        except OSError as exc:
+        except (OSError, TimeoutError) as exc:  # no scheduler there, or no worker joined it in time
             self.__exit__(None, None, None)
-            raise UsageError(f"无法连接 Dask 调度器 / cannot reach the Dask scheduler: {exc}") from exc
+            raise UsageError(f"无法使用 Dask 调度器 / cannot use the Dask scheduler: {exc}") from exc
         return self.client
 
     def __exit__(self, *exc: object) -> None:
