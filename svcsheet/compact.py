@@ -8,14 +8,13 @@ Cells are made on access; nothing else changes for the code that reads ``row.cel
 
 from __future__ import annotations
 
-import re
 import sys
 from collections.abc import Iterator, Mapping
 from typing import Any
 
 from .records import Cell
 
-_REF = re.compile(r"([A-Z]{1,3})(\d+)")
+_DIGITS = "0123456789"
 _LAYOUTS: dict[tuple[tuple[str, str], ...], tuple[tuple[str, str], ...]] = {}
 _INTERN_MAX = 64
 
@@ -57,11 +56,12 @@ def compact_cells(cells: Mapping[str, Cell]) -> Mapping[str, Cell]:
     """The same cells, compactly; cells whose address is not a plain A1 reference stay as they are."""
     layout, rows, raws = [], [], []
     for key, cell in cells.items():
-        m = _REF.fullmatch(cell.ref) if isinstance(cell.ref, str) else None
-        if m is None:
-            return cells
-        layout.append((key, m.group(1)))
-        rows.append(int(m.group(2)))
+        ref = cell.ref
+        col = ref.rstrip(_DIGITS) if isinstance(ref, str) else ""
+        if not (col.isascii() and col.isalpha() and col.isupper() and len(col) < len(ref)):
+            return cells  # a range (B10:C14) or no address: kept as it is
+        layout.append((key, col))
+        rows.append(int(ref[len(col) :]))
         raw = cell.raw
         raws.append(sys.intern(raw) if type(raw) is str and len(raw) <= _INTERN_MAX else raw)
     shared = tuple(layout)

@@ -148,6 +148,7 @@ def _pool_map(
     """A process pool with at most 2 x jobs items submitted at once. When a worker dies the pool breaks and
     every submitted item fails with it: those items then run one at a time, each in a fresh process of its
     own, and an item that kills that one too is lost (it broke a process twice)."""
+    import gc
     from concurrent.futures import FIRST_COMPLETED, wait
     from concurrent.futures.process import BrokenProcessPool
 
@@ -155,6 +156,9 @@ def _pool_map(
     done: dict[int, Any] = {}
     running: dict[Any, int] = {}
     following = 0
+    # A forked worker's garbage collector would touch every object it inherited and so copy the parent's whole
+    # heap (all rows, when returns/ is written): frozen objects are left alone.
+    gc.freeze()
     pool = _new_pool(jobs)
     try:
         while todo or running:
@@ -187,6 +191,7 @@ def _pool_map(
                 following += 1
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
+        gc.unfreeze()
 
 
 def _alone(work: Work, item: Any, shared: Any, lost: Lost | None, stats: MapStats, index: int) -> Any:
