@@ -16,6 +16,7 @@ from pathlib import Path
 
 import click
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
@@ -33,7 +34,7 @@ class SvcsheetGroup(click.Group):
         try:
             return super().invoke(ctx)
         except SvcsheetError as exc:
-            err.print(f"[bold red]错误[/] {exc}", highlight=False)
+            err.print(f"[bold red]错误[/] {escape(str(exc))}", highlight=False)  # [dask] is not markup
             sys.exit(exc.exit_code)
 
 
@@ -108,7 +109,43 @@ def template(form: str | None, output: Path, all_forms: bool) -> None:
     out.print(f"已生成 {write_template(spec, output)}", highlight=False)
 
 
-def _run_options(inputs, out_dir, as_of, policy, period=None, history=None, store=None, jobs=None):
+def _executor_options(command):
+    """--executor, --scheduler and --send: where the per-file work runs."""
+    options = [
+        click.option(
+            "--executor",
+            type=click.Choice(["local", "dask"]),
+            default="local",
+            show_default=True,
+            help='Run the per-file work in local processes, or on Dask (pip install "svcsheet[dask]").',
+        ),
+        click.option(
+            "--scheduler",
+            metavar="tcp://HOST:PORT",
+            help="Dask scheduler to use (default with --executor dask: a local cluster of --jobs workers).",
+        ),
+        click.option(
+            "--send",
+            type=click.Choice(["bytes", "path"]),
+            default="bytes",
+            show_default=True,
+            help="Dask: send each input file's bytes to the workers, or only its path (workers share the disk).",
+        ),
+    ]
+    for option in reversed(options):
+        command = option(command)
+    return command
+
+
+def _executor(executor, scheduler, send):
+    from .executors import ExecutorSpec
+
+    return ExecutorSpec(kind=executor, scheduler=scheduler, send=send)
+
+
+def _run_options(
+    inputs, out_dir, as_of, policy, period=None, history=None, store=None, jobs=None, executor=None
+):
     from .pipeline import RunOptions
 
     return RunOptions(
@@ -120,6 +157,7 @@ def _run_options(inputs, out_dir, as_of, policy, period=None, history=None, stor
         history=history,
         store=store,
         jobs=jobs,
+        executor=executor,
     )
 
 
@@ -221,11 +259,13 @@ def _print_summary(result) -> None:
     type=click.IntRange(min=1),
     help="Worker processes reading the files (default: one per core); the outputs are the same for any number.",
 )
-def validate(inputs, as_of, policy, strict, notes, jobs) -> None:
+@_executor_options
+def validate(inputs, as_of, policy, strict, notes, jobs, executor, scheduler, send) -> None:
     """Check workbooks (files or folders) and list every finding by file and cell; writes nothing."""
     from .findings import SEVERITY_LABELS
 
-    result = _run_with_progress(_run_options(inputs, None, as_of, policy, jobs=jobs))
+    spec = _executor(executor, scheduler, send)
+    result = _run_with_progress(_run_options(inputs, None, as_of, policy, jobs=jobs, executor=spec))
     shown = [f for f in result.findings if notes or f.severity != "info"]
     for file in dict.fromkeys(f.file for f in shown):
         out.print(f"[bold]{file}[/]", highlight=False)
@@ -270,9 +310,13 @@ def validate(inputs, as_of, policy, strict, notes, jobs) -> None:
     type=click.IntRange(min=1),
     help="Worker processes reading the files (default: one per core); the outputs are the same for any number.",
 )
-def run_cmd(inputs, out_dir, as_of, policy, period, history, store, jobs) -> None:
+@_executor_options
+def run_cmd(inputs, out_dir, as_of, policy, period, history, store, jobs, executor, scheduler, send) -> None:
     """Validate, de-identify, compute SLA and common issues, and write every output into OUT."""
-    result = _run_with_progress(_run_options(inputs, out_dir, as_of, policy, period, history, store, jobs))
+    spec = _executor(executor, scheduler, send)
+    result = _run_with_progress(
+        _run_options(inputs, out_dir, as_of, policy, period, history, store, jobs, spec)
+    )
     _print_summary(result)
     fig = result.figures
     out.print(f"统计期间：{fig.period_label}（{fig.period.span_text}）", highlight=False, soft_wrap=True)

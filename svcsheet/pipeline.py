@@ -6,7 +6,6 @@ Everything is computed first; outputs are written into a temporary folder and mo
 
 from __future__ import annotations
 
-import os
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
@@ -22,6 +21,8 @@ from .compact import compact_cells, share_layouts
 from .deid import Deidentifier
 from .discover import InputFile, SkippedInput, check_output_folder, discover_inputs
 from .errors import UnreadableWorkbook, UsageError
+from .executors import ExecutorSpec, default_jobs
+from .executors import map_files as _map_files
 from .findings import at_field, make
 from .forms import FormSpec, load_forms
 from .keys import resolve_key
@@ -53,6 +54,7 @@ class RunOptions:
     history: Path | None = None
     store: Path | None = None
     jobs: int | None = None  # worker processes for the per-file work; None: one per core
+    executor: ExecutorSpec | None = None  # where the per-file work runs (None: the local process pool)
 
 
 @dataclass
@@ -159,7 +161,8 @@ def run(options: RunOptions, progress: Progress | None = None) -> RunResult:
     # 1-3. read each file, parse and validate its rows (a file that cannot be read is recorded, not fatal);
     # files are independent, so worker processes share them, and the results come back in input order
     files = []
-    for i, fr in enumerate(map_files(read_file, inputs, (policy, as_of), options.jobs)):
+    per_file = map_files(read_file, inputs, (policy, as_of), options.jobs, options.executor, lost=lost_file)
+    for i, fr in enumerate(per_file):
         report("读取", i, len(inputs))
         for row in fr.rows:
             share_layouts(row.cells)  # rows from worker processes share layouts and short texts again
@@ -233,48 +236,27 @@ def run(options: RunOptions, progress: Progress | None = None) -> RunResult:
     return result
 
 
-def default_jobs() -> int:
-    """One worker per core the process may use."""
-    try:
-        return max(1, len(os.sched_getaffinity(0)))
-    except AttributeError:  # not on Linux
-        return max(1, os.cpu_count() or 1)
-
-
 _T = TypeVar("_T")
 _R = TypeVar("_R")
 
 
 def map_files(
-    work: Callable[[_T, Any], _R], items: Sequence[_T], shared: Any, jobs: int | None
+    work: Callable[[_T, Any], _R],
+    items: Sequence[_T],
+    shared: Any,
+    jobs: int | None,
+    executor: ExecutorSpec | None = None,
+    lost: Callable[[_T, str], _R] | None = None,
 ) -> Iterator[_R]:
-    """``work(item, shared)`` for every item, in worker processes when there is more than one job and
-    more than one item; results are yielded in the order of ``items`` whatever finishes first, so the
-    outputs are the same bytes for any number of jobs. ``work`` must be a module-level function."""
-    jobs = default_jobs() if jobs is None else max(1, jobs)
-    jobs = min(jobs, len(items))
-    if jobs <= 1:
-        yield from (work(item, shared) for item in items)
-        return
-    import gc
-    from concurrent.futures import ProcessPoolExecutor
-
-    # A forked worker's garbage collector would touch every object it inherited and so copy the parent's whole
-    # heap (all rows, when returns/ is written): frozen objects are left alone.
-    gc.freeze()
-    try:
-        with ProcessPoolExecutor(max_workers=jobs, mp_context=_mp_context()) as pool:
-            yield from pool.map(work, items, [shared] * len(items), chunksize=1)
-    finally:
-        gc.unfreeze()
+    """``work(item, shared)`` for every item, results in the order of ``items`` (svcsheet.executors)."""
+    return _map_files(work, items, shared, jobs, executor, lost)
 
 
-def _mp_context() -> Any:
-    import multiprocessing
-
-    # fork starts a worker in milliseconds with the forms and lexicons already loaded; elsewhere, spawn
-    methods = multiprocessing.get_all_start_methods()
-    return multiprocessing.get_context("fork" if "fork" in methods else "spawn")
+def lost_file(item: InputFile, reason: str) -> FileResult:
+    """A file whose work killed its worker process: reported like any unreadable file."""
+    return FileResult(
+        input=item, sha256=sha256_file(item.path), error=f"无法读取文件「{item.path.name}」：{reason}"
+    )
 
 
 def read_file(item: InputFile, shared: tuple[Policy, datetime]) -> FileResult:

@@ -27,9 +27,10 @@ HEADER_FILL = PatternFill("solid", fgColor=HEADER_RGB)
 
 
 def write_returns(result, forms: dict[str, FormSpec], folder: Path) -> None:
+    from ..executors import FileJob
     from ..pipeline import map_files
 
-    tasks: list[tuple[Path, Path, list[Finding]]] = []
+    tasks: list[FileJob] = []
     taken: set[Path] = set()
     for fr in result.files:
         findings = [f for f in fr.findings] + [f for r in fr.rows for f in r.findings]
@@ -39,9 +40,10 @@ def write_returns(result, forms: dict[str, FormSpec], folder: Path) -> None:
         target = _free_path(folder / _return_name(fr.name), taken)  # masked names may coincide: never overwrite
         taken.update((target, _list_path(target)))
         target.parent.mkdir(parents=True, exist_ok=True)
-        tasks.append((fr.input.path, target, findings))
+        tasks.append(FileJob(fr.input.path, target, findings))
     # each copy is independent: worker processes share them (names were chosen above, in input order)
-    for _ in map_files(_write_one, tasks, None, getattr(result.options, "jobs", 1)):
+    options = result.options
+    for _ in map_files(_write_one, tasks, None, getattr(options, "jobs", 1), getattr(options, "executor", None)):
         pass
 
 

@@ -1,0 +1,365 @@
+"""Where the per-file work runs: in this process, in a local process pool, or on a Dask distributed cluster.
+
+Every executor yields results in the order of the items, so the outputs are the same bytes whatever runs them.
+A file whose work kills the process running it (a hostile workbook, a crash in a native reader) costs that file
+only: ``lost(item, reason)`` stands in for its result. Without ``lost`` such a death is an error.
+
+Dask is optional (``pip install "svcsheet[dask]"``); it is imported only when asked for.
+"""
+
+from __future__ import annotations
+
+import os
+import pickle
+import shutil
+import tempfile
+import time
+import uuid
+from collections import deque
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any, NamedTuple, TypeVar
+
+from .errors import UsageError
+
+_T = TypeVar("_T")
+_R = TypeVar("_R")
+Work = Callable[[Any, Any], Any]
+Lost = Callable[[Any, str], Any]
+
+EXECUTORS = ("local", "dask")
+SEND_MODES = ("bytes", "path")
+# what run.json shows for a file whose work killed its worker (like any unreadable file)
+LOST_REASON = "处理该文件时工作进程意外退出（文件可能已损坏或含有害内容），已跳过此文件"
+INSTALL_HINT = '--executor dask 需要安装 Dask：pip install "svcsheet[dask]" / Dask is not installed'
+
+
+class FileJob(NamedTuple):
+    """Work that reads ``source`` and writes files beside ``target`` (the returns/ copies). On Dask the worker
+    writes them into a private folder and sends their bytes back; the client puts them beside ``target``."""
+
+    source: Path
+    target: Path
+    data: Any
+
+
+@dataclass(frozen=True)
+class ExecutorSpec:
+    """Which engine runs the per-file work. ``scheduler`` None with dask: a LocalCluster on this machine."""
+
+    kind: str = "local"
+    scheduler: str | None = None
+    send: str = "bytes"  # dask: input files travel as bytes from the client, or as a path the workers share
+    workers: int | None = None  # LocalCluster size (default: --jobs, else one per core)
+
+    def __post_init__(self) -> None:
+        if self.kind not in EXECUTORS:
+            raise UsageError(f"未知的执行方式 / unknown executor: {self.kind}")
+        if self.send not in SEND_MODES:
+            raise UsageError(f"未知的传送方式 / unknown --send: {self.send}")
+        if self.scheduler and self.kind != "dask":
+            raise UsageError("--scheduler 只用于 --executor dask / --scheduler needs --executor dask")
+        if self.kind == "dask":
+            try:
+                import distributed  # noqa: F401
+            except ImportError as exc:
+                raise UsageError(INSTALL_HINT) from exc
+
+
+@dataclass
+class MapStats:
+    """What one map cost; filled when passed to map_files (the bench reads it)."""
+
+    items: int = 0
+    wall: float = 0.0  # the whole map on the client, from start to the last result
+    connect: float = 0.0  # dask: starting the LocalCluster, or connecting to the scheduler
+    work: float = 0.0  # summed over items, measured where the work ran
+    read_bytes: float = 0.0  # client time reading inputs to send them (send=bytes)
+    bytes_sent: int = 0  # input bytes the client sent
+    bytes_back: int = 0  # pickled results the client received (measured on the workers)
+    lost: list[int] = field(default_factory=list)  # indexes of items whose worker died
+
+
+def default_jobs() -> int:
+    """One worker per core the process may use."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not on Linux
+        return max(1, os.cpu_count() or 1)
+
+
+def map_files(
+    work: Callable[[_T, Any], _R],
+    items: Sequence[_T],
+    shared: Any,
+    jobs: int | None,
+    spec: ExecutorSpec | None = None,
+    lost: Callable[[_T, str], _R] | None = None,
+    stats: MapStats | None = None,
+) -> Iterator[_R]:
+    """``work(item, shared)`` for every item, results in the order of ``items``. ``work`` must be a
+    module-level function (it is pickled by reference)."""
+    spec = spec or ExecutorSpec()
+    stats = stats if stats is not None else MapStats()
+    stats.items = len(items)
+    start = time.perf_counter()
+    if spec.kind == "dask":
+        yield from _dask_map(work, items, shared, jobs, spec, lost, stats)
+    else:
+        jobs = min(default_jobs() if jobs is None else max(1, jobs), len(items))
+        if jobs <= 1:
+            for item in items:
+                t = time.perf_counter()
+                result = work(item, shared)
+                stats.work += time.perf_counter() - t
+                yield result
+        else:
+            yield from _pool_map(work, items, shared, jobs, lost, stats)
+    stats.wall = time.perf_counter() - start
+
+
+# -- the local process pool ---------------------------------------------------------------------------------
+
+
+def _mp_context() -> Any:
+    import multiprocessing
+
+    # fork starts a worker in milliseconds with the forms and lexicons already loaded; elsewhere, spawn
+    methods = multiprocessing.get_all_start_methods()
+    return multiprocessing.get_context("fork" if "fork" in methods else "spawn")
+
+
+def _new_pool(jobs: int) -> Any:
+    from concurrent.futures import ProcessPoolExecutor
+
+    return ProcessPoolExecutor(max_workers=jobs, mp_context=_mp_context())
+
+
+def _timed(work: Work, item: Any, shared: Any) -> tuple[Any, float]:
+    t = time.perf_counter()
+    result = work(item, shared)
+    return result, time.perf_counter() - t
+
+
+def _pool_map(
+    work: Work, items: Sequence, shared: Any, jobs: int, lost: Lost | None, stats: MapStats
+) -> Iterator:
+    """A process pool with at most 2 x jobs items submitted at once. When a worker dies the pool breaks and
+    every submitted item fails with it: those items then run one at a time, each in a fresh process of its
+    own, and an item that kills that one too is lost (it broke a process twice)."""
+    import gc
+    from concurrent.futures import FIRST_COMPLETED, wait
+    from concurrent.futures.process import BrokenProcessPool
+
+    todo = deque(range(len(items)))
+    done: dict[int, Any] = {}
+    running: dict[Any, int] = {}
+    following = 0
+    # A forked worker's garbage collector would touch every object it inherited and so copy the parent's whole
+    # heap (all rows, when returns/ is written): frozen objects are left alone.
+    gc.freeze()
+    pool = _new_pool(jobs)
+    try:
+        while todo or running:
+            while todo and len(running) < 2 * jobs:
+                i = todo.popleft()
+                running[pool.submit(_timed, work, items[i], shared)] = i
+            finished, _ = wait(running, return_when=FIRST_COMPLETED)
+            suspects = []
+            for fut in finished:
+                i = running.pop(fut)
+                try:
+                    done[i], seconds = fut.result()
+                    stats.work += seconds
+                except BrokenProcessPool:
+                    suspects.append(i)
+            if suspects:  # the pool is gone: keep what finished, isolate everything else it held
+                for fut, i in running.items():
+                    if fut.done() and not fut.cancelled() and fut.exception() is None:
+                        done[i], seconds = fut.result()
+                        stats.work += seconds
+                    else:
+                        suspects.append(i)
+                running.clear()
+                pool.shutdown(wait=True, cancel_futures=True)
+                for i in sorted(suspects):
+                    done[i] = _alone(work, items[i], shared, lost, stats, i)
+                pool = _new_pool(jobs)
+            while following in done:
+                yield done.pop(following)
+                following += 1
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+        gc.unfreeze()
+
+
+def _alone(work: Work, item: Any, shared: Any, lost: Lost | None, stats: MapStats, index: int) -> Any:
+    from concurrent.futures.process import BrokenProcessPool
+
+    pool = _new_pool(1)
+    try:
+        result, seconds = pool.submit(_timed, work, item, shared).result()
+        stats.work += seconds
+        return result
+    except BrokenProcessPool:
+        if lost is None:
+            raise
+        stats.lost.append(index)
+        return lost(item, LOST_REASON)
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+# -- Dask distributed -----------------------------------------------------------------------------------------
+
+
+def _dask_map(
+    work: Work,
+    items: Sequence,
+    shared: Any,
+    jobs: int | None,
+    spec: ExecutorSpec,
+    lost: Lost | None,
+    stats: MapStats,
+) -> Iterator:
+    """Submit a bounded window of items (a client sending bytes holds only that window in memory), take the
+    results as they complete and yield them in input order. Task keys carry no file name (names can hold
+    personal data and keys appear in the cluster's logs and dashboard); the arguments carry no secret key."""
+    try:
+        from distributed import as_completed
+        from distributed.client import FutureCancelledError
+        from distributed.scheduler import KilledWorker
+    except ImportError as exc:
+        raise UsageError(INSTALL_HINT) from exc
+    if not items:
+        return
+    run_id = uuid.uuid4().hex[:12]
+    t = time.perf_counter()
+    with _dask_client(spec, jobs) as client:
+        stats.connect = time.perf_counter() - t
+        threads = sum(client.nthreads().values()) or 1
+        window = max(4, 2 * threads)
+        todo = deque(range(len(items)))
+        tries: dict[int, int] = {}
+        running: dict[Any, int] = {}
+        done: dict[int, Any] = {}
+        following = 0
+        completed = as_completed(loop=client.loop)
+
+        def submit(i: int) -> None:
+            payload = None
+            if spec.send == "bytes":
+                t = time.perf_counter()
+                item = items[i]
+                payload = Path(item.source if isinstance(item, FileJob) else item.path).read_bytes()
+                stats.read_bytes += time.perf_counter() - t
+                stats.bytes_sent += len(payload)
+            tries[i] = tries.get(i, 0) + 1
+            key = f"svcsheet-file-{run_id}-{i}-{tries[i]}"
+            fut = client.submit(_on_worker, work, items[i], payload, shared, key=key, pure=False)
+            running[fut] = i
+            completed.add(fut)
+
+        while todo and len(running) < window:
+            submit(todo.popleft())
+        for fut in completed:
+            i = running.pop(fut)
+            try:
+                result, seconds, size = fut.result()
+                stats.work += seconds
+                stats.bytes_back += size
+                done[i] = _land(items[i], result)
+            except (KilledWorker, FutureCancelledError):  # its worker died (twice, see above)
+                if tries[i] < 2:  # a neighbour of a hostile file can be blamed once: try again
+                    submit(i)
+                elif lost is None:
+                    raise
+                else:
+                    stats.lost.append(i)
+                    done[i] = lost(items[i], LOST_REASON)
+            fut.release()
+            while todo and len(running) < window:
+                submit(todo.popleft())
+            while following in done:
+                yield done.pop(following)
+                following += 1
+
+
+class _dask_client:
+    """A Client on the given scheduler, or on a LocalCluster of worker processes started here and closed after."""
+
+    def __init__(self, spec: ExecutorSpec, jobs: int | None) -> None:
+        self.spec, self.jobs = spec, jobs
+        self.cluster: Any = None
+        self.client: Any = None
+
+    def __enter__(self) -> Any:
+        import dask
+        from distributed import Client, LocalCluster
+
+        try:
+            if self.spec.scheduler:
+                self.client = Client(self.spec.scheduler, timeout="30s", set_as_default=False)
+                self.client.wait_for_workers(1, timeout=60)  # a scheduler without workers would wait forever
+            else:
+                n = self.spec.workers or self.jobs or default_jobs()
+                # a file that kills a worker is blamed after its second death (the default waits for four)
+                with dask.config.set({"distributed.scheduler.allowed-failures": 1}):
+                    self.cluster = LocalCluster(
+                        n_workers=n,
+                        threads_per_worker=1,
+                        processes=True,
+                        dashboard_address=":0",
+                        host="127.0.0.1",
+                    )
+                self.client = Client(self.cluster, set_as_default=False)
+        except (OSError, TimeoutError) as exc:  # no scheduler there, or no worker joined it in time
+            self.__exit__(None, None, None)
+            raise UsageError(f"无法使用 Dask 调度器 / cannot use the Dask scheduler: {exc}") from exc
+        return self.client
+
+    def __exit__(self, *exc: object) -> None:
+        if self.client is not None:
+            self.client.close()
+        if self.cluster is not None:
+            self.cluster.close()
+
+
+def _on_worker(work: Work, item: Any, payload: bytes | None, shared: Any) -> tuple[Any, float, int]:
+    """Run on a Dask worker, in a private temporary folder: with a payload, the item's input file is written there
+    under its own name (messages name the file as the client would); a FileJob writes its outputs there too and
+    their bytes go back to the client. The result points at the client's paths again."""
+    t = time.perf_counter()
+    folder = Path(tempfile.mkdtemp(prefix="svcsheet-"))
+    try:
+        source = Path(item.source if isinstance(item, FileJob) else item.path)
+        if payload is not None:
+            source = folder / "in" / source.name
+            source.parent.mkdir()
+            source.write_bytes(payload)
+        if isinstance(item, FileJob):
+            out = folder / "out"
+            out.mkdir()
+            work(FileJob(source, out / item.target.name, item.data), shared)
+            result: Any = {p.name: p.read_bytes() for p in sorted(out.iterdir()) if p.is_file()}
+        elif payload is not None:
+            staged = replace(item, path=source)
+            result = work(staged, shared)
+            if getattr(result, "input", None) == staged:
+                result.input = item
+        else:
+            result = work(item, shared)
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+    seconds = time.perf_counter() - t
+    return result, seconds, len(pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL))
+
+
+def _land(item: Any, result: Any) -> Any:
+    """A FileJob's files, written on the client beside its target; other results as they are."""
+    if not isinstance(item, FileJob):
+        return result
+    for name, data in result.items():
+        (item.target.parent / name).write_bytes(data)
+    return None
