@@ -34,7 +34,7 @@ def _files(folder: Path) -> dict[str, bytes]:
 
 
 def _run(out: Path, inputs: list[Path], *extra: str) -> tuple[int, dict[str, bytes]]:
-    args = ["run", *map(str, inputs), "--out", str(out), "--as-of", AS_OF, *extra]
+    args = ["run", *map(str, inputs), "--out", str(out), "--as-of", AS_OF, "--history", "off", *extra]
     done = CliRunner().invoke(cli, args)
     assert done.exit_code in (0, 3), done.output + repr(done.exception)
     return done.exit_code, _files(out)

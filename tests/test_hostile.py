@@ -143,12 +143,13 @@ def test_an_xls_under_the_cap_is_read(tmp_path):
 
 
 def test_a_huge_sparse_file_is_refused_before_it_is_hashed(tmp_path, monkeypatch):
+    import svcsheet.executors as executors
     import svcsheet.pipeline as pipeline
 
     hashed: list[str] = []
     real = pipeline.sha256_file
     monkeypatch.setattr(pipeline, "sha256_file", lambda p: hashed.append(Path(p).name) or real(p))
-    monkeypatch.setattr(pipeline, "default_jobs", lambda: 1)  # hashing seen in this process, not a worker
+    monkeypatch.setattr(executors, "default_jobs", lambda: 1)  # hashing seen in this process, not a worker
 
     def sparse(folder: Path) -> None:
         with open(folder / "huge.xlsx", "wb") as fh:
