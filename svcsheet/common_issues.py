@@ -40,7 +40,7 @@ from .errors import PolicyError
 from .lexicon_suggest import layered_lexicon
 from .problem_terms import _tagger, phrases
 from .resources import data_path
-from .textnorm import Lexicon, model_numbers, normalise_text
+from .textnorm import Lexicon, batch_in_text, model_numbers, normalise_text
 
 DEFAULTS: dict = {
     "min_customers": 3,
@@ -611,6 +611,24 @@ def _counted(values: list[str | None]) -> tuple[tuple[str, int], ...]:
     return tuple(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
 
 
+def _batch(item: ProblemText) -> str | None:
+    """The row's batch: its batch field, else one typed inside the model cell (`X-2024（批次 B2311）`)."""
+    batch = item.batch or (batch_in_text(item.model) if item.model else None)
+    return batch.strip().upper() if batch and batch.strip() else None
+
+
+def _batches(members: list[_Row], share: float) -> tuple[tuple[tuple[str, int], ...], str | None]:
+    """Batch counts over the issue's rows in the window, and the batch holding most of them (if any).
+
+    Rows outside the window count for nobody (like customers), so a weekly and a monthly run over the same
+    window agree. The share is among the rows that name a batch: forms without a batch column must not hide
+    a bad batch."""
+    batches = _counted([_batch(r.item) for r in members if r.item.counts])
+    known = sum(n for _b, n in batches)
+    dominant = batches[0][0] if batches and batches[0][1] >= 2 and batches[0][1] / known > share else None
+    return batches, dominant
+
+
 def _examples(members: list[_Row], k: int = 3) -> tuple[str, ...]:
     """Up to k given texts, typical length first, distinct wording, distinct customers first."""
     ranked = sorted(members, key=lambda r: (abs(len(r.item.text) - 16), r.item.text, r.item.uid))
@@ -663,14 +681,7 @@ def cluster_problems(items: Sequence[ProblemText], settings: dict | None = None)
         customers = {r.customer for r in members if r.customer is not None and r.item.counts}
         if len(customers) < cfg["min_customers"]:
             continue
-        batches = _counted([r.item.batch for r in members])
-        # Share among the rows that name a batch: forms without a batch column must not hide a bad batch.
-        known = sum(n for _b, n in batches)
-        dominant = (
-            batches[0][0]
-            if batches and batches[0][1] >= 2 and batches[0][1] / known > cfg["dominant_batch_share"]
-            else None
-        )
+        batches, dominant = _batches(members, cfg["dominant_batch_share"])
         common.append(
             CommonIssue(
                 id=ids[key],
