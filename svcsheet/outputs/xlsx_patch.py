@@ -16,7 +16,7 @@ from __future__ import annotations
 import posixpath
 import re
 import zipfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from xml.sax.saxutils import escape, quoteattr
 
@@ -62,6 +62,8 @@ class ListSheet:
     widths: list[float]
     header_fill: str
     wrap_col: int  # 0-based
+    wrap_cols: tuple[int, ...] = ()  # more 0-based columns that wrap
+    heights: dict[int, float] = field(default_factory=dict)  # 1-based row -> points, rows of wrapped text
 
 
 def patch_workbook(source: Path, target: Path, marks: list[Mark], listing: ListSheet) -> None:
@@ -234,7 +236,7 @@ class _Package:
         )
         if not re.search(r"<(?:\w+:)?workbookView\b[^>]*\bactiveTab=", wb):
             wb = re.sub(r"<((?:\w+:)?workbookView\b)", r'<\1 activeTab="1"', wb, count=1)
-        self.put("xl/workbook.xml", wb)
+        self.put("xl/workbook.xml", _list_names(wb, listing))
 
 
 # ---------------------------------------------------------------------------------------------- styles
@@ -518,6 +520,34 @@ def _vml_xml(cells: list[tuple[int, int]], block: int) -> str:
     )
 
 
+LIST_FOOTER = "&L&A&R第 &P 页，共 &N 页"  # sheet name left, page right (as svcsheet.xlsx.FOOTER)
+
+
+def _list_names(wb: str, listing: ListSheet) -> str:
+    """workbook.xml with the list sheet's header repeated on every printed page and its filter range named
+    (the list is sheet 0). Existing names of the list sheet's position were shifted by the caller."""
+    sheet = "'" + listing.name.replace("'", "''") + "'"
+    last = f"${get_column_letter(len(listing.header))}${len(listing.rows) + 1}"
+    m = re.search(r"<((?:\w+:)?)(?:definedNames|sheets)\b", wb)
+    p = m.group(1) if m else ""
+    names = (
+        f'<{p}definedName name="_xlnm._FilterDatabase" localSheetId="0" hidden="1">{sheet}!$A$1:{last}</{p}definedName>'
+        f'<{p}definedName name="_xlnm.Print_Titles" localSheetId="0">{sheet}!$1:$1</{p}definedName>'
+    )
+    if re.search(r"<(?:\w+:)?definedNames\s*/>", wb):
+        return re.sub(r"<((?:\w+:)?)definedNames\s*/>", lambda g: f"<{g[1]}definedNames>{names}</{g[1]}definedNames>", wb, count=1)
+    if re.search(r"<(?:\w+:)?definedNames\b", wb):
+        return re.sub(r"(<(?:\w+:)?definedNames\b[^>]*>)", lambda g: g[1] + names, wb, count=1)
+    after = None
+    for tag in ("externalReferences", "functionGroups", "sheets"):
+        after = re.search(rf"</{re.escape(p)}{tag}>", wb)
+        if after:
+            break
+    if after is None:
+        raise PatchError("workbook.xml without a sheets element")
+    return wb[: after.end()] + f"<{p}definedNames>{names}</{p}definedNames>" + wb[after.end() :]
+
+
 def _list_sheet_xml(listing: ListSheet, header_style: int, wrap_style: int) -> str:
     rows = []
     for r, values in enumerate([listing.header, *listing.rows], start=1):
@@ -525,7 +555,8 @@ def _list_sheet_xml(listing: ListSheet, header_style: int, wrap_style: int) -> s
         for c, value in enumerate(values, start=1):
             if value is None or value == "":
                 continue
-            style = header_style if r == 1 else (wrap_style if c - 1 == listing.wrap_col else None)
+            wraps = c - 1 == listing.wrap_col or c - 1 in listing.wrap_cols
+            style = header_style if r == 1 else (wrap_style if wraps else None)
             s = f' s="{style}"' if style is not None else ""
             ref = f"{get_column_letter(c)}{r}"
             if isinstance(value, int) and not isinstance(value, bool):
@@ -534,7 +565,9 @@ def _list_sheet_xml(listing: ListSheet, header_style: int, wrap_style: int) -> s
                 cells.append(
                     f'<c r="{ref}"{s} t="inlineStr"><is><t xml:space="preserve">{_xml_text(str(value))}</t></is></c>'
                 )
-        rows.append(f'<row r="{r}">{"".join(cells)}</row>')
+        ht = listing.heights.get(r)
+        height = f' ht="{ht:g}" customHeight="1"' if ht else ""
+        rows.append(f'<row r="{r}"{height}>{"".join(cells)}</row>')
     cols = "".join(
         f'<col min="{i}" max="{i}" width="{w}" customWidth="1"/>'
         for i, w in enumerate(listing.widths, start=1)
@@ -550,8 +583,10 @@ def _list_sheet_xml(listing: ListSheet, header_style: int, wrap_style: int) -> s
         '<selection pane="bottomLeft" activeCell="A2" sqref="A2"/></sheetView></sheetViews>'
         '<sheetFormatPr defaultRowHeight="15"/>'
         f"<cols>{cols}</cols><sheetData>{''.join(rows)}</sheetData>"
-        '<pageMargins left="0.75" right="0.75" top="1" bottom="1" header="0.5" footer="0.5"/>'
-        '<pageSetup orientation="landscape" fitToWidth="1" fitToHeight="0"/>'
+        f'<autoFilter ref="A1:{last}"/>'
+        '<pageMargins left="0.5" right="0.5" top="0.75" bottom="0.75" header="0.3" footer="0.3"/>'
+        '<pageSetup paperSize="9" orientation="landscape" fitToWidth="1" fitToHeight="0"/>'
+        f"<headerFooter><oddFooter>{_xml_text(LIST_FOOTER)}</oddFooter></headerFooter>"
         "</worksheet>"
     )
 
