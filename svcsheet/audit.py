@@ -80,3 +80,14 @@ def trace(ticket_id: str, store: Path | None = None, out_dir: Path | None = None
     if not hits:
         raise NotFound(f"未找到编号 {ticket_id}")
     return hits
+
+
+def place_text(hit: dict[str, Any]) -> str:
+    """Where a traced ticket is, in the agent's words: a list row by its number, a card by its cells."""
+    sheet = f"工作表「{hit.get('sheet')}」"
+    if hit.get("layout") == "card":
+        parts = [f"编号 {hit['id_cell']}"] if hit.get("id_cell") else []
+        if hit.get("cell") and hit.get("cell") != hit.get("id_cell"):
+            parts.append(f"第一个问题 {hit['cell']}")
+        return f"{sheet}卡片（{'，'.join(parts)}）" if parts else f"{sheet}卡片"
+    return f"{sheet}第 {hit.get('row')} 行"

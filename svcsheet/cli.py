@@ -520,6 +520,7 @@ def verify(store) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 def trace(ticket_id, store, out_dir, as_json) -> None:
     """Where TICKET_ID came from (file, sheet, row, run), its findings and SLA verdicts."""
+    from .audit import place_text
     from .audit import trace as trace_fn
 
     if (store is None) == (out_dir is None):
@@ -538,7 +539,7 @@ def trace(ticket_id, store, out_dir, as_json) -> None:
             hit.get("status") or "", hit.get("status") or "未运行"
         )
         run = f"  运行 {hit['run_id']}" if hit.get("run_id") else ""
-        if not hit.get("run_id"):
+        if not hit.get("status"):  # archived, never in a recorded run (trace.json records always have a status)
             out.print(
                 f"[bold]{form.name if form else hit.get('form')} {hit.get('ticket_id')}[/]  {hit.get('file')}  "
                 "已存档，但存档库中没有登记过运行，工作表、行号、问题和时效未知（用 svcsheet run --store 登记）",
@@ -548,7 +549,7 @@ def trace(ticket_id, store, out_dir, as_json) -> None:
             continue
         out.print(
             f"[bold]{form.name if form else hit.get('form')} {hit.get('ticket_id')}[/]  {hit.get('file')}  "
-            f"工作表「{hit.get('sheet')}」第 {hit.get('row')} 行  {status}{run}",
+            f"{place_text(hit)}  {status}{run}",
             highlight=False,
             soft_wrap=True,
         )

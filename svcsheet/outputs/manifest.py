@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -53,6 +54,9 @@ def run_id(result) -> str:
 
 def ticket_records(result) -> list[dict[str, Any]]:
     """One de-identified record per row read: provenance, status, findings and SLA verdicts (for trace)."""
+    from ..forms import load_forms
+
+    forms = load_forms()
     sha_of = {fr.name: fr.sha256 for fr in result.files}
     return [
         {
@@ -61,7 +65,7 @@ def ticket_records(result) -> list[dict[str, Any]]:
             "file": row.shown_prov.file,
             "sha256": sha_of.get(row.shown_prov.file),
             "sheet": row.shown_prov.sheet,
-            "row": row.shown_prov.row,
+            **_place(row, forms.get(row.form)),
             "status": "rejected" if row.rejected else "clean",
             "findings": [
                 {
@@ -78,6 +82,23 @@ def ticket_records(result) -> list[dict[str, Any]]:
         }
         for row in result.rows
     ]
+
+
+def _place(row, form) -> dict[str, Any]:
+    """Where the agent finds the row. A list row: its row number. A card: its id cell, and as ``row`` the row of
+    its first problem cell (errors first), as rejects.xlsx shows it; the id cell's row says little on a card."""
+    if row.layout != "card":
+        return {"row": row.shown_prov.row}
+    id_cell = row.cells.get(form.id_field) if form is not None else None
+    id_ref = id_cell.ref if id_cell is not None else None
+    ranked = sorted(row.safe_findings, key=lambda f: f.severity != "error")
+    first = next((f.cell for f in ranked if f.cell and ":" not in f.cell), None)
+    return {"row": _cell_row(first) or row.shown_prov.row, "layout": "card", "id_cell": id_ref, "cell": first}
+
+
+def _cell_row(ref: str | None) -> int | None:
+    match = re.fullmatch(r"\$?[A-Z]{1,3}\$?(\d+)", ref or "")
+    return int(match.group(1)) if match else None
 
 
 def write_trace(result, path: Path) -> None:
