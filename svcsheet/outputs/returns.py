@@ -22,7 +22,17 @@ from ..findings import SEVERITY_LABELS
 from ..forms import FormSpec
 from ..records import Finding
 from ..redact import safe_file_name
-from ..xlsx import DATE_FORMAT, DATETIME_FORMAT, LINE_HEIGHT, normalize_zip, text_width
+from ..xlsx import (
+    DATE_FORMAT,
+    DATETIME_FORMAT,
+    LINE_HEIGHT,
+    MIN_FIT,
+    PAGE_WIDTH_PT,
+    WIDE_SCALE,
+    _column_points,
+    normalize_zip,
+    text_width,
+)
 from .xlsx_patch import ListSheet, Mark, patch_workbook
 
 FILL_RGB = {"error": "F8CBAD", "warning": "FFE699"}
@@ -292,6 +302,9 @@ def _sheet_title(name: str, taken: set[str]) -> str:
     return title
 
 
+TOP = Alignment(vertical="top")  # rows grow for wrapped text: keep their neighbours level with its first line
+
+
 def _copy_grid(grid, ws) -> None:
     """The grid's values (text stays text, dates keep a date format), merges, hidden columns and state."""
     max_r, max_c = grid.bounds()
@@ -302,13 +315,15 @@ def _copy_grid(grid, ws) -> None:
             cell.value = value
             cell.data_type = "s"  # never a formula, whatever it starts with
             widths[c] = max(widths[c], min(40.0, _line_width(value) + 2))
-            if "\n" in value or text_width(value) > 38:
-                cell.alignment = Alignment(wrap_text=True, vertical="top")
+            wrap = "\n" in value or text_width(value) > 38
+            cell.alignment = Alignment(wrap_text=True, vertical="top") if wrap else TOP
         elif isinstance(value, bool | int | float):
             cell.value = value
+            cell.alignment = TOP
             widths[c] = max(widths[c], min(20.0, len(f"{value:g}" if isinstance(value, float) else str(value)) + 2))
         elif isinstance(value, datetime | date | time):
             cell.value = value
+            cell.alignment = TOP
             dated = isinstance(value, datetime) and (value.hour, value.minute, value.second) != (0, 0, 0)
             cell.number_format = DATETIME_FORMAT if dated else DATE_FORMAT if not isinstance(value, time) else "hh:mm"
             widths[c] = max(widths[c], 18.0 if dated else 12.0)
@@ -324,10 +339,31 @@ def _copy_grid(grid, ws) -> None:
             ws.merge_cells(start_row=r1, start_column=c1, end_row=r2, end_column=c2)
     for c, width in widths.items():
         ws.column_dimensions[get_column_letter(c)].width = width
+    lines: dict[int, int] = defaultdict(lambda: 1)
+    for (r, c), value in grid.values.items():  # LibreOffice does not grow a row for wrapped text by itself
+        if isinstance(value, str) and ("\n" in value or text_width(value) > 38) and grid.anchor(r, c) == (r, c):
+            room = max(1.0, widths[c] - 1)
+            lines[r] = max(lines[r], sum(max(1, math.ceil(text_width(p) * 1.15 / room)) for p in value.split("\n")))
+    for r, n in lines.items():
+        if n > 1 and not any(m[0] <= r <= m[2] and m[0] != m[2] for m in grid.merged):
+            ws.row_dimensions[r].height = LINE_HEIGHT * min(n, 15) + 3
     for c in grid.hidden_cols:
         if c <= max_c:
             ws.column_dimensions[get_column_letter(c)].hidden = True
     ws.sheet_state = grid.state if grid.state in ("hidden", "veryHidden") else "visible"
+    # the original's page setup is not carried over: print the copy readably (A4 landscape, one page wide,
+    # or, when that would shrink the text past reading, across pages with the first column on each)
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.orientation = "landscape"
+    total = sum(_column_points(widths.get(c, 8.43) + 0.71) for c in range(1, max_c + 1))
+    if total and PAGE_WIDTH_PT / total < MIN_FIT:
+        ws.page_setup.scale = WIDE_SCALE
+        ws.page_setup.pageOrder = "overThenDown"
+        ws.print_title_cols = "A:A"
+    else:
+        ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
+        ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.oddFooter.left.text, ws.oddFooter.right.text = "&A", "第 &P 页，共 &N 页"
 
 
 def _list_only(target: Path, findings: list[Finding]) -> None:
