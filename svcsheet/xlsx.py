@@ -230,6 +230,7 @@ class Sheet:
 
     def section(self, row: int, text: str) -> None:
         self._seen(row)
+        self.row_blocks.append((row, row + 3))  # a heading prints with the first rows under it, never alone
         self.ws.write_string(row, 0, text, self.extra["section"])
 
     def insert_chart(self, row: int, col: int, chart: Any, options: dict[str, Any] | None = None) -> None:
@@ -353,6 +354,8 @@ def write_table(
             write_value(ws, r, c, v, styles)
     if isinstance(ws, Sheet) and len(rows) <= 30:  # a short table prints on one page, with the line above it
         ws.keep_rows(max(top - 1, 0), top + len(rows))
+    elif isinstance(ws, Sheet) and not autofilter:  # a long one below others: never its heading alone at a page foot
+        ws.keep_rows(max(top - 1, 0), top + 3)
     if autofilter and headers:
         ws.autofilter(top, 0, top + max(len(rows), 1), len(headers) - 1)
         ws.freeze_panes(top + 1, 0)
