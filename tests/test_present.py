@@ -180,3 +180,21 @@ def test_unsupported_files_are_in_run_json_but_do_not_make_the_run_fail(tmp_path
     assert res.exit_code == 0, res.output
     skipped = json.loads((out / "run.json").read_text(encoding="utf-8"))["skipped_inputs"]
     assert [s["path"] for s in skipped] == ["in/导出.csv"] and "另存为 .xlsx" in skipped[0]["reason"]
+
+
+def test_common_issues_are_read_whole_on_a_desktop_screen(sample_run, tmp_path):
+    import json
+    import re
+
+    from tests.test_report_html import CHROMIUM, PROBE, chromium
+
+    if CHROMIUM is None:
+        pytest.skip("chromium not installed")
+    html = (sample_run / "report.html").read_text(encoding="utf-8")
+    assert "B2311" in html.split('id="common"')[1].split("</section>")[0]  # 集中批次 of 空气净化器无法开机
+    probe = tmp_path / "probe.html"
+    probe.write_text(html.replace("</body>", PROBE + "</body>"), encoding="utf-8")
+    dumped = chromium(probe, "1280,900", tmp_path, "--dump-dom")
+    data = json.loads(re.search(r'<pre id="probe">(.*?)</pre>', dumped.stdout, re.S).group(1).replace("&quot;", '"'))
+    common = [t for t in data["tables"] if t["section"] == "common"]
+    assert common and all(t["fits"] for t in common), common  # no sideways scrolling at 1280 px

@@ -150,7 +150,9 @@ PROBE = """<script>
       var b = box ? box.getBoundingClientRect() : r;
       var small = Array.prototype.some.call(el.querySelectorAll('td, th'), function (c) {
         return parseFloat(getComputedStyle(c).fontSize) < 11; });
-      return {scrolls: box !== null, box_inside: b.right <= vw + 1, small_text: small};
+      var sec = el.closest('section');
+      return {scrolls: box !== null, box_inside: b.right <= vw + 1, small_text: small,
+              section: sec ? sec.id : null, fits: r.width <= b.width + 1};
     }),
     highlights_bottom: document.getElementById('highlights').getBoundingClientRect().bottom,
     highlights_top: document.getElementById('highlights').getBoundingClientRect().top,
