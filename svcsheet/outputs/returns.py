@@ -40,7 +40,7 @@ FILLS = {sev: PatternFill("solid", fgColor=rgb) for sev, rgb in FILL_RGB.items()
 LIST_SHEET = "svcsheet问题清单"
 LIST_HEADER = ("级别", "工作表", "行号", "单元格", "字段", "填写内容", "怎么改")
 LIST_WIDTHS = (6, 14, 6, 8, 16, 24, 70)  # the widest each column gets; narrower when its content is
-LIST_WRAP = (5, 6)  # 填写内容 and 怎么改 wrap; the other columns are short
+LIST_WRAP = tuple(range(len(LIST_HEADER)))  # every cell wraps, top-aligned: a row reads level across its cells
 CONVERTED = "（转换副本）"
 CONVERTED_NOTE = (
     "注意：这是 svcsheet 把原表「{name}」（{fmt} 格式）转换成的 .xlsx 副本，只用来查看哪里要改。"
@@ -159,6 +159,11 @@ def _line_width(value: object) -> float:
     return max(text_width(part) for part in str(value).split("\n"))
 
 
+def _lines(text: str, width: float, room: float) -> int:
+    """Lines a paragraph takes in a column (as ``xlsx.Sheet.finish`` estimates them)."""
+    return 1 if text_width(text) + 2 <= width else max(1, math.ceil(text_width(text) * 1.15 / room))
+
+
 def _list_heights(rows: list[list[str | int | None]], widths: list[float]) -> dict[int, float]:
     """Row heights (1-based sheet rows, header is row 1) for rows whose wrapped text needs several lines;
     LibreOffice does not grow a row for wrapped text by itself."""
@@ -171,7 +176,7 @@ def _list_heights(rows: list[list[str | int | None]], widths: list[float]) -> di
                 continue
             room = max(1.0, widths[c] - 1)
             # 15% margin: fonts differ between Excel, WPS and LibreOffice; a spare line beats a cut one
-            lines = max(lines, sum(max(1, math.ceil(text_width(p) * 1.15 / room)) for p in str(text).split("\n")))
+            lines = max(lines, sum(_lines(p, widths[c], room) for p in str(text).split("\n")))
         if lines > 1:
             heights[r] = LINE_HEIGHT * lines + 3
     return heights
@@ -343,7 +348,7 @@ def _copy_grid(grid, ws) -> None:
     for (r, c), value in grid.values.items():  # LibreOffice does not grow a row for wrapped text by itself
         if isinstance(value, str) and ("\n" in value or text_width(value) > 38) and grid.anchor(r, c) == (r, c):
             room = max(1.0, widths[c] - 1)
-            lines[r] = max(lines[r], sum(max(1, math.ceil(text_width(p) * 1.15 / room)) for p in value.split("\n")))
+            lines[r] = max(lines[r], sum(_lines(p, widths[c], room) for p in value.split("\n")))
     for r, n in lines.items():
         if n > 1 and not any(m[0] <= r <= m[2] and m[0] != m[2] for m in grid.merged):
             ws.row_dimensions[r].height = LINE_HEIGHT * min(n, 15) + 3
