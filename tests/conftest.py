@@ -3,6 +3,11 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import HealthCheck, settings
+
+# Tests never time things: on a loaded 2-core machine (CI runs two workers) a slow example is not a failure.
+settings.register_profile("svcsheet", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile("svcsheet")
 
 
 @pytest.fixture(autouse=True)
