@@ -15,6 +15,7 @@ import math
 import unicodedata
 from collections import defaultdict
 from dataclasses import dataclass
+from functools import lru_cache
 from datetime import date, datetime, time
 from pathlib import Path
 from typing import Any
@@ -89,6 +90,11 @@ def new_workbook(path: Path, *, stream: bool = False) -> tuple[xlsxwriter.Workbo
 
 def write_value(ws: Worksheet, row: int, col: int, value: Any, styles: Styles, fmt: Any = None) -> None:
     """Write one value with the right cell type. ``row``/``col`` are 0-based (xlsxwriter)."""
+    if type(value) is str and value:  # most cells: text, checked first
+        if len(value) > CELL_LIMIT:  # Excel's limit; validation has already warned the agent
+            value = value[: CELL_LIMIT - len(TRUNCATED)] + TRUNCATED
+        ws.write_string(row, col, value, fmt or styles.text)
+        return
     if value is None or value == "":
         if fmt is not None:
             ws.write_blank(row, col, None, fmt)
@@ -130,8 +136,16 @@ FOOTER = "&L&A&R第 &P 页，共 &N 页"  # sheet name left, page right
 
 def text_width(text: str) -> float:
     """Display width of a text in Excel units: wide (CJK, full-width) characters count double."""
-    lines = str(text).split("\n")
-    return max(sum(2 if unicodedata.east_asian_width(ch) in "WFA" else 1 for ch in line) for line in lines)
+    text = str(text)
+    if "\n" not in text:
+        return len(text) if text.isascii() else _line_width(text)
+    return max(len(line) if line.isascii() else _line_width(line) for line in text.split("\n"))
+
+
+@lru_cache(maxsize=1 << 16)
+def _line_width(line: str) -> int:
+    # measured once per distinct text: a column of a large table repeats its values (ASCII is never wide)
+    return sum(2 if unicodedata.east_asian_width(ch) in "WFA" else 1 for ch in line)
 
 
 def _column_points(width: float) -> float:
@@ -172,17 +186,22 @@ class Sheet:
         self.last_row = max(self.last_row, row)
 
     def write_string(self, row: int, col: int, text: str, fmt: Any = None) -> None:
-        self._seen(row)
+        # called once per text cell of every table: the steps of _seen/_measure are inlined
+        if row > self.last_row:
+            self.last_row = row
         width = text_width(text)
-        if fmt in (None, self.st.text) and (width > MAX_WIDTH - PAD or "\n" in text):
-            fmt = self.st.wrap  # wrap long text instead of cutting it
-        if fmt is self.st.title:
+        st = self.st
+        if (fmt is None or fmt is st.text) and (width > MAX_WIDTH - PAD or "\n" in text):
+            fmt = st.wrap  # wrap long text instead of cutting it
+        if fmt is st.title:
             self.heights[row] = max(
                 self.heights.get(row, 0), TITLE_POINTS
             )  # a 14-pt title needs a taller row
         else:
-            self._measure(col, width)
-        if fmt in (self.st.wrap, self.st.header, self.st.header_right):
+            need = MAX_WIDTH if width + PAD > MAX_WIDTH else width + PAD
+            if need > self.widths[col]:
+                self.widths[col] = need
+        if fmt is st.wrap or fmt is st.header or fmt is st.header_right:
             self.wrapped.append((row, col, text))
         self.ws.write_string(row, col, text, fmt)
 
