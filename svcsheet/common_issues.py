@@ -20,6 +20,7 @@ Items are processed in uid order, so ids and clusters never depend on the input 
 from __future__ import annotations
 
 import hashlib
+import math
 import re
 from collections import Counter, defaultdict
 from collections.abc import Sequence
@@ -34,7 +35,6 @@ from scipy.cluster.hierarchy import fcluster, linkage
 from scipy.sparse import coo_matrix, csr_matrix
 from scipy.sparse.csgraph import connected_components
 from scipy.spatial.distance import squareform
-from sklearn.preprocessing import normalize
 
 from .errors import PolicyError
 from .lexicon_suggest import layered_lexicon
@@ -339,14 +339,18 @@ def _vectors(rows: list[_Row], lex: Lexicon, cfg: dict) -> tuple[csr_matrix, csr
                 share -= cfg["product_weight"]
         scale = np.sqrt(share / norm2) if norm2 else 0.0
         items = [(t, w * scale) for t, w in terms.items()] + [(t, np.sqrt(w)) for t, w in extra.items()]
+        # l2-normalise the row as sklearn's normalize does (a sequential sum of squares in double precision,
+        # empty rows left alone), so the figures stay the same without importing sklearn (and pandas with it)
+        sum_ = 0.0
+        for _t, w in items:
+            sum_ += w * w
+        norm = math.sqrt(sum_) if sum_ != 0.0 else 1.0
         for t, w in items:
             ind.append(vocab.setdefault(t, len(vocab)))
-            data.append(w)
+            data.append(w / norm if sum_ != 0.0 else w)
         ptr.append(len(ind))
-    x = normalize(
-        csr_matrix(
-            (np.array(data, dtype=np.float64), np.array(ind), np.array(ptr)), shape=(n, max(1, len(vocab)))
-        )
+    x = csr_matrix(
+        (np.array(data, dtype=np.float64), np.array(ind), np.array(ptr)), shape=(n, max(1, len(vocab)))
     )
     keep = np.array([not t.startswith(("C:", "P:")) for t in sorted(vocab, key=vocab.__getitem__)] or [True])
     x_phr = x.copy()
