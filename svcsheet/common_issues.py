@@ -406,16 +406,45 @@ def _components(
     """Connected components of rows idx linked at phrase cosine >= t (never across two known products),
     rows of one concept and product (same ``key`` >= 0) always together."""
     sub = x[idx].astype(np.float32)
+    # Copied texts give rows with the same bytes (vector and product columns): such rows have the same
+    # similarity to every row, so the pairs are computed between distinct rows only (a month of 100,000 rows
+    # with a few hundred wordings would otherwise hold hundreds of millions of pairs). A distinct row with
+    # any link (to itself or another) joins all its copies; one without stays apart, as do its copies.
+    p_idx = prod[idx]
+    seen: dict[tuple[bytes, bytes, bytes], int] = {}
+    group = np.fromiter(
+        (
+            seen.setdefault(
+                (
+                    sub.indices[sub.indptr[i] : sub.indptr[i + 1]].tobytes(),
+                    sub.data[sub.indptr[i] : sub.indptr[i + 1]].tobytes(),
+                    p_idx[i].tobytes(),
+                ),
+                len(seen),
+            )
+            for i in range(len(idx))
+        ),
+        dtype=np.int64,
+        count=len(idx),
+    )
+    _, reps = np.unique(group, return_index=True)  # first row of each distinct row, in row order
+    uniq = sub[reps]
     rs, cs = [], []
-    for lo in range(0, sub.shape[0], _CHUNK):
+    linked = np.zeros(len(reps), dtype=bool)
+    for lo in range(0, uniq.shape[0], _CHUNK):
         # the graph is undirected: each block only against itself and the rows after it
-        block = (sub[lo : lo + _CHUNK] @ sub[lo:].T).tocoo()
+        block = (uniq[lo : lo + _CHUNK] @ uniq[lo:].T).tocoo()
         keep = block.data >= t
         r, c = block.row[keep] + lo, block.col[keep] + lo
-        pr, pc = prod[idx[r]], prod[idx[c]]
+        pr, pc = p_idx[reps[r]], p_idx[reps[c]]
         ok = ((pr == pc) | (pr < 0) | (pc < 0)).all(axis=1)
-        rs.append(r[ok])
-        cs.append(c[ok])
+        linked[r[ok]] = True
+        linked[c[ok]] = True
+        rs.append(reps[r[ok]])
+        cs.append(reps[c[ok]])
+    copies = np.flatnonzero(linked[group])  # rows (and their copies) of linked distinct rows
+    rs.append(copies)
+    cs.append(reps[group[copies]])
     n = len(idx)
     if key is not None:  # a star from each key's first row to its other rows
         k = key[idx]
