@@ -21,7 +21,8 @@ from pathlib import Path
 from typing import Any
 
 import xlsxwriter
-from xlsxwriter.worksheet import Worksheet
+from xlsxwriter.utility import xl_rowcol_to_cell_fast
+from xlsxwriter.worksheet import Worksheet, _preserve_whitespace
 
 FIXED_CREATED = datetime(2024, 1, 1, 0, 0, 0)
 DATETIME_FORMAT = "yyyy-mm-dd hh:mm"
@@ -64,6 +65,8 @@ def new_workbook(path: Path, *, stream: bool = False) -> tuple[xlsxwriter.Workbo
             "default_date_format": DATETIME_FORMAT,
         },
     )
+    if stream:
+        wb.worksheet_class = _StreamWorksheet
     wb.set_properties({"created": FIXED_CREATED, "author": "svcsheet", "title": path.stem})
     wb.set_calc_mode("auto")
     base = {"font_name": "微软雅黑", "font_size": 10, "valign": "top"}
@@ -86,6 +89,52 @@ def new_workbook(path: Path, *, stream: bool = False) -> tuple[xlsxwriter.Workbo
         good=wb.add_format({**base, "bg_color": "#C6EFCE"}),
     )
     return wb, styles
+
+
+_INLINE_MEMO = 50_000  # distinct texts whose cell XML is kept (ids are unique: the memo is cleared when full)
+
+
+class _StreamWorksheet(Worksheet):
+    """A constant_memory worksheet that writes formatted text and number cells with less per-cell work.
+
+    xlsxwriter escapes every inline string again (two regex substitutions and a search per cell); here the
+    escaped XML of a text is built once per distinct text, by xlsxwriter's own escaping functions, so the
+    bytes are those xlsxwriter writes. Anything else (unformatted cells, rich strings, formulas) is
+    written by xlsxwriter itself.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._inline: dict[str, str | None] = {}
+
+    def _write_cell(self, row: int, col: int, cell: Any) -> None:
+        fmt = cell.format
+        kind = type(cell).__name__
+        if fmt is None or not self.constant_memory:
+            super()._write_cell(row, col, cell)
+        elif kind == "String":
+            tail = self._inline.get(cell.string, "")
+            if tail == "":
+                if len(self._inline) >= _INLINE_MEMO:
+                    self._inline.clear()
+                tail = self._inline[cell.string] = self._inline_tail(cell.string)
+            if tail is None:
+                super()._write_cell(row, col, cell)
+            else:
+                self.fh.write(f'<c r="{xl_rowcol_to_cell_fast(row, col)}" s="{fmt._get_xf_index()}"{tail}')
+        elif kind in ("Number", "Datetime"):
+            ref = xl_rowcol_to_cell_fast(row, col)
+            self.fh.write(f'<c r="{ref}" s="{fmt._get_xf_index()}"><v>{cell.number:.16G}</v></c>')
+        else:
+            super()._write_cell(row, col, cell)
+
+    def _inline_tail(self, string: str) -> str | None:
+        """What follows the cell's attributes, as xlsxwriter writes an inline string; None: a rich string."""
+        string = self._escape_control_characters(string)
+        if string.startswith("<r>") and string.endswith("</r>"):
+            return None
+        preserve = ' xml:space="preserve"' if _preserve_whitespace(string) else ""
+        return f' t="inlineStr"><is><t{preserve}>{self._escape_data(string)}</t></is></c>'
 
 
 def write_value(ws: Worksheet, row: int, col: int, value: Any, styles: Styles, fmt: Any = None) -> None:
