@@ -13,7 +13,6 @@ from svcsheet.common_issues import _components
 def _naive(x: csr_matrix, prod: np.ndarray, key: np.ndarray, t: float) -> list[list[int]]:
     sub = x.astype(np.float32)
     sims = (sub @ sub.T).toarray()
-    n = x.shape[0]
     ok = ((prod[:, None, :] == prod[None, :, :]) | (prod[:, None, :] < 0) | (prod[None, :, :] < 0)).all(axis=2)
     adj = (sims >= t) & ok
     for k in set(key[key >= 0].tolist()):
