@@ -375,9 +375,11 @@ def _average_link(
     if len(idx) <= _LINK_LIMIT:
         sims = (x[idx] @ x[idx].T).toarray()
         p = prod[idx]
-        clash = ((p[:, None, :] != p[None, :, :]) & (p[:, None, :] >= 0) & (p[None, :, :] >= 0)).any(axis=2)
-        sims[clash] = 0.0
-        dist = np.clip(1.0 - sims, 0.0, 2.0)
+        # one n x n matrix reused in place (the same values as building each step anew, a third of the memory)
+        for a in p.T:
+            sims[(a[:, None] != a[None, :]) & (a[:, None] >= 0) & (a[None, :] >= 0)] = 0.0
+        dist = np.subtract(1.0, sims, out=sims)
+        np.clip(dist, 0.0, 2.0, out=dist)
         np.fill_diagonal(dist, 0.0)
         tree = linkage(squareform(dist, checks=False), method="average")
         labels = fcluster(tree, t=1.0 - cfg["threshold"], criterion="distance")
