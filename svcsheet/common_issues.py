@@ -20,6 +20,7 @@ Items are processed in uid order, so ids and clusters never depend on the input 
 from __future__ import annotations
 
 import hashlib
+import math
 import re
 from collections import Counter, defaultdict
 from collections.abc import Sequence
@@ -34,7 +35,6 @@ from scipy.cluster.hierarchy import fcluster, linkage
 from scipy.sparse import coo_matrix, csr_matrix
 from scipy.sparse.csgraph import connected_components
 from scipy.spatial.distance import squareform
-from sklearn.preprocessing import normalize
 
 from .errors import PolicyError
 from .lexicon_suggest import layered_lexicon
@@ -339,14 +339,18 @@ def _vectors(rows: list[_Row], lex: Lexicon, cfg: dict) -> tuple[csr_matrix, csr
                 share -= cfg["product_weight"]
         scale = np.sqrt(share / norm2) if norm2 else 0.0
         items = [(t, w * scale) for t, w in terms.items()] + [(t, np.sqrt(w)) for t, w in extra.items()]
+        # l2-normalise the row as sklearn's normalize does (a sequential sum of squares in double precision,
+        # empty rows left alone), so the figures stay the same without importing sklearn (and pandas with it)
+        sum_ = 0.0
+        for _t, w in items:
+            sum_ += w * w
+        norm = math.sqrt(sum_) if sum_ != 0.0 else 1.0
         for t, w in items:
             ind.append(vocab.setdefault(t, len(vocab)))
-            data.append(w)
+            data.append(w / norm if sum_ != 0.0 else w)
         ptr.append(len(ind))
-    x = normalize(
-        csr_matrix(
-            (np.array(data, dtype=np.float64), np.array(ind), np.array(ptr)), shape=(n, max(1, len(vocab)))
-        )
+    x = csr_matrix(
+        (np.array(data, dtype=np.float64), np.array(ind), np.array(ptr)), shape=(n, max(1, len(vocab)))
     )
     keep = np.array([not t.startswith(("C:", "P:")) for t in sorted(vocab, key=vocab.__getitem__)] or [True])
     x_phr = x.copy()
@@ -371,9 +375,11 @@ def _average_link(
     if len(idx) <= _LINK_LIMIT:
         sims = (x[idx] @ x[idx].T).toarray()
         p = prod[idx]
-        clash = ((p[:, None, :] != p[None, :, :]) & (p[:, None, :] >= 0) & (p[None, :, :] >= 0)).any(axis=2)
-        sims[clash] = 0.0
-        dist = np.clip(1.0 - sims, 0.0, 2.0)
+        # one n x n matrix reused in place (the same values as building each step anew, a third of the memory)
+        for a in p.T:
+            sims[(a[:, None] != a[None, :]) & (a[:, None] >= 0) & (a[None, :] >= 0)] = 0.0
+        dist = np.subtract(1.0, sims, out=sims)
+        np.clip(dist, 0.0, 2.0, out=dist)
         np.fill_diagonal(dist, 0.0)
         tree = linkage(squareform(dist, checks=False), method="average")
         labels = fcluster(tree, t=1.0 - cfg["threshold"], criterion="distance")
@@ -402,16 +408,45 @@ def _components(
     """Connected components of rows idx linked at phrase cosine >= t (never across two known products),
     rows of one concept and product (same ``key`` >= 0) always together."""
     sub = x[idx].astype(np.float32)
+    # Copied texts give rows with the same bytes (vector and product columns): such rows have the same
+    # similarity to every row, so the pairs are computed between distinct rows only (a month of 100,000 rows
+    # with a few hundred wordings would otherwise hold hundreds of millions of pairs). A distinct row with
+    # any link (to itself or another) joins all its copies; one without stays apart, as do its copies.
+    p_idx = prod[idx]
+    seen: dict[tuple[bytes, bytes, bytes], int] = {}
+    group = np.fromiter(
+        (
+            seen.setdefault(
+                (
+                    sub.indices[sub.indptr[i] : sub.indptr[i + 1]].tobytes(),
+                    sub.data[sub.indptr[i] : sub.indptr[i + 1]].tobytes(),
+                    p_idx[i].tobytes(),
+                ),
+                len(seen),
+            )
+            for i in range(len(idx))
+        ),
+        dtype=np.int64,
+        count=len(idx),
+    )
+    _, reps = np.unique(group, return_index=True)  # first row of each distinct row, in row order
+    uniq = sub[reps]
     rs, cs = [], []
-    for lo in range(0, sub.shape[0], _CHUNK):
+    linked = np.zeros(len(reps), dtype=bool)
+    for lo in range(0, uniq.shape[0], _CHUNK):
         # the graph is undirected: each block only against itself and the rows after it
-        block = (sub[lo : lo + _CHUNK] @ sub[lo:].T).tocoo()
+        block = (uniq[lo : lo + _CHUNK] @ uniq[lo:].T).tocoo()
         keep = block.data >= t
         r, c = block.row[keep] + lo, block.col[keep] + lo
-        pr, pc = prod[idx[r]], prod[idx[c]]
+        pr, pc = p_idx[reps[r]], p_idx[reps[c]]
         ok = ((pr == pc) | (pr < 0) | (pc < 0)).all(axis=1)
-        rs.append(r[ok])
-        cs.append(c[ok])
+        linked[r[ok]] = True
+        linked[c[ok]] = True
+        rs.append(reps[r[ok]])
+        cs.append(reps[c[ok]])
+    copies = np.flatnonzero(linked[group])  # rows (and their copies) of linked distinct rows
+    rs.append(copies)
+    cs.append(reps[group[copies]])
     n = len(idx)
     if key is not None:  # a star from each key's first row to its other rows
         k = key[idx]

@@ -6,6 +6,7 @@ Everything is computed first; outputs are written into a temporary folder and mo
 
 from __future__ import annotations
 
+import ctypes
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
@@ -169,6 +170,7 @@ def run(options: RunOptions, progress: Progress | None = None) -> RunResult:
         files.append(fr)
     report("读取", len(inputs), len(inputs))
     rows = [r for f in files for r in f.rows]
+    _release_freed_memory()
     check_duplicates(rows, forms)
 
     # 4. identify customers (keyed hash before masking) and de-identify every value
@@ -200,6 +202,7 @@ def run(options: RunOptions, progress: Progress | None = None) -> RunResult:
         earlier = _window_history(options, policy, period, in_window, forms)
     settings = {"min_customers": rule.min_customers, "threshold": rule.similarity, "lexicon": rule.lexicon}
     clustering = cluster_problems(texts + [p for _f, _t, _o, p in earlier], settings)
+    _release_freed_memory()  # the clustering's matrices are gone: their pages go back before the outputs
     for row in rows:
         row.cluster = clustering.common_id(_uid(row))
 
@@ -234,6 +237,15 @@ def run(options: RunOptions, progress: Progress | None = None) -> RunResult:
 
         record_run_in_store(result, options.store)
     return result
+
+
+def _release_freed_memory() -> None:
+    """Hand the heap pages freed by a stage back to the system (glibc keeps them otherwise, so the resident
+    size only grows from stage to stage); a no-op where there is no glibc."""
+    try:
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):
+        pass
 
 
 _T = TypeVar("_T")

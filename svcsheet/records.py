@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Provenance:
     """Where a row came from. ``row`` is the 1-based worksheet row (for a card: the row of its id cell)."""
 
@@ -18,7 +18,7 @@ class Provenance:
     row: int
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Cell:
     """One field's cell as read: its address (``B5``) and the value exactly as stored in the workbook."""
 
@@ -49,7 +49,7 @@ class SheetInfo:
     hidden: bool = False
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Parsed:
     """A cell's value after parsing: the typed value, an optional note and what the parser had to say.
 
@@ -66,7 +66,7 @@ class Parsed:
         return self.value is None and not self.issues
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Finding:
     """One thing to tell an agent or supervisor, pointing at a cell. Never copies a whole row."""
 
@@ -84,7 +84,7 @@ class Finding:
     ticket_id: str | None = None
 
 
-@dataclass
+@dataclass(slots=True)
 class Row:
     """A parsed row: typed values beside the raw ones, its findings, and later its de-identified view."""
 

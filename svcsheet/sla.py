@@ -75,7 +75,7 @@ def format_minutes(minutes: int, working: bool = False) -> str:
     return "".join(parts) + ("（工作时间）" if working else "")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class StageResult:
     """The outcome of one stage of one row."""
 

@@ -16,11 +16,13 @@ import unicodedata
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, time
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 import xlsxwriter
-from xlsxwriter.worksheet import Worksheet
+from xlsxwriter.utility import xl_rowcol_to_cell_fast
+from xlsxwriter.worksheet import Worksheet, _preserve_whitespace
 
 FIXED_CREATED = datetime(2024, 1, 1, 0, 0, 0)
 DATETIME_FORMAT = "yyyy-mm-dd hh:mm"
@@ -63,6 +65,8 @@ def new_workbook(path: Path, *, stream: bool = False) -> tuple[xlsxwriter.Workbo
             "default_date_format": DATETIME_FORMAT,
         },
     )
+    if stream:
+        wb.worksheet_class = _StreamWorksheet
     wb.set_properties({"created": FIXED_CREATED, "author": "svcsheet", "title": path.stem})
     wb.set_calc_mode("auto")
     base = {"font_name": "微软雅黑", "font_size": 10, "valign": "top"}
@@ -87,8 +91,59 @@ def new_workbook(path: Path, *, stream: bool = False) -> tuple[xlsxwriter.Workbo
     return wb, styles
 
 
+_INLINE_MEMO = 50_000  # distinct texts whose cell XML is kept (ids are unique: the memo is cleared when full)
+
+
+class _StreamWorksheet(Worksheet):
+    """A constant_memory worksheet that writes formatted text and number cells with less per-cell work.
+
+    xlsxwriter escapes every inline string again (two regex substitutions and a search per cell); here the
+    escaped XML of a text is built once per distinct text, by xlsxwriter's own escaping functions, so the
+    bytes are those xlsxwriter writes. Anything else (unformatted cells, rich strings, formulas) is
+    written by xlsxwriter itself.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._inline: dict[str, str | None] = {}
+
+    def _write_cell(self, row: int, col: int, cell: Any) -> None:
+        fmt = cell.format
+        kind = type(cell).__name__
+        if fmt is None or not self.constant_memory:
+            super()._write_cell(row, col, cell)
+        elif kind == "String":
+            tail = self._inline.get(cell.string, "")
+            if tail == "":
+                if len(self._inline) >= _INLINE_MEMO:
+                    self._inline.clear()
+                tail = self._inline[cell.string] = self._inline_tail(cell.string)
+            if tail is None:
+                super()._write_cell(row, col, cell)
+            else:
+                self.fh.write(f'<c r="{xl_rowcol_to_cell_fast(row, col)}" s="{fmt._get_xf_index()}"{tail}')
+        elif kind in ("Number", "Datetime"):
+            ref = xl_rowcol_to_cell_fast(row, col)
+            self.fh.write(f'<c r="{ref}" s="{fmt._get_xf_index()}"><v>{cell.number:.16G}</v></c>')
+        else:
+            super()._write_cell(row, col, cell)
+
+    def _inline_tail(self, string: str) -> str | None:
+        """What follows the cell's attributes, as xlsxwriter writes an inline string; None: a rich string."""
+        string = self._escape_control_characters(string)
+        if string.startswith("<r>") and string.endswith("</r>"):
+            return None
+        preserve = ' xml:space="preserve"' if _preserve_whitespace(string) else ""
+        return f' t="inlineStr"><is><t{preserve}>{self._escape_data(string)}</t></is></c>'
+
+
 def write_value(ws: Worksheet, row: int, col: int, value: Any, styles: Styles, fmt: Any = None) -> None:
     """Write one value with the right cell type. ``row``/``col`` are 0-based (xlsxwriter)."""
+    if type(value) is str and value:  # most cells: text, checked first
+        if len(value) > CELL_LIMIT:  # Excel's limit; validation has already warned the agent
+            value = value[: CELL_LIMIT - len(TRUNCATED)] + TRUNCATED
+        ws.write_string(row, col, value, fmt or styles.text)
+        return
     if value is None or value == "":
         if fmt is not None:
             ws.write_blank(row, col, None, fmt)
@@ -130,8 +185,16 @@ FOOTER = "&L&A&R第 &P 页，共 &N 页"  # sheet name left, page right
 
 def text_width(text: str) -> float:
     """Display width of a text in Excel units: wide (CJK, full-width) characters count double."""
-    lines = str(text).split("\n")
-    return max(sum(2 if unicodedata.east_asian_width(ch) in "WFA" else 1 for ch in line) for line in lines)
+    text = str(text)
+    if "\n" not in text:
+        return len(text) if text.isascii() else _line_width(text)
+    return max(len(line) if line.isascii() else _line_width(line) for line in text.split("\n"))
+
+
+@lru_cache(maxsize=1 << 16)
+def _line_width(line: str) -> int:
+    # measured once per distinct text: a column of a large table repeats its values (ASCII is never wide)
+    return sum(2 if unicodedata.east_asian_width(ch) in "WFA" else 1 for ch in line)
 
 
 def _column_points(width: float) -> float:
@@ -172,17 +235,22 @@ class Sheet:
         self.last_row = max(self.last_row, row)
 
     def write_string(self, row: int, col: int, text: str, fmt: Any = None) -> None:
-        self._seen(row)
+        # called once per text cell of every table: the steps of _seen/_measure are inlined
+        if row > self.last_row:
+            self.last_row = row
         width = text_width(text)
-        if fmt in (None, self.st.text) and (width > MAX_WIDTH - PAD or "\n" in text):
-            fmt = self.st.wrap  # wrap long text instead of cutting it
-        if fmt is self.st.title:
+        st = self.st
+        if (fmt is None or fmt is st.text) and (width > MAX_WIDTH - PAD or "\n" in text):
+            fmt = st.wrap  # wrap long text instead of cutting it
+        if fmt is st.title:
             self.heights[row] = max(
                 self.heights.get(row, 0), TITLE_POINTS
             )  # a 14-pt title needs a taller row
         else:
-            self._measure(col, width)
-        if fmt in (self.st.wrap, self.st.header, self.st.header_right):
+            need = MAX_WIDTH if width + PAD > MAX_WIDTH else width + PAD
+            if need > self.widths[col]:
+                self.widths[col] = need
+        if fmt is st.wrap or fmt is st.header or fmt is st.header_right:
             self.wrapped.append((row, col, text))
         self.ws.write_string(row, col, text, fmt)
 

@@ -1,0 +1,40 @@
+"""Candidate groups of common-issue clustering: computing the links between distinct rows only (copied texts)
+gives the same groups as linking every pair of rows."""
+
+import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from scipy.sparse import csr_matrix
+from scipy.sparse.csgraph import connected_components
+
+from svcsheet.common_issues import _components
+
+
+def _naive(x: csr_matrix, prod: np.ndarray, key: np.ndarray, t: float) -> list[list[int]]:
+    sub = x.astype(np.float32)
+    sims = (sub @ sub.T).toarray()
+    ok = ((prod[:, None, :] == prod[None, :, :]) | (prod[:, None, :] < 0) | (prod[None, :, :] < 0)).all(axis=2)
+    adj = (sims >= t) & ok
+    for k in set(key[key >= 0].tolist()):
+        members = np.flatnonzero(key == k)
+        adj[members[0], members] = True
+    _, comp = connected_components(csr_matrix(adj), directed=False)
+    return sorted(sorted(np.flatnonzero(comp == c).tolist()) for c in np.unique(comp))
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(st.integers(0, 5), min_size=1, max_size=30),  # which prototype row each row copies
+    st.integers(0, 10_000),
+    st.sampled_from([0.3, 0.5, 0.8]),
+)
+def test_components_of_copied_rows_match_every_pair(picks: list[int], seed: int, t: float) -> None:
+    rng = np.random.default_rng(seed)
+    protos = rng.random((6, 5)) * (rng.random((6, 5)) < 0.5)  # some prototypes are all zero
+    dense = protos[picks]
+    norms = np.linalg.norm(dense, axis=1, keepdims=True)
+    x = csr_matrix(np.divide(dense, norms, out=np.zeros_like(dense), where=norms > 0))
+    prod = rng.integers(-1, 2, size=(6, 2))[picks]
+    key = rng.integers(-1, 2, size=len(picks))
+    got = _components(x, prod, key, np.arange(len(picks)), t)
+    assert sorted(sorted(g.tolist()) for g in got) == _naive(x, prod, key, t)
