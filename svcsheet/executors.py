@@ -9,9 +9,12 @@ Dask is optional (``pip install "svcsheet[dask]"``); it is imported only when as
 
 from __future__ import annotations
 
+import ctypes
 import os
 import pickle
 import shutil
+import signal
+import sys
 import tempfile
 import time
 import uuid
@@ -130,10 +133,24 @@ def _mp_context() -> Any:
     return multiprocessing.get_context("fork" if "fork" in methods else "spawn")
 
 
+def _die_with_parent(parent: int) -> None:
+    """Worker initialiser: a forked worker holds the pool's pipes open itself, so it never sees EOF when the run
+    is killed (kill -9, OOM killer) and would wait forever; on Linux, ask the kernel to kill it with its parent."""
+    if sys.platform.startswith("linux"):
+        try:
+            ctypes.CDLL(None).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+        except (OSError, AttributeError):
+            pass
+        if os.getppid() != parent:  # the parent died before the line above
+            os._exit(1)
+
+
 def _new_pool(jobs: int) -> Any:
     from concurrent.futures import ProcessPoolExecutor
 
-    return ProcessPoolExecutor(max_workers=jobs, mp_context=_mp_context())
+    return ProcessPoolExecutor(
+        max_workers=jobs, mp_context=_mp_context(), initializer=_die_with_parent, initargs=(os.getpid(),)
+    )
 
 
 def _timed(work: Work, item: Any, shared: Any) -> tuple[Any, float]:

@@ -35,7 +35,7 @@ from .records import Finding, Provenance, Row, SheetInfo
 from .redact import NameIndex, redact_findings, redact_row
 from .sla import evaluate_row
 from .textnorm import batch_in_text
-from .validate import check_duplicates, check_row
+from .validate import EXCEL_CELL_LIMIT, check_duplicates, check_row
 
 EXIT_OK = 0
 EXIT_SOME_UNREADABLE = 3
@@ -412,6 +412,9 @@ def _problem_texts(rows: list[Row], forms: dict[str, FormSpec]) -> list[ProblemT
         text = "；".join(str(row.safe[k]) for k in form.problem_fields if row.safe.get(k))
         if not text:
             continue
+        # what the outputs keep (a cell holds 32767 characters): a 1 MB cell would cost seconds per MB in
+        # the concept matching, after the per-file time budget
+        text = text[:EXCEL_CELL_LIMIT]
         items.append(
             ProblemText(
                 uid=_uid(row),

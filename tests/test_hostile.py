@@ -519,3 +519,32 @@ def test_a_huge_sparse_file_is_neither_hashed_nor_archived(tmp_path, monkeypatch
     result = CliRunner().invoke(cli, ["archive", str(folder), "--store", str(store)])
     assert "巨大.xlsx" not in hashed
     assert "未归档" in result.output
+
+
+def test_a_one_megabyte_problem_text_reaches_the_common_issues_cut_to_what_a_cell_holds(tmp_path, monkeypatch):
+    # a 1 MB description cost about 6.5 s in the concept matching, after the per-file time budget
+    import svcsheet.pipeline as pipeline
+
+    seen: list[int] = []
+    real = pipeline.cluster_problems
+
+    def spy(items, *args, **kwargs):
+        seen.extend(len(it.text) for it in items)
+        return real(items, *args, **kwargs)
+
+    monkeypatch.setattr(pipeline, "cluster_problems", spy)
+
+    def make_bad(folder: Path) -> None:
+        src = SAMPLES / "issue_feedback_2026-11.xlsx"
+        with zipfile.ZipFile(src) as zi, zipfile.ZipFile(folder / "long.xlsx", "w", zipfile.ZIP_DEFLATED) as zo:
+            for info in zi.infolist():
+                data = zi.read(info.filename)
+                if info.filename == "xl/worksheets/sheet1.xml":
+                    data = data.decode().replace("洗衣机维修后一周又不脱水了", "a" * 1_000_000, 1).encode()
+                zo.writestr(info, data)
+
+    result, manifest = _run(tmp_path, make_bad)
+    assert result.exit_code == 0, result.output
+    long = _entry(manifest, "long.xlsx")
+    assert long["error"] is None and long["rows_read"] == 14
+    assert seen and max(seen) <= 32767
