@@ -101,7 +101,9 @@ def ticket_lookup_ids(typed: str) -> tuple[str, ...]:
     text = ticket_id_text(typed)
     if text is None:
         return ()
-    ids = [text] + [canonical_ticket_id(form, text) or text for form in load_forms().values()]
+    ids = []
+    for candidate in (text, text.upper()):  # fb2023... typed in lower case on the terminal
+        ids += [candidate] + [canonical_ticket_id(form, candidate) or candidate for form in load_forms().values()]
     return tuple(dict.fromkeys(ids))
 
 

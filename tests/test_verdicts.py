@@ -361,3 +361,7 @@ def test_a_service_order_done_before_it_was_taken_is_rejected(tmp_path):
     [found] = _findings(result, "time_order")
     assert found.cell == cell_of("service_feedback", "service_done_time", 3)
     assert found.message == "「服务完成时间」早于「受理时间」，时间顺序不可能，请核对两处时间。"
+
+
+def test_an_id_typed_in_lower_case_on_the_terminal_finds_the_ticket():
+    assert "FB202310010001" in ticket_lookup_ids("fb202310010001")
