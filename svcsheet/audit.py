@@ -12,13 +12,13 @@ from typing import Any
 
 from . import ledger
 from .archive import ArchiveEntry, FileFacts, archive_files, record_run, trace_ticket
-from .discover import find_inputs
+from .discover import discover_inputs
 from .errors import NotFound
 from .forms import load_forms
 from .outputs.manifest import ticket_records
 from .parse import parse_row, ticket_lookup_ids
 from .reader import read_workbook
-from .redact import person_names
+from .redact import mask_file_name, person_names
 
 
 def describe_workbook(path: Path) -> FileFacts:
@@ -40,9 +40,12 @@ def describe_workbook(path: Path) -> FileFacts:
 
 
 def archive_inputs(inputs: Sequence[Path], store: Path) -> list[ArchiveEntry]:
-    """Archive every workbook under the inputs (files or folders) into the store."""
-    files = [f.path for f in find_inputs(inputs)]
-    return archive_files(files, store, describe=describe_workbook, roots=inputs)
+    """Archive every workbook under the inputs (files or folders) into the store; what discovery skipped (links
+    out of the folders, FIFOs, the key file) comes back as refused entries, so the auditor sees it was left out."""
+    found = discover_inputs(inputs)
+    entries = archive_files([f.path for f in found.files], store, describe=describe_workbook, roots=inputs)
+    skipped = [ArchiveEntry("", mask_file_name(s.name), 0, "", False, refused=s.reason) for s in found.skipped]
+    return entries + skipped
 
 
 def record_run_in_store(result: Any, store: Path) -> str | None:

@@ -548,3 +548,15 @@ def test_a_one_megabyte_problem_text_reaches_the_common_issues_cut_to_what_a_cel
     long = _entry(manifest, "long.xlsx")
     assert long["error"] is None and long["rows_read"] == 14
     assert seen and max(seen) <= 32767
+
+
+def test_archive_names_the_links_it_leaves_out(tmp_path):
+    folder = tmp_path / "in"
+    folder.mkdir()
+    shutil.copy(GOOD, folder / GOOD.name)
+    outside = tmp_path / "secret.xlsx"
+    shutil.copy(GOOD, outside)
+    (folder / "链接.xlsx").symlink_to(outside)
+    result = CliRunner().invoke(cli, ["archive", str(folder), "--store", str(tmp_path / "store")])
+    assert result.exit_code == 0, result.output
+    assert "未归档" in result.output and "链接.xlsx" in result.output
