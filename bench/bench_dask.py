@@ -85,13 +85,13 @@ def run_leg(src: Path, out: Path, jobs: int, spec) -> dict:
     from svcsheet import executors, pipeline
 
     stats = executors.MapStats()
-    real = pipeline._map_files
+    real = pipeline.map_files
 
     def measured(work, items, shared, jobs, spec=None, lost=None):
         caught = stats if work is pipeline.read_file else None  # not the returns/ copies' map
         return real(work, items, shared, jobs, spec, lost, stats=caught)
 
-    pipeline._map_files = measured
+    pipeline.map_files = measured
     try:
         options = pipeline.RunOptions(
             inputs=[src], out=out, as_of=datetime.fromisoformat(AS_OF), jobs=jobs, executor=spec
@@ -100,7 +100,7 @@ def run_leg(src: Path, out: Path, jobs: int, spec) -> dict:
         result = pipeline.run(options)
         total = time.perf_counter() - t
     finally:
-        pipeline._map_files = real
+        pipeline.map_files = real
     stage = stats.wall
     work = stats.work / jobs
     return {

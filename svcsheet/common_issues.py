@@ -38,9 +38,9 @@ from scipy.spatial.distance import squareform
 
 from .errors import PolicyError
 from .lexicon_suggest import layered_lexicon
-from .problem_terms import _tagger, phrases
+from .problem_terms import phrases
 from .resources import data_path
-from .textnorm import Lexicon, batch_in_text, model_numbers, normalise_text
+from .textnorm import Lexicon, batch_in_text, model_numbers, normalise_text, segmenter
 
 DEFAULTS: dict = {
     "min_customers": 3,
@@ -218,7 +218,7 @@ def _first_concept(norm: str, lex: Lexicon, m: _Matcher) -> tuple[int | None, in
         if inside_name is None:
             inside_name, inside_noun = set(), set()
             pos = 0
-            for w, tag in _tagger(lex).tag(norm):
+            for w, tag in segmenter(lex).tag(norm):
                 if tag.startswith(("ns", "nr", "nt")) and len(w) > 1:
                     inside_name.update(range(pos + 1, pos + len(w)))
                 pos += len(w)

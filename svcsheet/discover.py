@@ -15,7 +15,6 @@ from pathlib import Path
 
 from .errors import UsageError
 from .keys import default_key_file
-from .skipped import UNSUPPORTED
 
 EXTENSIONS = (".xlsx", ".xlsm", ".xls", ".ods")
 
@@ -24,6 +23,15 @@ SKIP_DANGLING = "是失效的链接（指向的文件不存在），未读取"
 SKIP_SPECIAL = "不是普通文件（设备、管道或套接字），未读取"
 SKIP_KEY = "是 svcsheet 的密钥文件，不能作为输入，未读取"
 SKIP_UNREADABLE = "无法查看（没有权限），未读取"
+# Spreadsheets in formats svcsheet does not read: listed with what to do, never skipped silently.
+UNSUPPORTED = {
+    ".csv": "CSV 不保存单元格位置和格式，无法按表单读取；请在 Excel/WPS 中另存为 .xlsx",
+    ".numbers": "Numbers 文件请在 Numbers 中导出为 .xlsx",
+    ".et": "WPS 表格文件请另存为 .xlsx",
+    ".ett": "WPS 表格模板请另存为 .xlsx",
+    ".xlsb": "二进制工作簿请另存为 .xlsx",
+    ".xltx": "这是 Excel 模板，请另存为 .xlsx 后填写",
+}
 
 
 @dataclass(frozen=True)

@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import ctypes
 from collections import Counter
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 from . import __version__
 from .archive import sha256_file
@@ -22,8 +22,7 @@ from .compact import compact_cells, share_layouts
 from .deid import Deidentifier
 from .discover import InputFile, SkippedInput, check_output_folder, discover_inputs
 from .errors import UnreadableWorkbook, UsageError
-from .executors import ExecutorSpec, default_jobs
-from .executors import map_files as _map_files
+from .executors import ExecutorSpec, default_jobs, map_files
 from .findings import at_field, make
 from .forms import FormSpec, load_forms
 from .keys import resolve_key
@@ -246,22 +245,6 @@ def _release_freed_memory() -> None:
         ctypes.CDLL("libc.so.6").malloc_trim(0)
     except (OSError, AttributeError):
         pass
-
-
-_T = TypeVar("_T")
-_R = TypeVar("_R")
-
-
-def map_files(
-    work: Callable[[_T, Any], _R],
-    items: Sequence[_T],
-    shared: Any,
-    jobs: int | None,
-    executor: ExecutorSpec | None = None,
-    lost: Callable[[_T, str], _R] | None = None,
-) -> Iterator[_R]:
-    """``work(item, shared)`` for every item, results in the order of ``items`` (svcsheet.executors)."""
-    return _map_files(work, items, shared, jobs, executor, lost)
 
 
 def lost_file(item: InputFile, reason: str) -> FileResult:

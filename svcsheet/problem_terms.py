@@ -13,11 +13,7 @@ topic word. (An absent lexicon concept, 没有故障码, is handled where concep
 
 from __future__ import annotations
 
-from functools import cache
-
-import rjieba
-
-from .textnorm import _CJK, Lexicon
+from .textnorm import Lexicon, segmenter
 
 NEGATORS = frozenset(["不", "没", "没有", "无", "无法", "未", "不能", "不了", "难以", "没法", "不会", "别"])
 INTENSIFIERS = frozenset(
@@ -74,17 +70,6 @@ _CUE_CHARS = frozenset("太超很好极巨贼忒真挺")
 _CONTENT_POS = ("n", "v", "a", "vn", "an", "nz", "ng", "vg", "ad", "i", "l")
 
 
-@cache
-def _tagger(lexicon: Lexicon) -> rjieba.Jieba:
-    seg = rjieba.Jieba()
-    words = {t for ts in lexicon.products.values() for t in ts}
-    words.update(t for c in lexicon.concepts for t in c.terms)
-    for w in sorted(words):
-        if _CJK.fullmatch(w) and len(w) >= 2:
-            seg.add_word(w, 20000, None)
-    return seg
-
-
 def _content(word: str, pos: str, lex: Lexicon) -> bool:
     return (
         len(word) >= 2
@@ -99,7 +84,7 @@ def tagged(norm: str, lex: Lexicon) -> list[list[tuple[str, str]]]:
     """Clauses of an already normalised text (split at the spaces that replaced punctuation), tagged."""
     out: list[list[tuple[str, str]]] = []
     clause: list[tuple[str, str]] = []
-    for word, pos in _tagger(lex).tag(norm):
+    for word, pos in segmenter(lex).tag(norm):
         # 太咸 / 超慢 / 很差 come out as one word: split the cue off so 咸 meets 咸 and 慢 meets 慢
         if 2 <= len(word) <= 3 and word[0] in _CUE_CHARS and word[-1] in COMPLAINT_CHARS and pos != "x":
             clause.append((word[0], "d"))

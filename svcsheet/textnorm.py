@@ -221,7 +221,8 @@ def load_lexicon(path: str | Path | None = None) -> Lexicon:
 
 
 @cache
-def _segmenter(lexicon: Lexicon) -> rjieba.Jieba:
+def segmenter(lexicon: Lexicon) -> rjieba.Jieba:
+    """One rjieba instance per lexicon, its products and concept terms added as words (cut and tag both use it)."""
     seg = rjieba.Jieba()
     words = {t for ts in lexicon.products.values() for t in ts}
     words.update(t for c in lexicon.concepts for t in c.terms)
@@ -236,7 +237,7 @@ def segment(norm: str, lexicon: Lexicon) -> list[str]:
     if not norm:
         return []
     out = []
-    for w in _segmenter(lexicon).cut(norm, True):
+    for w in segmenter(lexicon).cut(norm, True):
         w = w.strip()
         if w and w not in lexicon.stop_words:
             out.append(w)

@@ -51,8 +51,7 @@ HEADER_FILL = PatternFill("solid", fgColor=HEADER_RGB)
 
 
 def write_returns(result, forms: dict[str, FormSpec], folder: Path) -> None:
-    from ..executors import FileJob
-    from ..pipeline import map_files
+    from ..executors import FileJob, map_files
 
     tasks: list[FileJob] = []
     taken: set[Path] = set()
