@@ -28,15 +28,27 @@ HERE = Path(__file__).resolve().parent
 NLP, CARS = "SophonPlus/ChineseNlpCorpus", "David-YYJ/DataEngine"
 # source: (repository, path, member of a zip or None, encoding, text column)
 SOURCES = {
-    "os10": (NLP, "datasets/online_shopping_10_cats/online_shopping_10_cats.zip", "online_shopping_10_cats.csv",
-             "utf-8-sig", "review"),
+    "os10": (
+        NLP,
+        "datasets/online_shopping_10_cats/online_shopping_10_cats.zip",
+        "online_shopping_10_cats.csv",
+        "utf-8-sig",
+        "review",
+    ),
     "waimai": (NLP, "datasets/waimai_10k/waimai_10k.csv", None, "utf-8-sig", "review"),
     "htl": (NLP, "datasets/ChnSentiCorp_htl_all/ChnSentiCorp_htl_all.csv", None, "utf-8-sig", "review"),
     "car12365": (CARS, "car_complain.csv", None, "gb18030", "desc"),
 }
 # The product domain of a text, for the per-domain figures: os10 by its category column.
-OS10_DOMAINS = {"计算机": "computers", "平板": "phones", "手机": "phones", "热水器": "appliances",
-                "衣服": "clothes", "水果": "fruit", "酒店": "hotels"}
+OS10_DOMAINS = {
+    "计算机": "computers",
+    "平板": "phones",
+    "手机": "phones",
+    "热水器": "appliances",
+    "衣服": "clothes",
+    "水果": "fruit",
+    "酒店": "hotels",
+}
 DOMAINS = {"waimai": "food delivery", "htl": "hotels", "car12365": "cars"}
 
 
@@ -54,7 +66,10 @@ def _rows(git_dir: Path, source: str) -> list[tuple[str, str]]:
         data = zipfile.ZipFile(io.BytesIO(data)).read(member)
     reader = csv.DictReader(io.StringIO(data.decode(encoding)))
     return [
-        (OS10_DOMAINS.get(r.get("cat", ""), "other") if source == "os10" else DOMAINS[source], r[column] or "")
+        (
+            OS10_DOMAINS.get(r.get("cat", ""), "other") if source == "os10" else DOMAINS[source],
+            r[column] or "",
+        )
         for r in reader
     ]
 
