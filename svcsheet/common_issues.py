@@ -38,7 +38,7 @@ from scipy.spatial.distance import squareform
 
 from .errors import PolicyError
 from .lexicon_suggest import layered_lexicon
-from .problem_terms import phrases
+from .problem_terms import senses, weighted_phrases
 from .resources import data_path
 from .textnorm import Lexicon, batch_in_text, model_numbers, normalise_text, segmenter
 
@@ -50,6 +50,9 @@ DEFAULTS: dict = {
     "product_weight": 0.2,  # ... and to its product
     "unscoped_concept_weight": 0.3,  # ... to a product-scoped concept when the text names no product
     "topic_weight": 0.5,  # a topic word's weight relative to a problem phrase
+    "synonym_weight": 0.5,  # weight of a term's Cilin synonym classes relative to the term (0: off)
+    "praise_weight": 1.0,  # a topic word met only in a clause of praise (还不错, 手感好), relative to a complaint's
+    "neutral_weight": 1.0,  # ... only in a clause with neither praise nor a complaint cue
     "unique_weight": 0.15,  # weight of a term no other text has, relative to a shared one
     "max_df_share": 0.1,  # a term in more than this share of the texts says nothing (but at least 5 texts)
     "dominant_batch_share": 0.5,  # a batch holding more than this share of the rows is flagged
@@ -133,12 +136,17 @@ def _settings(settings: dict | None) -> dict:
         "product_weight",
         "topic_weight",
         "unique_weight",
+        "praise_weight",
+        "neutral_weight",
         "max_df_share",
         "dominant_batch_share",
     ):
         v = cfg[key]
         if isinstance(v, bool) or not isinstance(v, int | float) or not 0 < v <= 1:
             raise PolicyError(f"common_issues.{key} 应为 0 到 1 之间的数")
+    sw = cfg["synonym_weight"]
+    if isinstance(sw, bool) or not isinstance(sw, int | float) or not 0 <= sw <= 1:
+        raise PolicyError("common_issues.synonym_weight 应为 0 到 1 之间的数")
     if cfg["concept_weight"] + cfg["product_weight"] >= 1:
         raise PolicyError("common_issues.concept_weight 与 product_weight 之和应小于 1")
     return cfg
@@ -203,6 +211,7 @@ class _Row:
     key: str | None = None
     phrases: set[str] = field(default_factory=set)
     terms: tuple[str, ...] = ()
+    senses: dict[str, set[str]] = field(default_factory=dict)  # synonym class -> the text's words in it
 
 
 def _first_concept(norm: str, lex: Lexicon, m: _Matcher) -> tuple[int | None, int | None]:
@@ -295,35 +304,59 @@ def _negated(norm: str, start: int) -> bool:
     return head.endswith(("没", "无", "未", "不", "没有", "并无", "不会", "不再"))
 
 
+def _with_senses(d: dict[str, float], cfg: dict) -> tuple[dict[str, float], dict[str, set[str]]]:
+    """A term Cilin knows also counts through its synonym classes (抖动/震动/颠簸 share one), each sense at
+    synonym_weight / sqrt(senses) of the term's weight; and each sense's words (for the guard)."""
+    out = dict(d)
+    words: dict[str, set[str]] = {}
+    for t, w in d.items():
+        ss = senses(t)
+        for s in ss:
+            out[s] = max(out.get(s, 0.0), w * cfg["synonym_weight"] / math.sqrt(len(ss)))
+            words.setdefault(s, set()).add(t)
+    return out, words
+
+
 def _vectors(rows: list[_Row], lex: Lexicon, cfg: dict) -> tuple[csr_matrix, csr_matrix]:
     """One l2-normalised row per text: its concept, its product and its problem phrases (IDF-weighted);
     and the same rows with the concept and product columns left out (for finding candidates fast)."""
     docs: list[dict[str, float]] = []
     df: Counter[str] = Counter()
-    seen: dict[str, tuple[set[str], set[str]]] = {}
+    # ticket texts repeat (copied descriptions): each wording is phrased and weighted once, its rows share it
+    seen: dict[str, tuple[set[str], dict[str, float], dict[str, set[str]]]] = {}
+    clause_factor = {"complaint": 1.0, "neutral": cfg["neutral_weight"], "praise": cfg["praise_weight"]}
     for r in rows:
-        if r.norm not in seen:  # ticket texts repeat (copied descriptions): phrase each wording once
-            seen[r.norm] = phrases(r.norm, lex)
-        found, topics = seen[r.norm]
-        r.phrases = found
-        d = {t: 1.0 for t in found}
-        for t in topics:
-            d.setdefault(t, cfg["topic_weight"])
+        if r.norm not in seen:
+            found, topics = weighted_phrases(r.norm, lex)
+            d = {t: 1.0 for t in found}
+            for t, kind in topics.items():
+                d.setdefault(t, cfg["topic_weight"] * clause_factor[kind])
+            d, words = _with_senses(d, cfg) if cfg["synonym_weight"] else (d, {})
+            seen[r.norm] = (found, d, words)
+        r.phrases, d, _ = seen[r.norm]
         docs.append(d)
         df.update(d)
     n = len(rows)
     max_df = max(5, int(cfg["max_df_share"] * n))
     vocab: dict[str, int] = {}
     data, ind, ptr = [], [], [0]
+    weighted: dict[str, tuple[dict[str, float], tuple[str, ...], dict[str, set[str]]]] = {}
     for r, d in zip(rows, docs, strict=True):
-        # A term of this text only cannot link it to anything, but it says the text is about more than its
-        # shared terms: it keeps a reduced share so that a concept alone never makes two texts identical.
-        terms = {
-            t: w * (np.log((n + 1) / (df[t] + 1)) + 1.0) * (cfg["unique_weight"] if df[t] == 1 else 1.0)
-            for t, w in d.items()
-            if df[t] <= max_df
-        }
-        r.terms = tuple(sorted(terms, key=lambda t: (-terms[t], t)))
+        if r.norm not in weighted:
+            # A term of this text only cannot link it to anything, but it says the text is about more than its
+            # shared terms: it keeps a reduced share so that a concept alone never makes two texts identical.
+            terms = {
+                t: w * (np.log((n + 1) / (df[t] + 1)) + 1.0) * (cfg["unique_weight"] if df[t] == 1 else 1.0)
+                for t, w in d.items()
+                if df[t] <= max_df
+            }
+            words = seen[r.norm][2]
+            weighted[r.norm] = (
+                terms,
+                tuple(sorted((t for t in terms if not t.startswith("S:")), key=lambda t: (-terms[t], t))),
+                {t: words[t] for t in terms if t in words},
+            )
+        terms, r.terms, r.senses = weighted[r.norm]
         norm2 = sum(w * w for w in terms.values())
         share = 1.0
         extra: dict[str, float] = {}
@@ -496,6 +529,7 @@ def _specific(r: _Row, lex: Lexicon, g: _Guard, domain: int = -1) -> set[str]:
     """Terms of a text that say which problem it is: phrases and topic words that are neither generic nor a
     bare object, and its lexicon concept unless that concept is broad."""
     out = {t for t in r.terms if t not in g.generic and t not in g.objects}
+    out.update(s for s, words in r.senses.items() if words & out)  # 抖动 and 震动 share a specific class
     c = lex.concepts[r.concept] if r.concept is not None else None
     if c is not None and c.id not in g.broad:
         if c.scope == "any":

