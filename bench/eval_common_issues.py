@@ -8,7 +8,8 @@ Decoy rows (column ``decoy``) must never be flagged: ``two_customers``, ``one_cu
 ``--real DIR`` also scores the real public complaints of bench/real/labels.csv, whose texts
 bench/real/fetch_real.py extracts into DIR (default /tmp/svcsheet-real): for the dev and the held-out groups,
 the share of groups found (one common issue holds most of the group's rows), the share of flagged issues
-that are pure (every row from one group), and the rows of pairs and one-offs flagged.
+that are pure (every row from one group), and the rows of pairs and one-offs flagged; the dev line is also
+split by product domain (cars, computers, phones, appliances, ...).
 ``--compare`` also scores the alternative methods and thresholds behind the chosen settings.
 """
 
@@ -131,20 +132,29 @@ REAL_LABELS = Path(__file__).resolve().parent / "real" / "labels.csv"
 
 
 def load_real(folder: Path) -> list[dict[str, str]]:
-    """Labelled real texts: labels.csv joined with the extracted texts (one customer per text)."""
+    """Labelled real texts: labels.csv joined with the extracted texts (one customer per text) and their
+    product domain (texts.csv of an older fetch has no domain column: the source names it)."""
     with open(folder / "texts.csv", encoding="utf-8", newline="") as f:
-        texts = {(r["source"], r["row_id"]): r["text"] for r in csv.DictReader(f)}
+        texts = {
+            (r["source"], r["row_id"]): (r.get("domain") or r["source"], r["text"]) for r in csv.DictReader(f)
+        }
     with open(REAL_LABELS, encoding="utf-8", newline="") as f:
         labels = list(csv.DictReader(f))
-    return [
-        dict(r, uid=f"{r['source']}-{r['row_id']}", text=texts[(r["source"], r["row_id"])]) for r in labels
-    ]
+    missing = [r for r in labels if (r["source"], r["row_id"]) not in texts]
+    if missing:
+        sys.exit(f"{folder / 'texts.csv'} lacks {len(missing)} labelled texts: run bench/real/fetch_real.py again")
+    rows = []
+    for r in labels:
+        domain, text = texts[(r["source"], r["row_id"])]
+        rows.append(dict(r, uid=f"{r['source']}-{r['row_id']}", domain=domain, text=text))
+    return rows
 
 
-def score_real(rows: list[dict[str, str]], result: Clustering, split: str) -> dict:
-    """Found groups, pure flagged issues and flagged pair/one-off rows, for one split's groups."""
+def score_real(rows: list[dict[str, str]], result: Clustering, split: str, domain: str | None = None) -> dict:
+    """Found groups, pure flagged issues and flagged pair/one-off rows, for one split's groups (of one
+    product domain when given: the issues counted are those holding a row of that domain)."""
     group = {r["uid"]: r["group"] for r in rows}
-    mine = [r for r in rows if r["split"] == split]
+    mine = [r for r in rows if r["split"] == split and domain in (None, r["domain"])]
     groups: dict[str, list[str]] = defaultdict(list)
     for r in mine:
         if r["kind"] == "group":
@@ -180,14 +190,18 @@ def evaluate_real(folder: Path, settings: dict | None = None) -> dict[str, dict]
         for r in rows
     ]
     result = cluster_problems(items, settings)
-    return {split: score_real(rows, result, split) for split in ("dev", "heldout")}
+    out = {split: score_real(rows, result, split) for split in ("dev", "heldout")}
+    # Per product domain, tuning groups only (the held-out line stays one figure).
+    for domain in sorted({r["domain"] for r in rows if r["split"] == "dev"}):
+        out[f"dev {domain}"] = score_real(rows, result, "dev", domain)
+    return out
 
 
 def _real_line(name: str, s: dict) -> str:
-    found = s["found"] / s["groups"] if s["groups"] else 0.0
+    found = f"{s['found'] / s['groups']:.0%}" if s["groups"] else "-"
     pure = s["pure"] / s["issues"] if s["issues"] else 1.0
     return (
-        f"{name:<34} groups found={s['found']}/{s['groups']} ({found:.0%}) "
+        f"{name:<34} groups found={s['found']}/{s['groups']} ({found}) "
         f"pure issues={s['pure']}/{s['issues']} ({pure:.0%}) pair/one-off rows flagged={len(s['pair_one_flagged'])}"
     )
 
@@ -216,6 +230,9 @@ def main() -> None:
         real = evaluate_real(args.real)
         for split in ("dev", "heldout") if args.heldout else ("dev",):
             print(_real_line(f"real public complaints [{split}]", real[split]))
+            if split == "dev":
+                for part in (k for k in real if k.startswith("dev ")):
+                    print(_real_line(f"   {part[4:]}", real[part]))
             if args.verbose and split == "dev":
                 for m in real[split]["mixtures"]:
                     print("   mixture:", m)
