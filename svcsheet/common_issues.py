@@ -38,9 +38,9 @@ from scipy.spatial.distance import squareform
 
 from .errors import PolicyError
 from .lexicon_suggest import layered_lexicon
-from .problem_terms import senses, weighted_phrases
+from .problem_terms import objects_before, senses, weighted_phrases
 from .resources import data_path
-from .textnorm import Lexicon, batch_in_text, model_numbers, normalise_text, segmenter
+from .textnorm import Concept, Lexicon, batch_in_text, model_numbers, normalise_text, segmenter
 
 DEFAULTS: dict = {
     "min_customers": 3,
@@ -50,7 +50,7 @@ DEFAULTS: dict = {
     "product_weight": 0.2,  # ... and to its product
     "unscoped_concept_weight": 0.3,  # ... to a product-scoped concept when the text names no product
     "topic_weight": 0.5,  # a topic word's weight relative to a problem phrase
-    "synonym_weight": 0.5,  # weight of a term's Cilin synonym classes relative to the term (0: off)
+    "synonym_weight": 0.0,  # weight of a term's Cilin synonym classes relative to the term (0: off; measured no gain)
     "praise_weight": 1.0,  # a topic word met only in a clause of praise (还不错, 手感好), relative to a complaint's
     "neutral_weight": 1.0,  # ... only in a clause with neither praise nor a complaint cue
     "unique_weight": 0.15,  # weight of a term no other text has, relative to a shared one
@@ -212,14 +212,18 @@ class _Row:
     phrases: set[str] = field(default_factory=set)
     terms: tuple[str, ...] = ()
     senses: dict[str, set[str]] = field(default_factory=dict)  # synonym class -> the text's words in it
+    objects: frozenset[str] = frozenset()  # nouns before the concept in its clause (轮胎 of 轮胎开裂)
 
 
-def _first_concept(norm: str, lex: Lexicon, m: _Matcher) -> tuple[int | None, int | None]:
-    """(concept index, start) of the first concept named in the text and not negated (没有故障码, 不漏水).
+_Concept = tuple[int | None, int | None, frozenset[str]]
+
+
+def _first_concept(norm: str, lex: Lexicon, m: _Matcher) -> _Concept:
+    """(concept index, start, objects) of the first concept named in the text and not negated (没有故障码, 不漏水).
     A match that starts inside a proper name (a place name ending in 错 followed by 发动机 is not 错发) is
     skipped. Other segmentation boundaries are not required: rjieba splits 时往外滴水 as 时往|外|滴水."""
     if m.concept_rx is None:
-        return None, None
+        return None, None, frozenset()
     inside_name: set[int] | None = None
     for cm in m.concept_rx.finditer(norm):
         if _negated(norm, cm.start()):
@@ -241,16 +245,16 @@ def _first_concept(norm: str, lex: Lexicon, m: _Matcher) -> tuple[int | None, in
         name = cm.lastgroup if cm.lastgroup in m.group_concept else None
         if name is None:
             name = next(g for g, v in cm.groupdict().items() if v is not None and g in m.group_concept)
-        return m.group_concept[name], cm.start()
-    return None, None
+        return m.group_concept[name], cm.start(), objects_before(norm, cm.start(), cm.end(), lex)
+    return None, None, frozenset()
 
 
-def _analyse(row: _Row, lex: Lexicon, m: _Matcher, seen: dict[str, tuple[int | None, int | None]]) -> None:
+def _analyse(row: _Row, lex: Lexicon, m: _Matcher, seen: dict[str, _Concept]) -> None:
     """Primary concept and product of one text."""
     norm = row.norm
     if norm not in seen:
         seen[norm] = _first_concept(norm, lex, m)
-    row.concept, start = seen[norm]
+    row.concept, start, row.objects = seen[norm]
     if m.product_rx is not None:
         before = after = None
         for pm in m.product_rx.finditer(norm):
@@ -527,20 +531,36 @@ def _domain(norm: str, g: _Guard) -> int:
 
 def _specific(r: _Row, lex: Lexicon, g: _Guard, domain: int = -1) -> set[str]:
     """Terms of a text that say which problem it is: phrases and topic words that are neither generic nor a
-    bare object, and its lexicon concept unless that concept is broad."""
-    out = {t for t in r.terms if t not in g.generic and t not in g.objects}
-    out.update(s for s, words in r.senses.items() if words & out)  # 抖动 and 震动 share a specific class
-    c = lex.concepts[r.concept] if r.concept is not None else None
-    if c is not None and c.id not in g.broad:
-        if c.scope == "any":
-            out.add("C:" + c.id)
-        else:  # a product-scoped concept binds texts of one product or of one domain (吵 of a hotel room is
-            # not 吵 of a laptop fan); the linkage already keeps two known products apart
-            if r.product:
-                out.add(f"C:{c.id}|{r.product}")
-            if domain >= 0 or not r.product:
-                out.add(f"C:{c.id}@{domain}" if domain >= 0 else "C:" + c.id)
+    bare object (and their synonym classes), and its lexicon concept unless that concept is broad. A
+    product-scoped concept on a text that names no product binds by the part it names when the lexicon says
+    so (`by_part`: 轮胎开裂 is not 中控台开裂; its own words 开裂/异响 then bind nothing), else by the business
+    domain."""
+    c = lex.concepts[r.concept] if r.concept is not None and lex.concepts[r.concept].id not in g.broad else None
+    words = {t for t in r.terms if t not in g.generic and t not in g.objects}
+    by_part = c is not None and c.by_part and c.scope == "product" and not r.product and bool(r.objects)
+    if by_part:
+        words -= _concept_words(c)
+    out = words | {s for s, ws in r.senses.items() if ws & words}  # 抖动 and 震动 share a specific class
+    if c is None:
+        return out
+    if c.scope == "any":
+        out.add("C:" + c.id)
+    elif r.product:  # the linkage already keeps two known products apart
+        out.add(f"C:{c.id}|{r.product}")
+        if domain >= 0:
+            out.add(f"C:{c.id}@{domain}")
+        if c.by_part:  # 手机屏幕裂开 meets 屏幕出现裂纹
+            out.update(f"C:{c.id}#{o}" for o in r.objects if o not in g.generic)
+    elif by_part:
+        out.update(f"C:{c.id}#{o}" for o in r.objects if o not in g.generic)
+    else:  # 吵 of a hotel room is not 吵 of a laptop fan
+        out.add(f"C:{c.id}@{domain}" if domain >= 0 else "C:" + c.id)
     return out
+
+
+@cache
+def _concept_words(c: Concept) -> frozenset[str]:
+    return frozenset(c.terms)
 
 
 def _guard_split(
@@ -734,7 +754,7 @@ def cluster_problems(items: Sequence[ProblemText], settings: dict | None = None)
     if not rows:
         return Clustering({}, [], {})
     if cfg["use_lexicon"]:
-        seen: dict[str, tuple[int | None, int | None]] = {}
+        seen: dict[str, _Concept] = {}
         for r in rows:
             _analyse(r, lex, m, seen)
         _resolve_products(rows, lex)

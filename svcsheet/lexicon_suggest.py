@@ -47,7 +47,7 @@ def _layered(path: str, mtime: float) -> Lexicon:
         if c.id in concepts:  # extends a built-in concept: its terms and patterns are added
             old = concepts[c.id]
             concepts[c.id] = Concept(
-                c.id, c.label or old.label, c.scope, old.terms + c.terms, old.patterns + c.patterns
+                c.id, c.label or old.label, c.scope, old.terms + c.terms, old.patterns + c.patterns, old.by_part
             )
         else:
             concepts[c.id] = c

@@ -17,6 +17,8 @@ import json
 from functools import cache
 from pathlib import Path
 
+import rjieba
+
 from .textnorm import Lexicon, segmenter
 
 NEGATORS = frozenset(["不", "没", "没有", "无", "无法", "未", "不能", "不了", "难以", "没法", "不会", "别"])
@@ -216,3 +218,21 @@ def senses(term: str) -> tuple[str, ...]:
     if len(term) >= 3 and term[-1] in COMPLAINT_CHARS and term[:-1] in table:
         return tuple(f"S:{c}+{term[-1]}" for c in table[term[:-1]])
     return ()
+
+
+_NAME_TAGS = ("nr", "ns", "nt", "nz")
+
+
+def objects_before(norm: str, start: int, end: int, lex: Lexicon) -> frozenset[str]:
+    """Nouns of the clause of a concept match, before the complaint word itself: the part that fails (轮胎 of
+    轮胎有裂纹, 变速箱 of 变速箱异响). Names, brands (the lexicon's stop words) and generic words are left out."""
+    lo = norm.rfind(" ", 0, start) + 1
+    out = set()
+    pos = lo
+    for w, tag in rjieba.tag(norm[lo:end]):  # plain segmentation: 变速箱|异响, not the lexicon's 变速箱异响
+        pos += len(w)
+        if pos >= end:
+            break  # the complaint word itself
+        if len(w) >= 2 and tag.startswith("n") and not tag.startswith(_NAME_TAGS) and _content(w, tag, lex):
+            out.add(w)
+    return frozenset(out)

@@ -119,6 +119,9 @@ class Concept:
     scope: str  # "product": the product is part of the problem; "any": it is not
     terms: tuple[str, ...]
     patterns: tuple[str, ...]
+    # True: a symptom any part can have (异响, 开裂, 漏水): on a text naming no product, the part named before
+    # it (轮胎, 挡风玻璃, 天窗) says which problem it is
+    by_part: bool = False
 
 
 @dataclass(frozen=True, eq=False)  # identity hash: one loaded lexicon, one segmenter
@@ -185,7 +188,10 @@ def _parse_lexicon(data: object, source: str) -> Lexicon:
         terms = _str_list(spec.get("terms"), f"concepts.{cid}.terms")
         if not terms and not patterns:
             raise PolicyError(f"词库 concepts.{cid} 既没有 terms 也没有 patterns")
-        concepts.append(Concept(cid, str(spec["label"]), scope, terms, patterns))
+        by_part = spec.get("by_part", False)
+        if not isinstance(by_part, bool):
+            raise PolicyError(f"词库 concepts.{cid}.by_part 只能是 true 或 false")
+        concepts.append(Concept(cid, str(spec["label"]), scope, terms, patterns, by_part))
     stop = frozenset(_str_list(data.get("stop_words"), "stop_words"))
     raw_typos = data.get("typos") or {}
     if not isinstance(raw_typos, dict):

@@ -329,7 +329,7 @@ def _concept_of(text: str) -> str | None:
     from svcsheet.textnorm import load_lexicon, normalise_text
 
     lex = load_lexicon()
-    c, _ = _first_concept(lex.fix(normalise_text(text)), lex, _matcher(lex))
+    c, _, _ = _first_concept(lex.fix(normalise_text(text)), lex, _matcher(lex))
     return None if c is None else lex.concepts[c].id
 
 
@@ -414,3 +414,14 @@ def test_guard_split_parts_get_distinct_ids_and_every_text_a_cluster():
     [issue] = res.common
     assert issue.uids == ("u0", "u1", "u2")
     assert res.cluster_of["u3"] != issue.id
+
+
+def test_the_part_named_before_a_symptom_keeps_two_car_problems_apart():
+    # car complaints name no product; 开裂 of a tyre and of a windscreen are two problems (lexicon `by_part`)
+    tyres = ["速腾轮胎开裂影响安全", "朗逸四条轮胎出现裂纹", "逍客轮胎有裂纹希望处理"]
+    screens = ["天籁前挡风玻璃自然开裂", "宝马6系前挡风玻璃开裂了", "前挡风玻璃出现裂纹"]
+    items = [P(f"t{i}", t, f"a{i}") for i, t in enumerate(tyres)]
+    items += [P(f"w{i}", t, f"b{i}") for i, t in enumerate(screens)]
+    res = cluster_problems(items)
+    assert sorted(c.uids for c in res.common) == [("t0", "t1", "t2"), ("w0", "w1", "w2")]
+

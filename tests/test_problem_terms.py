@@ -54,3 +54,10 @@ def test_clause_kinds_tell_praise_from_the_complaint():
     found, topics = weighted_phrases(LEX.fix(normalise_text("服务员态度还不错，就是房间蚊子太多")), LEX)
     assert topics["服务员"] == "praise"
     assert topics["蚊子"] == "complaint"
+
+
+def test_brands_and_makers_are_not_problem_terms():
+    # a car complaint starts with its maker: 一汽大众 says whose car it is, never what fails
+    found, topics = phrases(LEX.fix(normalise_text("一汽大众速腾天窗漏水，东风本田也这样")), LEX)
+    assert not ({"一汽大众", "大众", "东风", "本田"} & (found | topics))
+    assert "天窗" in topics
