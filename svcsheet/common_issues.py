@@ -531,28 +531,24 @@ def _domain(norm: str, g: _Guard) -> int:
 
 def _specific(r: _Row, lex: Lexicon, g: _Guard, domain: int = -1) -> set[str]:
     """Terms of a text that say which problem it is: phrases and topic words that are neither generic nor a
-    bare object (and their synonym classes), and its lexicon concept unless that concept is broad. A
-    product-scoped concept on a text that names no product binds by the part it names when the lexicon says
-    so (`by_part`: 轮胎开裂 is not 中控台开裂; its own words 开裂/异响 then bind nothing), else by the business
-    domain."""
+    bare object (and their synonym classes), and its lexicon concept unless that concept is broad. A concept
+    the lexicon marks `by_part` binds by the part named before it (轮胎开裂 is not 中控台开裂, 前台态度差 is not
+    4S店态度差; its own words 开裂/异响 then bind nothing unless the product does); another product-scoped
+    concept binds by product, else by business domain."""
     c = lex.concepts[r.concept] if r.concept is not None and lex.concepts[r.concept].id not in g.broad else None
     words = {t for t in r.terms if t not in g.generic and t not in g.objects}
-    by_part = c is not None and c.by_part and c.scope == "product" and not r.product and bool(r.objects)
-    if by_part:
+    parts = {f"C:{c.id}#{o}" for o in r.objects if o not in g.generic} if c is not None and c.by_part else set()
+    if parts and (c.scope == "any" or not r.product):
         words -= _concept_words(c)
-    out = words | {s for s, ws in r.senses.items() if ws & words}  # 抖动 and 震动 share a specific class
-    if c is None:
+    out = words | {s for s, ws in r.senses.items() if ws & words} | parts  # 抖动 and 震动 share a class
+    if c is None or parts and (c.scope == "any" or not r.product):
         return out
     if c.scope == "any":
         out.add("C:" + c.id)
     elif r.product:  # the linkage already keeps two known products apart
         out.add(f"C:{c.id}|{r.product}")
-        if domain >= 0:
+        if domain >= 0 and not parts:
             out.add(f"C:{c.id}@{domain}")
-        if c.by_part:  # 手机屏幕裂开 meets 屏幕出现裂纹
-            out.update(f"C:{c.id}#{o}" for o in r.objects if o not in g.generic)
-    elif by_part:
-        out.update(f"C:{c.id}#{o}" for o in r.objects if o not in g.generic)
     else:  # 吵 of a hotel room is not 吵 of a laptop fan
         out.add(f"C:{c.id}@{domain}" if domain >= 0 else "C:" + c.id)
     return out

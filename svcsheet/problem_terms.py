@@ -86,11 +86,35 @@ def _content(word: str, pos: str, lex: Lexicon) -> bool:
     )
 
 
+_MODEL_TAGS = ("n", "nz", "nr", "ns", "nt", "j", "x", "eng", "vg", "ng")
+
+
+@cache
+def _protected(lex: Lexicon) -> frozenset[str]:
+    """Text of the lexicon's products and concept terms: a word inside one (发动机, 变速箱) is a part, not a model."""
+    return frozenset([*(t for ts in lex.products.values() for t in ts), *(t for c in lex.concepts for t in c.terms)])
+
+
+def _is_model(word: str, pos: str, lex: Lexicon) -> bool:
+    """The word after a maker names a model (一汽大众|速腾, 东风日产|逍客) unless it is a part or a product."""
+    return pos.startswith(_MODEL_TAGS) and not any(word in t for t in _protected(lex)) and word not in GENERIC
+
+
+def _without_models(words: list[tuple[str, str]], lex: Lexicon) -> list[tuple[str, str]]:
+    out: list[tuple[str, str]] = []
+    for i, (w, pos) in enumerate(words):
+        if i and words[i - 1][0] in lex.brands and w not in lex.brands and _is_model(w, pos, lex):
+            continue
+        out.append((w, pos))
+    return out
+
+
 def tagged(norm: str, lex: Lexicon) -> list[list[tuple[str, str]]]:
-    """Clauses of an already normalised text (split at the spaces that replaced punctuation), tagged."""
+    """Clauses of an already normalised text (split at the spaces that replaced punctuation), tagged; the
+    model name after a maker is left out."""
     out: list[list[tuple[str, str]]] = []
     clause: list[tuple[str, str]] = []
-    for word, pos in segmenter(lex).tag(norm):
+    for word, pos in _without_models(segmenter(lex).tag(norm), lex):
         # 太咸 / 超慢 / 很差 come out as one word: split the cue off so 咸 meets 咸 and 慢 meets 慢
         if 2 <= len(word) <= 3 and word[0] in _CUE_CHARS and word[-1] in COMPLAINT_CHARS and pos != "x":
             clause.append((word[0], "d"))
@@ -226,13 +250,30 @@ _NAME_TAGS = ("nr", "ns", "nt", "nz")
 def objects_before(norm: str, start: int, end: int, lex: Lexicon) -> frozenset[str]:
     """Nouns of the clause of a concept match, before the complaint word itself: the part that fails (轮胎 of
     轮胎有裂纹, 变速箱 of 变速箱异响). Names, brands (the lexicon's stop words) and generic words are left out."""
-    lo = norm.rfind(" ", 0, start) + 1
+    lo = start
+    while (sp := norm.rfind(" ", 0, lo)) >= 0:
+        lo = sp
+        # normalise_text pads ASCII words with spaces (abs故障灯 -> " abs 故障灯"): those spaces end no clause
+        if not (_ascii_at(norm, sp - 1) or _ascii_at(norm, sp + 1)):
+            lo = sp + 1
+            break
+    else:
+        lo = 0
     out = set()
     pos = lo
-    for w, tag in rjieba.tag(norm[lo:end]):  # plain segmentation: 变速箱|异响, not the lexicon's 变速箱异响
+    words = rjieba.tag(norm[lo:end])  # plain segmentation: 变速箱|异响, not the lexicon's 变速箱异响
+    for i, (w, tag) in enumerate(words):
         pos += len(w)
         if pos >= end:
             break  # the complaint word itself
-        if len(w) >= 2 and tag.startswith("n") and not tag.startswith(_NAME_TAGS) and _content(w, tag, lex):
+        if i and words[i - 1][0] in lex.brands and _is_model(w, tag, lex):
+            continue
+        if tag == "eng" and len(w) >= 2 and w.isalpha() and w not in lex.stop_words:
+            out.add(w)  # abs, esp
+        elif len(w) >= 2 and tag.startswith("n") and not tag.startswith(_NAME_TAGS) and _content(w, tag, lex):
             out.add(w)
     return frozenset(out)
+
+
+def _ascii_at(norm: str, i: int) -> bool:
+    return 0 <= i < len(norm) and norm[i].isascii() and norm[i].isalnum()

@@ -134,6 +134,7 @@ class Lexicon:
     stop_words: frozenset[str]
     source: str
     typos: tuple[tuple[str, str], ...] = ()  # (wrong, right), longest first
+    brands: frozenset[str] = frozenset()  # makers (also stop words); the word after one names a model
 
     def fix(self, norm: str) -> str:
         """Replace the lexicon's known typos in an already normalised text."""
@@ -192,7 +193,8 @@ def _parse_lexicon(data: object, source: str) -> Lexicon:
         if not isinstance(by_part, bool):
             raise PolicyError(f"词库 concepts.{cid}.by_part 只能是 true 或 false")
         concepts.append(Concept(cid, str(spec["label"]), scope, terms, patterns, by_part))
-    stop = frozenset(_str_list(data.get("stop_words"), "stop_words"))
+    brands = frozenset(w.lower() for w in _str_list(data.get("brands"), "brands"))
+    stop = frozenset(_str_list(data.get("stop_words"), "stop_words")) | brands
     raw_typos = data.get("typos") or {}
     if not isinstance(raw_typos, dict):
         raise PolicyError("词库 typos 应为 错字: 正字 的映射")
@@ -204,7 +206,7 @@ def _parse_lexicon(data: object, source: str) -> Lexicon:
         ),
         key=lambda kv: (-len(kv[0]), kv[0]),
     )
-    return Lexicon(products, prefixes, tuple(concepts), stop, source, tuple(typos))
+    return Lexicon(products, prefixes, tuple(concepts), stop, source, tuple(typos), brands)
 
 
 @cache

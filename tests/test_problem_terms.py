@@ -61,3 +61,10 @@ def test_brands_and_makers_are_not_problem_terms():
     found, topics = phrases(LEX.fix(normalise_text("一汽大众速腾天窗漏水，东风本田也这样")), LEX)
     assert not ({"一汽大众", "大众", "东风", "本田"} & (found | topics))
     assert "天窗" in topics
+
+
+def test_the_model_after_a_maker_is_left_out_but_a_part_is_kept():
+    _, topics = phrases(LEX.fix(normalise_text("东风日产逍客轮胎开裂")), LEX)
+    assert "逍客" not in topics and "轮胎" in topics
+    _, topics = phrases(LEX.fix(normalise_text("一汽大众发动机漏油")), LEX)
+    assert "发动机" in topics
