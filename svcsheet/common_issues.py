@@ -538,7 +538,7 @@ def _specific(r: _Row, lex: Lexicon, g: _Guard, domain: int = -1) -> set[str]:
     c = lex.concepts[r.concept] if r.concept is not None and lex.concepts[r.concept].id not in g.broad else None
     words = {t for t in r.terms if t not in g.generic and t not in g.objects}
     parts = {f"C:{c.id}#{o}" for o in r.objects if o not in g.generic} if c is not None and c.by_part else set()
-    if parts and (c.scope == "any" or not r.product):
+    if c is not None and c.by_part:
         words -= _concept_words(c)
     out = words | {s for s, ws in r.senses.items() if ws & words} | parts  # 抖动 and 震动 share a class
     if c is None or parts and (c.scope == "any" or not r.product):
