@@ -49,10 +49,10 @@ DEFAULTS: dict = {
     "concept_weight": 0.5,  # share of a text's vector (squared) given to its lexicon concept
     "product_weight": 0.2,  # ... and to its product
     "unscoped_concept_weight": 0.3,  # ... to a product-scoped concept when the text names no product
-    "topic_weight": 0.5,  # a topic word's weight relative to a problem phrase
+    "topic_weight": 1.0,  # a topic word's weight relative to a problem phrase (in a clause with a complaint cue)
     "synonym_weight": 0.0,  # weight of a term's Cilin synonym classes relative to the term (0: off; measured no gain)
-    "praise_weight": 1.0,  # a topic word met only in a clause of praise (还不错, 手感好), relative to a complaint's
-    "neutral_weight": 1.0,  # ... only in a clause with neither praise nor a complaint cue
+    "praise_weight": 0.3,  # a topic word met only in a clause of praise (还不错, 手感好), relative to a complaint's
+    "neutral_weight": 0.75,  # ... only in a clause with neither praise nor a complaint cue
     "unique_weight": 0.15,  # weight of a term no other text has, relative to a shared one
     "max_df_share": 0.1,  # a term in more than this share of the texts says nothing (but at least 5 texts)
     "dominant_batch_share": 0.5,  # a batch holding more than this share of the rows is flagged

@@ -308,13 +308,13 @@ def test_a_team_can_add_a_concept_to_its_lexicon(tmp_path):
     lex = tmp_path / "lex.yaml"
     lex.write_text(
         "products:\n  净水器: {terms: [净水器]}\nconcepts:\n"
-        "  - {id: tds_high, label: 出水TDS偏高, scope: product, terms: [tds高, tds偏高, 水质检测不合格]}\n"
+        "  - {id: tds_high, label: 出水TDS偏高, scope: product, terms: [tds高, tds偏高, 水质检测不合格, 数值超标]}\n"
         "stop_words: [客户]\n",
         encoding="utf-8",
     )
-    items = [
+    items = [  # three wordings that share no word: only the team's concept knows they are one problem
         P("a", "净水器TDS高", "c1"),
-        P("b", "净水器出水TDS偏高", "c2"),
+        P("b", "净水器拿笔测了一下数值超标", "c2"),
         P("c", "净水器水质检测不合格", "c3"),
     ]
     default = cluster_problems(items)
