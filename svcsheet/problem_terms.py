@@ -21,7 +21,9 @@ import rjieba
 
 from .textnorm import Lexicon, segmenter
 
-NEGATORS = frozenset(["不", "没", "没有", "无", "无法", "未", "不能", "不了", "难以", "没法", "不会", "别"])
+NEGATORS = frozenset(
+    ["不", "没", "没有", "无", "无法", "未", "不能", "不了", "难以", "没法", "不会", "别", "不是", "不太", "不够", "不怎么", "不算"]
+)
 INTENSIFIERS = frozenset(
     [
         "太",
