@@ -213,6 +213,7 @@ class _Row:
     terms: tuple[str, ...] = ()
     senses: dict[str, set[str]] = field(default_factory=dict)  # synonym class -> the text's words in it
     objects: frozenset[str] = frozenset()  # nouns before the concept in its clause (轮胎 of 轮胎开裂)
+    praised: frozenset[str] = frozenset()  # topic words met only in clauses of praise (外观漂亮)
 
 
 _Concept = tuple[int | None, int | None, frozenset[str]]
@@ -327,7 +328,7 @@ def _vectors(rows: list[_Row], lex: Lexicon, cfg: dict) -> tuple[csr_matrix, csr
     docs: list[dict[str, float]] = []
     df: Counter[str] = Counter()
     # ticket texts repeat (copied descriptions): each wording is phrased and weighted once, its rows share it
-    seen: dict[str, tuple[set[str], dict[str, float], dict[str, set[str]]]] = {}
+    seen: dict[str, tuple[set[str], dict[str, float], dict[str, set[str]], frozenset[str]]] = {}
     clause_factor = {"complaint": 1.0, "neutral": cfg["neutral_weight"], "praise": cfg["praise_weight"]}
     for r in rows:
         if r.norm not in seen:
@@ -336,8 +337,10 @@ def _vectors(rows: list[_Row], lex: Lexicon, cfg: dict) -> tuple[csr_matrix, csr
             for t, kind in topics.items():
                 d.setdefault(t, cfg["topic_weight"] * clause_factor[kind])
             d, words = _with_senses(d, cfg) if cfg["synonym_weight"] else (d, {})
-            seen[r.norm] = (found, d, words)
-        r.phrases, d, _ = seen[r.norm]
+            # words met only in praise never bind in the guard (外观漂亮: what the customer likes)
+            praised = frozenset(t for t, kind in topics.items() if kind == "praise" and t not in found)
+            seen[r.norm] = (found, d, words, praised)
+        r.phrases, d, _, r.praised = seen[r.norm]
         docs.append(d)
         df.update(d)
     n = len(rows)
@@ -530,13 +533,13 @@ def _domain(norm: str, g: _Guard) -> int:
 
 
 def _specific(r: _Row, lex: Lexicon, g: _Guard, domain: int = -1) -> set[str]:
-    """Terms of a text that say which problem it is: phrases and topic words that are neither generic nor a
-    bare object (and their synonym classes), and its lexicon concept unless that concept is broad. A concept
+    """Terms of a text that say which problem it is: phrases and topic words that are neither generic, a bare
+    object nor met only in praise (外观漂亮: what the customer likes) (and their synonym classes), and its lexicon concept unless that concept is broad. A concept
     the lexicon marks `by_part` binds by the part named before it (轮胎开裂 is not 中控台开裂, 前台态度差 is not
     4S店态度差; its own words 开裂/异响 then bind nothing unless the product does); another product-scoped
     concept binds by product, else by business domain."""
     c = lex.concepts[r.concept] if r.concept is not None and lex.concepts[r.concept].id not in g.broad else None
-    words = {t for t in r.terms if t not in g.generic and t not in g.objects}
+    words = {t for t in r.terms if t not in g.generic and t not in g.objects and t not in r.praised}
     parts = {f"C:{c.id}#{o}" for o in r.objects if o not in g.generic} if c is not None and c.by_part else set()
     if c is not None and c.by_part:
         words -= _concept_words(c)

@@ -425,3 +425,20 @@ def test_the_part_named_before_a_symptom_keeps_two_car_problems_apart():
     res = cluster_problems(items)
     assert sorted(c.uids for c in res.common) == [("t0", "t1", "t2"), ("w0", "w1", "w2")]
 
+
+
+def test_shared_praise_in_chatty_reviews_makes_no_common_issue():
+    praise = "外观漂亮大方，散热设计合理，"
+    different = ["就是电池不耐用", "可惜键盘松动", "但是摄像头模糊", "只是音箱有杂音"]
+    items = [P(f"d{i}", praise + t, f"a{i}") for i, t in enumerate(different)]
+    assert cluster_problems(items).common == []  # what the customers like is not their problem
+    same = ["就是风扇噪音很大", "可惜风扇噪音太大", "但是风扇噪音大"]
+    items += [P(f"s{i}", praise + t, f"b{i}") for i, t in enumerate(same)]
+    res = cluster_problems(items)
+    assert [c.uids for c in res.common] == [("s0", "s1", "s2")]
+
+
+def test_the_story_around_different_complaints_makes_no_common_issue():
+    story = "老婆生日买给她的，结果"
+    texts = ["快递送了五天才到", "赠品没有给", "第二天就降价了", "客服一直不回复"]
+    assert cluster_problems([P(f"u{i}", story + t, f"c{i}") for i, t in enumerate(texts)]).common == []
