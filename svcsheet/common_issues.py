@@ -243,6 +243,8 @@ def _first_concept(norm: str, lex: Lexicon, m: _Matcher) -> _Concept:
                 pos += len(w)
         if cm.start() in inside_name or (cm.end() - cm.start() <= 2 and cm.end() - 1 in inside_noun):
             continue  # starts inside a name, or a two-character term whose last character begins a noun
+        if _praised(norm, cm.start()):
+            continue  # 客服态度也很好: the clause praises what the pattern names
         name = cm.lastgroup if cm.lastgroup in m.group_concept else None
         if name is None:
             name = next(g for g, v in cm.groupdict().items() if v is not None and g in m.group_concept)
@@ -301,6 +303,16 @@ def _resolve_products(rows: list[_Row], lex: Lexicon) -> None:
             r.key = f"*|{c.id}"
             continue
         r.key = f"{r.product or '?'}|{c.id}"
+
+
+_PRAISE_RX = re.compile(r"(?<![不没])(很好|挺好|真好|不错|满意|热情|耐心|周到|好评|给力)")
+
+
+def _praised(norm: str, start: int) -> bool:
+    """The clause of a concept match praises (客服态度也很好, 服务员很热情)."""
+    lo = norm.rfind(" ", 0, start) + 1
+    hi = norm.find(" ", start)
+    return _PRAISE_RX.search(norm, lo, len(norm) if hi < 0 else hi) is not None
 
 
 def _negated(norm: str, start: int) -> bool:

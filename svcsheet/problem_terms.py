@@ -137,7 +137,7 @@ def tagged(norm: str, lex: Lexicon) -> list[list[tuple[str, str]]]:
 PRAISE = frozenset(
     """不错 还不错 挺不错 好 很好 挺好 蛮好 还好 满意 喜欢 漂亮 值得 推荐 给力 实惠 流畅 清晰 方便 舒服 舒适 干净 热情 周到
     好吃 好看 好用 快捷 及时 耐心 专业 划算 超值 完美 惊喜 赞 棒 好评 优秀 精致 大方 结实 合理 到位 清楚 灵敏 稳定 够用
-    喜欢 满意 舒心 放心 靠谱 顺畅 时尚 美观 轻薄 轻巧 安静""".split()
+    喜欢 满意 舒心 放心 靠谱 顺畅 时尚 美观 轻薄 轻巧 安静 完好 很快""".split()
 )
 # Words that make a clause the complaint even without a phrase (居然有头发, 出了问题).
 COMPLAINT_CUES = frozenset(

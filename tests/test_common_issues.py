@@ -442,3 +442,8 @@ def test_the_story_around_different_complaints_makes_no_common_issue():
     story = "老婆生日买给她的，结果"
     texts = ["快递送了五天才到", "赠品没有给", "第二天就降价了", "客服一直不回复"]
     assert cluster_problems([P(f"u{i}", story + t, f"c{i}") for i, t in enumerate(texts)]).common == []
+
+
+def test_a_concept_named_in_praise_is_not_the_problem():
+    assert _concept_of("物流很快，客服态度也很好，就是噪音有点大") == "noise"
+    assert _concept_of("客服态度不满意") == "rude_service"
