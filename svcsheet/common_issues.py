@@ -7,8 +7,9 @@ Method (a measured choice, see docs/common-issues.md):
    components of "phrase cosine >= link_threshold, or same concept"; average linkage cuts each at
    ``threshold``. Two texts of two different known products are never alike.
 3. Groups keyed by one concept and product merge; then the precision guard splits every cluster into
-   the chains of members sharing a specific term (templates/lexicon/guard.yaml: generic complaint words
-   and bare objects do not count).
+   the chains of members sharing a specific term (templates/lexicon/guard.yaml: generic complaint words,
+   bare objects, praise and the story around a complaint do not count; a `by_part` concept binds by the
+   part named before it).
 4. A cluster with >= ``min_customers`` distinct customers is a common issue. A text without a customer
    key still joins its cluster but counts for no customer; rows outside the window count for nobody.
 
@@ -545,11 +546,11 @@ def _domain(norm: str, g: _Guard) -> int:
 
 
 def _specific(r: _Row, lex: Lexicon, g: _Guard, domain: int = -1) -> set[str]:
-    """Terms of a text that say which problem it is: phrases and topic words that are neither generic, a bare
-    object nor met only in praise (外观漂亮: what the customer likes) (and their synonym classes), and its lexicon concept unless that concept is broad. A concept
-    the lexicon marks `by_part` binds by the part named before it (轮胎开裂 is not 中控台开裂, 前台态度差 is not
-    4S店态度差; its own words 开裂/异响 then bind nothing unless the product does); another product-scoped
-    concept binds by product, else by business domain."""
+    """Terms of a text that say which problem it is: phrases and topic words (and their synonym classes) that
+    are neither generic, a bare object nor met only in praise (外观漂亮: what the customer likes), and its lexicon
+    concept unless that concept is broad. A concept the lexicon marks `by_part` binds by the part named before
+    it (轮胎开裂 is not 挡风玻璃开裂; its own words 开裂/异响 bind nothing); another product-scoped concept binds
+    by product, else by business domain."""
     c = lex.concepts[r.concept] if r.concept is not None and lex.concepts[r.concept].id not in g.broad else None
     words = {t for t in r.terms if t not in g.generic and t not in g.objects and t not in r.praised}
     parts = {f"C:{c.id}#{o}" for o in r.objects if o not in g.generic} if c is not None and c.by_part else set()
