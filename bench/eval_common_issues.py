@@ -263,6 +263,9 @@ def main() -> None:
             variants.append((f"unscoped_concept_weight={ucw}", {"unscoped_concept_weight": ucw}))
         for uw in (0.01, 0.15, 0.5):
             variants.append((f"unique_weight={uw}", {"unique_weight": uw}))
+        for sw in (0.25, 0.5):  # round 3: Tongyici Cilin synonym classes (off by default)
+            variants.append((f"synonym_weight={sw}", {"synonym_weight": sw}))
+        variants.append(("praise_weight=0.3 neutral_weight=0.6", {"praise_weight": 0.3, "neutral_weight": 0.6}))
         for name, st in variants:
             r = evaluate(st, args.csv)
             print(_line(name, r["all"]))

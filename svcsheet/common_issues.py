@@ -7,8 +7,9 @@ Method (a measured choice, see docs/common-issues.md):
    components of "phrase cosine >= link_threshold, or same concept"; average linkage cuts each at
    ``threshold``. Two texts of two different known products are never alike.
 3. Groups keyed by one concept and product merge; then the precision guard splits every cluster into
-   the chains of members sharing a specific term (templates/lexicon/guard.yaml: generic complaint words
-   and bare objects do not count).
+   the chains of members sharing a specific term (templates/lexicon/guard.yaml: generic complaint words,
+   bare objects, praise and the story around a complaint do not count; a `by_part` concept binds by the
+   part named before it).
 4. A cluster with >= ``min_customers`` distinct customers is a common issue. A text without a customer
    key still joins its cluster but counts for no customer; rows outside the window count for nobody.
 
@@ -38,9 +39,9 @@ from scipy.spatial.distance import squareform
 
 from .errors import PolicyError
 from .lexicon_suggest import layered_lexicon
-from .problem_terms import phrases
+from .problem_terms import objects_before, senses, weighted_phrases
 from .resources import data_path
-from .textnorm import Lexicon, batch_in_text, model_numbers, normalise_text, segmenter
+from .textnorm import Concept, Lexicon, batch_in_text, model_numbers, normalise_text, segmenter
 
 DEFAULTS: dict = {
     "min_customers": 3,
@@ -49,7 +50,10 @@ DEFAULTS: dict = {
     "concept_weight": 0.5,  # share of a text's vector (squared) given to its lexicon concept
     "product_weight": 0.2,  # ... and to its product
     "unscoped_concept_weight": 0.3,  # ... to a product-scoped concept when the text names no product
-    "topic_weight": 0.5,  # a topic word's weight relative to a problem phrase
+    "topic_weight": 1.0,  # a topic word's weight relative to a problem phrase (in a clause with a complaint cue)
+    "synonym_weight": 0.0,  # weight of a term's Cilin synonym classes relative to the term (0: off; measured no gain)
+    "praise_weight": 0.3,  # a topic word met only in a clause of praise (还不错, 手感好), relative to a complaint's
+    "neutral_weight": 0.75,  # ... only in a clause with neither praise nor a complaint cue
     "unique_weight": 0.15,  # weight of a term no other text has, relative to a shared one
     "max_df_share": 0.1,  # a term in more than this share of the texts says nothing (but at least 5 texts)
     "dominant_batch_share": 0.5,  # a batch holding more than this share of the rows is flagged
@@ -133,12 +137,17 @@ def _settings(settings: dict | None) -> dict:
         "product_weight",
         "topic_weight",
         "unique_weight",
+        "praise_weight",
+        "neutral_weight",
         "max_df_share",
         "dominant_batch_share",
     ):
         v = cfg[key]
         if isinstance(v, bool) or not isinstance(v, int | float) or not 0 < v <= 1:
             raise PolicyError(f"common_issues.{key} 应为 0 到 1 之间的数")
+    sw = cfg["synonym_weight"]
+    if isinstance(sw, bool) or not isinstance(sw, int | float) or not 0 <= sw <= 1:
+        raise PolicyError("common_issues.synonym_weight 应为 0 到 1 之间的数")
     if cfg["concept_weight"] + cfg["product_weight"] >= 1:
         raise PolicyError("common_issues.concept_weight 与 product_weight 之和应小于 1")
     return cfg
@@ -203,14 +212,20 @@ class _Row:
     key: str | None = None
     phrases: set[str] = field(default_factory=set)
     terms: tuple[str, ...] = ()
+    senses: dict[str, set[str]] = field(default_factory=dict)  # synonym class -> the text's words in it
+    objects: frozenset[str] = frozenset()  # nouns before the concept in its clause (轮胎 of 轮胎开裂)
+    praised: frozenset[str] = frozenset()  # topic words met only in clauses of praise (外观漂亮)
 
 
-def _first_concept(norm: str, lex: Lexicon, m: _Matcher) -> tuple[int | None, int | None]:
-    """(concept index, start) of the first concept named in the text and not negated (没有故障码, 不漏水).
+_Concept = tuple[int | None, int | None, frozenset[str]]
+
+
+def _first_concept(norm: str, lex: Lexicon, m: _Matcher) -> _Concept:
+    """(concept index, start, objects) of the first concept named in the text and not negated (没有故障码, 不漏水).
     A match that starts inside a proper name (a place name ending in 错 followed by 发动机 is not 错发) is
     skipped. Other segmentation boundaries are not required: rjieba splits 时往外滴水 as 时往|外|滴水."""
     if m.concept_rx is None:
-        return None, None
+        return None, None, frozenset()
     inside_name: set[int] | None = None
     for cm in m.concept_rx.finditer(norm):
         if _negated(norm, cm.start()):
@@ -229,19 +244,21 @@ def _first_concept(norm: str, lex: Lexicon, m: _Matcher) -> tuple[int | None, in
                 pos += len(w)
         if cm.start() in inside_name or (cm.end() - cm.start() <= 2 and cm.end() - 1 in inside_noun):
             continue  # starts inside a name, or a two-character term whose last character begins a noun
+        if _praised(norm, cm.start()):
+            continue  # 客服态度也很好: the clause praises what the pattern names
         name = cm.lastgroup if cm.lastgroup in m.group_concept else None
         if name is None:
             name = next(g for g, v in cm.groupdict().items() if v is not None and g in m.group_concept)
-        return m.group_concept[name], cm.start()
-    return None, None
+        return m.group_concept[name], cm.start(), objects_before(norm, cm.start(), cm.end(), lex)
+    return None, None, frozenset()
 
 
-def _analyse(row: _Row, lex: Lexicon, m: _Matcher, seen: dict[str, tuple[int | None, int | None]]) -> None:
+def _analyse(row: _Row, lex: Lexicon, m: _Matcher, seen: dict[str, _Concept]) -> None:
     """Primary concept and product of one text."""
     norm = row.norm
     if norm not in seen:
         seen[norm] = _first_concept(norm, lex, m)
-    row.concept, start = seen[norm]
+    row.concept, start, row.objects = seen[norm]
     if m.product_rx is not None:
         before = after = None
         for pm in m.product_rx.finditer(norm):
@@ -289,10 +306,33 @@ def _resolve_products(rows: list[_Row], lex: Lexicon) -> None:
         r.key = f"{r.product or '?'}|{c.id}"
 
 
+_PRAISE_RX = re.compile(r"(?<![不没])(很好|挺好|真好|不错|满意|热情|耐心|周到|好评|给力)")
+
+
+def _praised(norm: str, start: int) -> bool:
+    """The clause of a concept match praises (客服态度也很好, 服务员很热情)."""
+    lo = norm.rfind(" ", 0, start) + 1
+    hi = norm.find(" ", start)
+    return _PRAISE_RX.search(norm, lo, len(norm) if hi < 0 else hi) is not None
+
+
 def _negated(norm: str, start: int) -> bool:
     """A concept match preceded by a negation (没有故障码, 不漏水) is an absence, not the problem."""
     head = norm[max(0, start - 2) : start]
     return head.endswith(("没", "无", "未", "不", "没有", "并无", "不会", "不再"))
+
+
+def _with_senses(d: dict[str, float], cfg: dict) -> tuple[dict[str, float], dict[str, set[str]]]:
+    """A term Cilin knows also counts through its synonym classes (抖动/震动/颠簸 share one), each sense at
+    synonym_weight / sqrt(senses) of the term's weight; and each sense's words (for the guard)."""
+    out = dict(d)
+    words: dict[str, set[str]] = {}
+    for t, w in d.items():
+        ss = senses(t)
+        for s in ss:
+            out[s] = max(out.get(s, 0.0), w * cfg["synonym_weight"] / math.sqrt(len(ss)))
+            words.setdefault(s, set()).add(t)
+    return out, words
 
 
 def _vectors(rows: list[_Row], lex: Lexicon, cfg: dict) -> tuple[csr_matrix, csr_matrix]:
@@ -300,30 +340,43 @@ def _vectors(rows: list[_Row], lex: Lexicon, cfg: dict) -> tuple[csr_matrix, csr
     and the same rows with the concept and product columns left out (for finding candidates fast)."""
     docs: list[dict[str, float]] = []
     df: Counter[str] = Counter()
-    seen: dict[str, tuple[set[str], set[str]]] = {}
+    # ticket texts repeat (copied descriptions): each wording is phrased and weighted once, its rows share it
+    seen: dict[str, tuple[set[str], dict[str, float], dict[str, set[str]], frozenset[str]]] = {}
+    clause_factor = {"complaint": 1.0, "neutral": cfg["neutral_weight"], "praise": cfg["praise_weight"]}
     for r in rows:
-        if r.norm not in seen:  # ticket texts repeat (copied descriptions): phrase each wording once
-            seen[r.norm] = phrases(r.norm, lex)
-        found, topics = seen[r.norm]
-        r.phrases = found
-        d = {t: 1.0 for t in found}
-        for t in topics:
-            d.setdefault(t, cfg["topic_weight"])
+        if r.norm not in seen:
+            found, topics = weighted_phrases(r.norm, lex)
+            d = {t: 1.0 for t in found}
+            for t, kind in topics.items():
+                d.setdefault(t, cfg["topic_weight"] * clause_factor[kind])
+            d, words = _with_senses(d, cfg) if cfg["synonym_weight"] else (d, {})
+            # words met only in praise never bind in the guard (外观漂亮: what the customer likes)
+            praised = frozenset(t for t, kind in topics.items() if kind == "praise" and t not in found)
+            seen[r.norm] = (found, d, words, praised)
+        r.phrases, d, _, r.praised = seen[r.norm]
         docs.append(d)
         df.update(d)
     n = len(rows)
     max_df = max(5, int(cfg["max_df_share"] * n))
     vocab: dict[str, int] = {}
     data, ind, ptr = [], [], [0]
+    weighted: dict[str, tuple[dict[str, float], tuple[str, ...], dict[str, set[str]]]] = {}
     for r, d in zip(rows, docs, strict=True):
-        # A term of this text only cannot link it to anything, but it says the text is about more than its
-        # shared terms: it keeps a reduced share so that a concept alone never makes two texts identical.
-        terms = {
-            t: w * (np.log((n + 1) / (df[t] + 1)) + 1.0) * (cfg["unique_weight"] if df[t] == 1 else 1.0)
-            for t, w in d.items()
-            if df[t] <= max_df
-        }
-        r.terms = tuple(sorted(terms, key=lambda t: (-terms[t], t)))
+        if r.norm not in weighted:
+            # A term of this text only cannot link it to anything, but it says the text is about more than its
+            # shared terms: it keeps a reduced share so that a concept alone never makes two texts identical.
+            terms = {
+                t: w * (np.log((n + 1) / (df[t] + 1)) + 1.0) * (cfg["unique_weight"] if df[t] == 1 else 1.0)
+                for t, w in d.items()
+                if df[t] <= max_df
+            }
+            words = seen[r.norm][2]
+            weighted[r.norm] = (
+                terms,
+                tuple(sorted((t for t in terms if not t.startswith("S:")), key=lambda t: (-terms[t], t))),
+                {t: words[t] for t in terms if t in words},
+            )
+        terms, r.terms, r.senses = weighted[r.norm]
         norm2 = sum(w * w for w in terms.values())
         share = 1.0
         extra: dict[str, float] = {}
@@ -493,20 +546,33 @@ def _domain(norm: str, g: _Guard) -> int:
 
 
 def _specific(r: _Row, lex: Lexicon, g: _Guard, domain: int = -1) -> set[str]:
-    """Terms of a text that say which problem it is: phrases and topic words that are neither generic nor a
-    bare object, and its lexicon concept unless that concept is broad."""
-    out = {t for t in r.terms if t not in g.generic and t not in g.objects}
-    c = lex.concepts[r.concept] if r.concept is not None else None
-    if c is not None and c.id not in g.broad:
-        if c.scope == "any":
-            out.add("C:" + c.id)
-        else:  # a product-scoped concept binds texts of one product or of one domain (吵 of a hotel room is
-            # not 吵 of a laptop fan); the linkage already keeps two known products apart
-            if r.product:
-                out.add(f"C:{c.id}|{r.product}")
-            if domain >= 0 or not r.product:
-                out.add(f"C:{c.id}@{domain}" if domain >= 0 else "C:" + c.id)
+    """Terms of a text that say which problem it is: phrases and topic words (and their synonym classes) that
+    are neither generic, a bare object nor met only in praise (外观漂亮: what the customer likes), and its lexicon
+    concept unless that concept is broad. A concept the lexicon marks `by_part` binds by the part named before
+    it (轮胎开裂 is not 挡风玻璃开裂; its own words 开裂/异响 bind nothing); another product-scoped concept binds
+    by product, else by business domain."""
+    c = lex.concepts[r.concept] if r.concept is not None and lex.concepts[r.concept].id not in g.broad else None
+    words = {t for t in r.terms if t not in g.generic and t not in g.objects and t not in r.praised}
+    parts = {f"C:{c.id}#{o}" for o in r.objects if o not in g.generic} if c is not None and c.by_part else set()
+    if c is not None and c.by_part:
+        words -= _concept_words(c)
+    out = words | {s for s, ws in r.senses.items() if ws & words} | parts  # 抖动 and 震动 share a class
+    if c is None or parts and (c.scope == "any" or not r.product):
+        return out
+    if c.scope == "any":
+        out.add("C:" + c.id)
+    elif r.product:  # the linkage already keeps two known products apart
+        out.add(f"C:{c.id}|{r.product}")
+        if domain >= 0 and not parts:
+            out.add(f"C:{c.id}@{domain}")
+    else:  # 吵 of a hotel room is not 吵 of a laptop fan
+        out.add(f"C:{c.id}@{domain}" if domain >= 0 else "C:" + c.id)
     return out
+
+
+@cache
+def _concept_words(c: Concept) -> frozenset[str]:
+    return frozenset(c.terms)
 
 
 def _guard_split(
@@ -700,7 +766,7 @@ def cluster_problems(items: Sequence[ProblemText], settings: dict | None = None)
     if not rows:
         return Clustering({}, [], {})
     if cfg["use_lexicon"]:
-        seen: dict[str, tuple[int | None, int | None]] = {}
+        seen: dict[str, _Concept] = {}
         for r in rows:
             _analyse(r, lex, m, seen)
         _resolve_products(rows, lex)

@@ -47,7 +47,7 @@ def _layered(path: str, mtime: float) -> Lexicon:
         if c.id in concepts:  # extends a built-in concept: its terms and patterns are added
             old = concepts[c.id]
             concepts[c.id] = Concept(
-                c.id, c.label or old.label, c.scope, old.terms + c.terms, old.patterns + c.patterns
+                c.id, c.label or old.label, c.scope, old.terms + c.terms, old.patterns + c.patterns, old.by_part
             )
         else:
             concepts[c.id] = c
@@ -61,6 +61,7 @@ def _layered(path: str, mtime: float) -> Lexicon:
         model_prefixes={**base.model_prefixes, **team.model_prefixes},
         concepts=tuple(concepts[i] for i in order),
         stop_words=base.stop_words | team.stop_words,
+        brands=base.brands | team.brands,
         source=f"{base.source} + {path}",
         typos=tuple(sorted(set(base.typos) | set(team.typos), key=lambda kv: (-len(kv[0]), kv[0]))),
     )

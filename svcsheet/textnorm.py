@@ -119,6 +119,9 @@ class Concept:
     scope: str  # "product": the product is part of the problem; "any": it is not
     terms: tuple[str, ...]
     patterns: tuple[str, ...]
+    # True: a symptom any part can have (异响, 开裂, 漏水): on a text naming no product, the part named before
+    # it (轮胎, 挡风玻璃, 天窗) says which problem it is
+    by_part: bool = False
 
 
 @dataclass(frozen=True, eq=False)  # identity hash: one loaded lexicon, one segmenter
@@ -131,6 +134,7 @@ class Lexicon:
     stop_words: frozenset[str]
     source: str
     typos: tuple[tuple[str, str], ...] = ()  # (wrong, right), longest first
+    brands: frozenset[str] = frozenset()  # makers (also stop words); the word after one names a model
 
     def fix(self, norm: str) -> str:
         """Replace the lexicon's known typos in an already normalised text."""
@@ -185,8 +189,12 @@ def _parse_lexicon(data: object, source: str) -> Lexicon:
         terms = _str_list(spec.get("terms"), f"concepts.{cid}.terms")
         if not terms and not patterns:
             raise PolicyError(f"词库 concepts.{cid} 既没有 terms 也没有 patterns")
-        concepts.append(Concept(cid, str(spec["label"]), scope, terms, patterns))
-    stop = frozenset(_str_list(data.get("stop_words"), "stop_words"))
+        by_part = spec.get("by_part", False)
+        if not isinstance(by_part, bool):
+            raise PolicyError(f"词库 concepts.{cid}.by_part 只能是 true 或 false")
+        concepts.append(Concept(cid, str(spec["label"]), scope, terms, patterns, by_part))
+    brands = frozenset(w.lower() for w in _str_list(data.get("brands"), "brands"))
+    stop = frozenset(_str_list(data.get("stop_words"), "stop_words")) | brands
     raw_typos = data.get("typos") or {}
     if not isinstance(raw_typos, dict):
         raise PolicyError("词库 typos 应为 错字: 正字 的映射")
@@ -198,7 +206,7 @@ def _parse_lexicon(data: object, source: str) -> Lexicon:
         ),
         key=lambda kv: (-len(kv[0]), kv[0]),
     )
-    return Lexicon(products, prefixes, tuple(concepts), stop, source, tuple(typos))
+    return Lexicon(products, prefixes, tuple(concepts), stop, source, tuple(typos), brands)
 
 
 @cache

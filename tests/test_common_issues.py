@@ -308,13 +308,13 @@ def test_a_team_can_add_a_concept_to_its_lexicon(tmp_path):
     lex = tmp_path / "lex.yaml"
     lex.write_text(
         "products:\n  净水器: {terms: [净水器]}\nconcepts:\n"
-        "  - {id: tds_high, label: 出水TDS偏高, scope: product, terms: [tds高, tds偏高, 水质检测不合格]}\n"
+        "  - {id: tds_high, label: 出水TDS偏高, scope: product, terms: [tds高, tds偏高, 水质检测不合格, 数值超标]}\n"
         "stop_words: [客户]\n",
         encoding="utf-8",
     )
-    items = [
+    items = [  # three wordings that share no word: only the team's concept knows they are one problem
         P("a", "净水器TDS高", "c1"),
-        P("b", "净水器出水TDS偏高", "c2"),
+        P("b", "净水器拿笔测了一下数值超标", "c2"),
         P("c", "净水器水质检测不合格", "c3"),
     ]
     default = cluster_problems(items)
@@ -329,7 +329,7 @@ def _concept_of(text: str) -> str | None:
     from svcsheet.textnorm import load_lexicon, normalise_text
 
     lex = load_lexicon()
-    c, _ = _first_concept(lex.fix(normalise_text(text)), lex, _matcher(lex))
+    c, _, _ = _first_concept(lex.fix(normalise_text(text)), lex, _matcher(lex))
     return None if c is None else lex.concepts[c].id
 
 
@@ -414,3 +414,36 @@ def test_guard_split_parts_get_distinct_ids_and_every_text_a_cluster():
     [issue] = res.common
     assert issue.uids == ("u0", "u1", "u2")
     assert res.cluster_of["u3"] != issue.id
+
+
+def test_the_part_named_before_a_symptom_keeps_two_car_problems_apart():
+    # car complaints name no product; 开裂 of a tyre and of a windscreen are two problems (lexicon `by_part`)
+    tyres = ["速腾轮胎开裂影响安全", "朗逸四条轮胎出现裂纹", "逍客轮胎有裂纹希望处理"]
+    screens = ["天籁前挡风玻璃自然开裂", "宝马6系前挡风玻璃开裂了", "前挡风玻璃出现裂纹"]
+    items = [P(f"t{i}", t, f"a{i}") for i, t in enumerate(tyres)]
+    items += [P(f"w{i}", t, f"b{i}") for i, t in enumerate(screens)]
+    res = cluster_problems(items)
+    assert sorted(c.uids for c in res.common) == [("t0", "t1", "t2"), ("w0", "w1", "w2")]
+
+
+
+def test_shared_praise_in_chatty_reviews_makes_no_common_issue():
+    praise = "外观漂亮大方，散热设计合理，"
+    different = ["就是电池不耐用", "可惜键盘松动", "但是摄像头模糊", "只是音箱有杂音"]
+    items = [P(f"d{i}", praise + t, f"a{i}") for i, t in enumerate(different)]
+    assert cluster_problems(items).common == []  # what the customers like is not their problem
+    same = ["就是风扇噪音很大", "可惜风扇噪音太大", "但是风扇噪音大"]
+    items += [P(f"s{i}", praise + t, f"b{i}") for i, t in enumerate(same)]
+    res = cluster_problems(items)
+    assert [c.uids for c in res.common] == [("s0", "s1", "s2")]
+
+
+def test_the_story_around_different_complaints_makes_no_common_issue():
+    story = "老婆生日买给她的，结果"
+    texts = ["快递送了五天才到", "赠品没有给", "第二天就降价了", "客服一直不回复"]
+    assert cluster_problems([P(f"u{i}", story + t, f"c{i}") for i, t in enumerate(texts)]).common == []
+
+
+def test_a_concept_named_in_praise_is_not_the_problem():
+    assert _concept_of("物流很快，客服态度也很好，就是噪音有点大") == "noise"
+    assert _concept_of("客服态度不满意") == "rude_service"

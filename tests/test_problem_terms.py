@@ -36,3 +36,35 @@ def test_generic_review_words_are_not_problem_terms():
 def test_no_phrase_spans_two_clauses(clauses):
     joined = _found("，".join(clauses))
     assert joined <= set().union(*(_found(c) for c in clauses))
+
+
+def test_synonyms_share_a_class_and_unknown_words_have_none():
+    from svcsheet.problem_terms import senses
+
+    assert set(senses("抖动")) & set(senses("震动")) & set(senses("颠簸"))  # one Cilin class of vibration
+    assert senses("噪音大") == senses("噪声大") != ()  # a quality phrase keeps its complaint character
+    assert senses("不理睬") and all(s.startswith("S:不") for s in senses("不理睬"))
+    assert not set(senses("漏水")) & set(senses("漏电"))
+    assert senses("卡顿") == ()  # not in Cilin: the word alone counts
+
+
+def test_clause_kinds_tell_praise_from_the_complaint():
+    from svcsheet.problem_terms import weighted_phrases
+
+    found, topics = weighted_phrases(LEX.fix(normalise_text("服务员态度还不错，就是房间蚊子太多")), LEX)
+    assert topics["服务员"] == "praise"
+    assert topics["蚊子"] == "complaint"
+
+
+def test_brands_and_makers_are_not_problem_terms():
+    # a car complaint starts with its maker: 一汽大众 says whose car it is, never what fails
+    found, topics = phrases(LEX.fix(normalise_text("一汽大众速腾天窗漏水，东风本田也这样")), LEX)
+    assert not ({"一汽大众", "大众", "东风", "本田"} & (found | topics))
+    assert "天窗" in topics
+
+
+def test_the_model_after_a_maker_is_left_out_but_a_part_is_kept():
+    _, topics = phrases(LEX.fix(normalise_text("东风日产逍客轮胎开裂")), LEX)
+    assert "逍客" not in topics and "轮胎" in topics
+    _, topics = phrases(LEX.fix(normalise_text("一汽大众发动机漏油")), LEX)
+    assert "发动机" in topics
