@@ -258,25 +258,28 @@ def load_xlsx(path: Path, fmt: str, limits: dict[str, Any]) -> WorkbookGrid:
     """Read .xlsx/.xlsm with openpyxl (cached values), after a streaming scan that bounds its cost."""
     import openpyxl
 
+    # python-calamine; None when openpyxl must read the file
+    from .grid_fast import load_xlsx_fast, quick_scans
+
     budget = _budget(path, limits)
     scans: dict[str, SheetScan] = {}
     try:
         with zipfile.ZipFile(path) as zf:
             refuse_dtd(zf, path)
-            parts = _xlsx_sheet_parts(zf)
             names = set(zf.namelist())
+            parts = {sheet: part for sheet, part in _xlsx_sheet_parts(zf).items() if part in names}
+            quick = quick_scans(zf, parts, budget)  # one pass a sheet; None: the two passes below
+            if quick is not None and (fast := load_xlsx_fast(path, fmt, {}, quick)) is not None:
+                return fast
             counted = 0
             for sheet, part in parts.items():
-                if part in names:
-                    scans[sheet] = scan_xlsx_sheet(zf, part, budget, counted)
-                    counted += scans[sheet].cells + scans[sheet].merged_area
+                scans[sheet] = scan_xlsx_sheet(zf, part, budget, counted)
+                counted += scans[sheet].cells + scans[sheet].merged_area
     except (zipfile.BadZipFile, KeyError, DET.ParseError, ExpatError, ValueError, zlib.error, EOFError, OSError) as exc:
         raise unreadable(path, DAMAGED) from exc
     except DefusedXmlException as exc:
         raise unreadable(path, UNSAFE_XML) from exc
     if not any(s.bad_numbers for s in scans.values()):  # NaN/INF cells: the openpyxl path makes them findings
-        from .grid_fast import load_xlsx_fast  # python-calamine; None when openpyxl must read the file
-
         if (fast := load_xlsx_fast(path, fmt, {k: s.no_value for k, s in scans.items()})) is not None:
             return fast
 
