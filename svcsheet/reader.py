@@ -14,6 +14,9 @@ from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
 
+from openpyxl.utils import get_column_letter
+
+from .compact import CompactCells, intern_raw, shared_layout
 from .errors import UnreadableWorkbook
 from .findings import make
 from .forms import FormSpec, label_base, load_forms, normalize_label
@@ -427,44 +430,98 @@ def _is_footer(values: list[Any]) -> bool:
     texts = [v for v in values if v is not None]
     if not texts or not all(isinstance(v, str) for v in texts):
         return False
-    first = normalize_label(texts[0].split(":")[0].split("：")[0])
-    if first in FOOTER_WORDS:
+    if _footer_word(texts[0]):
         return True
     return all(_FOOTER_PAIR.match(t) for t in texts)
 
 
+@lru_cache(maxsize=8192)
+def _footer_word(text: str) -> bool:
+    return normalize_label(text.split(":")[0].split("：")[0]) in FOOTER_WORDS
+
+
 def _list_rows(grid: Grid, match: _ListMatch, out: WorkbookRead) -> int:
-    form = match.form
     keys = set(match.columns.values())
     count = 0
+    plain = _plain_rows(grid, match, out.file)
     for r in grid.occupied_rows():
         if r <= match.header_bottom:
             continue
-        own = [grid.own(r, c) for c in grid.row_cols(r)]
-        if not any(grid.own(r, c) is not None for c in match.columns) and _is_footer(own):
+        if r not in plain:
+            count += _list_row(grid, match, out, r, keys)
             continue
-        if _is_footer(own) and not _has_data_shape(grid, r, match):
-            continue
-        if _repeats_header(grid, r, match) or _is_divider(grid, r, match):
-            continue
-        cells: dict[str, Cell] = {}
-        prov = Provenance(out.file, grid.name, r)
-        pending: list[Finding] = []
-        for c, key in match.columns.items():
-            ar, ac = grid.anchor(r, c)
-            if ac != c:  # continuation of a merge from a column to the left: not this field's value
-                cells[key] = Cell(cell_ref(r, c), None)
-                continue
-            raw, issue = _cell_value(grid, ar, ac)
-            cells[key] = Cell(cell_ref(ar, ac), raw)
-            if issue:
-                pending.append(_cell_finding(issue, prov, form, key, cell_ref(ar, ac), grid, ar, ac))
-        ticket = cells.get(form.id_field)
-        ticket_id = ticket_id_text(ticket.raw) if ticket is not None else None
-        out.findings.extend(replace(f, ticket_id=ticket_id) for f in pending)
-        out.rows.append(RawRow(form.key, prov, {k: cells[k] for k in form.field_keys if k in keys}, "list"))
-        count += 1
+        row = plain[r]
+        if row is not None:
+            out.rows.append(row)
+            count += 1
     return count
+
+
+def _plain_rows(grid: Grid, match: _ListMatch, file: str) -> dict[int, RawRow | None]:
+    """The rows below the header that no merge or error/formula cell touches, read a row at a time: each
+    becomes what _list_row makes of it (a RawRow, its cells compact from the start) or None (not data)."""
+    form = match.form
+    by_key = {key: c for c, key in match.columns.items()}
+    order = [(key, by_key[key]) for key in form.field_keys if key in by_key]
+    cols = [c for _, c in order]
+    layout, _ = shared_layout(tuple((key, get_column_letter(c)) for key, c in order))
+    touched: set[int] = set()
+    max_r = grid.bounds()[0]
+    for r1, _, r2, _ in grid.merged:
+        touched.update(range(r1, min(r2, max_r) + 1))
+    for r, _ in (*grid.no_value, *grid.errors, *grid.bad_numbers):
+        touched.add(r)
+    idx = label_index(form.key)
+    get = grid.values.get
+    rows: dict[int, RawRow | None] = {}
+    for r in grid.occupied_rows():
+        if r <= match.header_bottom or r in touched:
+            continue
+        raws = [get((r, c)) for c in cols]
+        # _list_row's two footer tests in one: a row without any field value has no id either
+        if _is_footer([get((r, c)) for c in grid.row_cols(r)]) and not _has_data_shape(grid, r, match):
+            rows[r] = None
+            continue
+        same = 0
+        for (key, _), v in zip(order, raws, strict=True):
+            if isinstance(v, str):
+                hit = idx.match_full(v)
+                same += bool(hit and hit[0] == key)
+        if same >= MIN_FIELDS:  # the header repeated (no merge touches this row, so it is no divider)
+            rows[r] = None
+            continue
+        cells = CompactCells(layout, r, tuple(intern_raw(v) for v in raws))
+        rows[r] = RawRow(form.key, Provenance(file, grid.name, r), cells, "list")
+    return rows
+
+
+def _list_row(grid: Grid, match: _ListMatch, out: WorkbookRead, r: int, keys: set[str]) -> int:
+    """One row below the header, cell by cell (merges, error cells): 1 when it is data, else 0."""
+    form = match.form
+    own = [grid.own(r, c) for c in grid.row_cols(r)]
+    if not any(grid.own(r, c) is not None for c in match.columns) and _is_footer(own):
+        return 0
+    if _is_footer(own) and not _has_data_shape(grid, r, match):
+        return 0
+    if _repeats_header(grid, r, match) or _is_divider(grid, r, match):
+        return 0
+    cells: dict[str, Cell] = {}
+    prov = Provenance(out.file, grid.name, r)
+    pending: list[Finding] = []
+    for c, key in match.columns.items():
+        ar, ac = grid.anchor(r, c)
+        if ac != c:  # continuation of a merge from a column to the left: not this field's value
+            cells[key] = Cell(cell_ref(r, c), None)
+            continue
+        raw, issue = _cell_value(grid, ar, ac)
+        cells[key] = Cell(cell_ref(ar, ac), raw)
+        if issue:
+            pending.append(_cell_finding(issue, prov, form, key, cell_ref(ar, ac), grid, ar, ac))
+    ticket = cells.get(form.id_field)
+    ticket_id = ticket_id_text(ticket.raw) if ticket is not None else None
+    out.findings.extend(replace(f, ticket_id=ticket_id) for f in pending)
+    out.rows.append(RawRow(form.key, prov, {k: cells[k] for k in form.field_keys if k in keys}, "list"))
+    return 1
 
 
 def _is_divider(grid: Grid, r: int, match: _ListMatch) -> bool:
