@@ -55,6 +55,10 @@ class CompactCells(Mapping[str, Cell]):
     def items(self) -> ItemsView[str, Cell]:
         return _Items(self)
 
+    def raw_items(self) -> Iterator[tuple[str, Any]]:
+        """(key, value as typed) pairs, without making a Cell each."""
+        return zip((k for k, _ in self._layout), self._raws, strict=True)
+
     def raw(self, key: str) -> Any:
         """The value as typed in the field's cell (None when the field has no cell): no Cell is made."""
         i = self._index.get(key)
