@@ -17,7 +17,7 @@ from .records import Cell
 _DIGITS = "0123456789"
 # layout -> (the one shared layout tuple, its key -> position index)
 _LAYOUTS: dict[tuple[tuple[str, str], ...], tuple[tuple[tuple[str, str], ...], dict[str, int]]] = {}
-_INTERN_MAX = 64
+INTERN_MAX = 64
 
 
 def shared_layout(layout: tuple[tuple[str, str], ...]) -> tuple[tuple[tuple[str, str], ...], dict[str, int]]:
@@ -59,11 +59,6 @@ class CompactCells(Mapping[str, Cell]):
         """(key, value as typed) pairs, without making a Cell each."""
         return zip((k for k, _ in self._layout), self._raws, strict=True)
 
-    def raw(self, key: str) -> Any:
-        """The value as typed in the field's cell (None when the field has no cell): no Cell is made."""
-        i = self._index.get(key)
-        return None if i is None else self._raws[i]
-
     def __reduce__(self) -> tuple:
         return (CompactCells, (self._layout, self._rows, self._raws))
 
@@ -83,7 +78,7 @@ class _Items(ItemsView):
 
 def intern_raw(raw: Any) -> Any:
     """Short texts as one shared object (the same 满意 or 工号 in every row)."""
-    return sys.intern(raw) if type(raw) is str and len(raw) <= _INTERN_MAX else raw
+    return sys.intern(raw) if type(raw) is str and len(raw) <= INTERN_MAX else raw
 
 
 def compact_cells(cells: Mapping[str, Cell]) -> Mapping[str, Cell]:

@@ -12,11 +12,12 @@ import unicodedata
 from dataclasses import dataclass, field, replace
 from functools import cache, lru_cache
 from pathlib import Path
+from sys import intern
 from typing import Any
 
 from openpyxl.utils import get_column_letter
 
-from .compact import CompactCells, intern_raw, shared_layout
+from .compact import INTERN_MAX, CompactCells, shared_layout
 from .errors import UnreadableWorkbook
 from .findings import make
 from .forms import FormSpec, label_base, load_forms, normalize_label
@@ -386,16 +387,41 @@ def _text(value: Any) -> str | None:
     return value if isinstance(value, str) else None
 
 
-def _header_columns(grid: Grid, rows: tuple[int, ...], idx: LabelIndex) -> tuple[dict[int, str], int]:
+class _HeaderCells:
+    """What _header_columns looks at, read once per sheet (every list form tries every candidate row)."""
+
+    def __init__(self, grid: Grid) -> None:
+        self.grid = grid
+        self._cols: dict[tuple[int, ...], list[int]] = {}
+        self._texts: dict[tuple[int, int], str | None] = {}
+
+    def cols(self, rows: tuple[int, ...]) -> list[int]:
+        # Columns holding text in these rows, or in the row above (a label merged down into them).
+        found = self._cols.get(rows)
+        if found is None:
+            grid = self.grid
+            found = self._cols[rows] = sorted({c for r in (rows[0] - 1, *rows) for c in grid.row_cols(r)})
+        return found
+
+    def text(self, r: int, c: int) -> str | None:
+        try:
+            return self._texts[(r, c)]
+        except KeyError:
+            text = self._texts[(r, c)] = _text(self.grid.value(r, c, across=False))
+            return text
+
+
+def _header_columns(
+    grid: Grid, rows: tuple[int, ...], idx: LabelIndex, cells: _HeaderCells | None = None
+) -> tuple[dict[int, str], int]:
     """Column -> field for a header made of ``rows`` (lowest row wins per column); and the exact-match count."""
     columns: dict[int, str] = {}
     exact = 0
     taken: set[str] = set()
-    # Columns holding text in these rows, or in the row above (a label merged down into them).
-    cols = sorted({c for r in (rows[0] - 1, *rows) for c in grid.row_cols(r)})
-    for c in cols:
+    cells = cells or _HeaderCells(grid)
+    for c in cells.cols(rows):
         for r in reversed(rows):
-            text = _text(grid.value(r, c, across=False))
+            text = cells.text(r, c)
             hit = idx.match_full(text) if text else None
             if hit and hit[0] not in taken:
                 columns[c] = hit[0]
@@ -405,17 +431,30 @@ def _header_columns(grid: Grid, rows: tuple[int, ...], idx: LabelIndex) -> tuple
     return columns, exact
 
 
+def _text_rows(grid: Grid) -> list[int]:
+    """The first HEADER_SCAN_ROWS rows holding text (rows in order: stop once that many are found)."""
+    found: list[int] = []
+    values = grid.values
+    for r in grid.occupied_rows():
+        if any(isinstance(values.get((r, c)), str) for c in grid.row_cols(r)):
+            found.append(r)
+            if len(found) == HEADER_SCAN_ROWS:
+                break
+    return found
+
+
 def _best_list(grid: Grid, forms: dict[str, FormSpec], declared: str | None) -> _ListMatch | None:
-    text_rows = sorted({r for (r, _), v in grid.values.items() if isinstance(v, str)})[:HEADER_SCAN_ROWS]
+    text_rows = _text_rows(grid)
     candidates = [f for f in forms.values() if f.layout == "list" or f.list_ok]
     if declared in forms and forms[declared] in candidates:
         candidates = [forms[declared]] + [f for f in candidates if f.key != declared]
     best: _ListMatch | None = None
+    cells = _HeaderCells(grid)
     for form in candidates:
         idx = label_index(form.key)
         for r in text_rows:
             for rows in ((r,), (r, r + 1)):
-                columns, exact = _header_columns(grid, rows, idx)
+                columns, exact = _header_columns(grid, rows, idx, cells)
                 if form.id_field not in columns.values() or len(columns) < MIN_FIELDS:
                     continue
                 match = _ListMatch(form, rows[0], rows[-1], columns, exact)
@@ -473,6 +512,8 @@ def _plain_rows(grid: Grid, match: _ListMatch, file: str) -> dict[int, RawRow | 
         touched.add(r)
     idx = label_index(form.key)
     get = grid.values.get
+    keys = [key for key, _ in order]
+    labels: dict[str, str | None] = {}  # text -> the field it labels
     rows: dict[int, RawRow | None] = {}
     for r in grid.occupied_rows():
         if r <= match.header_bottom or r in touched:
@@ -483,14 +524,17 @@ def _plain_rows(grid: Grid, match: _ListMatch, file: str) -> dict[int, RawRow | 
             rows[r] = None
             continue
         same = 0
-        for (key, _), v in zip(order, raws, strict=True):
+        for key, v in zip(keys, raws, strict=True):
             if isinstance(v, str):
-                hit = idx.match_full(v)
-                same += bool(hit and hit[0] == key)
+                if v not in labels:
+                    hit = idx.match_full(v)
+                    labels[v] = hit[0] if hit else None
+                same += labels[v] == key
         if same >= MIN_FIELDS:  # the header repeated (no merge touches this row, so it is no divider)
             rows[r] = None
             continue
-        cells = CompactCells(layout, r, tuple(intern_raw(v) for v in raws))
+        typed = tuple([intern(v) if type(v) is str and len(v) <= INTERN_MAX else v for v in raws])
+        cells = CompactCells(layout, r, typed)
         rows[r] = RawRow(form.key, Provenance(file, grid.name, r), cells, "list")
     return rows
 

@@ -153,13 +153,13 @@ _EXAMPLE_FILLER = re.compile(
 
 def _example_mark(row: Row, form: FormSpec) -> FieldSpec | None:
     """The field whose cell marks the row as an example (its whole text is 示例/样例 and filler words)."""
-    raw = getattr(row.cells, "raw", None)  # compact cells give the value as typed without making a Cell
+    raw_items = getattr(row.cells, "raw_items", None)  # compact cells: the values as typed, no Cell made
+    if raw_items is not None:
+        marked = {k for k, text in raw_items() if isinstance(text, str) and len(text) <= 40 and _marks_example(text)}
+        return next((spec for spec in form.fields if spec.key in marked), None) if marked else None
     for spec in form.fields:
-        if raw is not None:
-            text = raw(spec.key)
-        else:
-            cell = row.cells.get(spec.key)
-            text = cell.raw if cell is not None else None
+        cell = row.cells.get(spec.key)
+        text = cell.raw if cell is not None else None
         if isinstance(text, str) and len(text) <= 40 and _marks_example(text):
             return spec
     return None
