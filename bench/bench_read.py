@@ -70,18 +70,28 @@ def main() -> None:
             f"{len(items)} files, {rows} rows: {cpu:.2f} s CPU (this process), {wall:.2f} s wall, jobs {args.jobs}"
         )
     if args.pickle:
-        t = time.process_time()
-        blobs = [pickle.dumps(fr, protocol=pickle.HIGHEST_PROTOCOL) for fr in results]
-        dump = time.process_time() - t
-        t = time.process_time()
-        for blob in blobs:
-            pickle.loads(blob)
-        load = time.process_time() - t
-        size = sum(len(b) for b in blobs)
-        print(
-            f"pickled results: {size / 1e6:.1f} MB ({size / max(1, rows):.0f} B a row), "
-            f"dumps {dump:.2f} s, loads {load:.2f} s CPU"
-        )
+        from multiprocessing.reduction import ForkingPickler
+
+        from svcsheet import executors
+
+        def sent(label: str) -> None:
+            t = time.process_time()
+            blobs = [bytes(ForkingPickler.dumps(fr)) for fr in results]
+            dump = time.process_time() - t
+            t = time.process_time()
+            for blob in blobs:
+                pickle.loads(blob)
+            load = time.process_time() - t
+            size = sum(len(b) for b in blobs)
+            print(
+                f"pickled results, {label}: {size / 1e6:.1f} MB ({size / max(1, rows):.0f} B a row), "
+                f"dumps {dump:.2f} s, loads {load:.2f} s CPU"
+            )
+
+        sent("default pickling")
+        if hasattr(executors, "_send_records_as_calls"):
+            executors._send_records_as_calls()
+            sent("as a worker sends them")
     if args.fingerprint:
         print("fingerprint", fingerprint(results))
 
