@@ -100,7 +100,7 @@ def compact_cells(cells: Mapping[str, Cell]) -> Mapping[str, Cell]:
 
 def share_layouts(cells: Any) -> Any:
     """After unpickling in the parent: one layout tuple for every row of the same layout again."""
-    if isinstance(cells, CompactCells):
-        cells._layout, cells._index = shared_layout(cells._layout)
-        cells._raws = tuple(intern_raw(r) for r in cells._raws)
+    if isinstance(cells, CompactCells):  # unpickling called __init__, which shared the layout already
+        intern = sys.intern
+        cells._raws = tuple([intern(r) if type(r) is str and len(r) <= INTERN_MAX else r for r in cells._raws])
     return cells

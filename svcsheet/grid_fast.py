@@ -415,6 +415,8 @@ def _quick_body(
         q.merged_area += (rng[2] - rng[0] + 1) * (rng[3] - rng[1] + 1)
     if q.counted + q.cells + q.merged_area > q.budget.max_cells:
         return False
+    if b"hidden=" not in body:  # no hidden column can be declared here
+        return True
     for tag in _COL.findall(body):
         if _HIDDEN_ATTR.search(tag):
             lo = re.search(rb"\bmin=\"(\d+)\"", tag)
@@ -519,21 +521,29 @@ def _destinations(name: str, value: str) -> list[tuple[str, str]]:
 def _fill(grid: Grid, rows: list[list[Any]], timed: set[tuple[int, int]]) -> None:
     values = grid.values
     errors = grid.errors
+    date, stamp, midnight = datetime.date, datetime.datetime, datetime.time()
     for r, row in enumerate(rows, start=1):
         for c, value in enumerate(row, start=1):
-            if value == "" or value is None:
+            kind = type(value)
+            if kind is str:  # most cells: _clean inlined
+                if not value.strip():
+                    continue
+            elif value is None:
                 continue
-            if (r, c) in errors:
-                continue
-            if isinstance(value, float):
-                value = _number(value)
+            elif kind is float:
+                if value.is_integer() and abs(value) < 1e15:  # _number inlined
+                    value = int(value)
+            elif kind is date:
+                if (r, c) in timed:  # calamine gives a date for any midnight; the format shows a time
+                    value = stamp.combine(value, midnight)
+            elif kind is stamp and value.time() == midnight and (r, c) not in timed:
+                value = value.date()
             elif isinstance(value, str):
                 value = _clean(value)
                 if value is None:
                     continue
-            elif type(value) is datetime.date:
-                if (r, c) in timed:  # calamine gives a date for any midnight; the format shows a time
-                    value = datetime.datetime.combine(value, datetime.time())
-            elif type(value) is datetime.datetime and value.time() == datetime.time() and (r, c) not in timed:
-                value = value.date()
+            elif isinstance(value, float):
+                value = _number(value)
+            if errors and (r, c) in errors:
+                continue
             values[(r, c)] = value
