@@ -11,7 +11,7 @@ import unicodedata
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import replace
-from datetime import datetime
+from datetime import date, datetime
 from functools import lru_cache
 from typing import Any
 
@@ -68,7 +68,9 @@ def check_row(row: Row, form: FormSpec, as_of: datetime | None = None) -> None:
         if isinstance(value, str):
             if len(value) > EXCEL_CELL_LIMIT:
                 add(finding("text_too_long", spec))
-            continue  # neither a date nor a time
+            continue
+        if not isinstance(value, date):
+            continue  # only a date or a time can lie in the future
         when = _as_datetime(value)
         if as_of is not None and when is not None and not spec.future_ok and when[0].date() > as_of.date():
             add(finding("future_time", spec, as_of=f"{as_of:%Y-%m-%d %H:%M}"))
