@@ -9,41 +9,55 @@ Cells are made on access; nothing else changes for the code that reads ``row.cel
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterator, Mapping
+from collections.abc import ItemsView, Iterator, Mapping
 from typing import Any
 
 from .records import Cell
 
 _DIGITS = "0123456789"
-_LAYOUTS: dict[tuple[tuple[str, str], ...], tuple[tuple[str, str], ...]] = {}
-_INTERN_MAX = 64
+# layout -> (the one shared layout tuple, its key -> position index)
+_LAYOUTS: dict[tuple[tuple[str, str], ...], tuple[tuple[tuple[str, str], ...], dict[str, int]]] = {}
+INTERN_MAX = 64
+
+
+def shared_layout(layout: tuple[tuple[str, str], ...]) -> tuple[tuple[tuple[str, str], ...], dict[str, int]]:
+    """The one tuple every row of this layout holds, and where each key sits in it."""
+    hit = _LAYOUTS.get(layout)
+    if hit is None:
+        hit = _LAYOUTS[layout] = (layout, {k: i for i, (k, _) in enumerate(layout)})
+    return hit
 
 
 class CompactCells(Mapping[str, Cell]):
     """field key -> Cell, stored as (shared layout, row number or numbers, raw values)."""
 
-    __slots__ = ("_layout", "_rows", "_raws")
+    __slots__ = ("_layout", "_rows", "_raws", "_index")
 
     def __init__(self, layout: tuple[tuple[str, str], ...], rows: int | tuple[int, ...], raws: tuple) -> None:
-        self._layout = layout
+        self._layout, self._index = shared_layout(layout)
         self._rows = rows
         self._raws = raws
 
     def __getitem__(self, key: str) -> Cell:
-        for i, (k, col) in enumerate(self._layout):
-            if k == key:
-                row = self._rows if isinstance(self._rows, int) else self._rows[i]
-                return Cell(f"{col}{row}", self._raws[i])
-        raise KeyError(key)
+        i = self._index[key]
+        row = self._rows if isinstance(self._rows, int) else self._rows[i]
+        return Cell(f"{self._layout[i][1]}{row}", self._raws[i])
 
     def __contains__(self, key: object) -> bool:
-        return any(k == key for k, _ in self._layout)
+        return key in self._index
 
     def __iter__(self) -> Iterator[str]:
         return (k for k, _ in self._layout)
 
     def __len__(self) -> int:
         return len(self._layout)
+
+    def items(self) -> ItemsView[str, Cell]:
+        return _Items(self)
+
+    def raw_items(self) -> Iterator[tuple[str, Any]]:
+        """(key, value as typed) pairs, without making a Cell each."""
+        return zip((k for k, _ in self._layout), self._raws, strict=True)
 
     def __reduce__(self) -> tuple:
         return (CompactCells, (self._layout, self._rows, self._raws))
@@ -52,8 +66,25 @@ class CompactCells(Mapping[str, Cell]):
         return f"CompactCells({dict(self)!r})"
 
 
+class _Items(ItemsView):
+    """(key, Cell) pairs in one walk (the generic view looks every key up again)."""
+
+    def __iter__(self) -> Iterator[tuple[str, Cell]]:
+        cells: CompactCells = self._mapping  # type: ignore[assignment]
+        rows, raws = cells._rows, cells._raws
+        for i, (key, col) in enumerate(cells._layout):
+            yield key, Cell(f"{col}{rows if isinstance(rows, int) else rows[i]}", raws[i])
+
+
+def intern_raw(raw: Any) -> Any:
+    """Short texts as one shared object (the same 满意 or 工号 in every row)."""
+    return sys.intern(raw) if type(raw) is str and len(raw) <= INTERN_MAX else raw
+
+
 def compact_cells(cells: Mapping[str, Cell]) -> Mapping[str, Cell]:
     """The same cells, compactly; cells whose address is not a plain A1 reference stay as they are."""
+    if isinstance(cells, CompactCells):
+        return cells
     layout, rows, raws = [], [], []
     for key, cell in cells.items():
         ref = cell.ref
@@ -62,17 +93,14 @@ def compact_cells(cells: Mapping[str, Cell]) -> Mapping[str, Cell]:
             return cells  # a range (B10:C14) or no address: kept as it is
         layout.append((key, col))
         rows.append(int(ref[len(col) :]))
-        raw = cell.raw
-        raws.append(sys.intern(raw) if type(raw) is str and len(raw) <= _INTERN_MAX else raw)
-    shared = tuple(layout)
-    shared = _LAYOUTS.setdefault(shared, shared)
+        raws.append(intern_raw(cell.raw))
     one = rows[0] if rows and all(r == rows[0] for r in rows) else None
-    return CompactCells(shared, one if one is not None else tuple(rows), tuple(raws))
+    return CompactCells(tuple(layout), one if one is not None else tuple(rows), tuple(raws))
 
 
 def share_layouts(cells: Any) -> Any:
     """After unpickling in the parent: one layout tuple for every row of the same layout again."""
-    if isinstance(cells, CompactCells):
-        cells._layout = _LAYOUTS.setdefault(cells._layout, cells._layout)
-        cells._raws = tuple(sys.intern(r) if type(r) is str and len(r) <= _INTERN_MAX else r for r in cells._raws)
+    if isinstance(cells, CompactCells):  # unpickling called __init__, which shared the layout already
+        intern = sys.intern
+        cells._raws = tuple([intern(r) if type(r) is str and len(r) <= INTERN_MAX else r for r in cells._raws])
     return cells

@@ -14,6 +14,8 @@ import warnings
 import zipfile
 import zlib
 from dataclasses import dataclass, field
+from itertools import groupby
+from operator import itemgetter
 from pathlib import Path
 from typing import Any
 from xml.parsers.expat import ExpatError
@@ -25,6 +27,8 @@ from openpyxl.utils.cell import range_boundaries
 
 from .scan import MAX_DEPTH, Budget, SheetScan, SilentLog, count_xls_cells, scan_xlsx_sheet
 from .sniff import unreadable
+
+_first, _second = itemgetter(0), itemgetter(1)
 
 
 def cell_ref(row: int, col: int) -> str:
@@ -60,18 +64,17 @@ class Grid:
 
     def bounds(self) -> tuple[int, int]:
         """(max row, max col) of the non-empty cells, including cells flagged as errors or without value."""
-        keys = [*self.values, *self.no_value, *self.errors, *self.bad_numbers]
-        if not keys:
+        parts = [p for p in (self.values, self.no_value, self.errors, self.bad_numbers) if p]
+        if not parts:
             return 0, 0
-        return max(r for r, _ in keys), max(c for _, c in keys)
+        # (row, col) tuples: the largest is in the last row; the columns are read in C
+        return max(max(p)[0] for p in parts), max(max(map(_second, p)) for p in parts)
 
     def row_cols(self, row: int) -> list[int]:
         """Columns of the non-empty cells (values, errors, formulas without value) of one row, sorted."""
         if self._rows is None:
-            rows: dict[int, set[int]] = {}
-            for r, c in (*self.values, *self.no_value, *self.errors, *self.bad_numbers):
-                rows.setdefault(r, set()).add(c)
-            self._rows = {r: sorted(cs) for r, cs in rows.items()}
+            cells = sorted({*self.values, *self.no_value, *self.errors, *self.bad_numbers})
+            self._rows = {r: [c for _, c in group] for r, group in groupby(cells, _first)}
         return self._rows.get(row, [])
 
     def occupied_rows(self) -> list[int]:
@@ -258,25 +261,28 @@ def load_xlsx(path: Path, fmt: str, limits: dict[str, Any]) -> WorkbookGrid:
     """Read .xlsx/.xlsm with openpyxl (cached values), after a streaming scan that bounds its cost."""
     import openpyxl
 
+    # python-calamine; None when openpyxl must read the file
+    from .grid_fast import load_xlsx_fast, quick_scans
+
     budget = _budget(path, limits)
     scans: dict[str, SheetScan] = {}
     try:
         with zipfile.ZipFile(path) as zf:
             refuse_dtd(zf, path)
-            parts = _xlsx_sheet_parts(zf)
             names = set(zf.namelist())
+            parts = {sheet: part for sheet, part in _xlsx_sheet_parts(zf).items() if part in names}
+            quick = quick_scans(zf, parts, budget)  # one pass a sheet; None: the two passes below
+            if quick is not None and (fast := load_xlsx_fast(path, fmt, {}, quick)) is not None:
+                return fast
             counted = 0
             for sheet, part in parts.items():
-                if part in names:
-                    scans[sheet] = scan_xlsx_sheet(zf, part, budget, counted)
-                    counted += scans[sheet].cells + scans[sheet].merged_area
+                scans[sheet] = scan_xlsx_sheet(zf, part, budget, counted)
+                counted += scans[sheet].cells + scans[sheet].merged_area
     except (zipfile.BadZipFile, KeyError, DET.ParseError, ExpatError, ValueError, zlib.error, EOFError, OSError) as exc:
         raise unreadable(path, DAMAGED) from exc
     except DefusedXmlException as exc:
         raise unreadable(path, UNSAFE_XML) from exc
     if not any(s.bad_numbers for s in scans.values()):  # NaN/INF cells: the openpyxl path makes them findings
-        from .grid_fast import load_xlsx_fast  # python-calamine; None when openpyxl must read the file
-
         if (fast := load_xlsx_fast(path, fmt, {k: s.no_value for k, s in scans.items()})) is not None:
             return fast
 

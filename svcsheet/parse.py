@@ -39,16 +39,37 @@ def parse_cached(spec: FieldSpec, raw: Any) -> Parsed:
     return parsed
 
 
+_SPECS: dict[int, tuple[FormSpec, dict[str, FieldSpec]]] = {}
+
+
+def _specs(form: FormSpec) -> dict[str, FieldSpec]:
+    """field key -> spec of one form (FormSpec.field walks the fields)."""
+    hit = _SPECS.get(id(form))
+    if hit is None or hit[0] is not form:
+        hit = _SPECS[id(form)] = (form, {f.key: f for f in form.fields})
+    return hit[1]
+
+
+def _raw_items(cells: Any) -> Any:
+    """(field key, value as typed) of every cell, without making a Cell each where the cells are compact."""
+    raw_items = getattr(cells, "raw_items", None)
+    return raw_items() if raw_items is not None else ((k, c.raw) for k, c in cells.items())
+
+
 def parse_row(raw: RawRow, form: FormSpec) -> Row:
     """Parse every cell of a row with its field spec; parse problems become findings at the cell."""
     values: dict[str, Parsed] = {}
     findings = []
-    for key, cell in raw.cells.items():
-        spec = form.field(key)
-        parsed = parse_cached(spec, cell.raw)
+    specs = _specs(form)
+    for key, typed in _raw_items(raw.cells):
+        spec = specs[key]
+        parsed = parse_cached(spec, typed)
         if key == form.id_field:
             parsed = _canonical_id(form, parsed)
         values[key] = parsed
+        if not parsed.issues:
+            continue
+        cell = raw.cells[key]
         for code, params in parsed.issues:
             findings.append(
                 make(
@@ -64,7 +85,8 @@ def parse_row(raw: RawRow, form: FormSpec) -> Row:
             )
     id_parsed = values.get(form.id_field)
     ticket = ticket_id_text(id_parsed.value if id_parsed else None)
-    findings = [replace(f, ticket_id=ticket) for f in findings]
+    if findings:
+        findings = [replace(f, ticket_id=ticket) for f in findings]
     return Row(
         form=form.key,
         prov=raw.prov,
@@ -80,6 +102,8 @@ def ticket_id_text(value: object) -> str | None:
     """A ticket id as text: half-width, no spaces; integral floats lose their '.0'."""
     if value is None:
         return None
+    if type(value) is str and value.isascii() and value.isalnum():
+        return value  # NFKC leaves ASCII as it is, and there is no space to take out
     if isinstance(value, float) and value.is_integer():
         value = int(value)
     text = re.sub(r"\s+", "", unicodedata.normalize("NFKC", str(value)))

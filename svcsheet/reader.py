@@ -12,8 +12,12 @@ import unicodedata
 from dataclasses import dataclass, field, replace
 from functools import cache, lru_cache
 from pathlib import Path
+from sys import intern
 from typing import Any
 
+from openpyxl.utils import get_column_letter
+
+from .compact import INTERN_MAX, CompactCells, shared_layout
 from .errors import UnreadableWorkbook
 from .findings import make
 from .forms import FormSpec, label_base, load_forms, normalize_label
@@ -383,16 +387,41 @@ def _text(value: Any) -> str | None:
     return value if isinstance(value, str) else None
 
 
-def _header_columns(grid: Grid, rows: tuple[int, ...], idx: LabelIndex) -> tuple[dict[int, str], int]:
+class _HeaderCells:
+    """What _header_columns looks at, read once per sheet (every list form tries every candidate row)."""
+
+    def __init__(self, grid: Grid) -> None:
+        self.grid = grid
+        self._cols: dict[tuple[int, ...], list[int]] = {}
+        self._texts: dict[tuple[int, int], str | None] = {}
+
+    def cols(self, rows: tuple[int, ...]) -> list[int]:
+        # Columns holding text in these rows, or in the row above (a label merged down into them).
+        found = self._cols.get(rows)
+        if found is None:
+            grid = self.grid
+            found = self._cols[rows] = sorted({c for r in (rows[0] - 1, *rows) for c in grid.row_cols(r)})
+        return found
+
+    def text(self, r: int, c: int) -> str | None:
+        try:
+            return self._texts[(r, c)]
+        except KeyError:
+            text = self._texts[(r, c)] = _text(self.grid.value(r, c, across=False))
+            return text
+
+
+def _header_columns(
+    grid: Grid, rows: tuple[int, ...], idx: LabelIndex, cells: _HeaderCells | None = None
+) -> tuple[dict[int, str], int]:
     """Column -> field for a header made of ``rows`` (lowest row wins per column); and the exact-match count."""
     columns: dict[int, str] = {}
     exact = 0
     taken: set[str] = set()
-    # Columns holding text in these rows, or in the row above (a label merged down into them).
-    cols = sorted({c for r in (rows[0] - 1, *rows) for c in grid.row_cols(r)})
-    for c in cols:
+    cells = cells or _HeaderCells(grid)
+    for c in cells.cols(rows):
         for r in reversed(rows):
-            text = _text(grid.value(r, c, across=False))
+            text = cells.text(r, c)
             hit = idx.match_full(text) if text else None
             if hit and hit[0] not in taken:
                 columns[c] = hit[0]
@@ -402,17 +431,30 @@ def _header_columns(grid: Grid, rows: tuple[int, ...], idx: LabelIndex) -> tuple
     return columns, exact
 
 
+def _text_rows(grid: Grid) -> list[int]:
+    """The first HEADER_SCAN_ROWS rows holding text (rows in order: stop once that many are found)."""
+    found: list[int] = []
+    values = grid.values
+    for r in grid.occupied_rows():
+        if any(isinstance(values.get((r, c)), str) for c in grid.row_cols(r)):
+            found.append(r)
+            if len(found) == HEADER_SCAN_ROWS:
+                break
+    return found
+
+
 def _best_list(grid: Grid, forms: dict[str, FormSpec], declared: str | None) -> _ListMatch | None:
-    text_rows = sorted({r for (r, _), v in grid.values.items() if isinstance(v, str)})[:HEADER_SCAN_ROWS]
+    text_rows = _text_rows(grid)
     candidates = [f for f in forms.values() if f.layout == "list" or f.list_ok]
     if declared in forms and forms[declared] in candidates:
         candidates = [forms[declared]] + [f for f in candidates if f.key != declared]
     best: _ListMatch | None = None
+    cells = _HeaderCells(grid)
     for form in candidates:
         idx = label_index(form.key)
         for r in text_rows:
             for rows in ((r,), (r, r + 1)):
-                columns, exact = _header_columns(grid, rows, idx)
+                columns, exact = _header_columns(grid, rows, idx, cells)
                 if form.id_field not in columns.values() or len(columns) < MIN_FIELDS:
                     continue
                 match = _ListMatch(form, rows[0], rows[-1], columns, exact)
@@ -427,44 +469,103 @@ def _is_footer(values: list[Any]) -> bool:
     texts = [v for v in values if v is not None]
     if not texts or not all(isinstance(v, str) for v in texts):
         return False
-    first = normalize_label(texts[0].split(":")[0].split("：")[0])
-    if first in FOOTER_WORDS:
+    if _footer_word(texts[0]):
         return True
     return all(_FOOTER_PAIR.match(t) for t in texts)
 
 
+@lru_cache(maxsize=8192)
+def _footer_word(text: str) -> bool:
+    return normalize_label(text.split(":")[0].split("：")[0]) in FOOTER_WORDS
+
+
 def _list_rows(grid: Grid, match: _ListMatch, out: WorkbookRead) -> int:
-    form = match.form
     keys = set(match.columns.values())
     count = 0
+    plain = _plain_rows(grid, match, out.file)
     for r in grid.occupied_rows():
         if r <= match.header_bottom:
             continue
-        own = [grid.own(r, c) for c in grid.row_cols(r)]
-        if not any(grid.own(r, c) is not None for c in match.columns) and _is_footer(own):
+        if r not in plain:
+            count += _list_row(grid, match, out, r, keys)
             continue
-        if _is_footer(own) and not _has_data_shape(grid, r, match):
-            continue
-        if _repeats_header(grid, r, match) or _is_divider(grid, r, match):
-            continue
-        cells: dict[str, Cell] = {}
-        prov = Provenance(out.file, grid.name, r)
-        pending: list[Finding] = []
-        for c, key in match.columns.items():
-            ar, ac = grid.anchor(r, c)
-            if ac != c:  # continuation of a merge from a column to the left: not this field's value
-                cells[key] = Cell(cell_ref(r, c), None)
-                continue
-            raw, issue = _cell_value(grid, ar, ac)
-            cells[key] = Cell(cell_ref(ar, ac), raw)
-            if issue:
-                pending.append(_cell_finding(issue, prov, form, key, cell_ref(ar, ac), grid, ar, ac))
-        ticket = cells.get(form.id_field)
-        ticket_id = ticket_id_text(ticket.raw) if ticket is not None else None
-        out.findings.extend(replace(f, ticket_id=ticket_id) for f in pending)
-        out.rows.append(RawRow(form.key, prov, {k: cells[k] for k in form.field_keys if k in keys}, "list"))
-        count += 1
+        row = plain[r]
+        if row is not None:
+            out.rows.append(row)
+            count += 1
     return count
+
+
+def _plain_rows(grid: Grid, match: _ListMatch, file: str) -> dict[int, RawRow | None]:
+    """The rows below the header that no merge or error/formula cell touches, read a row at a time: each
+    becomes what _list_row makes of it (a RawRow, its cells compact from the start) or None (not data)."""
+    form = match.form
+    by_key = {key: c for c, key in match.columns.items()}
+    order = [(key, by_key[key]) for key in form.field_keys if key in by_key]
+    cols = [c for _, c in order]
+    layout, _ = shared_layout(tuple((key, get_column_letter(c)) for key, c in order))
+    touched: set[int] = set()
+    max_r = grid.bounds()[0]
+    for r1, _, r2, _ in grid.merged:
+        touched.update(range(r1, min(r2, max_r) + 1))
+    for r, _ in (*grid.no_value, *grid.errors, *grid.bad_numbers):
+        touched.add(r)
+    idx = label_index(form.key)
+    get = grid.values.get
+    keys = [key for key, _ in order]
+    labels: dict[str, str | None] = {}  # text -> the field it labels
+    rows: dict[int, RawRow | None] = {}
+    for r in grid.occupied_rows():
+        if r <= match.header_bottom or r in touched:
+            continue
+        raws = [get((r, c)) for c in cols]
+        # _list_row's two footer tests in one: a row without any field value has no id either
+        if _is_footer([get((r, c)) for c in grid.row_cols(r)]) and not _has_data_shape(grid, r, match):
+            rows[r] = None
+            continue
+        same = 0
+        for key, v in zip(keys, raws, strict=True):
+            if isinstance(v, str):
+                if v not in labels:
+                    hit = idx.match_full(v)
+                    labels[v] = hit[0] if hit else None
+                same += labels[v] == key
+        if same >= MIN_FIELDS:  # the header repeated (no merge touches this row, so it is no divider)
+            rows[r] = None
+            continue
+        typed = tuple([intern(v) if type(v) is str and len(v) <= INTERN_MAX else v for v in raws])
+        cells = CompactCells(layout, r, typed)
+        rows[r] = RawRow(form.key, Provenance(file, grid.name, r), cells, "list")
+    return rows
+
+
+def _list_row(grid: Grid, match: _ListMatch, out: WorkbookRead, r: int, keys: set[str]) -> int:
+    """One row below the header, cell by cell (merges, error cells): 1 when it is data, else 0."""
+    form = match.form
+    own = [grid.own(r, c) for c in grid.row_cols(r)]
+    if not any(grid.own(r, c) is not None for c in match.columns) and _is_footer(own):
+        return 0
+    if _is_footer(own) and not _has_data_shape(grid, r, match):
+        return 0
+    if _repeats_header(grid, r, match) or _is_divider(grid, r, match):
+        return 0
+    cells: dict[str, Cell] = {}
+    prov = Provenance(out.file, grid.name, r)
+    pending: list[Finding] = []
+    for c, key in match.columns.items():
+        ar, ac = grid.anchor(r, c)
+        if ac != c:  # continuation of a merge from a column to the left: not this field's value
+            cells[key] = Cell(cell_ref(r, c), None)
+            continue
+        raw, issue = _cell_value(grid, ar, ac)
+        cells[key] = Cell(cell_ref(ar, ac), raw)
+        if issue:
+            pending.append(_cell_finding(issue, prov, form, key, cell_ref(ar, ac), grid, ar, ac))
+    ticket = cells.get(form.id_field)
+    ticket_id = ticket_id_text(ticket.raw) if ticket is not None else None
+    out.findings.extend(replace(f, ticket_id=ticket_id) for f in pending)
+    out.rows.append(RawRow(form.key, prov, {k: cells[k] for k in form.field_keys if k in keys}, "list"))
+    return 1
 
 
 def _is_divider(grid: Grid, r: int, match: _ListMatch) -> bool:

@@ -11,7 +11,8 @@ import unicodedata
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import replace
-from datetime import datetime
+from datetime import date, datetime
+from functools import lru_cache
 from typing import Any
 
 from .findings import at_field
@@ -58,15 +59,32 @@ def check_row(row: Row, form: FormSpec, as_of: datetime | None = None) -> None:
             found = _check_order(row, form, stage.start, stage.end, "time_order", finding)
             if found:
                 add(found)
+    values = row.values
     for spec in form.fields:
-        value = row.value(spec.key)
-        if spec.vague_values and _bare(value) in {_bare(v) for v in spec.vague_values}:
+        parsed = values.get(spec.key)
+        value = None if parsed is None else parsed.value
+        if spec.vague_values and _bare(value) in _vague(spec):
             add(finding("vague_solution", spec))
-        if isinstance(value, str) and len(value) > EXCEL_CELL_LIMIT:
-            add(finding("text_too_long", spec))
+        if isinstance(value, str):
+            if len(value) > EXCEL_CELL_LIMIT:
+                add(finding("text_too_long", spec))
+            continue
+        if not isinstance(value, date):
+            continue  # only a date or a time can lie in the future
         when = _as_datetime(value)
         if as_of is not None and when is not None and not spec.future_ok and when[0].date() > as_of.date():
             add(finding("future_time", spec, as_of=f"{as_of:%Y-%m-%d %H:%M}"))
+
+
+_VAGUE: dict[int, tuple[FieldSpec, frozenset[str]]] = {}
+
+
+def _vague(spec: FieldSpec) -> frozenset[str]:
+    """The field's vague values as compared (built once per field, not once per row)."""
+    hit = _VAGUE.get(id(spec))
+    if hit is None or hit[0] is not spec:
+        hit = _VAGUE[id(spec)] = (spec, frozenset(_bare(v) for v in spec.vague_values))
+    return hit[1]
 
 
 def check_duplicates(rows: Iterable[Row], forms: dict[str, FormSpec]) -> None:
@@ -106,7 +124,7 @@ def _is_example(row: Row, form: FormSpec) -> bool:
         matched = True
         for key, expected in example.items():
             if key == form.id_field:
-                actual, expected = row.ticket_id, canonical_ticket_id(form, expected)
+                actual, expected = row.ticket_id, _canonical_example(form, expected)
             else:
                 actual = row.value(key)
             if _bare(actual) != _bare(expected):
@@ -115,6 +133,17 @@ def _is_example(row: Row, form: FormSpec) -> bool:
         if matched:
             return True
     return False
+
+
+_EXAMPLE_IDS: dict[tuple[int, str], tuple[FormSpec, str | None]] = {}
+
+
+def _canonical_example(form: FormSpec, expected: Any) -> str | None:
+    key = (id(form), repr(expected))
+    hit = _EXAMPLE_IDS.get(key)
+    if hit is None or hit[0] is not form:
+        hit = _EXAMPLE_IDS[key] = (form, canonical_ticket_id(form, expected))
+    return hit[1]
 
 
 # A cell saying only that the row is an example: 示例, 【样例】, 示例行, 填写示例, 此行为示例，请删除 ...
@@ -126,15 +155,22 @@ _EXAMPLE_FILLER = re.compile(
 
 def _example_mark(row: Row, form: FormSpec) -> FieldSpec | None:
     """The field whose cell marks the row as an example (its whole text is 示例/样例 and filler words)."""
+    raw_items = getattr(row.cells, "raw_items", None)  # compact cells: the values as typed, no Cell made
+    if raw_items is not None:
+        marked = {k for k, text in raw_items() if isinstance(text, str) and len(text) <= 40 and _marks_example(text)}
+        return next((spec for spec in form.fields if spec.key in marked), None) if marked else None
     for spec in form.fields:
         cell = row.cells.get(spec.key)
         text = cell.raw if cell is not None else None
-        if not isinstance(text, str) or len(text) > 40:
-            continue
-        norm = unicodedata.normalize("NFKC", text)
-        if _EXAMPLE_WORD.search(norm) and not _EXAMPLE_FILLER.sub("", norm):
+        if isinstance(text, str) and len(text) <= 40 and _marks_example(text):
             return spec
     return None
+
+
+@lru_cache(maxsize=8192)
+def _marks_example(text: str) -> bool:
+    norm = unicodedata.normalize("NFKC", text)
+    return bool(_EXAMPLE_WORD.search(norm) and not _EXAMPLE_FILLER.sub("", norm))
 
 
 def _bare(value: Any) -> str:

@@ -11,6 +11,7 @@ import math
 import re
 import unicodedata
 from datetime import date, datetime, time, timedelta
+from functools import lru_cache
 from typing import Any
 
 import phonenumbers
@@ -671,8 +672,14 @@ def _is_empty(spec: FieldSpec, raw: Any) -> bool:
     s = raw.strip()
     if _BLANK.match(s):
         return True
-    marks = {_key(m) for m in spec.none_marks}
-    return _key(s) in marks or s in spec.none_marks
+    if not spec.none_marks:
+        return False
+    return _key(s) in _none_marks(spec.none_marks) or s in spec.none_marks
+
+
+@lru_cache(maxsize=256)
+def _none_marks(marks: tuple[str, ...]) -> frozenset[str]:
+    return frozenset(_key(m) for m in marks)
 
 
 def _parse_text(raw: Any) -> Parsed:
