@@ -1,0 +1,114 @@
+"""Writing outputs fast (issue 12, round 3): the row-at-a-time sheet writer gives the bytes xlsxwriter gives."""
+
+import math
+import zipfile
+from datetime import date, datetime, time, timedelta, timezone
+from decimal import Decimal
+
+import xlsxwriter
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from svcsheet.xlsx import CELL_LIMIT, Sheet, new_workbook, write_table
+
+EVERY_KIND = [
+    "普通文本",
+    'a&b<c>"d\'',  # XML-special characters
+    " 前后有空格 ",
+    "第一行\n第二行",
+    "=SUM(A1:A2)",  # must stay text, never a formula
+    "+86 138",
+    "@user",
+    "<r>x</r>",  # looks like xlsxwriter's rich-string XML
+    "_x0000_ \x01\x07 控制字符",
+    "TS202611010001",
+    "长" * 60,  # wraps
+    "x" * (CELL_LIMIT + 10),  # Excel's limit: cut with a note
+    "𠀀" * 20000,  # under the limit in characters, over it in UTF-16 units (xlsxwriter cuts it)
+    "",
+    None,
+    0,
+    -0.0,
+    7,
+    3.5,
+    0.1,
+    1e20,
+    -123456789.123456789,
+    2**60,
+    True,
+    False,
+    datetime(2026, 11, 2, 9, 30),
+    datetime(2026, 11, 2, 9, 30, tzinfo=timezone(timedelta(hours=8))),
+    datetime(2026, 11, 2, 1, 30, tzinfo=timezone.utc),  # equal to the one above, written differently
+    date(2026, 11, 3),
+    time(10, 0),
+    ("上门", "电话"),
+    ["列表", 1],
+    (),
+    Decimal("1.50"),
+    Decimal("1.5"),  # equal to the one above, written differently
+]
+
+
+def _write(folder, tables, fast: bool) -> dict[str, bytes]:
+    """Write ``tables`` (one sheet each, a second table below the first on the last sheet) with the fast writer
+    or with plain xlsxwriter cell by cell; returns every part of the package."""
+    folder.mkdir()
+    path = folder / "clean.xlsx"
+    wb, styles = new_workbook(path, stream=True)
+    if not fast:
+        wb.worksheet_class = xlsxwriter.worksheet.Worksheet
+    for i, rows in enumerate(tables):
+        ws = Sheet(wb.add_worksheet(f"表{i}"), styles)
+        width = max((len(r) for r in rows), default=1)
+        after = write_table(ws, 0, [f"列{c}" for c in range(width)], rows, styles)
+        if i == len(tables) - 1:
+            write_table(ws, after + 1, ["再一张表"], [["a"], [1], ["b\nc"]], styles, autofilter=False)
+        ws.finish()
+    wb.close()
+    with zipfile.ZipFile(path) as z:
+        return {n: z.read(n) for n in z.namelist()} | {"": path.read_bytes()}
+
+
+def test_every_cell_kind_gives_the_bytes_xlsxwriter_gives(tmp_path) -> None:
+    rows = [EVERY_KIND, list(reversed(EVERY_KIND)), EVERY_KIND[:5], [], [None, None], EVERY_KIND] * 3
+    tall = [["\n".join("一二三四五六七八"), i, "长" * 100] for i in range(25)]  # short table: heights set breaks
+    tables = [rows, tall, [[v] for v in EVERY_KIND], [["TS1", 1], ["TS2", 2]], [["只有一行"]]]
+    fast = _write(tmp_path / "fast", tables, True)
+    plain = _write(tmp_path / "plain", tables, False)
+    assert fast.keys() == plain.keys()
+    for name in fast:
+        assert fast[name] == plain[name], name
+    sheet = fast["xl/worksheets/sheet1.xml"].decode()
+    assert "<f>" not in sheet and "=SUM(A1:A2)" in sheet  # a text starting with = is text
+    assert 'xml:space="preserve"> 前后有空格 </t>' in sheet
+    assert "a&amp;b&lt;c&gt;" in sheet
+    assert "（超长，已截断）" in sheet
+
+
+values = st.one_of(
+    st.none(),
+    st.text(alphabet=st.sampled_from("ab =<>&\n 客户投诉①\x01"), max_size=50),
+    st.integers(-(10**12), 10**12),
+    st.floats(allow_nan=False, allow_infinity=False),
+    st.datetimes(min_value=datetime(1900, 3, 1), max_value=datetime(2100, 1, 1)),
+    st.dates(min_value=date(1900, 3, 1), max_value=date(2100, 1, 1)),
+    st.times(),
+    st.booleans(),
+    st.tuples(st.sampled_from(["上门", "电话", "a"])),
+)
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(st.lists(values, max_size=8), max_size=12))
+def test_any_table_gives_the_bytes_xlsxwriter_gives(tmp_path_factory, rows) -> None:
+    folder = tmp_path_factory.mktemp("t")
+    assert _write(folder / "fast", [rows], True) == _write(folder / "plain", [rows], False)
+
+
+def test_nan_is_refused_as_xlsxwriter_refuses_it(tmp_path) -> None:
+    import pytest
+
+    for fast in (True, False):
+        with pytest.raises(TypeError):
+            _write(tmp_path / str(fast), [[["a", 1], [math.nan, 2], ["b", 3]]], fast)
