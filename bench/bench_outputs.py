@@ -46,7 +46,7 @@ def main() -> None:
     ap.add_argument("--save", type=Path, help="pickle the computed result here (then write as usual)")
     ap.add_argument("--load", type=Path, help="a result pickled by --save: skip the pipeline")
     ap.add_argument("--keep", type=Path, help="write into this folder (one subfolder per writer) and keep it")
-    ap.add_argument("--only", nargs="*", default=None, help="writers to time (default: all, then write_outputs)")
+    ap.add_argument("--only", nargs="*", default=None, help="writers (default: all, write_outputs)")
     args = ap.parse_args()
 
     from svcsheet.deid import Deidentifier

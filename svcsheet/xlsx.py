@@ -349,7 +349,7 @@ class Sheet:
                             got = texts[v] = self._fragment(v)
                     elif v is None:
                         continue
-                    elif kind in _MEMO_TYPES and (kind is not float or v) and getattr(v, "tzinfo", None) is None:
+                    elif kind in _MEMO_TYPES and (kind is not float or v) and not getattr(v, "tzinfo", None):
                         key = (kind, v)
                         got = others.get(key, _MISSING)
                         if got is _MISSING:

@@ -13,7 +13,7 @@ from svcsheet.xlsx import CELL_LIMIT, Sheet, new_workbook, write_table
 
 EVERY_KIND = [
     "普通文本",
-    'a&b<c>"d\'',  # XML-special characters
+    "a&b<c>\"d'",  # XML-special characters
     " 前后有空格 ",
     "第一行\n第二行",
     "=SUM(A1:A2)",  # must stay text, never a formula
@@ -72,7 +72,8 @@ def _write(folder, tables, fast: bool) -> dict[str, bytes]:
 
 def test_every_cell_kind_gives_the_bytes_xlsxwriter_gives(tmp_path) -> None:
     rows = [EVERY_KIND, list(reversed(EVERY_KIND)), EVERY_KIND[:5], [], [None, None], EVERY_KIND] * 3
-    tall = [["\n".join("一二三四五六七八"), i, "长" * 100] for i in range(25)]  # short table: heights set breaks
+    # a short table (kept on one page) of tall rows: the wrapped rows' heights decide its page breaks
+    tall = [["\n".join("一二三四五六七八"), i, "长" * 100] for i in range(25)]
     tables = [rows, tall, [[v] for v in EVERY_KIND], [["TS1", 1], ["TS2", 2]], [["只有一行"]]]
     fast = _write(tmp_path / "fast", tables, True)
     plain = _write(tmp_path / "plain", tables, False)
@@ -112,3 +113,23 @@ def test_nan_is_refused_as_xlsxwriter_refuses_it(tmp_path) -> None:
     for fast in (True, False):
         with pytest.raises(TypeError):
             _write(tmp_path / str(fast), [[["a", 1], [math.nan, 2], ["b", 3]]], fast)
+
+
+def test_trace_written_in_pieces_is_the_one_json_document(tmp_path, monkeypatch) -> None:
+    import json
+    from pathlib import Path
+
+    from svcsheet.outputs import manifest
+    from svcsheet.pipeline import RunOptions, run
+
+    samples = Path(__file__).resolve().parent.parent / "sample_workbooks"
+    result = run(RunOptions(inputs=[samples], as_of=datetime(2026, 11, 23, 9, 0), history=Path("off")))
+    assert len(result.rows) > 5
+    for batch, files in ((2, result.files), (1000, result.files), (2, [])):
+        monkeypatch.setattr(manifest, "TRACE_BATCH", batch)
+        result.files = files
+        whole = {"as_of": "2026-11-23 09:00", "tickets": manifest.ticket_records(result)}
+        manifest.write_trace(result, tmp_path / "trace.json")
+        assert (tmp_path / "trace.json").read_bytes() == (
+            json.dumps(whole, ensure_ascii=False, indent=1) + "\n"
+        ).encode()
