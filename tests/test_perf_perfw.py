@@ -5,6 +5,7 @@ import zipfile
 from datetime import date, datetime, time, timedelta, timezone
 from decimal import Decimal
 
+import pytest
 import xlsxwriter
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -133,3 +134,100 @@ def test_trace_written_in_pieces_is_the_one_json_document(tmp_path, monkeypatch)
         assert (tmp_path / "trace.json").read_bytes() == (
             json.dumps(whole, ensure_ascii=False, indent=1) + "\n"
         ).encode()
+
+
+# -- clean.xlsx written by a forked process while this one writes the rest ---------------------------------------
+
+
+@pytest.fixture(scope="module")
+def sample_result(tmp_path_factory):
+    from pathlib import Path
+
+    from svcsheet.pipeline import RunOptions, run
+
+    samples = Path(__file__).resolve().parent.parent / "sample_workbooks"
+    with pytest.MonkeyPatch.context() as mp:  # as conftest's per-test key, for this module's shared result
+        mp.setenv("SVCSHEET_KEY", "test-key-not-secret")
+        mp.setenv("XDG_CONFIG_HOME", str(tmp_path_factory.mktemp("config")))
+        return run(
+            RunOptions(inputs=[samples], as_of=datetime(2026, 11, 23, 9, 0), history=Path("off"), jobs=2)
+        )
+
+
+def _write_outputs(result, out):
+    from svcsheet.forms import load_forms
+    from svcsheet.outputs import write_outputs
+
+    write_outputs(result, load_forms(), None, out)
+
+
+def _leftovers(folder):
+    return sorted(p.name for p in folder.iterdir())
+
+
+def test_an_error_writing_clean_in_the_child_is_the_error_raised(
+    sample_result, tmp_path, monkeypatch
+) -> None:
+    from svcsheet import outputs
+
+    def disk_full(result, forms, path):
+        path.write_bytes(b"half")
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(outputs, "write_clean", disk_full)
+    with pytest.raises(OSError) as caught:
+        _write_outputs(sample_result, tmp_path / "out")
+    assert caught.value.errno == 28 and "No space left" in str(caught.value)
+    assert _leftovers(tmp_path) == []  # no half-written folder, no output folder
+
+
+def test_a_child_that_dies_is_an_error_not_a_hang(sample_result, tmp_path, monkeypatch) -> None:
+    import os
+    import signal
+
+    from svcsheet import outputs
+
+    monkeypatch.setattr(outputs, "write_clean", lambda *a: os.kill(os.getpid(), signal.SIGKILL))
+    with pytest.raises(RuntimeError, match="子进程意外退出"):
+        _write_outputs(sample_result, tmp_path / "out")
+    assert _leftovers(tmp_path) == []
+
+
+def test_when_both_fail_the_clean_error_comes_first_as_before(sample_result, tmp_path, monkeypatch) -> None:
+    from svcsheet import outputs
+
+    def late_failure(*_a):
+        import time
+
+        time.sleep(0.5)  # fails after the parent has failed
+        raise ValueError("clean failed")
+
+    def rejects_failure(*_a):
+        raise KeyError("rejects failed")
+
+    monkeypatch.setattr(outputs, "write_clean", late_failure)
+    monkeypatch.setattr(outputs, "write_rejects", rejects_failure)
+    for jobs in (1, 2):
+        monkeypatch.setattr(sample_result.options, "jobs", jobs)
+        with pytest.raises(ValueError, match="clean failed"):
+            _write_outputs(sample_result, tmp_path / "out")
+        assert _leftovers(tmp_path) == []
+
+
+def test_written_by_one_or_two_processes_the_outputs_are_the_same_bytes(sample_result, tmp_path, monkeypatch):
+    from svcsheet import outputs
+
+    forked = []
+    real_start = outputs._Forked.start
+    monkeypatch.setattr(outputs._Forked, "start", lambda *a: forked.append(1) or real_start(*a))
+    files = {}
+    for jobs in (1, 2):
+        monkeypatch.setattr(sample_result.options, "jobs", jobs)
+        _write_outputs(sample_result, tmp_path / str(jobs))
+        files[jobs] = {
+            p.relative_to(tmp_path / str(jobs)): p.read_bytes()
+            for p in (tmp_path / str(jobs)).rglob("*")
+            if p.is_file()
+        }
+    assert forked == [1]  # one job: in this process
+    assert files[1] == files[2] and len(files[1]) > 6
