@@ -165,53 +165,62 @@ def _leftovers(folder):
     return sorted(p.name for p in folder.iterdir())
 
 
-def test_an_error_writing_clean_in_the_child_is_the_error_raised(
-    sample_result, tmp_path, monkeypatch
-) -> None:
+def test_an_error_in_the_forked_writer_is_the_error_raised(sample_result, tmp_path, monkeypatch) -> None:
     from svcsheet import outputs
 
-    def disk_full(result, forms, path):
+    def disk_full(result, path):
         path.write_bytes(b"half")
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(outputs, "write_clean", disk_full)
+    assert "summary" in outputs.FORKED
+    monkeypatch.setattr(outputs, "write_summary", disk_full)
     with pytest.raises(OSError) as caught:
         _write_outputs(sample_result, tmp_path / "out")
     assert caught.value.errno == 28 and "No space left" in str(caught.value)
     assert _leftovers(tmp_path) == []  # no half-written folder, no output folder
 
 
-def test_a_child_that_dies_is_an_error_not_a_hang(sample_result, tmp_path, monkeypatch) -> None:
+def test_a_forked_writer_that_dies_is_an_error_not_a_hang(sample_result, tmp_path, monkeypatch) -> None:
     import os
     import signal
 
     from svcsheet import outputs
 
-    monkeypatch.setattr(outputs, "write_clean", lambda *a: os.kill(os.getpid(), signal.SIGKILL))
+    monkeypatch.setattr(outputs, "write_report_html", lambda *a: os.kill(os.getpid(), signal.SIGKILL))
     with pytest.raises(RuntimeError, match="子进程意外退出"):
         _write_outputs(sample_result, tmp_path / "out")
     assert _leftovers(tmp_path) == []
 
 
-def test_when_both_fail_the_clean_error_comes_first_as_before(sample_result, tmp_path, monkeypatch) -> None:
+def test_the_first_writer_that_fails_in_order_gives_the_error(sample_result, tmp_path, monkeypatch) -> None:
+    import time
+
     from svcsheet import outputs
 
-    def late_failure(*_a):
-        import time
+    def late(error, seconds=0.5):
+        def fail(*_a):
+            time.sleep(seconds)  # the forked writer fails after this process has failed
+            raise error
 
-        time.sleep(0.5)  # fails after the parent has failed
-        raise ValueError("clean failed")
+        return fail
 
-    def rejects_failure(*_a):
-        raise KeyError("rejects failed")
-
-    monkeypatch.setattr(outputs, "write_clean", late_failure)
-    monkeypatch.setattr(outputs, "write_rejects", rejects_failure)
+    # summary.xlsx comes before returns/: its error wins, whichever process finishes first
+    monkeypatch.setattr(outputs, "write_summary", late(ValueError("summary failed")))
+    monkeypatch.setattr(outputs, "write_returns", late(KeyError("returns failed"), 0))
     for jobs in (1, 2):
         monkeypatch.setattr(sample_result.options, "jobs", jobs)
-        with pytest.raises(ValueError, match="clean failed"):
+        with pytest.raises(ValueError, match="summary failed"):
             _write_outputs(sample_result, tmp_path / "out")
         assert _leftovers(tmp_path) == []
+    # clean.xlsx comes first: its error is raised at once, the forked writer stopped rather than awaited
+    monkeypatch.setattr(outputs, "write_summary", late(ValueError("summary failed"), 60))
+    monkeypatch.setattr(outputs, "write_clean", late(KeyError("clean failed"), 0))
+    monkeypatch.setattr(sample_result.options, "jobs", 2)
+    start = time.monotonic()
+    with pytest.raises(KeyError, match="clean failed"):
+        _write_outputs(sample_result, tmp_path / "out")
+    assert time.monotonic() - start < 50  # a hang guard only: it did not wait for the 60-second writer
+    assert _leftovers(tmp_path) == []
 
 
 def test_written_by_one_or_two_processes_the_outputs_are_the_same_bytes(sample_result, tmp_path, monkeypatch):
@@ -224,10 +233,7 @@ def test_written_by_one_or_two_processes_the_outputs_are_the_same_bytes(sample_r
     for jobs in (1, 2):
         monkeypatch.setattr(sample_result.options, "jobs", jobs)
         _write_outputs(sample_result, tmp_path / str(jobs))
-        files[jobs] = {
-            p.relative_to(tmp_path / str(jobs)): p.read_bytes()
-            for p in (tmp_path / str(jobs)).rglob("*")
-            if p.is_file()
-        }
+        folder = tmp_path / str(jobs)
+        files[jobs] = {p.relative_to(folder): p.read_bytes() for p in folder.rglob("*") if p.is_file()}
     assert forked == [1]  # one job: in this process
     assert files[1] == files[2] and len(files[1]) > 6
