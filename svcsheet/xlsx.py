@@ -137,9 +137,8 @@ class _StreamWorksheet(Worksheet):
         return f' t="inlineStr"><is><t{preserve}>{self._escape_data(string)}</t></is></c>'
 
 
-# values (besides str) whose fragment may be looked up by (type, value): equal values of these types write the
-# same cell
-# (not -0.0 == 0.0, nor aware datetimes equal across zones: those are excluded where the memo is used)
+# values besides text whose cell fragment is memoised by (type, value): equal values of these types write the same
+# cell, except -0.0 == 0.0 and aware datetimes equal across zones (both left out where the memo is used)
 _MEMO_TYPES = frozenset({int, float, datetime, date, time})
 _MISSING = object()
 
