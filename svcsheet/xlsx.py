@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 import xlsxwriter
-from xlsxwriter.utility import xl_rowcol_to_cell_fast
+from xlsxwriter.utility import _utf16_len, _utf16_truncate, xl_col_to_name, xl_rowcol_to_cell_fast
 from xlsxwriter.worksheet import Worksheet, _preserve_whitespace
 
 FIXED_CREATED = datetime(2024, 1, 1, 0, 0, 0)
@@ -135,6 +135,24 @@ class _StreamWorksheet(Worksheet):
             return None
         preserve = ' xml:space="preserve"' if _preserve_whitespace(string) else ""
         return f' t="inlineStr"><is><t{preserve}>{self._escape_data(string)}</t></is></c>'
+
+
+# values besides text whose cell fragment is memoised by (type, value): equal values of these types write the same
+# cell, except -0.0 == 0.0 and aware datetimes equal across zones (both left out where the memo is used)
+_MEMO_TYPES = frozenset({int, float, datetime, date, time})
+_MISSING = object()
+
+
+def _grow(ws: Worksheet, row: int, first_col: int, last_col: int) -> None:
+    """The dimensions xlsxwriter records when cells from ``first_col`` to ``last_col`` of ``row`` are written."""
+    if ws.dim_rowmin is None or row < ws.dim_rowmin:
+        ws.dim_rowmin = row
+    if ws.dim_rowmax is None or row > ws.dim_rowmax:
+        ws.dim_rowmax = row
+    if ws.dim_colmin is None or first_col < ws.dim_colmin:
+        ws.dim_colmin = first_col
+    if ws.dim_colmax is None or last_col > ws.dim_colmax:
+        ws.dim_colmax = last_col
 
 
 def write_value(ws: Worksheet, row: int, col: int, value: Any, styles: Styles, fmt: Any = None) -> None:
@@ -279,6 +297,148 @@ class Sheet:
     def write_blank(self, row: int, col: int, value: Any, fmt: Any = None) -> None:
         self.ws.write_blank(row, col, value, fmt)
 
+    def write_rows(self, first: int, rows: list[list[Any]]) -> None:
+        """``write_value`` of every value of ``rows`` (default formats), from row ``first`` down.
+
+        On a streamed sheet each row's XML is built in one piece from per-value fragments (a value's fragment
+        and width are computed once per distinct value) and written as xlsxwriter would flush it: the same
+        bytes, dimensions, widths and wrapped cells as writing cell by cell. The table's last row still goes
+        through xlsxwriter (a later ``set_row`` of it must take effect, as it does on a row not yet flushed),
+        and so does any row holding a value without a fast fragment (booleans, NaN, rich-string look-alikes).
+        """
+        ws, st = self.ws, self.st
+        if not (isinstance(ws, _StreamWorksheet) and ws.constant_memory) or ws.excel_version != 2007:
+            for r, values in enumerate(rows, start=first):
+                for c, v in enumerate(values):
+                    write_value(self, r, c, v, st)
+            return
+        texts: dict[str, Any] = {}  # a text's fragment (most cells)
+        others: dict[tuple[type, Any], Any] = {}  # other values' fragments, by (type, value)
+        letters: list[str] = []
+        widths, wrapped = self.widths, self.wrapped
+        out: list[str] = []  # rows built, written to the sheet's file every few hundred rows
+        last = first + len(rows) - 1
+        for r, values in enumerate(rows, start=first):
+            if r == last or r >= ws.xls_rowmax or len(values) > ws.xls_colmax or r <= ws.previous_row:
+                fast = False
+            else:
+                fast = r not in ws.row_info and r not in ws.comments
+            if fast:
+                # what the first cell of this row would do: flush the previous row (its formats get their
+                # indexes first), then this row's cells; they are written now, so the table stays empty
+                if out:
+                    ws.fh.write("".join(out))
+                    out.clear()
+                ws._write_single_row(r)
+                while len(letters) < len(values):
+                    letters.append(xl_col_to_name(len(letters)))
+                n = str(r + 1)
+                parts = [f'<row r="{n}">']
+                wraps = []
+                lo = hi = -1
+                for c, v in enumerate(values):
+                    kind = type(v)
+                    if kind is str:
+                        if not v:
+                            continue
+                        got = texts.get(v, _MISSING)
+                        if got is _MISSING:
+                            if len(texts) >= _INLINE_MEMO:
+                                texts.clear()
+                            got = texts[v] = self._fragment(v)
+                    elif v is None:
+                        continue
+                    elif kind in _MEMO_TYPES and (kind is not float or v) and not getattr(v, "tzinfo", None):
+                        key = (kind, v)
+                        got = others.get(key, _MISSING)
+                        if got is _MISSING:
+                            if len(others) >= _INLINE_MEMO:
+                                others.clear()
+                            got = others[key] = self._fragment(v)
+                    elif v == "":
+                        continue
+                    else:
+                        got = self._fragment(v)
+                    if got is None:
+                        break
+                    tail, need, text = got
+                    parts.append(f'<c r="{letters[c]}{n}"{tail}')
+                    if need > widths[c]:  # idempotent: harmless if the row then goes cell by cell
+                        widths[c] = need
+                    if text is not None:
+                        wraps.append((r, c, text))
+                    if lo < 0:
+                        lo = c
+                    hi = c
+                else:
+                    if lo >= 0:
+                        parts.append("</row>")
+                        out.append("".join(parts))
+                        wrapped.extend(wraps)
+                        _grow(ws, r, lo, hi)
+                        if r > self.last_row:
+                            self.last_row = r
+                        if len(out) >= 256:
+                            ws.fh.write("".join(out))
+                            out.clear()
+                    continue
+                # a value without a fragment: this row goes cell by cell (nothing of it was written yet)
+            if out:
+                ws.fh.write("".join(out))
+                out.clear()
+            for c, v in enumerate(values):
+                write_value(self, r, c, v, st)
+        if out:
+            ws.fh.write("".join(out))
+
+    def _fragment(self, value: Any) -> tuple[str, float, str | None] | None:
+        """A value as ``write_value`` writes it in a table: the cell XML after its ``r`` attribute, the
+        column width it needs, and its text when the cell wraps (for row heights); None: no fragment."""
+        st, ws = self.st, self.ws
+        if isinstance(value, str):
+            text = value if type(value) is str else str(value)
+            if len(text) > CELL_LIMIT:
+                text = text[: CELL_LIMIT - len(TRUNCATED)] + TRUNCATED
+            return self._text_fragment(text)
+        if isinstance(value, datetime):
+            if value.tzinfo is not None:
+                value = value.replace(tzinfo=None)
+            fmt, need = st.datetime, 16
+        elif isinstance(value, date):
+            value, fmt, need = datetime(value.year, value.month, value.day), st.date, 10
+        elif isinstance(value, time):
+            fmt, need = st.time, 5
+        elif isinstance(value, bool):
+            return None
+        elif isinstance(value, (int, float)):
+            if isinstance(value, float) and not math.isfinite(value):
+                return None
+            need = len(f"{value:g}")
+            return f' s="{st.text._get_xf_index()}"><v>{value:.16G}</v></c>', min(MAX_WIDTH, need + PAD), None
+        elif isinstance(value, (tuple, list)):
+            return self._text_fragment("、".join(str(v) for v in value))
+        else:
+            text = str(value)
+            if len(text) > CELL_LIMIT:
+                text = text[: CELL_LIMIT - len(TRUNCATED)] + TRUNCATED
+            return self._text_fragment(text)
+        number = ws._convert_date_time(value)
+        return f' s="{fmt._get_xf_index()}"><v>{number:.16G}</v></c>', min(MAX_WIDTH, need + PAD), None
+
+    def _text_fragment(self, text: str) -> tuple[str, float, str | None] | None:
+        # Sheet.write_string's choices (wrap, width), then xlsxwriter's truncation and inline-string XML
+        st, ws = self.st, self.ws
+        width = text_width(text)
+        fmt = st.wrap if width > MAX_WIDTH - PAD or "\n" in text else st.text
+        need = MAX_WIDTH if width + PAD > MAX_WIDTH else width + PAD
+        shown = text
+        if len(shown) > ws.xls_strmax // 2 and _utf16_len(shown) > ws.xls_strmax:
+            shown = _utf16_truncate(shown, ws.xls_strmax)
+        tail = ws._inline_tail(shown)
+        if tail is None:
+            return None
+        return f' s="{fmt._get_xf_index()}"{tail}', need, text if fmt is st.wrap else None
+
     def write_row(self, row: int, col: int, values: list[Any], fmt: Any = None) -> None:
         for i, v in enumerate(values):
             write_value(self, row, col + i, v, self.st, fmt)
@@ -412,14 +572,13 @@ def write_table(
     accepted for old callers and ignored: the content decides (``Sheet``).
     """
     for c, h in enumerate(headers):
-        column = [r[c] for r in rows if c < len(r) and r[c] is not None and r[c] != ""]
-        numeric = bool(column) and all(
-            isinstance(v, (int, float, date, time)) and not isinstance(v, bool) for v in column
-        )
-        ws.write_string(top, c, h, styles.header_right if numeric else styles.header)
-    for r, values in enumerate(rows, start=top + 1):
-        for c, v in enumerate(values):
-            write_value(ws, r, c, v, styles)
+        ws.write_string(top, c, h, styles.header_right if _numeric_column(rows, c) else styles.header)
+    if isinstance(ws, Sheet) and ws.st is styles:
+        ws.write_rows(top + 1, rows)
+    else:
+        for r, values in enumerate(rows, start=top + 1):
+            for c, v in enumerate(values):
+                write_value(ws, r, c, v, styles)
     if isinstance(ws, Sheet) and len(rows) <= 30:  # a short table prints on one page, with the line above it
         ws.keep_rows(max(top - 1, 0), top + len(rows))
     elif isinstance(ws, Sheet) and not autofilter:  # a long one below others: never its heading alone at a page foot
@@ -430,6 +589,20 @@ def write_table(
         if isinstance(ws, Sheet):
             ws.header_row = top
     return top + 1 + len(rows)
+
+
+def _numeric_column(rows: list[list[Any]], c: int) -> bool:
+    """Whether column ``c`` holds a value and every value in it is a number, date or time (empty cells aside)."""
+    numeric = False
+    for r in rows:
+        if c < len(r):
+            v = r[c]
+            if v is None or v == "":
+                continue
+            if isinstance(v, bool) or not isinstance(v, (int, float, date, time)):
+                return False  # most columns hold text: the first value decides
+            numeric = True
+    return numeric
 
 
 def normalize_zip(path: Path) -> None:

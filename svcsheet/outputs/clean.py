@@ -21,8 +21,12 @@ from .columns import (
 def write_clean(result, forms: dict[str, FormSpec], path: Path) -> None:
     wb, st = new_workbook(path, stream=True)  # rows in order: streamed, not held
     detail = []
+    accepted: dict[str, list] = {form.key: [] for form in forms.values()}  # rejected is computed: once a row
+    for r in result.rows:
+        if r.form in accepted and not r.rejected:
+            accepted[r.form].append(r)
     for form in forms.values():
-        rows = [r for r in result.rows if r.form == form.key and not r.rejected]
+        rows = accepted[form.key]
         notes = note_fields(form, rows)
         headers = PROVENANCE + [CUSTOMER] + field_headers(form, notes)
         headers += [s.label for s in form.stages] + [COMMON_ISSUE, "提示"]
@@ -30,8 +34,9 @@ def write_clean(result, forms: dict[str, FormSpec], path: Path) -> None:
         for row in rows:
             stages = [row.sla[s.key].cell_text() if s.key in row.sla else None for s in form.stages]
             hints = "；".join(f"{f.cell or ''} {f.message}".strip() for f in row.safe_findings)
+            prov = provenance(row)
             table.append(
-                provenance(row)
+                prov
                 + [row.customer_key]
                 + field_values(form, row, notes)
                 + stages
@@ -53,7 +58,7 @@ def write_clean(result, forms: dict[str, FormSpec], path: Path) -> None:
                             res.elapsed_minutes,
                             res.overrun_minutes,
                             res.reason,
-                            *provenance(row),
+                            *prov,
                         ]
                     )
         ws = Sheet(wb.add_worksheet(form.name[:31]), st)

@@ -14,7 +14,8 @@ COMMON_ISSUE = "共性问题"
 
 def note_fields(form: FormSpec, rows: list[Row]) -> list[str]:
     """Fields that carry a note (4(上门及时)) in at least one row: they get an extra (说明) column."""
-    return [f.key for f in form.fields if any(r.safe.get(f"{f.key}__note") for r in rows)]
+    notes = [(f.key, f"{f.key}__note") for f in form.fields]
+    return [key for key, note in notes if any(r.safe.get(note) for r in rows)]
 
 
 def field_headers(form: FormSpec, notes: list[str]) -> list[str]:

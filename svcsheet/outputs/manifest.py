@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -54,12 +55,16 @@ def run_id(result) -> str:
 
 def ticket_records(result) -> list[dict[str, Any]]:
     """One de-identified record per row read: provenance, status, findings and SLA verdicts (for trace)."""
+    return list(_ticket_records(result))
+
+
+def _ticket_records(result) -> Iterator[dict[str, Any]]:
     from ..forms import load_forms
 
     forms = load_forms()
     sha_of = {fr.name: fr.sha256 for fr in result.files}
-    return [
-        {
+    for row in result.rows:
+        yield {
             "form": row.form,
             "ticket_id": row.ticket_id,
             "file": row.shown_prov.file,
@@ -80,8 +85,6 @@ def ticket_records(result) -> list[dict[str, Any]]:
             "sla": {k: v.cell_text() for k, v in row.sla.items()},
             "common_issue": row.cluster,
         }
-        for row in result.rows
-    ]
 
 
 def _place(row, form) -> dict[str, Any]:
@@ -101,9 +104,30 @@ def _cell_row(ref: str | None) -> int | None:
     return int(match.group(1)) if match else None
 
 
+TRACE_BATCH = 256  # tickets encoded per write
+
+
 def write_trace(result, path: Path) -> None:
-    data = {"as_of": result.as_of.strftime("%Y-%m-%d %H:%M"), "tickets": ticket_records(result)}
-    path.write_text(json.dumps(data, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+    """trace.json: the bytes of ``json.dumps({"as_of": ..., "tickets": [...]}, ensure_ascii=False, indent=1)``,
+    written a few hundred tickets at a time (the whole document as one string was ~100 MB at 20,000 rows)."""
+    empty = json.dumps(
+        {"as_of": result.as_of.strftime("%Y-%m-%d %H:%M"), "tickets": []}, ensure_ascii=False, indent=1
+    )
+    encoder = json.JSONEncoder(ensure_ascii=False, indent=1)
+    with path.open("w", encoding="utf-8") as fh:
+        fh.write(empty[: -len("[]\n}")])
+        opened = False
+        batch: list[str] = []
+        for record in _ticket_records(result):
+            # a ticket sits two levels deep: its lines move two spaces right (JSON strings hold no raw newline)
+            batch.append("  " + encoder.encode(record).replace("\n", "\n  "))
+            if len(batch) >= TRACE_BATCH:
+                fh.write((",\n" if opened else "[\n") + ",\n".join(batch))
+                opened, batch = True, []
+        if batch:
+            fh.write((",\n" if opened else "[\n") + ",\n".join(batch))
+            opened = True
+        fh.write("\n ]\n}\n" if opened else "[]\n}\n")
 
 
 def write_manifest(manifest: dict[str, Any], path: Path) -> None:

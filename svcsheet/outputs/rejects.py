@@ -14,8 +14,12 @@ from .columns import CUSTOMER, PROVENANCE, field_headers, field_values, note_fie
 
 def write_rejects(result, forms: dict[str, FormSpec], path: Path) -> None:
     wb, st = new_workbook(path, stream=True)  # rows in order: streamed, not held
+    rejected: dict[str, list] = {form.key: [] for form in forms.values()}  # rejected is computed: once a row
+    for r in result.rows:
+        if r.form in rejected and r.rejected:
+            rejected[r.form].append(r)
     for form in forms.values():
-        rows = [r for r in result.rows if r.form == form.key and r.rejected]
+        rows = rejected[form.key]
         notes = note_fields(form, rows)
         headers = PROVENANCE + ["问题单元格", "退回原因", CUSTOMER] + field_headers(form, notes)
         table = []

@@ -1,0 +1,112 @@
+"""The output stage alone (issue 12): CPU and wall seconds of each writer and of ``write_outputs`` as a whole.
+
+    python bench/bench_outputs.py IN [--jobs N] [--repeat N] [--save PICKLE | --load PICKLE] [--keep DIR]
+                                     [--only NAME ...]
+
+Runs the pipeline on IN without writing (``--as-of 2026-11-23 09:00``, no history), or loads a result saved by an
+earlier ``--save`` (the inputs must still be where they were: returns/ copies them), then writes every output into
+a temporary folder, one writer at a time and then through ``write_outputs``. CPU is user+sys of this process and of
+every child it waited for (forked writers, the returns/ pool), so it compares across ``--jobs``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import pickle
+import resource
+import shutil
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+
+def _cpu() -> float:
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    kids = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
+
+
+def _measure(fn: Callable[[], object]) -> tuple[float, float]:
+    cpu, wall = _cpu(), time.perf_counter()
+    fn()
+    return _cpu() - cpu, time.perf_counter() - wall
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("inputs", type=Path, nargs="?")
+    ap.add_argument("--jobs", type=int, default=None)
+    ap.add_argument("--repeat", type=int, default=1)
+    ap.add_argument("--save", type=Path, help="pickle the computed result here (then write as usual)")
+    ap.add_argument("--load", type=Path, help="a result pickled by --save: skip the pipeline")
+    ap.add_argument("--keep", type=Path, help="write into this folder (one subfolder per writer) and keep it")
+    ap.add_argument("--only", nargs="*", default=None, help="writers (default: all, write_outputs)")
+    args = ap.parse_args()
+
+    from svcsheet.deid import Deidentifier
+    from svcsheet.forms import load_forms
+    from svcsheet.keys import resolve_key
+    from svcsheet.outputs import write_outputs
+    from svcsheet.outputs.clean import write_clean
+    from svcsheet.outputs.manifest import write_trace
+    from svcsheet.outputs.rejects import write_rejects
+    from svcsheet.outputs.report_html import write_report_html
+    from svcsheet.outputs.returns import write_returns
+    from svcsheet.outputs.summary import write_summary
+    from svcsheet.pipeline import RunOptions, run
+
+    if args.load:
+        with args.load.open("rb") as fh:
+            result = pickle.load(fh)
+    else:
+        if args.inputs is None:
+            ap.error("give IN or --load")
+        options = RunOptions(
+            inputs=[args.inputs], as_of=datetime(2026, 11, 23, 9, 0), history=Path("off"), jobs=args.jobs
+        )
+        result = run(options)
+        if args.save:
+            sys.setrecursionlimit(100_000)
+            with args.save.open("wb") as fh:
+                pickle.dump(result, fh, protocol=pickle.HIGHEST_PROTOCOL)
+    result.options.jobs = args.jobs
+    forms = load_forms()
+    deid = Deidentifier(resolve_key(result.policy), result.policy.raw["deid"])
+    rows = len(result.rows)
+    writers: dict[str, Callable[[Path], object]] = {
+        "clean": lambda d: write_clean(result, forms, d / "clean.xlsx"),
+        "rejects": lambda d: write_rejects(result, forms, d / "rejects.xlsx"),
+        "summary": lambda d: write_summary(result, d / "summary.xlsx"),
+        "report": lambda d: write_report_html(result, d / "report.html"),
+        "returns": lambda d: write_returns(result, forms, d / "returns"),
+        "trace": lambda d: write_trace(result, d / "trace.json"),
+        "write_outputs": lambda d: write_outputs(result, forms, deid, d / "out"),
+    }
+    names = args.only or list(writers)
+    print(f"{rows} rows, {len(result.files)} files, --jobs {args.jobs}; seconds (best of {args.repeat})")
+    for name in names:
+        best = (float("inf"), float("inf"))
+        for _ in range(args.repeat):
+            if args.keep:
+                folder = args.keep / name
+                shutil.rmtree(folder, ignore_errors=True)
+                folder.mkdir(parents=True)
+            else:
+                folder = Path(tempfile.mkdtemp(prefix="svcsheet-bench-outputs-"))
+            try:
+                cpu, wall = _measure(lambda f=folder, w=writers[name]: w(f))
+            finally:
+                if not args.keep:
+                    shutil.rmtree(folder, ignore_errors=True)
+            best = min(best, (cpu, wall))
+        print(f"{name:14} cpu {best[0]:7.2f}  wall {best[1]:7.2f}", flush=True)
+
+
+if __name__ == "__main__":
+    main()
