@@ -30,7 +30,7 @@ from .parse import parse_row
 from .period import Period, as_datetime, parse_period
 from .policy import Policy, load_policy
 from .reader import UNEXPECTED, check_size, read_workbook
-from .records import Finding, Provenance, Row, SheetInfo
+from .records import FieldMap, Finding, Provenance, Row, SheetInfo
 from .redact import NameIndex, redact_findings, redact_row
 from .sla import evaluate_row
 from .textnorm import batch_in_text
@@ -162,11 +162,15 @@ def run(options: RunOptions, progress: Progress | None = None) -> RunResult:
     # files are independent, so worker processes share them, and the results come back in input order
     files = []
     per_file = map_files(read_file, inputs, (policy, as_of), options.jobs, options.executor, lost=lost_file)
+    texts: dict[str, str] = {}  # one object per distinct finding message and value: most repeat across rows
     for i, fr in enumerate(per_file):
         report("读取", i, len(inputs))
         for row in fr.rows:
             share_layouts(row.cells)  # rows from worker processes share layouts and short texts again
+            if row.findings:
+                row.findings = _share_texts(row.findings, texts)
         files.append(fr)
+    del texts
     report("读取", len(inputs), len(inputs))
     rows = [r for f in files for r in f.rows]
     _release_freed_memory()
@@ -247,6 +251,16 @@ def _release_freed_memory() -> None:
         pass
 
 
+def _share_texts(findings: list[Finding], texts: dict[str, str]) -> list[Finding]:
+    """The findings with their message and value texts shared through ``texts``."""
+    out = []
+    for f in findings:
+        message = texts.setdefault(f.message, f.message)
+        value = f.value if f.value is None else texts.setdefault(f.value, f.value)
+        out.append(f if message is f.message and value is f.value else replace(f, message=message, value=value))
+    return out
+
+
 def lost_file(item: InputFile, reason: str) -> FileResult:
     """A file whose work killed its worker process: reported like any unreadable file."""
     return FileResult(
@@ -298,6 +312,7 @@ def _parse_and_check(result: FileResult, book: Any, forms: dict[str, FormSpec], 
     for row in result.rows:
         check_row(row, forms[row.form], as_of)
         row.cells = compact_cells(row.cells)  # most of a row's memory was its cells as read
+        row.values = FieldMap.of(row.values)  # nothing changes a row's values after validation
     if not result.rows:
         result.findings.append(make("workbook_empty", Provenance(item.name, "", 0)))
 
@@ -320,7 +335,9 @@ def _redact_provenance(files: list[FileResult], deid: Deidentifier, names: NameI
             replace(s, file=fr.safe_name, sheet=safe(s.sheet), reason=safe(s.reason)) for s in fr.sheets
         ]
         for row in fr.rows:
-            row.safe_prov = Provenance(fr.safe_name, safe(row.prov.sheet), row.prov.row)
+            sheet = safe(row.prov.sheet)
+            same = fr.safe_name == row.prov.file and sheet == row.prov.sheet
+            row.safe_prov = row.prov if same else Provenance(fr.safe_name, sheet, row.prov.row)
         fr.safe_findings = [
             replace(f, file=fr.safe_name, sheet=safe(f.sheet), message=safe(f.message)) for f in fr.findings
         ]

@@ -16,7 +16,7 @@ from .deid import Deidentifier, name_after_role
 from .findings import at_field
 from .forms import FieldSpec, FormSpec
 from .pii import is_service_line, strip_bidi
-from .records import Finding, Row
+from .records import FieldMap, Finding, Row
 
 ID_KINDS = {"id_number", "passport"}
 # Personal data masked inside a free-text field, which should not hold it: the agent is told (an ID number has
@@ -72,7 +72,7 @@ def redact_row(row: Row, form: FormSpec, deid: Deidentifier, run_names: NameInde
             safe[spec.key] = strip_bidi(value) if isinstance(value, str) else value
         if parsed.note:
             safe[f"{spec.key}__note"] = _free_text(row, form, spec.key, parsed.note, own, deid, run_names)
-    row.safe = safe
+    row.safe = FieldMap.of(safe)
 
 
 _BY_TYPE = ("person", "phone", "staff", "signature")
@@ -120,16 +120,14 @@ def redact_findings(row: Row, form: FormSpec, deid: Deidentifier, run_names: Nam
         return clean(f.value)
 
     shown = row.shown_prov
-    row.safe_findings = [
-        replace(
-            f,
-            file=shown.file,
-            sheet=shown.sheet,
-            value=value_of(f),
-            message=clean(f.message),
-        )
-        for f in row.findings
-    ]
+    row.safe_findings = [_safe_finding(f, shown.file, shown.sheet, value_of(f), clean(f.message)) for f in row.findings]
+
+
+def _safe_finding(f: Finding, file: str, sheet: str, value: str | None, message: str) -> Finding:
+    """The finding as the outputs show it; the finding itself when nothing in it needed masking (no copy per row)."""
+    if f.file == file and f.sheet == sheet and f.value == value and f.message == message:
+        return f
+    return replace(f, file=file, sheet=sheet, value=value, message=message)
 
 
 def _free_text(
