@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import pickle
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from svcsheet.bizcal import BusinessCalendar
+from svcsheet.errors import CalendarGap
+from svcsheet.policy import CalendarPolicy, YearCalendar, load_policy
 from svcsheet.records import FieldMap
 
 _KEYS = st.lists(st.text(min_size=1, max_size=6), unique=True, max_size=8)
@@ -42,3 +46,50 @@ def test_a_field_map_is_read_only_and_refuses_mismatched_values():
         FieldMap(("x", "y"), (1,))
     with pytest.raises(ValueError):
         FieldMap(("x", "x"), (1, 2))
+
+
+# --- working minutes in constant time -----------------------------------------------------------------------
+
+_DAYS = st.dates(dt.date(2022, 12, 1), dt.date(2028, 1, 31))
+
+
+@st.composite
+def _calendars(draw) -> BusinessCalendar:
+    """A calendar of random statutory holidays and 调休 days, some years not covered, random business hours."""
+    cal = BusinessCalendar(load_policy())
+    covered = draw(st.sets(st.integers(2022, 2028), max_size=7))
+    years = {
+        y: YearCalendar(
+            frozenset(d for d in draw(st.sets(_DAYS, max_size=30)) if d.year == y),
+            frozenset(d for d in draw(st.sets(_DAYS, max_size=8)) if d.year == y),
+        )
+        for y in covered
+    }
+    source = draw(st.sampled_from(["policy_only", "chinese_calendar"]))
+    extra = (frozenset(draw(st.sets(_DAYS, max_size=5))), frozenset(draw(st.sets(_DAYS, max_size=5))))
+    cal._cal = CalendarPolicy(source, years, *extra)
+    opens = draw(st.integers(0, 23 * 60))
+    closes = draw(st.integers(opens, 24 * 60 - 1))
+    cal.open, cal.close = dt.time(*divmod(opens, 60)), dt.time(*divmod(closes, 60))
+    return cal
+
+
+def _minutes_or_gap(fn, start, end):
+    try:
+        return fn(start, end)
+    except CalendarGap as gap:
+        return ("gap", gap.year)
+
+
+@given(
+    _calendars(),
+    st.datetimes(dt.datetime(2022, 12, 1), dt.datetime(2028, 1, 31)),
+    st.timedeltas(dt.timedelta(0), dt.timedelta(days=500)),
+)
+def test_working_minutes_agree_with_the_day_by_day_walk(cal, start, span):
+    """Holidays, make-up days, uncovered years (the same CalendarGap, for the same first uncovered day),
+    seconds on either side, spans from nothing to more than a year."""
+    end = start + span
+    fresh = BusinessCalendar(load_policy())
+    fresh._cal, fresh.open, fresh.close = cal._cal, cal.open, cal.close
+    assert _minutes_or_gap(cal.working_minutes, start, end) == _minutes_or_gap(fresh._walk_minutes, start, end)
