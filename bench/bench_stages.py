@@ -24,7 +24,16 @@ sys.path.insert(0, str(ROOT))
 
 from svcsheet import figures, outputs, pipeline  # noqa: E402
 
-STAGES: dict[str, list[float]] = {}  # name -> [cpu seconds, rss after, peak after]
+STAGES: dict[str, list[float]] = {}  # name -> [cpu seconds, rss after, peak after, gc seconds]
+GC = {"collections": [0, 0, 0], "seconds": [0.0, 0.0, 0.0], "_t": 0.0, "_last": 0.0}
+
+
+def _gc_timer(phase: str, info: dict) -> None:
+    if phase == "start":
+        GC["_t"] = time.perf_counter()
+    else:
+        GC["collections"][info["generation"]] += 1
+        GC["seconds"][info["generation"]] += time.perf_counter() - GC["_t"]
 
 
 def _rss_mb() -> float:
@@ -37,8 +46,10 @@ def _peak_mb() -> float:
 
 
 def _note(name: str, cpu: float) -> None:
-    entry = STAGES.setdefault(name, [0.0, 0.0, 0.0])
+    entry = STAGES.setdefault(name, [0.0, 0.0, 0.0, 0.0])
     entry[0] += cpu
+    entry[3] += sum(GC["seconds"]) - GC["_last"]
+    GC["_last"] = sum(GC["seconds"])
     entry[1] = _rss_mb()
     entry[2] = _peak_mb()
 
@@ -105,6 +116,7 @@ def main() -> None:
 
     _wrap(history, "save_run", "history save_run")
 
+    gc.callbacks.append(_gc_timer)
     if args.trace:
         tracemalloc.start(1)
     options = pipeline.RunOptions(  # like --history off
@@ -114,10 +126,12 @@ def main() -> None:
     pipeline.run(options)
     cpu, wall = time.process_time() - t0, time.perf_counter() - w0
     print(f"rss after imports {start_rss:.0f} MB")
-    print(f"{'stage':34} {'CPU s':>8} {'RSS MB':>8} {'peak MB':>8}")
-    for name, (c, rss, peak) in STAGES.items():
-        print(f"{name:34} {c:8.2f} {rss:8.0f} {peak:8.0f}")
-    print(f"{'whole run':34} {cpu:8.2f} {_rss_mb():8.0f} {_peak_mb():8.0f}   wall {wall:.1f} s, gc {gc.get_count()}")
+    print(f"{'stage':34} {'CPU s':>8} {'RSS MB':>8} {'peak MB':>8} {'gc s':>6}")
+    for name, (c, rss, peak, g) in STAGES.items():
+        print(f"{name:34} {c:8.2f} {rss:8.0f} {peak:8.0f} {g:6.2f}")
+    print(f"{'whole run':34} {cpu:8.2f} {_rss_mb():8.0f} {_peak_mb():8.0f}   wall {wall:.1f} s")
+    gen = ", ".join(f"gen{i} {n} in {s:.2f} s" for i, (n, s) in enumerate(zip(GC["collections"], GC["seconds"], strict=True)))
+    print(f"garbage collections: {gen}")
     if args.trace:
         snap = tracemalloc.take_snapshot()
         cur, peak = tracemalloc.get_traced_memory()

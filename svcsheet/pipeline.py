@@ -7,6 +7,7 @@ Everything is computed first; outputs are written into a temporary folder and mo
 from __future__ import annotations
 
 import ctypes
+import gc
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
@@ -145,6 +146,22 @@ class RunResult:
 
 def run(options: RunOptions, progress: Progress | None = None) -> RunResult:
     """Run the batch and, when ``options.out`` is set, write every output. Never stops for one bad file or row."""
+    gc.freeze()  # what was loaded before (modules, forms, lexicons) is never garbage: see _keep
+    try:
+        return _run(options, progress)
+    finally:
+        gc.unfreeze()
+
+
+def _keep() -> None:
+    """The objects made so far stay until the outputs are written: keep the garbage collector's full
+    collections off them. A run holds millions of small objects (rows, their values and verdicts), and every
+    full collection walked all of them: about a sixth of a run's CPU time. Freezing is O(1); rows that do
+    become garbage are still freed by reference counting."""
+    gc.freeze()
+
+
+def _run(options: RunOptions, progress: Progress | None) -> RunResult:
     policy = load_policy(options.policy)
     as_of = (options.as_of or datetime.now()).replace(second=0, microsecond=0, tzinfo=None)
     forms = load_forms()
@@ -170,6 +187,7 @@ def run(options: RunOptions, progress: Progress | None = None) -> RunResult:
             if row.findings:
                 row.findings = _share_texts(row.findings, texts)
         files.append(fr)
+        _keep()
     del texts
     report("读取", len(inputs), len(inputs))
     rows = [r for f in files for r in f.rows]
@@ -191,6 +209,7 @@ def run(options: RunOptions, progress: Progress | None = None) -> RunResult:
             row.sla = evaluate_row(forms[row.form], row.values, policy, calendar, as_of)
             _sla_findings(row, forms[row.form])
         redact_findings(row, forms[row.form], deid, names)
+    _keep()
 
     # 6. the report period, then common issues across the problem texts of the accepted rows in its window
     accepted = [r for r in rows if not r.rejected]
@@ -223,6 +242,7 @@ def run(options: RunOptions, progress: Progress | None = None) -> RunResult:
     from .figures import compute_figures
 
     result.figures = compute_figures(result, forms)
+    _keep()
     if options.out is not None:
         from .outputs import write_outputs
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import pickle
+from pathlib import Path
 
 import pytest
 from hypothesis import given
@@ -93,3 +94,17 @@ def test_working_minutes_agree_with_the_day_by_day_walk(cal, start, span):
     fresh = BusinessCalendar(load_policy())
     fresh._cal, fresh.open, fresh.close = cal._cal, cal.open, cal.close
     assert _minutes_or_gap(cal.working_minutes, start, end) == _minutes_or_gap(fresh._walk_minutes, start, end)
+
+
+def test_a_run_leaves_the_garbage_collector_as_it_found_it(tmp_path):
+    """The run freezes what it keeps (full collections walked every row); the caller's process gets it back."""
+    import gc
+
+    from builders import good_response_log_row, list_workbook
+
+    from svcsheet.pipeline import RunOptions, run
+
+    book = list_workbook(tmp_path / "in.xlsx", "response_log", [good_response_log_row(1)])
+    assert gc.get_freeze_count() == 0
+    run(RunOptions(inputs=[book], out=tmp_path / "out", as_of=dt.datetime(2026, 11, 23, 9), history=Path("off"), jobs=1))
+    assert gc.get_freeze_count() == 0 and gc.isenabled()
