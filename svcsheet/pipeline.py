@@ -9,7 +9,7 @@ from __future__ import annotations
 import ctypes
 import gc
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -161,6 +161,14 @@ def _keep() -> None:
     gc.freeze()
 
 
+def _keeping(rows: list[Row], every: int = 1000) -> Iterator[Row]:
+    """The rows, keeping what the loop over them made every ``every`` rows (see _keep)."""
+    for i, row in enumerate(rows):
+        if i % every == 0:
+            _keep()
+        yield row
+
+
 def _run(options: RunOptions, progress: Progress | None) -> RunResult:
     policy = load_policy(options.policy)
     as_of = (options.as_of or datetime.now()).replace(second=0, microsecond=0, tzinfo=None)
@@ -197,14 +205,14 @@ def _run(options: RunOptions, progress: Progress | None) -> RunResult:
     # 4. identify customers (keyed hash before masking) and de-identify every value
     deid = Deidentifier(resolve_key(policy), policy.raw["deid"])
     names = NameIndex.from_rows(rows, forms)
-    for row in rows:
+    for row in _keeping(rows):
         redact_row(row, forms[row.form], deid, names)
     _redact_provenance(files, deid, names)
     skipped = [replace(s, name=deid.free_text(s.name, names.present(s.name))[0] or s.name) for s in found.skipped]
 
     # 5. SLA for every accepted row and every stage of its form
     calendar = BusinessCalendar(policy)
-    for row in rows:
+    for row in _keeping(rows):
         if not row.rejected:
             row.sla = evaluate_row(forms[row.form], row.values, policy, calendar, as_of)
             _sla_findings(row, forms[row.form])
