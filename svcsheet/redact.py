@@ -10,6 +10,7 @@ import re
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import replace
+from functools import lru_cache
 from typing import Any
 
 from .deid import Deidentifier, name_after_role
@@ -162,16 +163,36 @@ def person_names(row: Row, form: FormSpec) -> list[str]:
 def _names(row: Row, form: FormSpec) -> list[str]:
     """Every person and staff name typed in the row, to be replaced wherever it appears in free text."""
     names = []
-    for spec in form.fields:
-        if spec.type in ("person", "staff", "signature"):
-            value = row.value(spec.key)
-            if not isinstance(value, str) or len(value.strip("*")) < 2:
-                continue
-            # A signature cell often says how it was confirmed (已签收, 电子确认), not who signed.
-            if spec.type == "signature" and (not _NAME_LIKE.fullmatch(value) or _CONFIRM_WORDS.search(value)):
-                continue
-            names.append(name_after_role(value) or value)
+    for key, signature in _name_fields(form):
+        value = row.value(key)
+        if isinstance(value, str):
+            name = _name_in(value, signature)
+            if name is not None:
+                names.append(name)
     return names
+
+
+_NAME_FIELDS: dict[int, tuple[FormSpec, tuple[tuple[str, bool], ...]]] = {}
+
+
+def _name_fields(form: FormSpec) -> tuple[tuple[str, bool], ...]:
+    """(field key, is a signature) of the form's person, staff and signature fields."""
+    hit = _NAME_FIELDS.get(id(form))
+    if hit is None or hit[0] is not form:
+        fields = tuple((f.key, f.type == "signature") for f in form.fields if f.type in ("person", "staff", "signature"))
+        hit = _NAME_FIELDS[id(form)] = (form, fields)
+    return hit[1]
+
+
+@lru_cache(maxsize=65536)
+def _name_in(value: str, signature: bool) -> str | None:
+    """The name a person, staff or signature cell gives (names and signatures repeat across rows: memoised)."""
+    if len(value.strip("*")) < 2:
+        return None
+    # A signature cell often says how it was confirmed (已签收, 电子确认), not who signed.
+    if signature and (not _NAME_LIKE.fullmatch(value) or _CONFIRM_WORDS.search(value)):
+        return None
+    return name_after_role(value) or value
 
 
 _NAME_LIKE = re.compile(r"[\u4e00-\u9fff·]{2,4}")
