@@ -413,11 +413,13 @@ def compute_figures(result: Any, forms: dict[str, FormSpec]) -> Figures:
     fig.no_department_forms = [f.name for k, f in forms.items() if k not in department]
     fig.trend = trend(pool, period, policy)
 
-    rows_now = [r for r in accepted if period.contains(_opened(r, forms))]
+    now = [(r, rec) for r, rec in zip(accepted, records, strict=True) if period.contains(_opened(r, forms))]
+    rows_now = [r for r, _ in now]
     late = breaches(rows_now, forms)
     fig.breaches = [b for b in late if b.outcome == BREACHED]  # done, but late
     fig.open_overdue = [b for b in late if b.outcome == OVERDUE]  # still open and past the deadline
-    fig.followups = followups(rows_now, forms, policy, result.as_of)
+    fig.followups = followups(rows_now, forms, policy, result.as_of, [rec for _, rec in now])
+    del now
     fig.suggestions = suggestions(rows_now, forms)
     fig.common = common_issues(getattr(result, "clustering", None), forms, period)
     fig.highlights = highlights(fig)
@@ -729,15 +731,21 @@ def breaches(rows: list[Any], forms: dict[str, FormSpec]) -> list[Breach]:
 
 
 def followups(
-    rows: list[Any], forms: dict[str, FormSpec], policy: Any, as_of: dt.datetime
+    rows: list[Any],
+    forms: dict[str, FormSpec],
+    policy: Any,
+    as_of: dt.datetime,
+    records: list[TicketRecord] | None = None,
 ) -> list[FollowupItem]:
     """复盘 (see ``needs_review``), unresolved items with their due date,
-    高/中 revisits still open, and breached first responses without 超时原因."""
+    高/中 revisits still open, and breached first responses without 超时原因. ``records``: the rows' records
+    when already made (one per row, in the same order)."""
     calendar = BusinessCalendar(policy)
     out = []
-    for row in sorted(rows, key=_order):
+    paired = zip(rows, records if records is not None else [None] * len(rows), strict=True)
+    for row, made in sorted(paired, key=lambda pair: _order(pair[0])):
         form = forms[row.form]
-        rec = to_record(row, form)
+        rec = made or to_record(row, form)
         dept = department_of(rec, policy, forms) if form.by_role("department") else ""
         handler = staff_label(_safe_text(row, form.role_key("handler")))
         status = _safe_text(row, form.role_key("status")) or _safe_text(row, form.role_key("result"))

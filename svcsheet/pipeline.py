@@ -232,6 +232,7 @@ def _run(options: RunOptions, progress: Progress | None) -> RunResult:
         earlier = _window_history(options, policy, period, in_window, forms)
     settings = {"min_customers": rule.min_customers, "threshold": rule.similarity, "lexicon": rule.lexicon}
     clustering = cluster_problems(texts + [p for _f, _t, _o, p in earlier], settings)
+    del texts, earlier, in_window  # a text per accepted row: not needed by the outputs
     _release_freed_memory()  # the clustering's matrices are gone: their pages go back before the outputs
     for row in rows:
         row.cluster = clustering.common_id(_uid(row))
