@@ -404,6 +404,8 @@ class Deidentifier:
             table = {n: (r, own) for n, r, own in replacements}
             out = _names_pattern(tuple(table)).sub(lambda m: _name_sub(m, table), out)
         if memo_key is not None:
+            if len(self._memo) >= _MEMO_MAX:  # distinct texts of a large run: a bounded cache, not a copy of them all
+                self._memo.clear()
             self._memo[memo_key] = (out, tuple(kinds))
         return out, kinds
 
@@ -441,6 +443,7 @@ class Deidentifier:
 
 
 _CUSTOMERS_MAX = 20000
+_MEMO_MAX = 100_000
 _MEMO_LIMIT = 4096  # longer texts are rare and seldom repeat: not memoised
 
 

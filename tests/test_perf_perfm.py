@@ -108,3 +108,19 @@ def test_a_run_leaves_the_garbage_collector_as_it_found_it(tmp_path):
     assert gc.get_freeze_count() == 0
     run(RunOptions(inputs=[book], out=tmp_path / "out", as_of=dt.datetime(2026, 11, 23, 9), history=Path("off"), jobs=1))
     assert gc.get_freeze_count() == 0 and gc.isenabled()
+
+
+def test_de_identification_caches_are_bounded_and_change_no_answer(monkeypatch):
+    """A large run has hundreds of thousands of distinct texts and customers: the caches stay bounded."""
+    from svcsheet import deid as deid_module
+    from svcsheet.deid import Deidentifier
+
+    monkeypatch.setattr(deid_module, "_MEMO_MAX", 10)
+    monkeypatch.setattr(deid_module, "_CUSTOMERS_MAX", 10)
+    bounded, fresh = Deidentifier(b"k"), Deidentifier(b"k")
+    for i in range(60):
+        text, phone = f"客户张伟来电 1380013{i:04d}，第{i}次", f"1390013{i % 25:04d}"
+        assert bounded.free_text(text, ["张伟"]) == Deidentifier(b"k").free_text(text, ["张伟"])
+        assert bounded.customer_key(phone) == fresh.customer_key(phone)
+        assert len(bounded._memo) <= 10 and len(bounded._customers) <= 10
+    assert bounded.customer_key("13900130001") == bounded.customer_key("13900130001") != bounded.customer_key(None, "C1")
