@@ -196,6 +196,7 @@ def _run(options: RunOptions, progress: Progress | None) -> RunResult:
                 row.findings = _share_texts(row.findings, texts)
         files.append(fr)
         _keep()
+    _keep()  # again: the process pool unfreezes everything when it closes
     del texts
     report("读取", len(inputs), len(inputs))
     rows = [r for f in files for r in f.rows]
@@ -252,6 +253,7 @@ def _run(options: RunOptions, progress: Progress | None) -> RunResult:
 
     result.figures = compute_figures(result, forms)
     _keep()
+    _release_freed_memory()  # the figures' working lists are gone too
     if options.out is not None:
         from .outputs import write_outputs
 
