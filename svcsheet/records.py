@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 _INDEXES: dict[tuple[str, ...], dict[str, int]] = {}
+_KEYS: dict[int, tuple[str, ...]] = {}  # id of a shared index -> its keys (indexes are never dropped)
 
 
 class FieldMap(Mapping[str, Any]):
@@ -29,6 +30,7 @@ class FieldMap(Mapping[str, Any]):
             if len(index) != len(keys):
                 raise ValueError(f"duplicate keys: {keys}")
             index = _INDEXES.setdefault(keys, index)
+            _KEYS.setdefault(id(index), keys)
         self._index = index
         self._values = tuple(values)
         if len(self._values) != len(index):
@@ -58,7 +60,8 @@ class FieldMap(Mapping[str, Any]):
         return len(self._values)
 
     def __reduce__(self) -> tuple:
-        return (FieldMap, (tuple(self._index), self._values))
+        # the one keys tuple of the index: pickled once for all the rows of a file, not once a row
+        return (FieldMap, (_KEYS[id(self._index)], self._values))
 
     def __repr__(self) -> str:
         return f"FieldMap({dict(zip(self._index, self._values, strict=True))!r})"
