@@ -5,7 +5,7 @@ No workbook object travels past the reader; every record keeps its provenance (f
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import ItemsView, Iterable, Iterator, Mapping, ValuesView
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -59,12 +59,31 @@ class FieldMap(Mapping[str, Any]):
     def __len__(self) -> int:
         return len(self._values)
 
+    def items(self) -> ItemsView[str, Any]:
+        return _FieldItems(self)
+
+    def values(self) -> ValuesView[Any]:
+        return _FieldValues(self)
+
     def __reduce__(self) -> tuple:
         # the one keys tuple of the index: pickled once for all the rows of a file, not once a row
         return (FieldMap, (_KEYS[id(self._index)], self._values))
 
     def __repr__(self) -> str:
         return f"FieldMap({dict(zip(self._index, self._values, strict=True))!r})"
+
+
+class _FieldItems(ItemsView):
+    """(key, value) pairs in one walk (the generic view looks every key up again)."""
+
+    def __iter__(self) -> Iterator[tuple[str, Any]]:
+        fm: FieldMap = self._mapping  # type: ignore[assignment]
+        return zip(fm._index, fm._values, strict=True)
+
+
+class _FieldValues(ValuesView):
+    def __iter__(self) -> Iterator[Any]:
+        return iter(self._mapping._values)  # type: ignore[attr-defined]
 
 
 @dataclass(frozen=True, slots=True)
@@ -169,7 +188,10 @@ class Row:
 
     @property
     def rejected(self) -> bool:
-        return any(f.severity == "error" for f in self.findings)
+        for f in self.findings:  # asked for every row by every stage: a loop, not a generator
+            if f.severity == "error":
+                return True
+        return False
 
     def value(self, key: str) -> Any:
         p = self.values.get(key)

@@ -25,6 +25,8 @@ def test_a_field_map_answers_like_the_dict_it_replaces(case):
     fm = FieldMap.of(plain)
     assert fm == plain and plain == fm
     assert list(fm) == keys and list(fm.items()) == list(plain.items()) and len(fm) == len(plain)
+    assert list(fm.values()) == list(plain.values()) and list(fm.keys()) == keys
+    assert (keys[0], values[0]) in fm.items() if keys else fm.items() == plain.items()
     for k in keys + ["absent"]:
         assert fm.get(k) == plain.get(k) and (k in fm) == (k in plain)
         assert fm.get(k, "d") == plain.get(k, "d")
