@@ -39,6 +39,8 @@ class BusinessCalendar:
         self.close = policy.business_hours.end
         self._cal = policy.calendar
         self._days: dict[dt.date, bool] = {}
+        # per year: (ordinal of 1 January, running count of working days, running count of uncovered days)
+        self._years: dict[int, tuple[int, list[int], list[int]]] = {}
 
     # -- days
     def is_workday(self, d: dt.date) -> bool:
@@ -69,11 +71,60 @@ class BusinessCalendar:
     def _window(self, d: dt.date, tz: dt.tzinfo | None) -> tuple[dt.datetime, dt.datetime]:
         return dt.datetime.combine(d, self.open, tzinfo=tz), dt.datetime.combine(d, self.close, tzinfo=tz)
 
+    def _year(self, year: int) -> tuple[int, list[int], list[int]]:
+        table = self._years.get(year)
+        if table is None:
+            first = dt.date(year, 1, 1).toordinal()
+            work, gaps = [0], [0]
+            for ordinal in range(first, dt.date(year, 12, 31).toordinal() + 1):
+                try:
+                    working, gap = self.is_workday(dt.date.fromordinal(ordinal)), 0
+                except CalendarGap:
+                    working, gap = False, 1
+                work.append(work[-1] + working)
+                gaps.append(gaps[-1] + gap)
+            table = self._years[year] = (first, work, gaps)
+        return table
+
+    def _count_workdays(self, first: dt.date, last: dt.date) -> int | None:
+        """Working days from ``first`` to ``last`` inclusive, by running counts per year; None when a day among
+        them is in a year the calendar does not cover (the caller walks the days to raise the same CalendarGap)."""
+        count, lo, hi = 0, first.toordinal(), last.toordinal()
+        for year in range(first.year, last.year + 1):
+            jan1, work, gaps = self._year(year)
+            a, b = max(lo, jan1) - jan1, min(hi, jan1 + len(work) - 2) - jan1 + 1
+            if gaps[b] != gaps[a]:
+                return None
+            count += work[b] - work[a]
+        return count
+
     # -- working time
     def working_minutes(self, start: dt.datetime, end: dt.datetime) -> int:
-        """Whole business minutes between two instants (0 when end is not after start)."""
+        """Whole business minutes between two instants (0 when end is not after start).
+
+        Constant time: the first and last day by their business hours, the days between by running counts of
+        working days (every SLA stage asks this, from its start to its end or to as-of)."""
         if end <= start:
             return 0
+        first, last = start.date(), end.date()
+        if last.toordinal() - first.toordinal() < 2 or start.tzinfo or end.tzinfo or self.close <= self.open:
+            return self._walk_minutes(start, end)
+        total = dt.timedelta()
+        o, c = self._window(first, None)
+        if c > max(start, o) and self.is_workday(first):  # consulted only when the day overlaps business hours
+            total += c - max(start, o)
+        between = self._count_workdays(first + _DAY, last - _DAY)
+        if between is None:
+            return self._walk_minutes(start, end)
+        o, c = self._window(last, None)
+        total += between * (c - o)
+        if min(end, c) > o and self.is_workday(last):
+            total += min(end, c) - o
+        return int(total.total_seconds() // 60)
+
+    def _walk_minutes(self, start: dt.datetime, end: dt.datetime) -> int:
+        """working_minutes day by day (short spans, aware times, and to raise CalendarGap for the first
+        uncovered day on the way)."""
         total = dt.timedelta()
         d = start.date()
         while d <= end.date():

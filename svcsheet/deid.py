@@ -177,6 +177,9 @@ class Deidentifier:
             raise PolicyError("deid.mask_char: 必须是单个符号，如 *")
         # Memoised results per distinct value (names, staff, phones and short texts repeat across rows).
         self._memo: dict[tuple, Any] = {}
+        # customers repeat (one per phone), and each row's key is then one shared string; bounded, as at
+        # 100,000 rows most may be distinct
+        self._customers: dict[tuple, tuple[str | None]] = {}
 
     def __repr__(self) -> str:  # never show the key
         return f"Deidentifier(address_level={self.address_level!r}, mask_char={self.mask_char!r})"
@@ -189,6 +192,15 @@ class Deidentifier:
         Service lines (400/800) and fragments of fewer than 7 characters are shared or too weak: they fall
         back to the customer id.
         """
+        memo_key = ("customer", phone, customer_id)
+        hit = self._customers.get(memo_key)
+        if hit is None:
+            if len(self._customers) >= _CUSTOMERS_MAX:
+                self._customers.clear()
+            hit = self._customers[memo_key] = (self._customer_key(phone, customer_id),)
+        return hit[0]
+
+    def _customer_key(self, phone: str | None, customer_id: str | None) -> str | None:
         norm = self._phone_identity(phone) if phone is not None else None
         if norm:
             return _hmac16(self._key, "phone:" + norm)
@@ -392,14 +404,18 @@ class Deidentifier:
             table = {n: (r, own) for n, r, own in replacements}
             out = _names_pattern(tuple(table)).sub(lambda m: _name_sub(m, table), out)
         if memo_key is not None:
+            if len(self._memo) >= _MEMO_MAX:  # distinct texts of a large run: a bounded cache, not a copy of them all
+                self._memo.clear()
             self._memo[memo_key] = (out, tuple(kinds))
         return out, kinds
 
     def _name_replacements(self, names: Any) -> list[tuple[str, str, bool]]:
         """(name, replacement, masked by us) for every usable name, longest first (memoised per name list)."""
-        if not isinstance(names, Mapping):
+        if type(names) is list or type(names) is tuple:  # the common case, before the slower ABC checks
+            names = tuple(names)
+        elif not isinstance(names, Mapping):
             names = tuple(names)  # a generator is read once
-        key = ("names", tuple(names.items()) if isinstance(names, Mapping) else names)
+        key = ("names", names if type(names) is tuple else tuple(names.items()))
         if key not in self._memo:
             self._memo[key] = self._compute_name_replacements(names)
         return self._memo[key]
@@ -426,6 +442,8 @@ class Deidentifier:
         return sorted(((n, r, own) for n, (r, own) in pairs.items()), key=lambda t: (-len(t[0]), t[0]))
 
 
+_CUSTOMERS_MAX = 20000
+_MEMO_MAX = 100_000
 _MEMO_LIMIT = 4096  # longer texts are rare and seldom repeat: not memoised
 
 

@@ -18,7 +18,7 @@ from typing import Any
 
 from .bizcal import BusinessCalendar
 from .errors import CalendarGap
-from .forms import FORM_KEYS, FormSpec, load_forms
+from .forms import FORM_KEYS, FieldSpec, FormSpec, load_forms
 from .history import (
     SATISFACTION_DIMENSION,
     HistoryStore,
@@ -413,11 +413,13 @@ def compute_figures(result: Any, forms: dict[str, FormSpec]) -> Figures:
     fig.no_department_forms = [f.name for k, f in forms.items() if k not in department]
     fig.trend = trend(pool, period, policy)
 
-    rows_now = [r for r in accepted if period.contains(_opened(r, forms))]
+    now = [(r, rec) for r, rec in zip(accepted, records, strict=True) if period.contains(_opened(r, forms))]
+    rows_now = [r for r, _ in now]
     late = breaches(rows_now, forms)
     fig.breaches = [b for b in late if b.outcome == BREACHED]  # done, but late
     fig.open_overdue = [b for b in late if b.outcome == OVERDUE]  # still open and past the deadline
-    fig.followups = followups(rows_now, forms, policy, result.as_of)
+    fig.followups = followups(rows_now, forms, policy, result.as_of, [rec for _, rec in now])
+    del now
     fig.suggestions = suggestions(rows_now, forms)
     fig.common = common_issues(getattr(result, "clustering", None), forms, period)
     fig.highlights = highlights(fig)
@@ -529,14 +531,14 @@ def _compare(cur, prev, key, order: list[str]) -> list[Compared]:
 def priority_of(record_form: str, value: str | None) -> str:
     """The priority as reports show it: the choice, 未填写 when left empty, 不分级 when the form has none."""
     form = load_forms().get(record_form)
-    if form is None or form.by_role("priority") is None:
+    if form is None or _by_role(form, "priority") is None:
         return NO_LEVEL
     return value or NOT_GIVEN
 
 
 def priority_rank(form: FormSpec, value: str) -> tuple[int, int, str]:
     """Sort key following the form's own choice order (紧急, 高, 中, 低 / 紧急, 一般, 建议), unknowns after."""
-    spec = form.by_role("priority")
+    spec = _by_role(form, "priority")
     choices = spec.choices if spec else ()
     if value in choices:
         return (0, choices.index(value), "")
@@ -601,7 +603,7 @@ def categories(cur: list[TicketRecord], forms: dict[str, FormSpec]) -> list[Cate
 
 def report_name(forms: dict[str, FormSpec], form: str, department: str | None) -> str | None:
     """The department under the name reports use: the field's ``report_as`` (投诉表的“售后” -> 售后部)."""
-    spec = forms[form].by_role("department") if form in forms else None
+    spec = _by_role(forms[form], "department") if form in forms else None
     if department is None or spec is None:
         return department
     return spec.report_as.get(department, department)
@@ -610,7 +612,7 @@ def report_name(forms: dict[str, FormSpec], form: str, department: str | None) -
 def _all_report_names(forms: dict[str, FormSpec]) -> dict[str, str]:
     out: dict[str, str] = {}
     for form in forms.values():
-        spec = form.by_role("department")
+        spec = _by_role(form, "department")
         if spec is not None:
             out.update(spec.report_as)
     return out
@@ -687,6 +689,22 @@ def staff_label(shown: str | None) -> str | None:
     return f"工号{number}" if number else shown
 
 
+_ROLES: dict[tuple[int, str], tuple[FormSpec, FieldSpec | None]] = {}
+
+
+def _by_role(form: FormSpec, role: str) -> FieldSpec | None:
+    """form.by_role, once per form and role (asked for every row)."""
+    hit = _ROLES.get((id(form), role))
+    if hit is None or hit[0] is not form:
+        hit = _ROLES[(id(form), role)] = (form, form.by_role(role))
+    return hit[1]
+
+
+def _role_key(form: FormSpec, role: str) -> str | None:
+    spec = _by_role(form, role)
+    return spec.key if spec else None
+
+
 def _safe_text(row: Any, key: str | None) -> str | None:
     if key is None:
         return None
@@ -715,32 +733,38 @@ def breaches(rows: list[Any], forms: dict[str, FormSpec]) -> list[Breach]:
                     form=form.name,
                     ticket_id=row.ticket_id,
                     stage=stage.label,
-                    priority=priority_of(form.key, _safe_text(row, form.role_key("priority"))),
+                    priority=priority_of(form.key, _safe_text(row, _role_key(form, "priority"))),
                     outcome=res.outcome,
                     deadline=res.deadline,
                     end=res.end,
                     overrun_minutes=minutes,
                     overrun_text=res.overrun_text() or "—",
-                    reason=_safe_text(row, form.role_key("overdue_reason")),
-                    handler=staff_label(_safe_text(row, form.role_key("handler"))),
+                    reason=_safe_text(row, _role_key(form, "overdue_reason")),
+                    handler=staff_label(_safe_text(row, _role_key(form, "handler"))),
                 )
             )
     return out
 
 
 def followups(
-    rows: list[Any], forms: dict[str, FormSpec], policy: Any, as_of: dt.datetime
+    rows: list[Any],
+    forms: dict[str, FormSpec],
+    policy: Any,
+    as_of: dt.datetime,
+    records: list[TicketRecord] | None = None,
 ) -> list[FollowupItem]:
     """复盘 (see ``needs_review``), unresolved items with their due date,
-    高/中 revisits still open, and breached first responses without 超时原因."""
+    高/中 revisits still open, and breached first responses without 超时原因. ``records``: the rows' records
+    when already made (one per row, in the same order)."""
     calendar = BusinessCalendar(policy)
     out = []
-    for row in sorted(rows, key=_order):
+    paired = zip(rows, records if records is not None else [None] * len(rows), strict=True)
+    for row, made in sorted(paired, key=lambda pair: _order(pair[0])):
         form = forms[row.form]
-        rec = to_record(row, form)
-        dept = department_of(rec, policy, forms) if form.by_role("department") else ""
-        handler = staff_label(_safe_text(row, form.role_key("handler")))
-        status = _safe_text(row, form.role_key("status")) or _safe_text(row, form.role_key("result"))
+        rec = made or to_record(row, form)
+        dept = department_of(rec, policy, forms) if _by_role(form, "department") else ""
+        handler = staff_label(_safe_text(row, _role_key(form, "handler")))
+        status = _safe_text(row, _role_key(form, "status")) or _safe_text(row, _role_key(form, "result"))
 
         todo: list[tuple[str, str, dt.datetime | None]] = []
 
@@ -784,11 +808,11 @@ def suggestions(rows: list[Any], forms: dict[str, FormSpec]) -> list[SuggestionG
     groups: dict[tuple[int, str, str], list[Suggestion]] = defaultdict(list)
     for row in sorted(rows, key=_order):
         form = forms[row.form]
-        key = form.role_key("suggestion")
+        key = _role_key(form, "suggestion")
         text = _safe_text(row, key) if key else None
         if not text:
             continue
-        cat = _safe_text(row, form.role_key("category")) or NOT_GIVEN
+        cat = _safe_text(row, _role_key(form, "category")) or NOT_GIVEN
         label = form.field(key).label
         groups[(FORM_KEYS.index(form.key), label, cat)].append(
             Suggestion(form.name, row.ticket_id, cat, text)

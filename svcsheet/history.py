@@ -22,6 +22,7 @@ from typing import Any
 from .errors import UsageError
 from .forms import Condition, FormSpec, label_base, load_forms
 from .period import as_datetime
+from .records import FieldMap
 
 SCHEMA_VERSION = 1
 
@@ -42,7 +43,7 @@ def satisfaction_field(form: FormSpec) -> str | None:
     return form.role_key("satisfaction")
 
 
-@dataclass
+@dataclass(slots=True)
 class TicketRecord:
     """One accepted ticket, de-identified and reduced to what the figures need."""
 
@@ -69,6 +70,7 @@ class TicketRecord:
 
     def to_json(self) -> str:
         data = asdict(self)
+        data["stages"] = dict(self.stages)
         data["opened"] = self.opened.isoformat() if self.opened else None
         return json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
 
@@ -100,16 +102,17 @@ def _decide(conditions: tuple[Condition, ...], safe: dict[str, Any]) -> bool:
 def to_record(row: Any, form: FormSpec) -> TicketRecord:
     """The light record of an accepted Row, from its de-identified values and SLA outcomes."""
     safe = row.safe
-    pick = {role: _text(safe.get(key)) if (key := form.role_key(role)) else None for role in RECORD_ROLES}
+    roles, score_fields, sat_key = _record_plan(form)
+    pick = {role: _text(safe.get(key)) if key else None for role, key in roles}
     scores: dict[str, int] = {}
-    for f in form.fields:
-        v = safe.get(f.key)
-        if f.type == "score" and isinstance(v, int) and not isinstance(v, bool):
-            scores[dimension(f.label)] = v
-    sat_key = satisfaction_field(form)
+    for key, dim in score_fields:
+        v = safe.get(key)
+        if isinstance(v, int) and not isinstance(v, bool):
+            scores[dim] = v
     sat = safe.get(sat_key) if sat_key else None
     sat = sat if isinstance(sat, int) and not isinstance(sat, bool) else _text(sat)
     opened = as_datetime(row.value(form.opened_field)) if form.opened_field else None
+    stages = sorted(row.sla.items())
     return TicketRecord(
         form=form.key,
         ticket_id=row.ticket_id,
@@ -119,9 +122,24 @@ def to_record(row: Any, form: FormSpec) -> TicketRecord:
         satisfaction=sat,
         resolved=_decide(form.report.resolved, safe),
         closed=_decide(form.report.closed, safe) if form.report.closed is not None else None,
-        stages={k: r.outcome for k, r in sorted(row.sla.items())},
+        # one per accepted row, kept until the history is written: the stage keys shared, not a dict each
+        stages=FieldMap([k for k, _ in stages], [r.outcome for _, r in stages]),
         **pick,
     )
+
+
+_PLANS: dict[int, tuple[FormSpec, Any]] = {}
+
+
+def _record_plan(form: FormSpec) -> tuple[tuple[tuple[str, str | None], ...], tuple[tuple[str, str], ...], str | None]:
+    """Per form, once: (role, field key) of the record's roles, (field key, dimension) of its scores, the
+    satisfaction field."""
+    hit = _PLANS.get(id(form))
+    if hit is None or hit[0] is not form:
+        roles = tuple((role, form.role_key(role)) for role in RECORD_ROLES)
+        scores = tuple((f.key, dimension(f.label)) for f in form.fields if f.type == "score")
+        hit = _PLANS[id(form)] = (form, (roles, scores, satisfaction_field(form)))
+    return hit[1]
 
 
 def run_records(rows: Iterable[Any], forms: dict[str, FormSpec] | None = None) -> list[TicketRecord]:

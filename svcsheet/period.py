@@ -101,7 +101,7 @@ def month_period(year: int, month: int) -> Period:
 def as_datetime(value: Any) -> dt.datetime | None:
     """A datetime (naive) from a datetime or a date; None for anything else."""
     if isinstance(value, dt.datetime):
-        return value.replace(tzinfo=None)
+        return value if value.tzinfo is None else value.replace(tzinfo=None)  # no copy per record
     if isinstance(value, dt.date):
         return dt.datetime(value.year, value.month, value.day)
     return None

@@ -10,13 +10,14 @@ import re
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import replace
+from functools import lru_cache
 from typing import Any
 
 from .deid import Deidentifier, name_after_role
 from .findings import at_field
 from .forms import FieldSpec, FormSpec
 from .pii import is_service_line, strip_bidi
-from .records import Finding, Row
+from .records import FieldMap, Finding, Row
 
 ID_KINDS = {"id_number", "passport"}
 # Personal data masked inside a free-text field, which should not hold it: the agent is told (an ID number has
@@ -72,7 +73,7 @@ def redact_row(row: Row, form: FormSpec, deid: Deidentifier, run_names: NameInde
             safe[spec.key] = strip_bidi(value) if isinstance(value, str) else value
         if parsed.note:
             safe[f"{spec.key}__note"] = _free_text(row, form, spec.key, parsed.note, own, deid, run_names)
-    row.safe = safe
+    row.safe = FieldMap.of(safe)
 
 
 _BY_TYPE = ("person", "phone", "staff", "signature")
@@ -120,16 +121,14 @@ def redact_findings(row: Row, form: FormSpec, deid: Deidentifier, run_names: Nam
         return clean(f.value)
 
     shown = row.shown_prov
-    row.safe_findings = [
-        replace(
-            f,
-            file=shown.file,
-            sheet=shown.sheet,
-            value=value_of(f),
-            message=clean(f.message),
-        )
-        for f in row.findings
-    ]
+    row.safe_findings = [_safe_finding(f, shown.file, shown.sheet, value_of(f), clean(f.message)) for f in row.findings]
+
+
+def _safe_finding(f: Finding, file: str, sheet: str, value: str | None, message: str) -> Finding:
+    """The finding as the outputs show it; the finding itself when nothing in it needed masking (no copy per row)."""
+    if f.file == file and f.sheet == sheet and f.value == value and f.message == message:
+        return f
+    return replace(f, file=file, sheet=sheet, value=value, message=message)
 
 
 def _free_text(
@@ -164,16 +163,36 @@ def person_names(row: Row, form: FormSpec) -> list[str]:
 def _names(row: Row, form: FormSpec) -> list[str]:
     """Every person and staff name typed in the row, to be replaced wherever it appears in free text."""
     names = []
-    for spec in form.fields:
-        if spec.type in ("person", "staff", "signature"):
-            value = row.value(spec.key)
-            if not isinstance(value, str) or len(value.strip("*")) < 2:
-                continue
-            # A signature cell often says how it was confirmed (已签收, 电子确认), not who signed.
-            if spec.type == "signature" and (not _NAME_LIKE.fullmatch(value) or _CONFIRM_WORDS.search(value)):
-                continue
-            names.append(name_after_role(value) or value)
+    for key, signature in _name_fields(form):
+        value = row.value(key)
+        if isinstance(value, str):
+            name = _name_in(value, signature)
+            if name is not None:
+                names.append(name)
     return names
+
+
+_NAME_FIELDS: dict[int, tuple[FormSpec, tuple[tuple[str, bool], ...]]] = {}
+
+
+def _name_fields(form: FormSpec) -> tuple[tuple[str, bool], ...]:
+    """(field key, is a signature) of the form's person, staff and signature fields."""
+    hit = _NAME_FIELDS.get(id(form))
+    if hit is None or hit[0] is not form:
+        fields = tuple((f.key, f.type == "signature") for f in form.fields if f.type in ("person", "staff", "signature"))
+        hit = _NAME_FIELDS[id(form)] = (form, fields)
+    return hit[1]
+
+
+@lru_cache(maxsize=65536)
+def _name_in(value: str, signature: bool) -> str | None:
+    """The name a person, staff or signature cell gives (names and signatures repeat across rows: memoised)."""
+    if len(value.strip("*")) < 2:
+        return None
+    # A signature cell often says how it was confirmed (已签收, 电子确认), not who signed.
+    if signature and (not _NAME_LIKE.fullmatch(value) or _CONFIRM_WORDS.search(value)):
+        return None
+    return name_after_role(value) or value
 
 
 _NAME_LIKE = re.compile(r"[\u4e00-\u9fff·]{2,4}")

@@ -41,7 +41,7 @@ datetime field where only a date was written) is judged only when the date alone
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -49,7 +49,7 @@ from .bizcal import BusinessCalendar
 from .errors import CalendarGap
 from .forms import FORM_KEYS, FormSpec, load_forms
 from .policy import Policy, StageRule, Target
-from .records import Parsed
+from .records import FieldMap, Parsed
 
 MET, BREACHED, OPEN, OVERDUE, NA, UNKNOWN = OUTCOMES = (
     "达标",
@@ -130,7 +130,7 @@ def _matches(value: Any, want: Any) -> bool | None:
     return bool(values & set(want))
 
 
-def eval_condition(cond: dict[str, Any] | None, values: dict[str, Parsed]) -> tuple[bool | None, str | None]:
+def eval_condition(cond: dict[str, Any] | None, values: Mapping[str, Parsed]) -> tuple[bool | None, str | None]:
     """(True/False/None, the empty field key when None). All listed fields must match; ``any`` needs one
     alternative to match, and an alternative whose field is empty does not match."""
     if not cond:
@@ -157,7 +157,7 @@ def eval_condition(cond: dict[str, Any] | None, values: dict[str, Parsed]) -> tu
 class _Stage:
     """Evaluates one stage; small helpers keep evaluate_row readable."""
 
-    def __init__(self, form: FormSpec, key: str, values: dict[str, Parsed], cal: BusinessCalendar, as_of):
+    def __init__(self, form: FormSpec, key: str, values: Mapping[str, Parsed], cal: BusinessCalendar, as_of):
         self.form, self.values, self.cal, self.as_of = form, values, cal, as_of
         self.spec = form.stage(key)
 
@@ -165,7 +165,15 @@ class _Stage:
         return self.form.field(key).label
 
     def result(self, outcome: str, **kw: Any) -> StageResult:
-        return StageResult(stage=self.spec.key, label=self.spec.label, outcome=outcome, **kw)
+        for key in ("reason", "target"):  # built from labels and targets: a few distinct texts in a whole run
+            text = kw.get(key)
+            if text is not None:
+                kw[key] = _SHARED.setdefault(text, text)
+        result = StageResult(stage=self.spec.key, label=self.spec.label, outcome=outcome, **kw)
+        if result.start is None and result.end is None and result.deadline is None:
+            # no timestamp (不适用/无法判定 with a reason): equal verdicts of many rows are one object
+            return _SHARED.setdefault(result, result)
+        return result
 
     def time(self, key: str) -> tuple[str, Any]:
         """("ok", datetime) / ("missing", None) / ("bad", None) / ("date", date)."""
@@ -190,9 +198,14 @@ class _Stage:
         }[state]
 
 
+# verdicts and reason texts without a timestamp, shared by every row that has them (bounded by forms x stages x
+# field labels, not by rows)
+_SHARED: dict[Any, Any] = {}
+
+
 def evaluate_row(
-    form: FormSpec, values: dict[str, Parsed], policy: Policy, cal: BusinessCalendar, as_of: dt.datetime
-) -> dict[str, StageResult]:
+    form: FormSpec, values: Mapping[str, Parsed], policy: Policy, cal: BusinessCalendar, as_of: dt.datetime
+) -> Mapping[str, StageResult]:
     """The outcome of every stage of ``form`` for one row (stage key -> StageResult, in the form's order)."""
     out: dict[str, StageResult] = {}
     for spec in form.stages:
@@ -202,7 +215,7 @@ def evaluate_row(
             out[spec.key] = _evaluate(st, rule)
         except CalendarGap as gap:
             out[spec.key] = replace(st.result(UNKNOWN, reason=str(gap)), calendar_gap=(gap.year, gap.key))
-    return out
+    return FieldMap.of(out)  # held for every row until the outputs are written: compact
 
 
 def _evaluate(st: _Stage, rule: StageRule | None) -> StageResult:

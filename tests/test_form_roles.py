@@ -56,6 +56,7 @@ NEEDED = {
 
 _ASKED = re.compile(
     r'(?:by_role|role_key)\("(\w+)"\)|_with_role\(forms, "(\w+)"\)|_first\(row, form, "(\w+)"\)'
+    r'|_(?:by_role|role_key)\([\w\[\]]+, "(\w+)"\)'  # figures' memoised lookups
 )
 
 

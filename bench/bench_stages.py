@@ -1,0 +1,144 @@
+"""CPU seconds and resident memory of each stage of one ``svcsheet run``, in this one process.
+
+    python bench/bench_stages.py IN --out OUT [--as-of "2026-11-23 09:00"] [--jobs 1] [--trace N]
+
+Wraps the stage functions ``pipeline.run`` calls (names as in the pipeline) and prints, in the order the stages
+first ran: CPU seconds (user+sys of this process; with --jobs > 1 the workers' time is not in "read"), the
+resident size after the stage's last call and the peak so far. ``--trace N`` also prints tracemalloc's top N
+allocation lines at the traced peak (slow: run it on a small set).
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import resource
+import sys
+import time
+import tracemalloc
+from datetime import datetime
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from svcsheet import figures, outputs, pipeline  # noqa: E402
+
+STAGES: dict[str, list[float]] = {}  # name -> [cpu seconds, rss after, peak after, gc seconds]
+GC = {"collections": [0, 0, 0], "seconds": [0.0, 0.0, 0.0], "_t": 0.0, "_last": 0.0}
+
+
+def _gc_timer(phase: str, info: dict) -> None:
+    if phase == "start":
+        GC["_t"] = time.perf_counter()
+    else:
+        GC["collections"][info["generation"]] += 1
+        GC["seconds"][info["generation"]] += time.perf_counter() - GC["_t"]
+
+
+def _rss_mb() -> float:
+    with open("/proc/self/statm") as fh:
+        return int(fh.read().split()[1]) * resource.getpagesize() / 2**20
+
+
+def _peak_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def _note(name: str, cpu: float) -> None:
+    entry = STAGES.setdefault(name, [0.0, 0.0, 0.0, 0.0])
+    entry[0] += cpu
+    entry[3] += sum(GC["seconds"]) - GC["_last"]
+    GC["_last"] = sum(GC["seconds"])
+    entry[1] = _rss_mb()
+    entry[2] = _peak_mb()
+
+
+def _wrap(module, attr: str, name: str) -> None:
+    inner = getattr(module, attr)
+
+    def timed(*args, **kwargs):
+        t = time.process_time()
+        try:
+            return inner(*args, **kwargs)
+        finally:
+            _note(name, time.process_time() - t)
+
+    setattr(module, attr, timed)
+
+
+def _wrap_iter(module, attr: str, name: str) -> None:
+    inner = getattr(module, attr)
+
+    def timed(*args, **kwargs):
+        it = inner(*args, **kwargs)
+        while True:
+            t = time.process_time()
+            try:
+                item = next(it)
+            except StopIteration:
+                _note(name, time.process_time() - t)
+                return
+            _note(name, time.process_time() - t)
+            yield item
+
+    setattr(module, attr, timed)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("inputs", nargs="+", type=Path)
+    ap.add_argument("--out", type=Path, required=True)
+    ap.add_argument("--as-of", default="2026-11-23 09:00")
+    ap.add_argument("--jobs", type=int, default=1)
+    ap.add_argument("--trace", type=int, default=0, help="top N tracemalloc lines at the traced peak")
+    args = ap.parse_args()
+
+    _wrap_iter(pipeline, "map_files", "read+parse+validate (per file)")
+    for attr, name in [
+        ("check_duplicates", "duplicates"),
+        ("redact_row", "redact_row"),
+        ("_redact_provenance", "redact provenance"),
+        ("evaluate_row", "SLA evaluate_row"),
+        ("_sla_findings", "SLA findings"),
+        ("redact_findings", "redact_findings"),
+        ("parse_period", "period"),
+        ("_problem_texts", "problem texts"),
+        ("cluster_problems", "cluster_problems"),
+        ("_release_freed_memory", "malloc_trim"),
+    ]:
+        _wrap(pipeline, attr, name)
+    _wrap(figures, "compute_figures", "compute_figures")
+    for attr in ("write_clean", "write_rejects", "write_summary", "write_report_html", "write_returns", "write_trace"):
+        _wrap(outputs, attr, attr)
+    _wrap(outputs, "build_manifest", "build_manifest")
+    import svcsheet.history as history
+
+    _wrap(history, "save_run", "history save_run")
+
+    gc.callbacks.append(_gc_timer)
+    if args.trace:
+        tracemalloc.start(1)
+    options = pipeline.RunOptions(  # like --history off
+        inputs=args.inputs, out=args.out, as_of=datetime.fromisoformat(args.as_of), history=Path("off"), jobs=args.jobs
+    )
+    start_rss, t0, w0 = _rss_mb(), time.process_time(), time.perf_counter()
+    pipeline.run(options)
+    cpu, wall = time.process_time() - t0, time.perf_counter() - w0
+    print(f"rss after imports {start_rss:.0f} MB")
+    print(f"{'stage':34} {'CPU s':>8} {'RSS MB':>8} {'peak MB':>8} {'gc s':>6}")
+    for name, (c, rss, peak, g) in STAGES.items():
+        print(f"{name:34} {c:8.2f} {rss:8.0f} {peak:8.0f} {g:6.2f}")
+    print(f"{'whole run':34} {cpu:8.2f} {_rss_mb():8.0f} {_peak_mb():8.0f}   wall {wall:.1f} s")
+    gen = ", ".join(f"gen{i} {n} in {s:.2f} s" for i, (n, s) in enumerate(zip(GC["collections"], GC["seconds"], strict=True)))
+    print(f"garbage collections: {gen}")
+    if args.trace:
+        snap = tracemalloc.take_snapshot()
+        cur, peak = tracemalloc.get_traced_memory()
+        print(f"traced now {cur / 2**20:.0f} MB, traced peak {peak / 2**20:.0f} MB; top lines now:")
+        for stat in snap.statistics("lineno")[: args.trace]:
+            print(f"  {stat.size / 2**20:8.1f} MB {stat.count:9d}  {stat.traceback}")
+
+
+if __name__ == "__main__":
+    main()
