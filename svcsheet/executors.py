@@ -193,7 +193,6 @@ def _pool_map(
     """A process pool with at most 2 x jobs items submitted at once. When a worker dies the pool breaks and
     every submitted item fails with it: those items then run one at a time, each in a fresh process of its
     own, and an item that kills that one too is lost (it broke a process twice)."""
-    import gc
     from concurrent.futures import FIRST_COMPLETED, wait
     from concurrent.futures.process import BrokenProcessPool
 
@@ -203,7 +202,7 @@ def _pool_map(
     following = 0
     # A forked worker's garbage collector would touch every object it inherited and so copy the parent's whole
     # heap (all rows, when returns/ is written): frozen objects are left alone.
-    gc.freeze()
+    frozen = freeze()
     pool = _new_pool(jobs)
     try:
         while todo or running:
@@ -236,6 +235,25 @@ def _pool_map(
                 following += 1
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
+        thaw(frozen)
+
+
+def freeze() -> bool:
+    """gc.freeze() before forking; returns whether ``thaw`` should undo it: only when nothing was frozen before.
+    gc has no partial unfreeze, and a caller that froze (a run freezes the rows it keeps) wants its objects left
+    alone afterwards too: unfreezing them all would make every later full collection walk every row again."""
+    import gc
+
+    before = gc.get_freeze_count()
+    gc.freeze()
+    return before == 0
+
+
+def thaw(frozen: bool) -> None:
+    """Undo ``freeze`` if it froze the first objects (else they stay frozen until the caller unfreezes)."""
+    import gc
+
+    if frozen:
         gc.unfreeze()
 
 

@@ -207,7 +207,7 @@ def _run(options: RunOptions, progress: Progress | None) -> RunResult:
                 row.findings = _share_texts(row.findings, texts)
         files.append(fr)
         _keep(collect=in_process)
-    _keep()  # again: the process pool unfreezes everything when it closes
+    _keep()  # the results the last files sent since the last freeze
     del texts
     report("读取", len(inputs), len(inputs))
     rows = [r for f in files for r in f.rows]
