@@ -57,3 +57,47 @@ def test_forked_writer_keeps_what_the_caller_froze(no_frozen, tmp_path) -> None:
     child = _Forked.start(_run_steps, [(0, lambda: None)])
     assert child.join() is None
     assert gc.get_freeze_count() == 0
+
+
+@pytest.fixture(scope="module")
+def sample_result(tmp_path_factory):
+    from datetime import datetime
+    from pathlib import Path
+
+    from svcsheet.pipeline import RunOptions, run
+
+    samples = Path(__file__).resolve().parent.parent / "sample_workbooks"
+    with pytest.MonkeyPatch.context() as mp:  # as conftest's per-test key, for this module's shared result
+        mp.setenv("SVCSHEET_KEY", "test-key-not-secret")
+        mp.setenv("XDG_CONFIG_HOME", str(tmp_path_factory.mktemp("config")))
+        return run(
+            RunOptions(inputs=[samples], as_of=datetime(2026, 11, 23, 9, 0), history=Path("off"), jobs=2)
+        )
+
+
+def _files(folder):
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+@pytest.mark.skipif(not FORK, reason="the writers fork on this platform only")
+def test_a_large_run_writes_in_one_process_the_same_bytes(sample_result, tmp_path, monkeypatch) -> None:
+    """Above the row limits neither a forked writer nor a returns/ pool is used (each would hold the rows
+    twice for a while); the outputs are the same bytes."""
+    from svcsheet import executors, outputs
+    from svcsheet.forms import load_forms
+    from svcsheet.outputs import returns
+
+    forms = load_forms()
+    outputs.write_outputs(sample_result, forms, None, tmp_path / "small")
+    small = _files(tmp_path / "small")
+    assert any(name.startswith("returns/") for name in small)
+
+    def no_process(*_a, **_k):
+        raise AssertionError("a process was started for a large run")
+
+    monkeypatch.setattr(outputs, "FORK_MAX_ROWS", len(sample_result.rows))
+    monkeypatch.setattr(returns, "POOL_MAX_ROWS", len(sample_result.rows))
+    monkeypatch.setattr(outputs._Forked, "start", no_process)
+    monkeypatch.setattr(executors, "_pool_map", no_process)
+    outputs.write_outputs(sample_result, forms, None, tmp_path / "large")
+    assert _files(tmp_path / "large") == small
