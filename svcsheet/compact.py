@@ -4,6 +4,10 @@ A row's cells were a dict of Cell objects, each with its own address string. Her
 over three small parts: the field keys with their column letters (one tuple shared by every row of the same
 layout), the row number(s) and the raw values (short texts interned, so the same 满意 or 工号 is one object).
 Cells are made on access; nothing else changes for the code that reads ``row.cells``.
+
+After validation the pipeline drops the raw values (``keep_raw=False``): no later stage reads them (the parsed
+values, the id as typed in its note and the findings' values are kept elsewhere; returns/ reads the originals
+again), so a row then holds its cells' addresses only and every Cell it makes has ``raw`` None.
 """
 
 from __future__ import annotations
@@ -29,11 +33,13 @@ def shared_layout(layout: tuple[tuple[str, str], ...]) -> tuple[tuple[tuple[str,
 
 
 class CompactCells(Mapping[str, Cell]):
-    """field key -> Cell, stored as (shared layout, row number or numbers, raw values)."""
+    """field key -> Cell, stored as (shared layout, row number or numbers, raw values or None when dropped)."""
 
     __slots__ = ("_layout", "_rows", "_raws", "_index")
 
-    def __init__(self, layout: tuple[tuple[str, str], ...], rows: int | tuple[int, ...], raws: tuple) -> None:
+    def __init__(
+        self, layout: tuple[tuple[str, str], ...], rows: int | tuple[int, ...], raws: tuple | None
+    ) -> None:
         self._layout, self._index = shared_layout(layout)
         self._rows = rows
         self._raws = raws
@@ -41,7 +47,7 @@ class CompactCells(Mapping[str, Cell]):
     def __getitem__(self, key: str) -> Cell:
         i = self._index[key]
         row = self._rows if isinstance(self._rows, int) else self._rows[i]
-        return Cell(f"{self._layout[i][1]}{row}", self._raws[i])
+        return Cell(f"{self._layout[i][1]}{row}", None if self._raws is None else self._raws[i])
 
     def __contains__(self, key: object) -> bool:
         return key in self._index
@@ -57,6 +63,8 @@ class CompactCells(Mapping[str, Cell]):
 
     def raw_items(self) -> Iterator[tuple[str, Any]]:
         """(key, value as typed) pairs, without making a Cell each."""
+        if self._raws is None:
+            raise ValueError("the values as typed were dropped after validation")
         return zip((k for k, _ in self._layout), self._raws, strict=True)
 
     def __reduce__(self) -> tuple:
@@ -73,7 +81,7 @@ class _Items(ItemsView):
         cells: CompactCells = self._mapping  # type: ignore[assignment]
         rows, raws = cells._rows, cells._raws
         for i, (key, col) in enumerate(cells._layout):
-            yield key, Cell(f"{col}{rows if isinstance(rows, int) else rows[i]}", raws[i])
+            yield key, Cell(f"{col}{rows if isinstance(rows, int) else rows[i]}", None if raws is None else raws[i])
 
 
 def intern_raw(raw: Any) -> Any:
@@ -81,9 +89,12 @@ def intern_raw(raw: Any) -> Any:
     return sys.intern(raw) if type(raw) is str and len(raw) <= INTERN_MAX else raw
 
 
-def compact_cells(cells: Mapping[str, Cell]) -> Mapping[str, Cell]:
-    """The same cells, compactly; cells whose address is not a plain A1 reference stay as they are."""
+def compact_cells(cells: Mapping[str, Cell], keep_raw: bool = True) -> Mapping[str, Cell]:
+    """The same cells, compactly; cells whose address is not a plain A1 reference stay as they are.
+    ``keep_raw`` False: their addresses only (see the module's docstring)."""
     if isinstance(cells, CompactCells):
+        if not keep_raw and cells._raws is not None:
+            return CompactCells(cells._layout, cells._rows, None)
         return cells
     layout, rows, raws = [], [], []
     for key, cell in cells.items():
@@ -95,12 +106,12 @@ def compact_cells(cells: Mapping[str, Cell]) -> Mapping[str, Cell]:
         rows.append(int(ref[len(col) :]))
         raws.append(intern_raw(cell.raw))
     one = rows[0] if rows and all(r == rows[0] for r in rows) else None
-    return CompactCells(tuple(layout), one if one is not None else tuple(rows), tuple(raws))
+    return CompactCells(tuple(layout), one if one is not None else tuple(rows), tuple(raws) if keep_raw else None)
 
 
 def share_layouts(cells: Any) -> Any:
     """After unpickling in the parent: one layout tuple for every row of the same layout again."""
-    if isinstance(cells, CompactCells):  # unpickling called __init__, which shared the layout already
+    if isinstance(cells, CompactCells) and cells._raws is not None:  # __init__ shared the layout already
         intern = sys.intern
         cells._raws = tuple([intern(r) if type(r) is str and len(r) <= INTERN_MAX else r for r in cells._raws])
     return cells

@@ -353,7 +353,7 @@ def _parse_and_check(result: FileResult, book: Any, forms: dict[str, FormSpec], 
             result.findings.append(finding)
     for row in result.rows:
         check_row(row, forms[row.form], as_of)
-        row.cells = compact_cells(row.cells)  # most of a row's memory was its cells as read
+        row.cells = compact_cells(row.cells, keep_raw=False)  # most of a row's memory was its cells as read
         row.values = FieldMap.of(row.values)  # nothing changes a row's values after validation
     if not result.rows:
         result.findings.append(make("workbook_empty", Provenance(item.name, "", 0)))

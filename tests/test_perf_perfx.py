@@ -101,3 +101,25 @@ def test_a_large_run_writes_in_one_process_the_same_bytes(sample_result, tmp_pat
     monkeypatch.setattr(executors, "_pool_map", no_process)
     outputs.write_outputs(sample_result, forms, None, tmp_path / "large")
     assert _files(tmp_path / "large") == small
+
+
+def test_a_run_keeps_where_each_value_was_typed_but_not_the_value(sample_result) -> None:
+    """The values as typed are dropped after validation (no later stage reads them); the addresses stay, for
+    the trace's card cells and the findings added later (SLA, de-identification)."""
+    import pickle
+
+    from svcsheet.compact import CompactCells
+
+    rows = sample_result.rows
+    compact = [r for r in rows if isinstance(r.cells, CompactCells)]
+    assert len(compact) > len(rows) / 2  # a card whose cells include a range keeps its cells as read
+    for row in compact:
+        cells = dict(row.cells.items())
+        assert cells and all(c.ref and c.ref[0].isalpha() and c.raw is None for c in cells.values())
+        assert row.values  # the parsed values stay
+    again = pickle.loads(pickle.dumps(compact[0].cells))
+    assert dict(again.items()) == dict(compact[0].cells.items())
+    with pytest.raises(ValueError):
+        list(compact[0].cells.raw_items())
+    late = [f for r in rows for f in r.findings if f.code in ("overdue_reason_missing", "pii_masked", "id_number_removed")]
+    assert late and all(f.cell for f in late)
