@@ -60,6 +60,7 @@ DEFAULTS: dict = {
     "lexicon": None,  # path of a team lexicon file, layered over the built-in one
     "use_lexicon": True,  # False: problem phrases only (kept for the measured comparison)
     "guard": True,  # False: no precision guard after linkage (kept for the measured comparison)
+    "guard_mode": "star",  # star: members must carry the cluster's core term; chain: any shared term (round 3)
     "domains": False,  # True: texts of two different business domains never share a cluster (measured: no gain)
 }
 _LINK_LIMIT = 2500  # rows of one candidate group clustered with a dense matrix
@@ -145,6 +146,8 @@ def _settings(settings: dict | None) -> dict:
         v = cfg[key]
         if isinstance(v, bool) or not isinstance(v, int | float) or not 0 < v <= 1:
             raise PolicyError(f"common_issues.{key} 应为 0 到 1 之间的数")
+    if cfg["guard_mode"] not in ("star", "chain"):
+        raise PolicyError("common_issues.guard_mode 应为 star 或 chain")
     sw = cfg["synonym_weight"]
     if isinstance(sw, bool) or not isinstance(sw, int | float) or not 0 <= sw <= 1:
         raise PolicyError("common_issues.synonym_weight 应为 0 到 1 之间的数")
@@ -576,12 +579,18 @@ def _concept_words(c: Concept) -> frozenset[str]:
 
 
 def _guard_split(
-    members: np.ndarray, rows: list[_Row], lex: Lexicon, g: _Guard, dom: np.ndarray
+    members: np.ndarray, rows: list[_Row], lex: Lexicon, g: _Guard, dom: np.ndarray, mode: str = "star"
 ) -> list[np.ndarray]:
-    """The precision guard: a cluster falls apart into the chains of members that share a specific term
-    (a hotel room that is 吵 and a laptop fan that is 吵 share only a generic word)."""
+    """The precision guard: a cluster keeps only members that share a specific term (a hotel room that is 吵
+    and a laptop fan that is 吵 share only a generic word). ``chain``: it falls apart into the chains of members
+    sharing a term (A shares X with B, B shares Y with C: one part). ``star``: the term most members carry is
+    the part's core, every member of the part carries it; the others form their own parts around their own
+    cores, or stay alone."""
     if len(members) < 2:
         return [members]
+    sets = [_specific(rows[int(m)], lex, g, int(dom[m])) for m in members]
+    if mode == "star":
+        return _star_split(members, sets, rows)
     parent = list(range(len(members)))
 
     def root(i: int) -> int:
@@ -591,12 +600,40 @@ def _guard_split(
         return i
 
     first: dict[str, int] = {}
-    for i, m in enumerate(members):
-        for t in _specific(rows[int(m)], lex, g, int(dom[m])):
+    for i, terms in enumerate(sets):
+        for t in terms:
             j = first.setdefault(t, i)
             parent[root(i)] = root(j)
     roots = np.array([root(i) for i in range(len(members))])
     return [members[roots == k] for k in np.unique(roots)]
+
+
+def _star_split(members: np.ndarray, sets: list[set[str]], rows: list[_Row]) -> list[np.ndarray]:
+    """Parts around cores: repeatedly the specific term most remaining members carry (a concept before a problem
+    phrase before a topic word on a tie) takes every remaining member that carries it. A member whose concept
+    names no product or domain (``C:weak_signal`` of 信号差) joins a core of that concept (``C:weak_signal|手机``)
+    when it also shares another specific term with the core's members (信号差)."""
+    phrases = set().union(*(rows[int(m)].phrases for m in members))
+    # on a tie: a concept bound to a product, domain or part, a bare concept, a phrase, a topic word
+    rank = lambda t: (3 if re.search(r"[|@#]", t) else 2) if t.startswith(("C:", "S:")) else int(t in phrases)  # noqa: E731
+    out: list[np.ndarray] = []
+    left = list(range(len(members)))
+    while len(left) >= 2:
+        count = Counter(t for i in left for t in sets[i])
+        if not count:
+            break
+        core = min(count, key=lambda t: (-count[t], -rank(t), t))
+        if count[core] < 2:
+            break
+        into = [i for i in left if core in sets[i]]
+        bare = re.split(r"[|@]", core, maxsplit=1)[0] if core.startswith("C:") and "#" not in core else None
+        if bare is not None and bare != core:
+            shared = {t for i in into for t in sets[i] if not t.startswith("C:")}
+            into += [i for i in left if core not in sets[i] and bare in sets[i] and sets[i] & shared]
+        out.append(members[sorted(into)])
+        left = [i for i in left if i not in set(into)]
+    out.extend(members[[i]] for i in left)
+    return out
 
 
 def _cluster_all(rows: list[_Row], lex: Lexicon, cfg: dict) -> tuple[dict[int, str], dict[str, str]]:
@@ -637,7 +674,7 @@ def _cluster_all(rows: list[_Row], lex: Lexicon, cfg: dict) -> tuple[dict[int, s
     groups = [np.sort(np.concatenate(parts)) for parts in merged.values()]
     # ... then the precision guard splits clusters whose members share no specific term.
     if cfg["guard"]:
-        groups = [part for members in groups for part in _guard_split(members, rows, lex, g, dom)]
+        groups = [part for members in groups for part in _guard_split(members, rows, lex, g, dom, cfg["guard_mode"])]
     groups.sort(key=lambda ms: (-len(ms), int(ms.min())))  # a key taken twice goes to the larger cluster
     out: dict[int, str] = {}
     labels: dict[str, str] = {}
