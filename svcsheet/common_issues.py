@@ -609,28 +609,48 @@ def _guard_split(
 
 
 def _star_split(members: np.ndarray, sets: list[set[str]], rows: list[_Row]) -> list[np.ndarray]:
-    """Parts around cores: repeatedly the specific term most remaining members carry (a concept before a problem
-    phrase before a topic word on a tie) takes every remaining member that carries it. A member whose concept
-    names no product or domain (``C:weak_signal`` of 信号差) joins a core of that concept (``C:weak_signal|手机``)
-    when it also shares another specific term with the core's members (信号差)."""
+    """Parts around cores: repeatedly the specific term that most remaining members carry (a concept before a
+    problem phrase before a topic word on a tie) takes every remaining member that carries it. A concept core
+    of one product (``C:battery|音箱``) also takes the texts naming no product whose concept is bound to the
+    domain of its carriers (``C:battery@2``: 电池不耐用); a member whose concept names neither product nor domain
+    (``C:weak_signal`` of 信号差) joins a core of that concept when it shares another specific term with the
+    core's carriers."""
     phrases = set().union(*(rows[int(m)].phrases for m in members))
     # on a tie: a concept bound to a product, domain or part, a bare concept, a phrase, a topic word
     rank = lambda t: (3 if re.search(r"[|@#]", t) else 2) if t.startswith(("C:", "S:")) else int(t in phrases)  # noqa: E731
+
+    def carriers(core: str, left: list[int]) -> list[int]:
+        into = [i for i in left if core in sets[i]]
+        if not core.startswith("C:") or "#" in core:
+            return into
+        bare = re.split(r"[|@]", core, maxsplit=1)[0]
+        if "|" in core:  # texts of no product in the domain of the product's texts
+            doms = {t for i in into for t in sets[i] if t.startswith(bare + "@")}
+            into += [
+                i
+                for i in left
+                if core not in sets[i] and sets[i] & doms and not any(t.startswith(bare + "|") for t in sets[i])
+            ]
+        if bare != core:
+            shared = {t for i in into for t in sets[i] if not t.startswith("C:")}
+            taken = set(into)
+            into += [i for i in left if i not in taken and bare in sets[i] and sets[i] & shared]
+        return sorted(into)
+
     out: list[np.ndarray] = []
     left = list(range(len(members)))
     while len(left) >= 2:
         count = Counter(t for i in left for t in sets[i])
+        for t in count:
+            if t.startswith("C:") and "|" in t:
+                count[t] = len(carriers(t, left))
         if not count:
             break
         core = min(count, key=lambda t: (-count[t], -rank(t), t))
         if count[core] < 2:
             break
-        into = [i for i in left if core in sets[i]]
-        bare = re.split(r"[|@]", core, maxsplit=1)[0] if core.startswith("C:") and "#" not in core else None
-        if bare is not None and bare != core:
-            shared = {t for i in into for t in sets[i] if not t.startswith("C:")}
-            into += [i for i in left if core not in sets[i] and bare in sets[i] and sets[i] & shared]
-        out.append(members[sorted(into)])
+        into = carriers(core, left)
+        out.append(members[into])
         left = [i for i in left if i not in set(into)]
     out.extend(members[[i]] for i in left)
     return out
