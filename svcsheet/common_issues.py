@@ -524,6 +524,7 @@ class _Guard:
     generic: frozenset[str]
     objects: frozenset[str]
     broad: frozenset[str]
+    conditions: tuple[tuple[str, ...], ...]
     domains: tuple[tuple[str, ...], ...]
 
 
@@ -536,6 +537,7 @@ def _guard() -> _Guard:
         words("generic_words"),
         words("objects"),
         words("broad_concepts"),
+        tuple(tuple(str(w) for w in cues) for _name, cues in sorted((data.get("conditions") or {}).items())),
         tuple(tuple(str(w) for w in cues) for _name, cues in sorted((data.get("domains") or {}).items())),
     )
 
@@ -590,7 +592,8 @@ def _guard_split(
         return [members]
     sets = [_specific(rows[int(m)], lex, g, int(dom[m])) for m in members]
     if mode == "star":
-        return _star_split(members, sets, rows)
+        conds = [_conditions(rows[int(m)].norm, g) for m in members]
+        return [p for part in _star_split(members, sets, rows) for p in _condition_split(part, members, conds)]
     parent = list(range(len(members)))
 
     def root(i: int) -> int:
@@ -606,6 +609,26 @@ def _guard_split(
             parent[root(i)] = root(j)
     roots = np.array([root(i) for i in range(len(members))])
     return [members[roots == k] for k in np.unique(roots)]
+
+
+def _conditions(norm: str, g: _Guard) -> frozenset[int]:
+    """Classes of the conditions a text names (冷车, 加速时, 换挡): when the problem shows."""
+    return frozenset(i for i, cues in enumerate(g.conditions) if any(c in norm for c in cues))
+
+
+def _condition_split(part: np.ndarray, members: np.ndarray, conds: list[frozenset[int]]) -> list[np.ndarray]:
+    """A part whose members name different conditions (冷车启动 vs 加速时 发动机异响) is one problem per
+    condition: the most named condition keeps the members naming none; each other one is a part of its own."""
+    if len(part) < 2:
+        return [part]
+    pos = {int(m): i for i, m in enumerate(members)}
+    of = [conds[pos[int(m)]] for m in part]
+    count = Counter(c for cs in of for c in cs)
+    if len(count) < 2:
+        return [part]
+    rank = sorted(count, key=lambda c: (-count[c], c))
+    home = [rank[0] if not cs or rank[0] in cs else min(cs, key=rank.index) for cs in of]
+    return [part[[i for i, h in enumerate(home) if h == c]] for c in rank if c in home]
 
 
 def _star_split(members: np.ndarray, sets: list[set[str]], rows: list[_Row]) -> list[np.ndarray]:
