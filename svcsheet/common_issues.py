@@ -674,7 +674,8 @@ def _star_split(members: np.ndarray, sets: list[set[str]], rows: list[_Row]) -> 
             break
         into = carriers(core, left)
         out.append(members[into])
-        left = [i for i in left if i not in set(into)]
+        taken = set(into)
+        left = [i for i in left if i not in taken]
     out.extend(members[[i]] for i in left)
     return out
 
