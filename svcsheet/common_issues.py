@@ -7,9 +7,10 @@ Method (a measured choice, see docs/common-issues.md):
    components of "phrase cosine >= link_threshold, or same concept"; average linkage cuts each at
    ``threshold``. Two texts of two different known products are never alike.
 3. Groups keyed by one concept and product merge; then the precision guard splits every cluster into
-   the chains of members sharing a specific term (templates/lexicon/guard.yaml: generic complaint words,
-   bare objects, praise and the story around a complaint do not count; a `by_part` concept binds by the
-   part named before it).
+   stars: the specific term most members carry is a part's core and every member of the part carries it
+   (templates/lexicon/guard.yaml: generic complaint words, bare objects, praise and the story around a
+   complaint do not count; a `by_part` concept binds by the part named before it; different driving
+   conditions are different problems).
 4. A cluster with >= ``min_customers`` distinct customers is a common issue. A text without a customer
    key still joins its cluster but counts for no customer; rows outside the window count for nobody.
 
