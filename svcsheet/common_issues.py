@@ -525,6 +525,8 @@ class _Guard:
     generic: frozenset[str]
     objects: frozenset[str]
     broad: frozenset[str]
+    staff: tuple[tuple[str, tuple[str, ...]], ...]  # (class, words), longest words first
+    about_staff: frozenset[str]
     conditions: tuple[tuple[str, ...], ...]
     domains: tuple[tuple[str, ...], ...]
 
@@ -538,6 +540,11 @@ def _guard() -> _Guard:
         words("generic_words"),
         words("objects"),
         words("broad_concepts"),
+        tuple(
+            (str(name), tuple(sorted((str(w) for w in ws), key=lambda w: (-len(w), w))))
+            for name, ws in sorted((data.get("staff") or {}).items())
+        ),
+        words("staff_bound_concepts"),
         tuple(tuple(str(w) for w in cues) for _name, cues in sorted((data.get("conditions") or {}).items())),
         tuple(tuple(str(w) for w in cues) for _name, cues in sorted((data.get("domains") or {}).items())),
     )
@@ -566,7 +573,8 @@ def _specific(r: _Row, lex: Lexicon, g: _Guard, domain: int = -1) -> set[str]:
     if c is None or parts and (c.scope == "any" or not r.product):
         return out
     if c.scope == "any":
-        out.add("C:" + c.id)
+        who = _staff(r.norm, g) if c.id in g.about_staff else None
+        out.add(f"C:{c.id}~{who}" if who else "C:" + c.id)  # 客服态度差 is not a hotel 前台's 态度差
     elif r.product:  # the linkage already keeps two known products apart
         out.add(f"C:{c.id}|{r.product}")
         if domain >= 0 and not parts:
@@ -574,6 +582,17 @@ def _specific(r: _Row, lex: Lexicon, g: _Guard, domain: int = -1) -> set[str]:
     else:  # 吵 of a hotel room is not 吵 of a laptop fan
         out.add(f"C:{c.id}@{domain}" if domain >= 0 else "C:" + c.id)
     return out
+
+
+def _staff(norm: str, g: _Guard) -> str | None:
+    """The kind of staff a text names first (客服, 前台, 4S店, 骑手), if any."""
+    best: tuple[int, str] | None = None
+    for name, ws in g.staff:
+        for w in ws:
+            i = norm.find(w)
+            if i >= 0 and (best is None or i < best[0]):
+                best = (i, name)
+    return best[1] if best else None
 
 
 @cache
@@ -641,13 +660,13 @@ def _star_split(members: np.ndarray, sets: list[set[str]], rows: list[_Row]) -> 
     core's carriers."""
     phrases = set().union(*(rows[int(m)].phrases for m in members))
     # on a tie: a concept bound to a product, domain or part, a bare concept, a phrase, a topic word
-    rank = lambda t: (3 if re.search(r"[|@#]", t) else 2) if t.startswith(("C:", "S:")) else int(t in phrases)  # noqa: E731
+    rank = lambda t: (3 if re.search(r"[|@#~]", t) else 2) if t.startswith(("C:", "S:")) else int(t in phrases)  # noqa: E731
 
     def carriers(core: str, left: list[int]) -> list[int]:
         into = [i for i in left if core in sets[i]]
         if not core.startswith("C:") or "#" in core:
             return into
-        bare = re.split(r"[|@]", core, maxsplit=1)[0]
+        bare = re.split(r"[|@~]", core, maxsplit=1)[0]
         if "|" in core:  # texts of no product in the domain of the product's texts
             doms = {t for i in into for t in sets[i] if t.startswith(bare + "@")}
             into += [
@@ -658,7 +677,9 @@ def _star_split(members: np.ndarray, sets: list[set[str]], rows: list[_Row]) -> 
         if bare != core:
             shared = {t for i in into for t in sets[i] if not t.startswith("C:")}
             taken = set(into)
-            into += [i for i in left if i not in taken and bare in sets[i] and sets[i] & shared]
+            # a text naming no staff has nothing against the staff most texts name (服务态度差, 爱答不理)
+            free = "~" in core
+            into += [i for i in left if i not in taken and bare in sets[i] and (free or sets[i] & shared)]
         return sorted(into)
 
     out: list[np.ndarray] = []

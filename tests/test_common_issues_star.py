@@ -65,3 +65,12 @@ def test_different_driving_conditions_are_different_problems():
 def test_a_guard_mode_that_does_not_exist_is_a_policy_error():
     with pytest.raises(PolicyError):
         cluster_problems([ProblemText("u0", "信号差", "c0", "issue_feedback")], {"guard_mode": "stars"})
+
+
+def test_service_attitude_binds_by_the_staff_it_is_about():
+    # a hotel's front desk and a car dealer are two services to fix; 客服 and 接线员 answer one hotline
+    hotel = ["酒店前台态度恶劣，入住等了半小时", "前台服务员态度很差", "前台态度冷淡，爱答不理"]
+    dealer = ["厂家态度恶劣，推诿不处理", "经销商态度很差，推来推去", "销售态度恶劣，交车后就不理人"]
+    assert sorted(_issues(hotel + dealer)) == [[0, 1, 2], [3, 4, 5]]
+    hotline = ["客服态度差，说两句就挂电话", "接线员说话阴阳怪气", "在线客服一直发模板回复", "服务态度差，爱答不理"]
+    assert _issues(hotline) == [[0, 1, 2, 3]]  # a text naming no staff joins the staff the others name
