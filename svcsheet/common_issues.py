@@ -526,7 +526,7 @@ class _Guard:
     objects: frozenset[str]
     broad: frozenset[str]
     staff: tuple[tuple[str, tuple[str, ...]], ...]  # (class, words), longest words first
-    about_staff: frozenset[str]
+    about_staff: dict[str, frozenset[str]]  # concept id -> the staff classes it binds by
     conditions: tuple[tuple[str, ...], ...]
     domains: tuple[tuple[str, ...], ...]
 
@@ -544,7 +544,7 @@ def _guard() -> _Guard:
             (str(name), tuple(sorted((str(w) for w in ws), key=lambda w: (-len(w), w))))
             for name, ws in sorted((data.get("staff") or {}).items())
         ),
-        words("staff_bound_concepts"),
+        {str(k): frozenset(str(v) for v in vs) for k, vs in (data.get("staff_bound_concepts") or {}).items()},
         tuple(tuple(str(w) for w in cues) for _name, cues in sorted((data.get("conditions") or {}).items())),
         tuple(tuple(str(w) for w in cues) for _name, cues in sorted((data.get("domains") or {}).items())),
     )
@@ -573,7 +573,7 @@ def _specific(r: _Row, lex: Lexicon, g: _Guard, domain: int = -1) -> set[str]:
     if c is None or parts and (c.scope == "any" or not r.product):
         return out
     if c.scope == "any":
-        who = _staff(r.norm, g) if c.id in g.about_staff else None
+        who = _staff(r.norm, g, g.about_staff[c.id]) if c.id in g.about_staff else None
         out.add(f"C:{c.id}~{who}" if who else "C:" + c.id)  # 客服态度差 is not a hotel 前台's 态度差
     elif r.product:  # the linkage already keeps two known products apart
         out.add(f"C:{c.id}|{r.product}")
@@ -584,10 +584,12 @@ def _specific(r: _Row, lex: Lexicon, g: _Guard, domain: int = -1) -> set[str]:
     return out
 
 
-def _staff(norm: str, g: _Guard) -> str | None:
-    """The kind of staff a text names first (客服, 前台, 4S店, 骑手), if any."""
+def _staff(norm: str, g: _Guard, classes: frozenset[str]) -> str | None:
+    """The kind of staff (of those given) a text names first (客服, 前台, 厂家, 骑手), if any."""
     best: tuple[int, str] | None = None
     for name, ws in g.staff:
+        if name not in classes:
+            continue
         for w in ws:
             i = norm.find(w)
             if i >= 0 and (best is None or i < best[0]):
@@ -687,7 +689,7 @@ def _star_split(members: np.ndarray, sets: list[set[str]], rows: list[_Row]) -> 
     while len(left) >= 2:
         count = Counter(t for i in left for t in sets[i])
         for t in count:
-            if t.startswith("C:") and "|" in t:
+            if t.startswith("C:") and ("|" in t or "~" in t):
                 count[t] = len(carriers(t, left))
         if not count:
             break

@@ -74,3 +74,10 @@ def test_service_attitude_binds_by_the_staff_it_is_about():
     assert sorted(_issues(hotel + dealer)) == [[0, 1, 2], [3, 4, 5]]
     hotline = ["客服态度差，说两句就挂电话", "接线员说话阴阳怪气", "在线客服一直发模板回复", "服务态度差，爱答不理"]
     assert _issues(hotline) == [[0, 1, 2, 3]]  # a text naming no staff joins the staff the others name
+
+
+def test_slow_food_delivery_and_slow_parcels_are_two_problems():
+    # a restaurant's riders and a parcel carrier are fixed by different people
+    food = ["送餐太慢了，等了一个半小时", "外卖送得太慢，饭都凉了", "送餐慢，每次都超时"]
+    parcel = ["快递太慢，一周才到", "物流太慢，下单一周了还没送到", "快递在路上走了十天"]
+    assert sorted(_issues(food + parcel)) == [[0, 1, 2], [3, 4, 5]]
