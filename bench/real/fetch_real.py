@@ -48,6 +48,9 @@ OS10_DOMAINS = {
     "衣服": "clothes",
     "水果": "fruit",
     "酒店": "hotels",
+    "书籍": "books",
+    "洗发水": "personal care",
+    "蒙牛": "dairy",
 }
 DOMAINS = {"waimai": "food delivery", "htl": "hotels", "car12365": "cars"}
 
