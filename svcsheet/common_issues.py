@@ -7,9 +7,10 @@ Method (a measured choice, see docs/common-issues.md):
    components of "phrase cosine >= link_threshold, or same concept"; average linkage cuts each at
    ``threshold``. Two texts of two different known products are never alike.
 3. Groups keyed by one concept and product merge; then the precision guard splits every cluster into
-   the chains of members sharing a specific term (templates/lexicon/guard.yaml: generic complaint words,
-   bare objects, praise and the story around a complaint do not count; a `by_part` concept binds by the
-   part named before it).
+   stars: the specific term most members carry is a part's core and every member of the part carries it
+   (templates/lexicon/guard.yaml: generic complaint words, bare objects, praise and the story around a
+   complaint do not count; a `by_part` concept binds by the part named before it; different driving
+   conditions are different problems).
 4. A cluster with >= ``min_customers`` distinct customers is a common issue. A text without a customer
    key still joins its cluster but counts for no customer; rows outside the window count for nobody.
 
@@ -60,6 +61,7 @@ DEFAULTS: dict = {
     "lexicon": None,  # path of a team lexicon file, layered over the built-in one
     "use_lexicon": True,  # False: problem phrases only (kept for the measured comparison)
     "guard": True,  # False: no precision guard after linkage (kept for the measured comparison)
+    "guard_mode": "star",  # star: members must carry the cluster's core term; chain: any shared term (round 3)
     "domains": False,  # True: texts of two different business domains never share a cluster (measured: no gain)
 }
 _LINK_LIMIT = 2500  # rows of one candidate group clustered with a dense matrix
@@ -145,6 +147,8 @@ def _settings(settings: dict | None) -> dict:
         v = cfg[key]
         if isinstance(v, bool) or not isinstance(v, int | float) or not 0 < v <= 1:
             raise PolicyError(f"common_issues.{key} 应为 0 到 1 之间的数")
+    if cfg["guard_mode"] not in ("star", "chain"):
+        raise PolicyError("common_issues.guard_mode 应为 star 或 chain")
     sw = cfg["synonym_weight"]
     if isinstance(sw, bool) or not isinstance(sw, int | float) or not 0 <= sw <= 1:
         raise PolicyError("common_issues.synonym_weight 应为 0 到 1 之间的数")
@@ -521,6 +525,9 @@ class _Guard:
     generic: frozenset[str]
     objects: frozenset[str]
     broad: frozenset[str]
+    staff: tuple[tuple[str, tuple[str, ...]], ...]  # (class, words), longest words first
+    about_staff: dict[str, frozenset[str]]  # concept id -> the staff classes it binds by
+    conditions: tuple[tuple[str, ...], ...]
     domains: tuple[tuple[str, ...], ...]
 
 
@@ -533,6 +540,12 @@ def _guard() -> _Guard:
         words("generic_words"),
         words("objects"),
         words("broad_concepts"),
+        tuple(
+            (str(name), tuple(sorted((str(w) for w in ws), key=lambda w: (-len(w), w))))
+            for name, ws in sorted((data.get("staff") or {}).items())
+        ),
+        {str(k): frozenset(str(v) for v in vs) for k, vs in (data.get("staff_bound_concepts") or {}).items()},
+        tuple(tuple(str(w) for w in cues) for _name, cues in sorted((data.get("conditions") or {}).items())),
         tuple(tuple(str(w) for w in cues) for _name, cues in sorted((data.get("domains") or {}).items())),
     )
 
@@ -560,7 +573,8 @@ def _specific(r: _Row, lex: Lexicon, g: _Guard, domain: int = -1) -> set[str]:
     if c is None or parts and (c.scope == "any" or not r.product):
         return out
     if c.scope == "any":
-        out.add("C:" + c.id)
+        who = _staff(r.norm, g, g.about_staff[c.id]) if c.id in g.about_staff else None
+        out.add(f"C:{c.id}~{who}" if who else "C:" + c.id)  # 客服态度差 is not a hotel 前台's 态度差
     elif r.product:  # the linkage already keeps two known products apart
         out.add(f"C:{c.id}|{r.product}")
         if domain >= 0 and not parts:
@@ -570,18 +584,38 @@ def _specific(r: _Row, lex: Lexicon, g: _Guard, domain: int = -1) -> set[str]:
     return out
 
 
+def _staff(norm: str, g: _Guard, classes: frozenset[str]) -> str | None:
+    """The kind of staff (of those given) a text names first (客服, 前台, 厂家, 骑手), if any."""
+    best: tuple[int, str] | None = None
+    for name, ws in g.staff:
+        if name not in classes:
+            continue
+        for w in ws:
+            i = norm.find(w)
+            if i >= 0 and (best is None or i < best[0]):
+                best = (i, name)
+    return best[1] if best else None
+
+
 @cache
 def _concept_words(c: Concept) -> frozenset[str]:
     return frozenset(c.terms)
 
 
 def _guard_split(
-    members: np.ndarray, rows: list[_Row], lex: Lexicon, g: _Guard, dom: np.ndarray
+    members: np.ndarray, rows: list[_Row], lex: Lexicon, g: _Guard, dom: np.ndarray, mode: str = "star"
 ) -> list[np.ndarray]:
-    """The precision guard: a cluster falls apart into the chains of members that share a specific term
-    (a hotel room that is 吵 and a laptop fan that is 吵 share only a generic word)."""
+    """The precision guard: a cluster keeps only members that share a specific term (a hotel room that is 吵
+    and a laptop fan that is 吵 share only a generic word). ``chain``: it falls apart into the chains of members
+    sharing a term (A shares X with B, B shares Y with C: one part). ``star``: the term most members carry is
+    the part's core, every member of the part carries it; the others form their own parts around their own
+    cores, or stay alone."""
     if len(members) < 2:
         return [members]
+    sets = [_specific(rows[int(m)], lex, g, int(dom[m])) for m in members]
+    if mode == "star":
+        conds = [_conditions(rows[int(m)].norm, g) for m in members]
+        return [p for part in _star_split(members, sets, rows) for p in _condition_split(part, members, conds)]
     parent = list(range(len(members)))
 
     def root(i: int) -> int:
@@ -591,12 +625,83 @@ def _guard_split(
         return i
 
     first: dict[str, int] = {}
-    for i, m in enumerate(members):
-        for t in _specific(rows[int(m)], lex, g, int(dom[m])):
+    for i, terms in enumerate(sets):
+        for t in terms:
             j = first.setdefault(t, i)
             parent[root(i)] = root(j)
     roots = np.array([root(i) for i in range(len(members))])
     return [members[roots == k] for k in np.unique(roots)]
+
+
+def _conditions(norm: str, g: _Guard) -> frozenset[int]:
+    """Classes of the conditions a text names (冷车, 加速时, 换挡): when the problem shows."""
+    return frozenset(i for i, cues in enumerate(g.conditions) if any(c in norm for c in cues))
+
+
+def _condition_split(part: np.ndarray, members: np.ndarray, conds: list[frozenset[int]]) -> list[np.ndarray]:
+    """A part whose members name different conditions (冷车启动 vs 加速时 发动机异响) is one problem per
+    condition: the most named condition keeps the members naming none; each other one is a part of its own."""
+    if len(part) < 2:
+        return [part]
+    pos = {int(m): i for i, m in enumerate(members)}
+    of = [conds[pos[int(m)]] for m in part]
+    count = Counter(c for cs in of for c in cs)
+    if len(count) < 2:
+        return [part]
+    rank = sorted(count, key=lambda c: (-count[c], c))
+    home = [rank[0] if not cs or rank[0] in cs else min(cs, key=rank.index) for cs in of]
+    return [part[[i for i, h in enumerate(home) if h == c]] for c in rank if c in home]
+
+
+def _star_split(members: np.ndarray, sets: list[set[str]], rows: list[_Row]) -> list[np.ndarray]:
+    """Parts around cores: repeatedly the specific term that most remaining members carry (a concept before a
+    problem phrase before a topic word on a tie) takes every remaining member that carries it. A concept core
+    of one product (``C:battery|音箱``) also takes the texts naming no product whose concept is bound to the
+    domain of its carriers (``C:battery@2``: 电池不耐用); a member whose concept names neither product nor domain
+    (``C:weak_signal`` of 信号差) joins a core of that concept when it shares another specific term with the
+    core's carriers."""
+    phrases = set().union(*(rows[int(m)].phrases for m in members))
+    # on a tie: a concept bound to a product, domain or part, a bare concept, a phrase, a topic word
+    rank = lambda t: (3 if re.search(r"[|@#~]", t) else 2) if t.startswith(("C:", "S:")) else int(t in phrases)  # noqa: E731
+
+    def carriers(core: str, left: list[int]) -> list[int]:
+        into = [i for i in left if core in sets[i]]
+        if not core.startswith("C:") or "#" in core:
+            return into
+        bare = re.split(r"[|@~]", core, maxsplit=1)[0]
+        if "|" in core:  # texts of no product in the domain of the product's texts
+            doms = {t for i in into for t in sets[i] if t.startswith(bare + "@")}
+            into += [
+                i
+                for i in left
+                if core not in sets[i] and sets[i] & doms and not any(t.startswith(bare + "|") for t in sets[i])
+            ]
+        if bare != core:
+            shared = {t for i in into for t in sets[i] if not t.startswith("C:")}
+            taken = set(into)
+            # a text naming no staff has nothing against the staff most texts name (服务态度差, 爱答不理)
+            free = "~" in core
+            into += [i for i in left if i not in taken and bare in sets[i] and (free or sets[i] & shared)]
+        return sorted(into)
+
+    out: list[np.ndarray] = []
+    left = list(range(len(members)))
+    while len(left) >= 2:
+        count = Counter(t for i in left for t in sets[i])
+        for t in count:
+            if t.startswith("C:") and ("|" in t or "~" in t):
+                count[t] = len(carriers(t, left))
+        if not count:
+            break
+        core = min(count, key=lambda t: (-count[t], -rank(t), t))
+        if count[core] < 2:
+            break
+        into = carriers(core, left)
+        out.append(members[into])
+        taken = set(into)
+        left = [i for i in left if i not in taken]
+    out.extend(members[[i]] for i in left)
+    return out
 
 
 def _cluster_all(rows: list[_Row], lex: Lexicon, cfg: dict) -> tuple[dict[int, str], dict[str, str]]:
@@ -637,7 +742,7 @@ def _cluster_all(rows: list[_Row], lex: Lexicon, cfg: dict) -> tuple[dict[int, s
     groups = [np.sort(np.concatenate(parts)) for parts in merged.values()]
     # ... then the precision guard splits clusters whose members share no specific term.
     if cfg["guard"]:
-        groups = [part for members in groups for part in _guard_split(members, rows, lex, g, dom)]
+        groups = [part for members in groups for part in _guard_split(members, rows, lex, g, dom, cfg["guard_mode"])]
     groups.sort(key=lambda ms: (-len(ms), int(ms.min())))  # a key taken twice goes to the larger cluster
     out: dict[int, str] = {}
     labels: dict[str, str] = {}
