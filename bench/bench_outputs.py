@@ -49,9 +49,7 @@ def main() -> None:
     ap.add_argument("--only", nargs="*", default=None, help="writers (default: all, write_outputs)")
     args = ap.parse_args()
 
-    from svcsheet.deid import Deidentifier
     from svcsheet.forms import load_forms
-    from svcsheet.keys import resolve_key
     from svcsheet.outputs import write_outputs
     from svcsheet.outputs.clean import write_clean
     from svcsheet.outputs.manifest import write_trace
@@ -77,7 +75,6 @@ def main() -> None:
                 pickle.dump(result, fh, protocol=pickle.HIGHEST_PROTOCOL)
     result.options.jobs = args.jobs
     forms = load_forms()
-    deid = Deidentifier(resolve_key(result.policy), result.policy.raw["deid"])
     rows = len(result.rows)
     writers: dict[str, Callable[[Path], object]] = {
         "clean": lambda d: write_clean(result, forms, d / "clean.xlsx"),
@@ -86,7 +83,7 @@ def main() -> None:
         "report": lambda d: write_report_html(result, d / "report.html"),
         "returns": lambda d: write_returns(result, forms, d / "returns"),
         "trace": lambda d: write_trace(result, d / "trace.json"),
-        "write_outputs": lambda d: write_outputs(result, forms, deid, d / "out"),
+        "write_outputs": lambda d: write_outputs(result, forms, d / "out"),
     }
     names = args.only or list(writers)
     print(f"{rows} rows, {len(result.files)} files, --jobs {args.jobs}; seconds (best of {args.repeat})")

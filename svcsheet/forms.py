@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, cached_property
 from typing import Any
 
 import yaml
@@ -204,12 +204,21 @@ class FormSpec:
         return f.key if f else None
 
     def field(self, key: str) -> FieldSpec:
-        for f in self.fields:
-            if f.key == key:
-                return f
-        raise KeyError(f"{self.key} has no field {key!r}")
+        spec = self._fields_by_key.get(key)
+        if spec is None:
+            raise KeyError(f"{self.key} has no field {key!r}")
+        return spec
 
-    @property
+    # cached_property writes the instance dict directly, so it works on this frozen dataclass; a form is looked up
+    # once per cell in the hot loops, which used to walk (and rebuild) the field tuple every time
+    @cached_property
+    def _fields_by_key(self) -> dict[str, FieldSpec]:
+        by_key: dict[str, FieldSpec] = {}
+        for f in self.fields:
+            by_key.setdefault(f.key, f)  # the first field of a key wins, as the walk did
+        return by_key
+
+    @cached_property
     def field_keys(self) -> tuple[str, ...]:
         return tuple(f.key for f in self.fields)
 

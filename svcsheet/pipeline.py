@@ -269,7 +269,7 @@ def _run(options: RunOptions, progress: Progress | None) -> RunResult:
         from .outputs import write_outputs
 
         report("写出", 0, 1)
-        write_outputs(result, forms, deid, options.out)
+        write_outputs(result, forms, options.out)
         from .history import save_run  # the history keeps the run's tickets only once its outputs exist
 
         save_run(result)

@@ -158,7 +158,7 @@ def _write_outputs(result, out):
     from svcsheet.forms import load_forms
     from svcsheet.outputs import write_outputs
 
-    write_outputs(result, load_forms(), None, out)
+    write_outputs(result, load_forms(), out)
 
 
 def _leftovers(folder):

@@ -88,7 +88,7 @@ def test_a_large_run_writes_in_one_process_the_same_bytes(sample_result, tmp_pat
     from svcsheet.outputs import returns
 
     forms = load_forms()
-    outputs.write_outputs(sample_result, forms, None, tmp_path / "small")
+    outputs.write_outputs(sample_result, forms, tmp_path / "small")
     small = _files(tmp_path / "small")
     assert any(name.startswith("returns/") for name in small)
 
@@ -99,7 +99,7 @@ def test_a_large_run_writes_in_one_process_the_same_bytes(sample_result, tmp_pat
     monkeypatch.setattr(returns, "POOL_MAX_ROWS", len(sample_result.rows))
     monkeypatch.setattr(outputs._Forked, "start", no_process)
     monkeypatch.setattr(executors, "_pool_map", no_process)
-    outputs.write_outputs(sample_result, forms, None, tmp_path / "large")
+    outputs.write_outputs(sample_result, forms, tmp_path / "large")
     assert _files(tmp_path / "large") == small
 
 

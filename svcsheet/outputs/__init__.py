@@ -14,7 +14,6 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from ..deid import Deidentifier
 from ..discover import OUTPUT_ENTRIES, OUTPUT_MARKER
 from ..forms import FormSpec
 from .clean import write_clean
@@ -25,7 +24,7 @@ from .returns import write_returns
 from .summary import write_summary
 
 
-def write_outputs(result, forms: dict[str, FormSpec], deid: Deidentifier, out: Path) -> None:
+def write_outputs(result, forms: dict[str, FormSpec], out: Path) -> None:
     """Write clean.xlsx, rejects.xlsx, summary.xlsx, report.html, returns/, trace.json and run.json into ``out``.
 
     Written first into a sibling temporary folder (mode 0700: returns/ holds personal data), the marker last;
