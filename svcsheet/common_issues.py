@@ -24,11 +24,14 @@ from __future__ import annotations
 import hashlib
 import math
 import re
+import sys
+from array import array
 from collections import Counter, defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cache
+from types import MappingProxyType
 
 import numpy as np
 import rjieba
@@ -67,6 +70,7 @@ DEFAULTS: dict = {
 _LINK_LIMIT = 2500  # rows of one candidate group clustered with a dense matrix
 _CHUNK = 4000
 _PARTNER = frozenset("和跟与同连给")
+_NO_SENSES: Mapping[str, set[str]] = MappingProxyType({})
 
 
 @dataclass(frozen=True)
@@ -206,7 +210,7 @@ def _prefix_product(model: str, m: _Matcher) -> str | None:
     return None
 
 
-@dataclass
+@dataclass(slots=True)  # one per text: slots and shared defaults keep 100,000 of them small
 class _Row:
     item: ProblemText
     norm: str
@@ -214,9 +218,9 @@ class _Row:
     concept: int | None = None
     product: str | None = None
     key: str | None = None
-    phrases: set[str] = field(default_factory=set)
+    phrases: set[str] | frozenset[str] = frozenset()  # set by _vectors (shared by the texts of one wording)
     terms: tuple[str, ...] = ()
-    senses: dict[str, set[str]] = field(default_factory=dict)  # synonym class -> the text's words in it
+    senses: Mapping[str, set[str]] = field(default_factory=lambda: _NO_SENSES)  # synonym class -> the text's words in it
     objects: frozenset[str] = frozenset()  # nouns before the concept in its clause (轮胎 of 轮胎开裂)
     praised: frozenset[str] = frozenset()  # topic words met only in clauses of praise (外观漂亮)
 
@@ -257,11 +261,14 @@ def _first_concept(norm: str, lex: Lexicon, m: _Matcher) -> _Concept:
     return None, None, frozenset()
 
 
-def _analyse(row: _Row, lex: Lexicon, m: _Matcher, seen: dict[str, _Concept]) -> None:
+def _analyse(
+    row: _Row, lex: Lexicon, m: _Matcher, seen: dict[str, _Concept], shared: dict[frozenset[str], frozenset[str]]
+) -> None:
     """Primary concept and product of one text."""
     norm = row.norm
     if norm not in seen:
-        seen[norm] = _first_concept(norm, lex, m)
+        concept, start, objects = _first_concept(norm, lex, m)
+        seen[norm] = (concept, start, shared.setdefault(objects, objects))  # equal object sets shared
     row.concept, start, row.objects = seen[norm]
     if m.product_rx is not None:
         before = after = None
@@ -300,14 +307,13 @@ def _resolve_products(rows: list[_Row], lex: Lexicon) -> None:
         mk = _model_key(r.item)
         if r.product is None and mk in votes:
             r.product = min(votes[mk].items(), key=lambda kv: (-kv[1], kv[0]))[0]
+    keys: dict[str, str] = {}  # one string per key, not one per row
     for r in rows:
         if r.concept is None:
             continue
         c = lex.concepts[r.concept]
-        if c.scope == "any":
-            r.key = f"*|{c.id}"
-            continue
-        r.key = f"{r.product or '?'}|{c.id}"
+        key = f"*|{c.id}" if c.scope == "any" else f"{r.product or '?'}|{c.id}"
+        r.key = keys.setdefault(key, key)
 
 
 _PRAISE_RX = re.compile(r"(?<![不没])(很好|挺好|真好|不错|满意|热情|耐心|周到|好评|给力)")
@@ -347,15 +353,19 @@ def _vectors(rows: list[_Row], lex: Lexicon, cfg: dict) -> tuple[csr_matrix, csr
     # ticket texts repeat (copied descriptions): each wording is phrased and weighted once, its rows share it
     seen: dict[str, tuple[set[str], dict[str, float], dict[str, set[str]], frozenset[str]]] = {}
     clause_factor = {"complaint": 1.0, "neutral": cfg["neutral_weight"], "praise": cfg["praise_weight"]}
+    topic_weight = {kind: cfg["topic_weight"] * f for kind, f in clause_factor.items()}
     for r in rows:
         if r.norm not in seen:
             found, topics = weighted_phrases(r.norm, lex)
-            d = {t: 1.0 for t in found}
+            # each wording's segmentation makes its own copies of the same few thousand words: keep one of each
+            # (the dict is built in the sets' own order: the vocabulary's order, hence the sums, stay the same)
+            d = {sys.intern(t): 1.0 for t in found}
             for t, kind in topics.items():
-                d.setdefault(t, cfg["topic_weight"] * clause_factor[kind])
+                d.setdefault(sys.intern(t), topic_weight[kind])
+            found = {sys.intern(t) for t in found}
             d, words = _with_senses(d, cfg) if cfg["synonym_weight"] else (d, {})
             # words met only in praise never bind in the guard (外观漂亮: what the customer likes)
-            praised = frozenset(t for t, kind in topics.items() if kind == "praise" and t not in found)
+            praised = frozenset(sys.intern(t) for t, kind in topics.items() if kind == "praise" and t not in found)
             seen[r.norm] = (found, d, words, praised)
         r.phrases, d, _, r.praised = seen[r.norm]
         docs.append(d)
@@ -363,7 +373,8 @@ def _vectors(rows: list[_Row], lex: Lexicon, cfg: dict) -> tuple[csr_matrix, csr
     n = len(rows)
     max_df = max(5, int(cfg["max_df_share"] * n))
     vocab: dict[str, int] = {}
-    data, ind, ptr = [], [], [0]
+    # typed arrays, not lists: a list holds a float object per stored value (millions at 100,000 rows)
+    data, ind, ptr = array("d"), array("q"), array("q", [0])
     weighted: dict[str, tuple[dict[str, float], tuple[str, ...], dict[str, set[str]]]] = {}
     for r, d in zip(rows, docs, strict=True):
         if r.norm not in weighted:
@@ -407,7 +418,8 @@ def _vectors(rows: list[_Row], lex: Lexicon, cfg: dict) -> tuple[csr_matrix, csr
             data.append(w / norm if sum_ != 0.0 else w)
         ptr.append(len(ind))
     x = csr_matrix(
-        (np.array(data, dtype=np.float64), np.array(ind), np.array(ptr)), shape=(n, max(1, len(vocab)))
+        (np.array(data, dtype=np.float64), np.array(ind, dtype=np.int64), np.array(ptr, dtype=np.int64)),
+        shape=(n, max(1, len(vocab))),
     )
     keep = np.array([not t.startswith(("C:", "P:")) for t in sorted(vocab, key=vocab.__getitem__)] or [True])
     x_phr = x.copy()
@@ -872,8 +884,9 @@ def cluster_problems(items: Sequence[ProblemText], settings: dict | None = None)
         return Clustering({}, [], {})
     if cfg["use_lexicon"]:
         seen: dict[str, _Concept] = {}
+        shared: dict[frozenset[str], frozenset[str]] = {}
         for r in rows:
-            _analyse(r, lex, m, seen)
+            _analyse(r, lex, m, seen, shared)
         _resolve_products(rows, lex)
     assigned, labels = _cluster_all(rows, lex, cfg)
     keyed: dict[str, list[_Row]] = defaultdict(list)
