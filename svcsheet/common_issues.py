@@ -218,7 +218,7 @@ class _Row:
     concept: int | None = None
     product: str | None = None
     key: str | None = None
-    phrases: set[str] | frozenset[str] = frozenset()  # set by _vectors (shared by the texts of one wording)
+    phrases: frozenset[str] = frozenset()  # set by _vectors (shared by the texts of one wording)
     terms: tuple[str, ...] = ()
     senses: Mapping[str, set[str]] = field(default_factory=lambda: _NO_SENSES)  # synonym class -> the text's words in it
     objects: frozenset[str] = frozenset()  # nouns before the concept in its clause (轮胎 of 轮胎开裂)
@@ -351,7 +351,8 @@ def _vectors(rows: list[_Row], lex: Lexicon, cfg: dict) -> tuple[csr_matrix, csr
     docs: list[dict[str, float]] = []
     df: Counter[str] = Counter()
     # ticket texts repeat (copied descriptions): each wording is phrased and weighted once, its rows share it
-    seen: dict[str, tuple[set[str], dict[str, float], dict[str, set[str]], frozenset[str]]] = {}
+    seen: dict[str, tuple[frozenset[str], dict[str, float], dict[str, set[str]], frozenset[str]]] = {}
+    sets: dict[frozenset[str], frozenset[str]] = {}
     clause_factor = {"complaint": 1.0, "neutral": cfg["neutral_weight"], "praise": cfg["praise_weight"]}
     topic_weight = {kind: cfg["topic_weight"] * f for kind, f in clause_factor.items()}
     for r in rows:
@@ -362,10 +363,12 @@ def _vectors(rows: list[_Row], lex: Lexicon, cfg: dict) -> tuple[csr_matrix, csr
             d = {sys.intern(t): 1.0 for t in found}
             for t, kind in topics.items():
                 d.setdefault(sys.intern(t), topic_weight[kind])
-            found = {sys.intern(t) for t in found}
+            found = frozenset(sys.intern(t) for t in found)
+            found = sets.setdefault(found, found)  # equal phrase sets shared (read only)
             d, words = _with_senses(d, cfg) if cfg["synonym_weight"] else (d, {})
             # words met only in praise never bind in the guard (外观漂亮: what the customer likes)
             praised = frozenset(sys.intern(t) for t, kind in topics.items() if kind == "praise" and t not in found)
+            praised = sets.setdefault(praised, praised)
             seen[r.norm] = (found, d, words, praised)
         r.phrases, d, _, r.praised = seen[r.norm]
         docs.append(d)
