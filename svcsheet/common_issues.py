@@ -420,10 +420,12 @@ def _vectors(rows: list[_Row], lex: Lexicon, cfg: dict) -> tuple[csr_matrix, csr
             ind.append(vocab.setdefault(t, len(vocab)))
             data.append(w / norm if sum_ != 0.0 else w)
         ptr.append(len(ind))
+    del docs, df, seen, weighted  # the weights are in the arrays now: free them before the matrices exist
     x = csr_matrix(
         (np.array(data, dtype=np.float64), np.array(ind, dtype=np.int64), np.array(ptr, dtype=np.int64)),
         shape=(n, max(1, len(vocab))),
     )
+    del data, ind, ptr
     keep = np.array([not t.startswith(("C:", "P:")) for t in sorted(vocab, key=vocab.__getitem__)] or [True])
     x_phr = x.copy()
     x_phr.data = x_phr.data * keep[x_phr.indices]
