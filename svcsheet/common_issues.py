@@ -39,7 +39,6 @@ import yaml
 from scipy.cluster.hierarchy import fcluster, linkage
 from scipy.sparse import coo_matrix, csr_matrix
 from scipy.sparse.csgraph import connected_components
-from scipy.spatial.distance import squareform
 
 from .errors import PolicyError
 from .lexicon_suggest import layered_lexicon
@@ -69,6 +68,7 @@ DEFAULTS: dict = {
 }
 _LINK_LIMIT = 2500  # rows of one candidate group clustered with a dense matrix
 _CHUNK = 4000
+_DIST_ROWS = 256  # rows of a dense linkage's distance matrix computed at a time
 _PARTNER = frozenset("和跟与同连给")
 _NO_SENSES: Mapping[str, set[str]] = MappingProxyType({})
 
@@ -447,15 +447,7 @@ def _average_link(
     if len(idx) == 1:
         return [idx]
     if len(idx) <= _LINK_LIMIT:
-        sims = (x[idx] @ x[idx].T).toarray()
-        p = prod[idx]
-        # one n x n matrix reused in place (the same values as building each step anew, a third of the memory)
-        for a in p.T:
-            sims[(a[:, None] != a[None, :]) & (a[:, None] >= 0) & (a[None, :] >= 0)] = 0.0
-        dist = np.subtract(1.0, sims, out=sims)
-        np.clip(dist, 0.0, 2.0, out=dist)
-        np.fill_diagonal(dist, 0.0)
-        tree = linkage(squareform(dist, checks=False), method="average")
+        tree = linkage(_condensed_distances(x[idx], prod[idx]), method="average")
         labels = fcluster(tree, t=1.0 - cfg["threshold"], criterion="distance")
         return [idx[labels == k] for k in np.unique(labels)]
     # Too large for a dense matrix. Texts of one concept and product are at least concept_weight alike
@@ -473,6 +465,26 @@ def _average_link(
                 out.append(piece)  # every edge already at the threshold: keep the component
             else:
                 out.extend(_average_link(x, x_phr, prod, key, piece, cfg, t_next))
+    return out
+
+
+def _condensed_distances(sub: csr_matrix, p: np.ndarray) -> np.ndarray:
+    """The condensed cosine distances of the rows of sub (upper triangle, row by row, as squareform gives
+    them; two known products that clash are at distance 1), a block of rows at a time: never the n x n matrix."""
+    n = sub.shape[0]
+    out = np.empty(n * (n - 1) // 2)
+    right = sub.T.tocsr()  # what `sub @ sub.T` converts to: each entry is the same sum in the same order
+    for lo in range(0, n, _DIST_ROWS):
+        block = (sub[lo : lo + _DIST_ROWS] @ right).toarray()
+        for a in p.T:
+            b = a[lo : lo + _DIST_ROWS, None]
+            block[(b != a[None, :]) & (b >= 0) & (a[None, :] >= 0)] = 0.0
+        np.subtract(1.0, block, out=block)
+        np.clip(block, 0.0, 2.0, out=block)
+        for i in range(block.shape[0]):
+            r = lo + i
+            start = r * n - r * (r + 1) // 2
+            out[start : start + n - r - 1] = block[i, r + 1 :]
     return out
 
 
