@@ -24,11 +24,14 @@ from __future__ import annotations
 import hashlib
 import math
 import re
+import sys
+from array import array
 from collections import Counter, defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cache
+from types import MappingProxyType
 
 import numpy as np
 import rjieba
@@ -36,7 +39,6 @@ import yaml
 from scipy.cluster.hierarchy import fcluster, linkage
 from scipy.sparse import coo_matrix, csr_matrix
 from scipy.sparse.csgraph import connected_components
-from scipy.spatial.distance import squareform
 
 from .errors import PolicyError
 from .lexicon_suggest import layered_lexicon
@@ -66,7 +68,9 @@ DEFAULTS: dict = {
 }
 _LINK_LIMIT = 2500  # rows of one candidate group clustered with a dense matrix
 _CHUNK = 4000
+_DIST_ROWS = 256  # rows of a dense linkage's distance matrix computed at a time
 _PARTNER = frozenset("和跟与同连给")
+_NO_SENSES: Mapping[str, set[str]] = MappingProxyType({})
 
 
 @dataclass(frozen=True)
@@ -206,7 +210,7 @@ def _prefix_product(model: str, m: _Matcher) -> str | None:
     return None
 
 
-@dataclass
+@dataclass(slots=True)  # one per text: slots and shared defaults keep 100,000 of them small
 class _Row:
     item: ProblemText
     norm: str
@@ -214,9 +218,9 @@ class _Row:
     concept: int | None = None
     product: str | None = None
     key: str | None = None
-    phrases: set[str] = field(default_factory=set)
+    phrases: frozenset[str] = frozenset()  # set by _vectors (shared by the texts of one wording)
     terms: tuple[str, ...] = ()
-    senses: dict[str, set[str]] = field(default_factory=dict)  # synonym class -> the text's words in it
+    senses: Mapping[str, set[str]] = field(default_factory=lambda: _NO_SENSES)  # synonym class -> the text's words in it
     objects: frozenset[str] = frozenset()  # nouns before the concept in its clause (轮胎 of 轮胎开裂)
     praised: frozenset[str] = frozenset()  # topic words met only in clauses of praise (外观漂亮)
 
@@ -257,11 +261,14 @@ def _first_concept(norm: str, lex: Lexicon, m: _Matcher) -> _Concept:
     return None, None, frozenset()
 
 
-def _analyse(row: _Row, lex: Lexicon, m: _Matcher, seen: dict[str, _Concept]) -> None:
+def _analyse(
+    row: _Row, lex: Lexicon, m: _Matcher, seen: dict[str, _Concept], shared: dict[frozenset[str], frozenset[str]]
+) -> None:
     """Primary concept and product of one text."""
     norm = row.norm
     if norm not in seen:
-        seen[norm] = _first_concept(norm, lex, m)
+        concept, start, objects = _first_concept(norm, lex, m)
+        seen[norm] = (concept, start, shared.setdefault(objects, objects))  # equal object sets shared
     row.concept, start, row.objects = seen[norm]
     if m.product_rx is not None:
         before = after = None
@@ -300,14 +307,13 @@ def _resolve_products(rows: list[_Row], lex: Lexicon) -> None:
         mk = _model_key(r.item)
         if r.product is None and mk in votes:
             r.product = min(votes[mk].items(), key=lambda kv: (-kv[1], kv[0]))[0]
+    keys: dict[str, str] = {}  # one string per key, not one per row
     for r in rows:
         if r.concept is None:
             continue
         c = lex.concepts[r.concept]
-        if c.scope == "any":
-            r.key = f"*|{c.id}"
-            continue
-        r.key = f"{r.product or '?'}|{c.id}"
+        key = f"*|{c.id}" if c.scope == "any" else f"{r.product or '?'}|{c.id}"
+        r.key = keys.setdefault(key, key)
 
 
 _PRAISE_RX = re.compile(r"(?<![不没])(很好|挺好|真好|不错|满意|热情|耐心|周到|好评|给力)")
@@ -345,17 +351,24 @@ def _vectors(rows: list[_Row], lex: Lexicon, cfg: dict) -> tuple[csr_matrix, csr
     docs: list[dict[str, float]] = []
     df: Counter[str] = Counter()
     # ticket texts repeat (copied descriptions): each wording is phrased and weighted once, its rows share it
-    seen: dict[str, tuple[set[str], dict[str, float], dict[str, set[str]], frozenset[str]]] = {}
+    seen: dict[str, tuple[frozenset[str], dict[str, float], dict[str, set[str]], frozenset[str]]] = {}
+    sets: dict[frozenset[str], frozenset[str]] = {}
     clause_factor = {"complaint": 1.0, "neutral": cfg["neutral_weight"], "praise": cfg["praise_weight"]}
+    topic_weight = {kind: cfg["topic_weight"] * f for kind, f in clause_factor.items()}
     for r in rows:
         if r.norm not in seen:
             found, topics = weighted_phrases(r.norm, lex)
-            d = {t: 1.0 for t in found}
+            # each wording's segmentation makes its own copies of the same few thousand words: keep one of each
+            # (the dict is built in the sets' own order: the vocabulary's order, hence the sums, stay the same)
+            d = {sys.intern(t): 1.0 for t in found}
             for t, kind in topics.items():
-                d.setdefault(t, cfg["topic_weight"] * clause_factor[kind])
+                d.setdefault(sys.intern(t), topic_weight[kind])
+            found = frozenset(sys.intern(t) for t in found)
+            found = sets.setdefault(found, found)  # equal phrase sets shared (read only)
             d, words = _with_senses(d, cfg) if cfg["synonym_weight"] else (d, {})
             # words met only in praise never bind in the guard (外观漂亮: what the customer likes)
-            praised = frozenset(t for t, kind in topics.items() if kind == "praise" and t not in found)
+            praised = frozenset(sys.intern(t) for t, kind in topics.items() if kind == "praise" and t not in found)
+            praised = sets.setdefault(praised, praised)
             seen[r.norm] = (found, d, words, praised)
         r.phrases, d, _, r.praised = seen[r.norm]
         docs.append(d)
@@ -363,7 +376,8 @@ def _vectors(rows: list[_Row], lex: Lexicon, cfg: dict) -> tuple[csr_matrix, csr
     n = len(rows)
     max_df = max(5, int(cfg["max_df_share"] * n))
     vocab: dict[str, int] = {}
-    data, ind, ptr = [], [], [0]
+    # typed arrays, not lists: a list holds a float object per stored value (millions at 100,000 rows)
+    data, ind, ptr = array("d"), array("q"), array("q", [0])
     weighted: dict[str, tuple[dict[str, float], tuple[str, ...], dict[str, set[str]]]] = {}
     for r, d in zip(rows, docs, strict=True):
         if r.norm not in weighted:
@@ -406,9 +420,12 @@ def _vectors(rows: list[_Row], lex: Lexicon, cfg: dict) -> tuple[csr_matrix, csr
             ind.append(vocab.setdefault(t, len(vocab)))
             data.append(w / norm if sum_ != 0.0 else w)
         ptr.append(len(ind))
+    del docs, df, seen, weighted  # the weights are in the arrays now: free them before the matrices exist
     x = csr_matrix(
-        (np.array(data, dtype=np.float64), np.array(ind), np.array(ptr)), shape=(n, max(1, len(vocab)))
+        (np.array(data, dtype=np.float64), np.array(ind, dtype=np.int64), np.array(ptr, dtype=np.int64)),
+        shape=(n, max(1, len(vocab))),
     )
+    del data, ind, ptr
     keep = np.array([not t.startswith(("C:", "P:")) for t in sorted(vocab, key=vocab.__getitem__)] or [True])
     x_phr = x.copy()
     x_phr.data = x_phr.data * keep[x_phr.indices]
@@ -430,15 +447,7 @@ def _average_link(
     if len(idx) == 1:
         return [idx]
     if len(idx) <= _LINK_LIMIT:
-        sims = (x[idx] @ x[idx].T).toarray()
-        p = prod[idx]
-        # one n x n matrix reused in place (the same values as building each step anew, a third of the memory)
-        for a in p.T:
-            sims[(a[:, None] != a[None, :]) & (a[:, None] >= 0) & (a[None, :] >= 0)] = 0.0
-        dist = np.subtract(1.0, sims, out=sims)
-        np.clip(dist, 0.0, 2.0, out=dist)
-        np.fill_diagonal(dist, 0.0)
-        tree = linkage(squareform(dist, checks=False), method="average")
+        tree = linkage(_condensed_distances(x[idx], prod[idx]), method="average")
         labels = fcluster(tree, t=1.0 - cfg["threshold"], criterion="distance")
         return [idx[labels == k] for k in np.unique(labels)]
     # Too large for a dense matrix. Texts of one concept and product are at least concept_weight alike
@@ -456,6 +465,26 @@ def _average_link(
                 out.append(piece)  # every edge already at the threshold: keep the component
             else:
                 out.extend(_average_link(x, x_phr, prod, key, piece, cfg, t_next))
+    return out
+
+
+def _condensed_distances(sub: csr_matrix, p: np.ndarray) -> np.ndarray:
+    """The condensed cosine distances of the rows of sub (upper triangle, row by row, as squareform gives
+    them; two known products that clash are at distance 1), a block of rows at a time: never the n x n matrix."""
+    n = sub.shape[0]
+    out = np.empty(n * (n - 1) // 2)
+    right = sub.T.tocsr()  # what `sub @ sub.T` converts to: each entry is the same sum in the same order
+    for lo in range(0, n, _DIST_ROWS):
+        block = (sub[lo : lo + _DIST_ROWS] @ right).toarray()
+        for a in p.T:
+            b = a[lo : lo + _DIST_ROWS, None]
+            block[(b != a[None, :]) & (b >= 0) & (a[None, :] >= 0)] = 0.0
+        np.subtract(1.0, block, out=block)
+        np.clip(block, 0.0, 2.0, out=block)
+        for i in range(block.shape[0]):
+            r = lo + i
+            start = r * n - r * (r + 1) // 2
+            out[start : start + n - r - 1] = block[i, r + 1 :]
     return out
 
 
@@ -872,8 +901,9 @@ def cluster_problems(items: Sequence[ProblemText], settings: dict | None = None)
         return Clustering({}, [], {})
     if cfg["use_lexicon"]:
         seen: dict[str, _Concept] = {}
+        shared: dict[frozenset[str], frozenset[str]] = {}
         for r in rows:
-            _analyse(r, lex, m, seen)
+            _analyse(r, lex, m, seen, shared)
         _resolve_products(rows, lex)
     assigned, labels = _cluster_all(rows, lex, cfg)
     keyed: dict[str, list[_Row]] = defaultdict(list)
