@@ -49,6 +49,7 @@ _STYLED = re.compile(rb"<(?:\w+:)?c\s[^>]*?\br=\"([A-Z]+\d+)\"[^>]*?\bs=\"(\d+)\
 _ERROR = re.compile(rb"<(?:\w+:)?c\s([^>]*?\bt=\"e\"[^>/]*)>(.*?)</(?:\w+:)?c>", re.DOTALL)
 _VALUE = re.compile(rb"<(?:\w+:)?v>([^<]*)</(?:\w+:)?v>")
 _FAR = re.compile(rb"\br=\"(?:[A-Z]{4,}|XF[D-Z]|X[G-Z][A-Z]|[YZ][A-Z]{2})\d|\br=\"[A-Z]+\d{7,}\"")
+_DIM_FAR = re.compile(rb"XF[D-Z]|\d{7,}")
 _DIMENSION = re.compile(rb"<(?:\w+:)?dimension\s[^>]*?ref=\"([^\"]*)\"")
 _COL = re.compile(rb"<(?:\w+:)?col\s[^>]*>")
 _HIDDEN_ATTR = re.compile(rb"\bhidden=\"(?:1|true)\"")
@@ -196,13 +197,17 @@ def _scan(zf: zipfile.ZipFile, part: str, timed: set[bytes]) -> dict[str, Any]:
                 return out
 
 
+def _dimension_too_far(body: bytes) -> bool:
+    """The sheet declares a used range reaching column XFD or row 1,000,000 (calamine aborts there)."""
+    dim = _DIMENSION.search(body)
+    return bool(dim and _DIM_FAR.search(dim.group(1)))
+
+
 def _scan_body(body: bytes, out: dict[str, Any], timed: set[bytes], head: bool) -> None:
     if _FAR.search(body) or _ROW_NO_REF.search(body):
         raise _Decline
-    if head:
-        dim = _DIMENSION.search(body)
-        if dim and re.search(rb"XF[D-Z]|\d{7,}", dim.group(1)):
-            raise _Decline
+    if head and _dimension_too_far(body):
+        raise _Decline
     refs = _REF.findall(body)
     if len(refs) != len(_CELL_OPEN.findall(body)):
         raise _Decline  # a cell without an address
@@ -375,10 +380,8 @@ def _quick_body(
         return False
     if _ANY_F.search(body) or not _depth_ok(body, q):
         return False
-    if head:
-        dim = _DIMENSION.search(body)
-        if dim and re.search(rb"XF[D-Z]|\d{7,}", dim.group(1)):
-            return False
+    if head and _dimension_too_far(body):
+        return False
     refs = _PLAIN_C.findall(body)
     if len(refs) != len(_ANY_C.findall(body)):
         return False  # a cell written another way (no address, single quotes...): the two passes read it

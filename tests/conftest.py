@@ -15,3 +15,20 @@ def _hash_key(monkeypatch, tmp_path_factory):
     """Every test runs with a known key and never touches the user's real key file."""
     monkeypatch.setenv("SVCSHEET_KEY", "test-key-not-secret")
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path_factory.mktemp("config")))
+
+
+@pytest.fixture(scope="module")
+def sample_result(tmp_path_factory):
+    """A run over sample_workbooks (no output folder), computed once per test module that asks for it."""
+    from datetime import datetime
+    from pathlib import Path
+
+    from svcsheet.pipeline import RunOptions, run
+
+    samples = Path(__file__).resolve().parent.parent / "sample_workbooks"
+    with pytest.MonkeyPatch.context() as mp:  # as the per-test key fixture, for this module's shared result
+        mp.setenv("SVCSHEET_KEY", "test-key-not-secret")
+        mp.setenv("XDG_CONFIG_HOME", str(tmp_path_factory.mktemp("config")))
+        return run(
+            RunOptions(inputs=[samples], as_of=datetime(2026, 11, 23, 9, 0), history=Path("off"), jobs=2)
+        )

@@ -139,19 +139,6 @@ def test_trace_written_in_pieces_is_the_one_json_document(tmp_path, monkeypatch)
 # -- clean.xlsx written by a forked process while this one writes the rest ---------------------------------------
 
 
-@pytest.fixture(scope="module")
-def sample_result(tmp_path_factory):
-    from pathlib import Path
-
-    from svcsheet.pipeline import RunOptions, run
-
-    samples = Path(__file__).resolve().parent.parent / "sample_workbooks"
-    with pytest.MonkeyPatch.context() as mp:  # as conftest's per-test key, for this module's shared result
-        mp.setenv("SVCSHEET_KEY", "test-key-not-secret")
-        mp.setenv("XDG_CONFIG_HOME", str(tmp_path_factory.mktemp("config")))
-        return run(
-            RunOptions(inputs=[samples], as_of=datetime(2026, 11, 23, 9, 0), history=Path("off"), jobs=2)
-        )
 
 
 def _write_outputs(result, out):

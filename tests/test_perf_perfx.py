@@ -59,20 +59,6 @@ def test_forked_writer_keeps_what_the_caller_froze(no_frozen, tmp_path) -> None:
     assert gc.get_freeze_count() == 0
 
 
-@pytest.fixture(scope="module")
-def sample_result(tmp_path_factory):
-    from datetime import datetime
-    from pathlib import Path
-
-    from svcsheet.pipeline import RunOptions, run
-
-    samples = Path(__file__).resolve().parent.parent / "sample_workbooks"
-    with pytest.MonkeyPatch.context() as mp:  # as conftest's per-test key, for this module's shared result
-        mp.setenv("SVCSHEET_KEY", "test-key-not-secret")
-        mp.setenv("XDG_CONFIG_HOME", str(tmp_path_factory.mktemp("config")))
-        return run(
-            RunOptions(inputs=[samples], as_of=datetime(2026, 11, 23, 9, 0), history=Path("off"), jobs=2)
-        )
 
 
 def _files(folder):
