@@ -18,7 +18,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from eval_common_issues import load_eval  # noqa: E402
 
-from svcsheet.common_issues import ProblemText, cluster_problems  # noqa: E402
+from svcsheet.common_issues.cluster import ProblemText, cluster_problems  # noqa: E402
 
 PREFIXES = ["", "客户反映", "客户来电称", "用户说", "回访时客户提到", "客户138****{n:04d}反馈：", "张**表示"]
 POOL = "咨询订单会员积分保修期说明书移机价格颜色尺寸门缝把手灯泡按钮面板支架滤网刷头水箱托盘线路插座开关时间地址预约活动优惠"

@@ -19,13 +19,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from bench_run import build  # noqa: E402
 
-from svcsheet.deid import Deidentifier  # noqa: E402
+from svcsheet.checking.parse import parse_row  # noqa: E402
+from svcsheet.checking.validate import check_row  # noqa: E402
+from svcsheet.common_issues.textnorm import normalise_text  # noqa: E402
+from svcsheet.deid.deidentifier import Deidentifier  # noqa: E402
+from svcsheet.deid.redact import NameIndex, redact_findings, redact_row  # noqa: E402
 from svcsheet.forms import load_forms  # noqa: E402
-from svcsheet.parse import parse_row  # noqa: E402
-from svcsheet.reader import read_workbook  # noqa: E402
-from svcsheet.redact import NameIndex, redact_findings, redact_row  # noqa: E402
-from svcsheet.textnorm import normalise_text  # noqa: E402
-from svcsheet.validate import check_row  # noqa: E402
+from svcsheet.reading.reader import read_workbook  # noqa: E402
 
 
 def main() -> None:

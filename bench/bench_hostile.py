@@ -28,7 +28,7 @@ CASES = {
 }
 _CHILD = (
     "import sys\n"
-    "from svcsheet.reader import read_workbook\n"
+    "from svcsheet.reading.reader import read_workbook\n"
     "try:\n"
     "    book = read_workbook(sys.argv[1])\n"
     "    print('read', len(book.rows), 'rows')\n"

@@ -20,10 +20,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from svcsheet.discover import discover_inputs  # noqa: E402
 from svcsheet.executors import map_files  # noqa: E402
 from svcsheet.pipeline import read_file  # noqa: E402
 from svcsheet.policy import load_policy  # noqa: E402
+from svcsheet.reading.discover import discover_inputs  # noqa: E402
 
 AS_OF = datetime(2026, 11, 23, 9, 0)
 

@@ -41,11 +41,11 @@ CARDS_PER_FILE = 25
 
 def _pools() -> dict[str, tuple[list[dict[str, Any]], list[dict[str, Any]]]]:
     """Per form: (clean rows, defective rows) as typed, read from the sample workbooks with svcsheet itself."""
+    from svcsheet.checking.parse import parse_row
+    from svcsheet.checking.validate import check_row
     from svcsheet.forms import load_forms
-    from svcsheet.parse import parse_row
-    from svcsheet.reader import read_workbook
+    from svcsheet.reading.reader import read_workbook
     from svcsheet.records import Cell, RawRow
-    from svcsheet.validate import check_row
 
     forms = load_forms()
     as_of = datetime.fromisoformat(AS_OF)

@@ -22,7 +22,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from svcsheet import figures, outputs, pipeline  # noqa: E402
+from svcsheet import outputs, pipeline  # noqa: E402
+from svcsheet.outputs import figures  # noqa: E402
 
 STAGES: dict[str, list[float]] = {}  # name -> [cpu seconds, rss after, peak after, gc seconds]
 GC = {"collections": [0, 0, 0], "seconds": [0.0, 0.0, 0.0], "_t": 0.0, "_last": 0.0}
@@ -112,7 +113,7 @@ def main() -> None:
     for attr in ("write_clean", "write_rejects", "write_summary", "write_report_html", "write_returns", "write_trace"):
         _wrap(outputs, attr, attr)
     _wrap(outputs, "build_manifest", "build_manifest")
-    import svcsheet.history as history
+    import svcsheet.audit.history as history
 
     _wrap(history, "save_run", "history save_run")
 

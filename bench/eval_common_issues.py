@@ -25,7 +25,7 @@ from sklearn.metrics import adjusted_rand_score
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from svcsheet.common_issues import Clustering, ProblemText, cluster_problems  # noqa: E402
+from svcsheet.common_issues.cluster import Clustering, ProblemText, cluster_problems  # noqa: E402
 
 EVAL_CSV = Path(__file__).resolve().parent / "eval_set.csv"
 TARGETS = {"ari": 0.8, "issue_precision": 0.9, "issue_recall": 0.9, "row_precision": 0.9, "row_recall": 0.9}

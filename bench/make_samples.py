@@ -30,7 +30,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from svcsheet.forms import FormSpec, get_form  # noqa: E402
-from svcsheet.template import INSTRUCTIONS_SHEET, write_template  # noqa: E402
+from svcsheet.outputs.template import INSTRUCTIONS_SHEET, write_template  # noqa: E402
 
 FIXED = datetime(2026, 11, 23, 9, 0)
 _rng = random.Random(20261122)

@@ -95,7 +95,7 @@ def schema(form: str | None, as_json: bool) -> None:
 @click.option("--all", "all_forms", is_flag=True, help="Write a template for every form into the folder -o.")
 def template(form: str | None, output: Path, all_forms: bool) -> None:
     """Write a blank fillable workbook for FORM (key, name or part of the name, e.g. 投诉处理表), or --all."""
-    from .template import find_form, template_name, write_all_templates, write_template
+    from .outputs.template import find_form, template_name, write_all_templates, write_template
 
     if all_forms:
         for path in write_all_templates(output):
@@ -336,7 +336,7 @@ def run_cmd(inputs, out_dir, as_of, policy, period, history, store, jobs, execut
 @click.option("--find", "only", multiple=True, help="Only this pseudonym (e.g. 员工-qoeb); repeatable.")
 def staff(inputs, policy, only) -> None:
     """Show which staff name stands behind each pseudonym, from the original workbooks (terminal only)."""
-    from .staff import staff_directory
+    from .deid.staff import staff_directory
 
     entries = staff_directory([Path(p) for p in inputs], policy, only)
     if not entries:
@@ -356,7 +356,7 @@ def history() -> None:
 
 
 def _history_file(path: Path | None, out_dir: Path | None) -> Path:
-    from .history import DEFAULT_NAME
+    from .audit.history import DEFAULT_NAME
 
     if (path is None) == (out_dir is None):
         raise click.UsageError("give exactly one of --history or --out")
@@ -386,7 +386,7 @@ def _history_options(fn):
 @_history_options
 def history_list(path, out_dir) -> None:
     """List the runs in the history: id, as-of time, period, tickets it holds, output folder."""
-    from .history import HistoryStore
+    from .audit.history import HistoryStore
 
     file = _history_file(path, out_dir)
     if not file.exists():
@@ -405,7 +405,7 @@ def history_list(path, out_dir) -> None:
 @_history_options
 def history_forget(run_id, path, out_dir) -> None:
     """Remove RUN_ID (a trial run) and the tickets it wrote from the history."""
-    from .history import HistoryStore
+    from .audit.history import HistoryStore
 
     file = _history_file(path, out_dir)
     n = HistoryStore(file).forget(run_id)
@@ -447,9 +447,9 @@ def policy(show, init_path, policy) -> None:
 @click.option("-o", "restore_to", type=click.Path(path_type=Path, file_okay=False), help="With --restore: target folder.")
 def archive(inputs, store, prune, yes, policy, list_, restore, restore_to) -> None:
     """Archive original workbooks (content-addressed, read-only) with a ledger; or --prune, --list, --restore."""
-    from .archive import list_store, prune_store
-    from .archive import restore as restore_fn
-    from .audit import archive_inputs
+    from .audit.archive import list_store, prune_store
+    from .audit.archive import restore as restore_fn
+    from .audit.auditor import archive_inputs
     from .policy import load_policy
 
     if list_:
@@ -492,7 +492,7 @@ def archive(inputs, store, prune, yes, policy, list_, restore, restore_to) -> No
 )
 def verify(store) -> None:
     """Re-hash the archive; report missing, altered and unexpected files (exit 1 on any)."""
-    from .archive import verify_store
+    from .audit.archive import verify_store
 
     report = verify_store(store)
     for title, items in (
@@ -520,8 +520,8 @@ def verify(store) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 def trace(ticket_id, store, out_dir, as_json) -> None:
     """Where TICKET_ID came from (file, sheet, row, run), its findings and SLA verdicts."""
-    from .audit import place_text
-    from .audit import trace as trace_fn
+    from .audit.auditor import place_text
+    from .audit.auditor import trace as trace_fn
 
     if (store is None) == (out_dir is None):
         raise click.UsageError("give exactly one of --store or --out")
@@ -578,7 +578,7 @@ def lexicon() -> None:
 )
 def lexicon_suggest(inputs, output, policy, min_customers) -> None:
     """Mine the tickets for candidate problem terms (customer counts, two examples) for a supervisor to review."""
-    from .lexicon_suggest import suggest_terms
+    from .common_issues.lexicon_suggest import suggest_terms
 
     cands = suggest_terms([Path(p) for p in inputs], output, policy, min_customers)
     out.print(f"{len(cands)} 个候选问题词已写入 {output}（请审核后写入 concepts）", highlight=False)

@@ -16,26 +16,26 @@ from pathlib import Path
 from typing import Any
 
 from . import __version__
-from .archive import sha256_file
-from .bizcal import BusinessCalendar
-from .common_issues import Clustering, ProblemText, cluster_problems
+from .audit.archive import sha256_file
+from .checking.parse import parse_row
+from .checking.validate import EXCEL_CELL_LIMIT, check_duplicates, check_row
+from .common_issues.cluster import Clustering, ProblemText, cluster_problems
+from .common_issues.textnorm import batch_in_text
 from .compact import compact_cells, share_layouts
-from .deid import Deidentifier
-from .discover import InputFile, SkippedInput, check_output_folder, discover_inputs
+from .deid.deidentifier import Deidentifier
+from .deid.keys import resolve_key
+from .deid.redact import NameIndex, redact_findings, redact_row
 from .errors import UnreadableWorkbook, UsageError
 from .executors import ExecutorSpec, default_jobs, map_files
 from .findings import at_field, make
 from .forms import FormSpec, load_forms
-from .keys import resolve_key
-from .parse import parse_row
-from .period import Period, as_datetime, parse_period
 from .policy import Policy, load_policy
-from .reader import UNEXPECTED, check_size, read_workbook
+from .reading.discover import InputFile, SkippedInput, check_output_folder, discover_inputs
+from .reading.reader import UNEXPECTED, check_size, read_workbook
 from .records import FieldMap, Finding, Provenance, Row, SheetInfo
-from .redact import NameIndex, redact_findings, redact_row
-from .sla import evaluate_row
-from .textnorm import batch_in_text
-from .validate import EXCEL_CELL_LIMIT, check_duplicates, check_row
+from .sla.bizcal import BusinessCalendar
+from .sla.period import Period, as_datetime, parse_period
+from .sla.verdicts import evaluate_row
 
 EXIT_OK = 0
 EXIT_SOME_UNREADABLE = 3
@@ -260,7 +260,7 @@ def _run(options: RunOptions, progress: Progress | None) -> RunResult:
     )
 
     # 7. figures, then every output into a temporary folder moved into place
-    from .figures import compute_figures
+    from .outputs.figures import compute_figures
 
     result.figures = compute_figures(result, forms)
     _keep()
@@ -270,7 +270,7 @@ def _run(options: RunOptions, progress: Progress | None) -> RunResult:
 
         report("写出", 0, 1)
         write_outputs(result, forms, options.out)
-        from .history import save_run  # the history keeps the run's tickets only once its outputs exist
+        from .audit.history import save_run  # the history keeps the run's tickets only once its outputs exist
 
         save_run(result)
         _save_window_texts(result, accepted, forms)
@@ -278,7 +278,7 @@ def _run(options: RunOptions, progress: Progress | None) -> RunResult:
 
     # 8. with a store: archive the originals and record the run in the ledger
     if options.store is not None and options.out is not None:
-        from .audit import record_run_in_store
+        from .audit.auditor import record_run_in_store
 
         record_run_in_store(result, options.store)
     return result
@@ -417,7 +417,7 @@ def _window_history(
     """Earlier runs' problem texts of the window (window_days ending with the period), minus this run's tickets."""
     from types import SimpleNamespace
 
-    from .history import history_path, load_problems, to_record
+    from .audit.history import history_path, load_problems, to_record
 
     path = history_path(SimpleNamespace(options=options, policy=policy))
     if path is None:
@@ -429,7 +429,7 @@ def _window_history(
 
 def _save_window_texts(result: RunResult, rows: list[Row], forms: dict[str, FormSpec]) -> None:
     """Keep this run's de-identified problem texts in the history for later runs' windows."""
-    from .history import save_problems, to_record
+    from .audit.history import save_problems, to_record
 
     path = getattr(result.figures, "history_path", None)
     if not path:

@@ -15,8 +15,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from svcsheet import ledger
-from svcsheet.archive import (
+from svcsheet.audit import ledger
+from svcsheet.audit.archive import (
     FileFacts,
     archive_files,
     list_store,
@@ -29,7 +29,7 @@ from svcsheet.archive import (
 from svcsheet.errors import ArchiveError, UnreadableWorkbook
 from svcsheet.findings import CATALOG
 from svcsheet.forms import load_forms
-from svcsheet.sniff import OLE2_MAGIC
+from svcsheet.reading.sniff import OLE2_MAGIC
 
 CST = timezone(timedelta(hours=8))
 T0 = datetime(2024, 5, 20, 9, 30, tzinfo=CST)

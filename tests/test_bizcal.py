@@ -9,9 +9,9 @@ import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
-from svcsheet.bizcal import BusinessCalendar
 from svcsheet.errors import CalendarGap
 from svcsheet.policy import Target, load_policy
+from svcsheet.sla.bizcal import BusinessCalendar
 
 CAL = BusinessCalendar(load_policy())
 

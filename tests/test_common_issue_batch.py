@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from svcsheet.common_issues import ProblemText, cluster_problems
+from svcsheet.common_issues.cluster import ProblemText, cluster_problems
 
 TEXTS = [
     "开机无反应，电源指示灯也不亮",

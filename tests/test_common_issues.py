@@ -10,9 +10,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from svcsheet.common_issues import ProblemText, cluster_problems
+from svcsheet.common_issues.cluster import ProblemText, cluster_problems
+from svcsheet.common_issues.textnorm import normalise_text, tokens
 from svcsheet.errors import PolicyError
-from svcsheet.textnorm import normalise_text, tokens
 
 BENCH = Path(__file__).resolve().parent.parent / "bench"
 
@@ -325,8 +325,8 @@ def test_a_team_can_add_a_concept_to_its_lexicon(tmp_path):
 
 
 def _concept_of(text: str) -> str | None:
-    from svcsheet.common_issues import _first_concept, _matcher
-    from svcsheet.textnorm import load_lexicon, normalise_text
+    from svcsheet.common_issues.cluster import _first_concept, _matcher
+    from svcsheet.common_issues.textnorm import load_lexicon, normalise_text
 
     lex = load_lexicon()
     c, _, _ = _first_concept(lex.fix(normalise_text(text)), lex, _matcher(lex))

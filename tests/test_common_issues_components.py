@@ -7,7 +7,7 @@ from hypothesis import strategies as st
 from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import connected_components
 
-from svcsheet.common_issues import _components
+from svcsheet.common_issues.cluster import _components
 
 
 def _naive(x: csr_matrix, prod: np.ndarray, key: np.ndarray, t: float) -> list[list[int]]:

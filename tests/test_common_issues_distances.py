@@ -7,7 +7,7 @@ from hypothesis import strategies as st
 from scipy.sparse import csr_matrix
 from scipy.spatial.distance import squareform
 
-from svcsheet.common_issues import _DIST_ROWS, _condensed_distances
+from svcsheet.common_issues.cluster import _DIST_ROWS, _condensed_distances
 
 
 def _whole_matrix(sub: csr_matrix, p: np.ndarray) -> np.ndarray:

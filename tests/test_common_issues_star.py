@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from svcsheet.common_issues import ProblemText, cluster_problems
+from svcsheet.common_issues.cluster import ProblemText, cluster_problems
 from svcsheet.errors import PolicyError
 
 

@@ -12,9 +12,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from svcsheet.deid import Deidentifier
+from svcsheet.deid.deidentifier import Deidentifier
+from svcsheet.deid.pii import PiiHit, find_pii, is_valid_id_number, luhn_ok
 from svcsheet.errors import PolicyError
-from svcsheet.pii import PiiHit, find_pii, is_valid_id_number, luhn_ok
 
 KEY = b"test-key-not-secret"
 FULLWIDTH = str.maketrans("0123456789-+ ", "０１２３４５６７８９－＋　")
@@ -280,7 +280,7 @@ def test_customer_key_falls_back_to_customer_id(deid: Deidentifier) -> None:
 
 def test_customer_key_depends_on_key_and_is_stable_across_processes(deid: Deidentifier) -> None:
     assert Deidentifier(b"other").customer_key("13812345678") != deid.customer_key("13812345678")
-    code = f"from svcsheet.deid import Deidentifier;print(Deidentifier({KEY!r}).customer_key('13812345678'))"
+    code = f"from svcsheet.deid.deidentifier import Deidentifier;print(Deidentifier({KEY!r}).customer_key('13812345678'))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == deid.customer_key("13812345678")
 

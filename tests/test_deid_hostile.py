@@ -14,14 +14,14 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from svcsheet.archive import archive_files, list_store, restore, verify_store
-from svcsheet.audit import archive_inputs, trace
-from svcsheet.deid import Deidentifier
-from svcsheet.leakscan import scan_folder, scan_text
-from svcsheet.pii import find_pii
+from svcsheet.audit.archive import archive_files, list_store, restore, verify_store
+from svcsheet.audit.auditor import archive_inputs, trace
+from svcsheet.common_issues.textnorm import model_numbers, normalise_text
+from svcsheet.deid.deidentifier import Deidentifier
+from svcsheet.deid.leakscan import scan_folder, scan_text
+from svcsheet.deid.pii import find_pii
+from svcsheet.deid.redact import mask_file_name, safe_file_name
 from svcsheet.pipeline import RunOptions, run
-from svcsheet.redact import mask_file_name, safe_file_name
-from svcsheet.textnorm import model_numbers, normalise_text
 from tests.builders import good_response_log_row, list_workbook
 
 KEY = b"test-key"
@@ -32,7 +32,7 @@ ID = "11010519491231002X"
 
 
 def _luhn_ok() -> bool:
-    from svcsheet.pii import luhn_ok
+    from svcsheet.deid.pii import luhn_ok
 
     return luhn_ok(CARD)
 
@@ -231,7 +231,7 @@ def test_archive_ledger_keeps_masked_names_and_stores_privately(tmp_path: Path) 
 
 
 def test_key_file_is_never_archived(tmp_path: Path) -> None:
-    from svcsheet.keys import default_key_file
+    from svcsheet.deid.keys import default_key_file
 
     key = default_key_file()
     key.parent.mkdir(parents=True, exist_ok=True)

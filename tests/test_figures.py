@@ -14,12 +14,12 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from svcsheet.figures import compute_figures
 from svcsheet.forms import load_forms
-from svcsheet.period import parse_period
+from svcsheet.outputs.figures import compute_figures
 from svcsheet.policy import load_policy
 from svcsheet.records import Finding, Parsed, Provenance, Row
-from svcsheet.sla import StageResult
+from svcsheet.sla.period import parse_period
+from svcsheet.sla.verdicts import StageResult
 
 FORMS = load_forms()
 AS_OF = dt.datetime(2026, 11, 23, 9, 0)
@@ -507,7 +507,7 @@ def test_followup_list(fig):
     ],
 )
 def test_review_list_agrees_with_the_csat(answer, review):
-    from svcsheet.figures import csat_satisfied, needs_review
+    from svcsheet.outputs.figures import csat_satisfied, needs_review
 
     policy = load_policy()
     assert needs_review(answer, policy) is review
@@ -596,7 +596,7 @@ def test_period_texts():
 
 
 def test_common_issues_are_shown_with_form_names():
-    from svcsheet.common_issues import Clustering, CommonIssue
+    from svcsheet.common_issues.cluster import Clustering, CommonIssue
 
     issue = CommonIssue(
         id="G1",

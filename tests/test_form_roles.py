@@ -12,8 +12,8 @@ import yaml
 from test_figures import make_row
 
 from svcsheet import forms as forms_mod
+from svcsheet.audit.history import RECORD_ROLES, SATISFACTION_DIMENSION, dimension, to_record
 from svcsheet.forms import ROLES, load_forms, schema_dict
-from svcsheet.history import RECORD_ROLES, SATISFACTION_DIMENSION, dimension, to_record
 from svcsheet.resources import data_path
 
 FORMS = load_forms()

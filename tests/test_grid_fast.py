@@ -15,8 +15,8 @@ from hypothesis import strategies as st
 from openpyxl import Workbook
 from openpyxl.workbook.defined_name import DefinedName
 
-from svcsheet import grid_fast
-from svcsheet.grid import load_grid
+from svcsheet.reading import grid_fast
+from svcsheet.reading.grid import load_grid
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -138,7 +138,7 @@ def test_a_sheet_reaching_xfd1048576_does_not_abort_the_run(tmp_path, value_at_e
     path = _edge_workbook(tmp_path / "edge.xlsx", value_at_edge=value_at_edge)
     assert grid_fast.load_xlsx_fast(path, "xlsx", {}) is None  # declined before calamine opens it
     code = (
-        "import sys; from pathlib import Path; from svcsheet.grid import load_grid; "
+        "import sys; from pathlib import Path; from svcsheet.reading.grid import load_grid; "
         "g = load_grid(Path(sys.argv[1]), 'xlsx'); print(g.sheets[0].values[(1, 1)])"
     )
     done = subprocess.run(

@@ -10,9 +10,9 @@ import sqlite3
 import pytest
 from test_figures import AS_OF, FORMS, T, fixture_result, fixture_rows
 
+from svcsheet.audit.history import HistoryStore, TicketRecord, run_records, save_run
 from svcsheet.errors import UsageError
-from svcsheet.figures import compute_figures
-from svcsheet.history import HistoryStore, TicketRecord, run_records, save_run
+from svcsheet.outputs.figures import compute_figures
 
 
 def split_by_week():
@@ -209,7 +209,7 @@ def test_pipeline_weekly_runs_with_history(tmp_path):
 def test_history_off_on_the_command_line_uses_no_history(tmp_path):
     from types import SimpleNamespace
 
-    from svcsheet.history import history_path
+    from svcsheet.audit.history import history_path
     from svcsheet.policy import load_policy
 
     for word in ("off", "OFF"):

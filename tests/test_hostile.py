@@ -21,11 +21,11 @@ from click.testing import CliRunner
 from openpyxl import load_workbook
 
 from svcsheet.cli import cli
-from svcsheet.discover import SKIP_DANGLING, SKIP_KEY, SKIP_LINK_OUT, SKIP_SPECIAL
+from svcsheet.deid.keys import default_key_file
 from svcsheet.errors import UnreadableWorkbook
 from svcsheet.forms import get_form
-from svcsheet.keys import default_key_file
-from svcsheet.reader import read_workbook
+from svcsheet.reading.discover import SKIP_DANGLING, SKIP_KEY, SKIP_LINK_OUT, SKIP_SPECIAL
+from svcsheet.reading.reader import read_workbook
 
 SAMPLES = Path(__file__).resolve().parent.parent / "sample_workbooks"
 GOOD = SAMPLES / "service_feedback_2026-11.xlsx"
@@ -171,7 +171,7 @@ def test_five_thousand_nested_spans_are_read_without_recursion(tmp_path):
 
 
 def test_any_exception_inside_the_reader_makes_only_that_file_unreadable(tmp_path, monkeypatch):
-    import svcsheet.grid as grid
+    import svcsheet.reading.grid as grid
 
     def boom(path, limits):
         raise RuntimeError(f"internal failure at {path} in C:\\Users\\secret")
@@ -206,14 +206,14 @@ def test_a_file_past_its_time_budget_is_reported_and_skipped(tmp_path, monkeypat
     import itertools
     import time
 
-    import svcsheet.reader as reader
+    import svcsheet.reading.reader as reader
 
     clock = itertools.count(time.monotonic() + 7, 7)  # from here on, every look at the clock is 7 s later
     real = reader._read_sheet
 
     def slow(grid, out, declared):
         if out.file.endswith("slow.xlsx"):
-            monkeypatch.setattr("svcsheet.scan._now", lambda: next(clock))
+            monkeypatch.setattr("svcsheet.reading.scan._now", lambda: next(clock))
         return real(grid, out, declared)
 
     monkeypatch.setattr(reader, "_read_sheet", slow)
@@ -431,7 +431,7 @@ def test_an_earlier_output_is_replaced_but_not_once_the_user_added_a_file(tmp_pa
 
 
 def test_every_entry_a_run_writes_is_one_the_output_check_accepts(tmp_path):
-    from svcsheet.discover import OUTPUT_ENTRIES, foreign_entries
+    from svcsheet.reading.discover import OUTPUT_ENTRIES, foreign_entries
 
     out = tmp_path / "out"
     folder = tmp_path / "in"
@@ -471,7 +471,7 @@ def test_stale_temporary_folders_of_killed_runs_are_removed_and_new_ones_are_pri
 
 
 def test_only_unreadable_workbook_ever_leaves_the_reader(tmp_path, monkeypatch):
-    import svcsheet.reader as reader
+    import svcsheet.reading.reader as reader
 
     for exc in (MemoryError(), RecursionError(), ValueError("x"), OSError("/a/b")):
 
@@ -500,7 +500,7 @@ def test_an_output_folder_of_a_version_before_the_marker_is_replaced_only_while_
 
 
 def test_a_huge_sparse_file_is_neither_hashed_nor_archived(tmp_path, monkeypatch):
-    import svcsheet.archive as archive
+    import svcsheet.audit.archive as archive
 
     def bad(folder: Path) -> None:
         with open(folder / "巨大.xlsx", "wb") as fh:

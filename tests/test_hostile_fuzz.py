@@ -17,10 +17,10 @@ from builders import good_response_log_row
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from svcsheet.discover import InputFile
 from svcsheet.forms import get_form, load_forms
 from svcsheet.pipeline import _read_file
 from svcsheet.policy import load_policy
+from svcsheet.reading.discover import InputFile
 
 SAMPLE = Path(__file__).resolve().parent.parent / "sample_workbooks" / "service_feedback_2026-11.xlsx"
 TOKENS = [

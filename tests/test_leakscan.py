@@ -10,7 +10,7 @@ import pytest
 from openpyxl import Workbook
 from openpyxl.comments import Comment
 
-from svcsheet.leakscan import Leak, scan_folder
+from svcsheet.deid.leakscan import Leak, scan_folder
 
 MOBILE = "13812345678"
 

@@ -9,8 +9,8 @@ import yaml
 from click.testing import CliRunner
 
 from svcsheet.cli import cli
-from svcsheet.common_issues import ProblemText, cluster_problems
-from svcsheet.lexicon_suggest import layered_lexicon, mine_candidates
+from svcsheet.common_issues.cluster import ProblemText, cluster_problems
+from svcsheet.common_issues.lexicon_suggest import layered_lexicon, mine_candidates
 
 SAMPLES = Path(__file__).resolve().parent.parent / "sample_workbooks"
 

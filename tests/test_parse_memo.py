@@ -7,9 +7,9 @@ import datetime as dt
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from svcsheet.checking.parse import parse_cached
+from svcsheet.checking.values import parse_value
 from svcsheet.forms import load_forms
-from svcsheet.parse import parse_cached
-from svcsheet.values import parse_value
 
 SPECS = [f for form in load_forms().values() for f in form.fields]
 RAW = st.one_of(

@@ -10,10 +10,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from svcsheet.bizcal import BusinessCalendar
 from svcsheet.errors import CalendarGap
 from svcsheet.policy import CalendarPolicy, YearCalendar, load_policy
 from svcsheet.records import FieldMap
+from svcsheet.sla.bizcal import BusinessCalendar
 
 _KEYS = st.lists(st.text(min_size=1, max_size=6), unique=True, max_size=8)
 
@@ -114,8 +114,8 @@ def test_a_run_leaves_the_garbage_collector_as_it_found_it(tmp_path):
 
 def test_de_identification_caches_are_bounded_and_change_no_answer(monkeypatch):
     """A large run has hundreds of thousands of distinct texts and customers: the caches stay bounded."""
-    from svcsheet import deid as deid_module
-    from svcsheet.deid import Deidentifier
+    from svcsheet.deid import deidentifier as deid_module
+    from svcsheet.deid.deidentifier import Deidentifier
 
     monkeypatch.setattr(deid_module, "_MEMO_MAX", 10)
     monkeypatch.setattr(deid_module, "_CUSTOMERS_MAX", 10)

@@ -17,10 +17,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from svcsheet import grid, grid_fast
 from svcsheet.errors import UnreadableWorkbook
-from svcsheet.grid import _xlsx_sheet_parts, load_grid
-from svcsheet.scan import Budget, scan_xlsx_sheet
+from svcsheet.reading import grid, grid_fast
+from svcsheet.reading.grid import _xlsx_sheet_parts, load_grid
+from svcsheet.reading.scan import Budget, scan_xlsx_sheet
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = sorted((ROOT / "sample_workbooks").glob("*.xlsx"))

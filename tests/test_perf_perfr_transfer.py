@@ -11,10 +11,10 @@ import pytest
 
 from svcsheet import executors
 from svcsheet.compact import CompactCells
-from svcsheet.discover import discover_inputs
 from svcsheet.executors import map_files
 from svcsheet.pipeline import read_file
 from svcsheet.policy import load_policy
+from svcsheet.reading.discover import discover_inputs
 
 ROOT = Path(__file__).resolve().parent.parent
 AS_OF = datetime(2026, 11, 23, 9, 0)

@@ -10,7 +10,7 @@ import xlsxwriter
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from svcsheet.xlsx import CELL_LIMIT, Sheet, new_workbook, write_table
+from svcsheet.outputs.xlsx import CELL_LIMIT, Sheet, new_workbook, write_table
 
 EVERY_KIND = [
     "普通文本",

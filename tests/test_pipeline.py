@@ -14,8 +14,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from openpyxl import load_workbook
 
+from svcsheet.deid.leakscan import scan_folder
 from svcsheet.forms import get_form
-from svcsheet.leakscan import scan_folder
 from svcsheet.pipeline import RunOptions, run
 
 AS_OF = datetime(2026, 11, 23, 9, 0)

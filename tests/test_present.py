@@ -153,7 +153,7 @@ def test_staff_shown_one_way_and_resolved_locally(sample_run):
 
 
 def test_common_issue_models_one_per_model_with_the_product_apart():
-    from svcsheet.figures import _models
+    from svcsheet.outputs.figures import _models
 
     models, products = _models([("X-2024", 2), ("X-2024 空气净化器", 1), ("x-2024 空气净化器（批次 B2311）", 1)])
     assert (models, products) == ("X-2024（4）", "空气净化器")

@@ -5,8 +5,8 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from svcsheet.problem_terms import phrases
-from svcsheet.textnorm import load_lexicon, normalise_text
+from svcsheet.common_issues.problem_terms import phrases
+from svcsheet.common_issues.textnorm import load_lexicon, normalise_text
 
 LEX = load_lexicon()
 CLAUSES = ["充电太慢", "房间不隔音", "赠品没给", "屏幕有划痕", "太咸了", "风扇噪音很大", "客服不理人", "送餐很慢", "头发"]
@@ -39,7 +39,7 @@ def test_no_phrase_spans_two_clauses(clauses):
 
 
 def test_synonyms_share_a_class_and_unknown_words_have_none():
-    from svcsheet.problem_terms import senses
+    from svcsheet.common_issues.problem_terms import senses
 
     assert set(senses("抖动")) & set(senses("震动")) & set(senses("颠簸"))  # one Cilin class of vibration
     assert senses("噪音大") == senses("噪声大") != ()  # a quality phrase keeps its complaint character
@@ -49,7 +49,7 @@ def test_synonyms_share_a_class_and_unknown_words_have_none():
 
 
 def test_clause_kinds_tell_praise_from_the_complaint():
-    from svcsheet.problem_terms import weighted_phrases
+    from svcsheet.common_issues.problem_terms import weighted_phrases
 
     found, topics = weighted_phrases(LEX.fix(normalise_text("服务员态度还不错，就是房间蚊子太多")), LEX)
     assert topics["服务员"] == "praise"

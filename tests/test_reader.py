@@ -14,7 +14,7 @@ from openpyxl.styles import PatternFill
 from openpyxl.utils import get_column_letter
 
 from svcsheet.forms import get_form, load_forms
-from svcsheet.reader import HELPER_SHEETS, WorkbookRead, read_workbook
+from svcsheet.reading.reader import HELPER_SHEETS, WorkbookRead, read_workbook
 from tests.layouts import card_sheet, convert, header_cells, new_book, soffice, write_row
 
 
@@ -74,7 +74,7 @@ def test_card_form_accepted_as_a_list(tmp_path: Path) -> None:
 
 
 def test_filled_list_template_is_read_exactly(tmp_path: Path) -> None:
-    from svcsheet.template import write_template
+    from svcsheet.outputs.template import write_template
 
     form = get_form("service_feedback")
     path = write_template(form, tmp_path / "t.xlsx")
@@ -101,7 +101,7 @@ def test_filled_list_template_is_read_exactly(tmp_path: Path) -> None:
 
 
 def test_filled_card_template_reads_defined_names_and_timeline(tmp_path: Path) -> None:
-    from svcsheet.template import write_template
+    from svcsheet.outputs.template import write_template
 
     form = get_form("complaint_followup")
     path = write_template(form, tmp_path / "card.xlsx", cards=2)

@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 from test_figures import FORMS, fixture_result, fixture_rows
 
-from svcsheet import charts_svg
-from svcsheet.figures import compute_figures
+from svcsheet.outputs import charts_svg
+from svcsheet.outputs.figures import compute_figures
 from svcsheet.outputs.report_html import render_report, write_report_html
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")

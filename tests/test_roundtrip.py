@@ -8,10 +8,10 @@ import pytest
 from openpyxl import load_workbook
 from openpyxl.utils import get_column_letter, range_boundaries
 
+from svcsheet.checking.parse import parse_row
 from svcsheet.forms import FieldSpec, load_forms
-from svcsheet.parse import parse_row
-from svcsheet.reader import read_workbook
-from svcsheet.template import write_template
+from svcsheet.outputs.template import write_template
+from svcsheet.reading.reader import read_workbook
 
 WHEN = datetime(2026, 11, 17, 9, 30)
 

@@ -9,11 +9,11 @@ from pathlib import Path
 import pytest
 from openpyxl import load_workbook
 
+from svcsheet.deid.leakscan import scan_folder
 from svcsheet.forms import load_forms
-from svcsheet.leakscan import scan_folder
 from svcsheet.pipeline import RunOptions, run
-from svcsheet.reader import read_workbook
-from svcsheet.sla import OUTCOMES
+from svcsheet.reading.reader import read_workbook
+from svcsheet.sla.verdicts import OUTCOMES
 
 SAMPLES = Path(__file__).resolve().parent.parent / "sample_workbooks"
 BOOKS = sorted(SAMPLES.glob("*.xlsx"))
@@ -116,7 +116,7 @@ def test_no_personal_data_in_the_sample_outputs(sample_run):
 
 
 def test_trace_finds_a_ticket_of_the_sample_run(sample_run):
-    from svcsheet.audit import trace
+    from svcsheet.audit.auditor import trace
 
     result, out = sample_run
     row = next(r for r in result.rows if r.ticket_id == "20261118001")

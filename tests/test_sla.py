@@ -8,11 +8,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from svcsheet.bizcal import BusinessCalendar
 from svcsheet.forms import get_form, load_forms
 from svcsheet.policy import load_policy
 from svcsheet.records import Parsed
-from svcsheet.sla import OUTCOMES, compliance_table, evaluate_row
+from svcsheet.sla.bizcal import BusinessCalendar
+from svcsheet.sla.verdicts import OUTCOMES, compliance_table, evaluate_row
 
 POLICY = load_policy()
 CAL = BusinessCalendar(POLICY)
@@ -741,7 +741,7 @@ def test_date_only_reversed_is_not_judgeable(start, end):
 
 def test_agents_typing_only_dates_get_a_verdict():
     """The signature and collection dates are date fields: a bare date is complete and the SLA is judged."""
-    from svcsheet.values import parse_value
+    from svcsheet.checking.values import parse_value
 
     complaint = get_form("complaint_followup")
     typed = {
@@ -765,11 +765,11 @@ def test_agents_typing_only_dates_get_a_verdict():
 
 
 def test_a_stage_whose_column_the_sheet_lacks_is_not_judged_never_overdue():
-    from svcsheet.bizcal import BusinessCalendar
     from svcsheet.forms import get_form
     from svcsheet.policy import load_policy
     from svcsheet.records import Parsed
-    from svcsheet.sla import evaluate_row
+    from svcsheet.sla.bizcal import BusinessCalendar
+    from svcsheet.sla.verdicts import evaluate_row
 
     policy = load_policy()
     values = {  # a team's list of work orders without 登记时间 / 归档时间 columns

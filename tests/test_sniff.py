@@ -12,8 +12,8 @@ from openpyxl import Workbook
 
 from svcsheet.errors import UnreadableWorkbook
 from svcsheet.forms import get_form
-from svcsheet.reader import read_workbook
-from svcsheet.sniff import OLE2_MAGIC, check_zip_safety, sniff_format
+from svcsheet.reading.reader import read_workbook
+from svcsheet.reading.sniff import OLE2_MAGIC, check_zip_safety, sniff_format
 from tests.layouts import convert, soffice
 
 

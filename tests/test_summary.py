@@ -11,8 +11,8 @@ import openpyxl
 import pytest
 from test_figures import FORMS, fixture_result, fixture_rows
 
-from svcsheet.figures import compute_figures
 from svcsheet.outputs.clean import write_clean
+from svcsheet.outputs.figures import compute_figures
 from svcsheet.outputs.summary import text_width, write_summary
 
 SHEETS = [

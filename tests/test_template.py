@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from openpyxl.utils import range_boundaries
 
 from svcsheet.forms import FieldSpec, FormSpec, get_form, load_forms, normalize_label
-from svcsheet.template import (
+from svcsheet.outputs.template import (
     DATA_ROWS,
     INSTRUCTIONS_SHEET,
     TIMELINE_ROWS,

@@ -8,10 +8,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from svcsheet.checking.values import excel_serial_to_datetime, parse_datetime_text, parse_value, to_halfwidth
 from svcsheet.findings import CATALOG, make
 from svcsheet.forms import get_form, load_forms
 from svcsheet.records import Provenance
-from svcsheet.values import excel_serial_to_datetime, parse_datetime_text, parse_value, to_halfwidth
 
 ALL_SPECS = [spec for form in load_forms().values() for spec in form.fields]
 

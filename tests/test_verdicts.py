@@ -17,12 +17,12 @@ from hypothesis import strategies as st
 from layouts import card_sheet, new_book
 from openpyxl import load_workbook
 
-from svcsheet import ledger
+from svcsheet.audit import ledger
+from svcsheet.checking.parse import canonical_ticket_id, ticket_lookup_ids
+from svcsheet.checking.values import is_masked_staff
 from svcsheet.cli import cli
 from svcsheet.forms import get_form, load_forms
-from svcsheet.parse import canonical_ticket_id, ticket_lookup_ids
 from svcsheet.pipeline import RunOptions, run
-from svcsheet.values import is_masked_staff
 
 AS_OF = datetime(2026, 11, 23, 9, 0)
 

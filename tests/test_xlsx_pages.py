@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from svcsheet.xlsx import Sheet, new_workbook
+from svcsheet.outputs.xlsx import Sheet, new_workbook
 
 
 def test_a_section_heading_prints_on_the_same_page_as_its_first_rows(tmp_path):

@@ -5,7 +5,7 @@ import unicodedata
 from hypothesis import given
 from hypothesis import strategies as st
 
-from svcsheet.xlsx import text_width
+from svcsheet.outputs.xlsx import text_width
 
 
 def _reference(text: str) -> int:
@@ -31,7 +31,7 @@ def test_streamed_sheet_writes_the_bytes_xlsxwriter_writes(tmp_path) -> None:
 
     import xlsxwriter
 
-    from svcsheet.xlsx import Sheet, new_workbook, write_table
+    from svcsheet.outputs.xlsx import Sheet, new_workbook, write_table
 
     rows = [
         ["<r>x</r>", "_x0000_ \x01 a&b<c>\"", " lead", "客户\n投诉", 3.5, datetime(2026, 11, 2, 9, 30), True, None],

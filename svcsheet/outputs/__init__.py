@@ -14,8 +14,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from ..discover import OUTPUT_ENTRIES, OUTPUT_MARKER
 from ..forms import FormSpec
+from ..reading.discover import OUTPUT_ENTRIES, OUTPUT_MARKER
 from .clean import write_clean
 from .manifest import build_manifest, write_manifest, write_trace
 from .rejects import write_rejects

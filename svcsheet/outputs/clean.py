@@ -6,7 +6,6 @@ from __future__ import annotations
 from pathlib import Path
 
 from ..forms import FormSpec
-from ..xlsx import Sheet, new_workbook, write_table
 from .columns import (
     COMMON_ISSUE,
     CUSTOMER,
@@ -16,6 +15,7 @@ from .columns import (
     note_fields,
     provenance,
 )
+from .xlsx import Sheet, new_workbook, write_table
 
 
 def write_clean(result, forms: dict[str, FormSpec], path: Path) -> None:

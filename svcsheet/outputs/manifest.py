@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from .. import __version__
-from ..archive import sha256_file
+from ..audit.archive import sha256_file
 
 
 def build_manifest(result, folder: Path) -> dict[str, Any]:

@@ -8,8 +8,8 @@ from pathlib import Path
 
 from ..findings import SEVERITY_LABELS
 from ..forms import FormSpec
-from ..xlsx import Sheet, new_workbook, write_table
 from .columns import CUSTOMER, PROVENANCE, field_headers, field_values, note_fields, provenance
+from .xlsx import Sheet, new_workbook, write_table
 
 
 def write_rejects(result, forms: dict[str, FormSpec], path: Path) -> None:

@@ -8,9 +8,9 @@ from typing import Any
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup
 
-from .. import charts_svg
 from ..resources import data_path
-from ..sla import OUTCOMES
+from ..sla.verdicts import OUTCOMES
+from . import charts_svg
 
 LIST_LIMIT = 200  # rows per list in the HTML; summary.xlsx always has every row
 

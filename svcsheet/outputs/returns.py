@@ -18,11 +18,11 @@ from openpyxl.comments import Comment
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
+from ..deid.redact import safe_file_name
 from ..findings import SEVERITY_LABELS
 from ..forms import FormSpec
 from ..records import Finding
-from ..redact import safe_file_name
-from ..xlsx import (
+from .xlsx import (
     DATE_FORMAT,
     DATETIME_FORMAT,
     LINE_HEIGHT,
@@ -280,8 +280,8 @@ def _add_list(wb, findings: list[Finding], note: str | None = None) -> None:
 def _convert(source: Path, target: Path, findings: list[Finding]) -> bool:
     """An .xlsx of an .xls/.ods original's cells as read, marked like a patched copy; False when it cannot be
     made (the findings list alone is written instead)."""
-    from ..grid import load_grid
-    from ..sniff import sniff_format
+    from ..reading.grid import load_grid
+    from ..reading.sniff import sniff_format
 
     try:
         fmt = sniff_format(source)

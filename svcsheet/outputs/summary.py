@@ -10,8 +10,8 @@ import math
 from pathlib import Path
 from typing import Any
 
-from ..sla import OUTCOMES
-from ..xlsx import Sheet, Styles, new_workbook, text_width, write_table, write_value
+from ..sla.verdicts import OUTCOMES
+from .xlsx import Sheet, Styles, new_workbook, text_width, write_table, write_value
 
 NONE = "（无）"
 HIGHLIGHT_WIDTH = 100.0  # width units the six KPI columns offer at least (指标 … 上期依据)

@@ -520,7 +520,7 @@ def _vml_xml(cells: list[tuple[int, int]], block: int) -> str:
     )
 
 
-LIST_FOOTER = "&L&A&R第 &P 页，共 &N 页"  # sheet name left, page right (as svcsheet.xlsx.FOOTER)
+LIST_FOOTER = "&L&A&R第 &P 页，共 &N 页"  # sheet name left, page right (as svcsheet.outputs.xlsx.FOOTER)
 
 
 def _list_names(wb: str, listing: ListSheet) -> str:

@@ -15,8 +15,8 @@ import xlsxwriter
 from xlsxwriter.workbook import Workbook
 from xlsxwriter.worksheet import Worksheet
 
-from .errors import UsageError
-from .forms import FieldSpec, FormSpec, load_forms
+from ..errors import UsageError
+from ..forms import FieldSpec, FormSpec, load_forms
 from .xlsx import DATE_FORMAT, DATETIME_FORMAT, FIXED_CREATED, FOOTER
 
 # Fixed document date so two writes give identical bytes.

@@ -10,15 +10,15 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from ..checking.parse import parse_row, ticket_lookup_ids
+from ..deid.redact import mask_file_name, person_names
+from ..errors import NotFound
+from ..forms import load_forms
+from ..outputs.manifest import ticket_records
+from ..reading.discover import discover_inputs
+from ..reading.reader import read_workbook
 from . import ledger
 from .archive import ArchiveEntry, FileFacts, archive_files, record_run, trace_ticket
-from .discover import discover_inputs
-from .errors import NotFound
-from .forms import load_forms
-from .outputs.manifest import ticket_records
-from .parse import parse_row, ticket_lookup_ids
-from .reader import read_workbook
-from .redact import mask_file_name, person_names
 
 
 def describe_workbook(path: Path) -> FileFacts:

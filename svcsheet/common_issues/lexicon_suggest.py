@@ -19,7 +19,7 @@ from pathlib import Path
 
 import yaml
 
-from .errors import PolicyError
+from ..errors import PolicyError
 from .problem_terms import phrases
 from .textnorm import Concept, Lexicon, _parse_lexicon, load_lexicon, normalise_text
 
@@ -114,8 +114,8 @@ def suggest_terms(
     inputs: Sequence[Path], output: Path, policy: Path | None = None, min_customers: int = 2
 ) -> list[Candidate]:
     """Read the workbooks (nothing else written), mine candidate terms, write them to ``output`` (YAML)."""
-    from .forms import load_forms
-    from .pipeline import RunOptions, _problem_texts, run
+    from ..forms import load_forms
+    from ..pipeline import RunOptions, _problem_texts, run
 
     result = run(RunOptions(inputs=list(inputs), out=None, policy=policy))
     forms = load_forms()

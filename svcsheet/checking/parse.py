@@ -12,9 +12,9 @@ import unicodedata
 from dataclasses import replace
 from typing import Any
 
-from .findings import make
-from .forms import FieldSpec, FormSpec, load_forms
-from .records import Parsed, RawRow, Row
+from ..findings import make
+from ..forms import FieldSpec, FormSpec, load_forms
+from ..records import Parsed, RawRow, Row
 from .values import parse_value
 
 _MEMO: dict[tuple[int, type, Any], tuple[FieldSpec, Parsed]] = {}

@@ -24,10 +24,10 @@ from datetime import datetime, timedelta, tzinfo
 from pathlib import Path
 from typing import Any
 
+from ..deid.redact import mask_file_name, safe_file_name
+from ..errors import ArchiveError, NotFound, SvcsheetError, UnreadableWorkbook, UsageError
+from ..reading.sniff import sniff_format
 from . import ledger
-from .errors import ArchiveError, NotFound, SvcsheetError, UnreadableWorkbook, UsageError
-from .redact import mask_file_name, safe_file_name
-from .sniff import sniff_format
 
 CHUNK = 1 << 20  # hash and copy in 1 MiB pieces: workbooks can be large, memory stays flat
 OBJECTS = "objects"
@@ -235,14 +235,14 @@ def archive_files(
 
 def _refusal(path: Path, roots: list[Path] | None) -> str | None:
     """Why a file must not go into the store, or None."""
-    from .keys import default_key_file
+    from ..deid.keys import default_key_file
 
     real = path.resolve()
     if real == default_key_file().resolve():
         return "这是 svcsheet 自己的密钥文件，不能归档"
     if roots is not None and not any(real == r or r in real.parents for r in roots):
         return "这是指向输入目录以外的链接，未归档"
-    from .reader import check_size
+    from ..reading.reader import check_size
 
     try:
         check_size(real)  # before anything hashes it: a huge (or sparse) file is not read at all

@@ -16,8 +16,8 @@ from pathlib import Path
 import rjieba
 import yaml
 
-from .errors import PolicyError
-from .resources import data_path
+from ..errors import PolicyError
+from ..resources import data_path
 
 _COMPOUND = "欧阳|司马|诸葛|上官|东方|皇甫|尉迟|公孙|慕容|长孙|宇文|司徒|夏侯|令狐|澹台|西门|南宫|独孤|端木|轩辕|申屠|太史"
 # Masked personal data, in the order they are removed (after NFKC, lower case). Every pattern runs in linear

@@ -45,11 +45,11 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
+from ..errors import CalendarGap
+from ..forms import FORM_KEYS, FormSpec, load_forms
+from ..policy import Policy, StageRule, Target
+from ..records import FieldMap, Parsed
 from .bizcal import BusinessCalendar
-from .errors import CalendarGap
-from .forms import FORM_KEYS, FormSpec, load_forms
-from .policy import Policy, StageRule, Target
-from .records import FieldMap, Parsed
 
 MET, BREACHED, OPEN, OVERDUE, NA, UNKNOWN = OUTCOMES = (
     "达标",

@@ -40,10 +40,10 @@ from scipy.cluster.hierarchy import fcluster, linkage
 from scipy.sparse import coo_matrix, csr_matrix
 from scipy.sparse.csgraph import connected_components
 
-from .errors import PolicyError
+from ..errors import PolicyError
+from ..resources import data_path
 from .lexicon_suggest import layered_lexicon
 from .problem_terms import objects_before, senses, weighted_phrases
-from .resources import data_path
 from .textnorm import Concept, Lexicon, batch_in_text, model_numbers, normalise_text, segmenter
 
 DEFAULTS: dict = {

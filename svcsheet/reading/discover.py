@@ -13,8 +13,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .errors import UsageError
-from .keys import default_key_file
+from ..deid.keys import default_key_file
+from ..errors import UsageError
 
 EXTENSIONS = (".xlsx", ".xlsm", ".xls", ".ods")
 
@@ -224,7 +224,7 @@ def _earlier_version_output(folder: Path) -> bool:
     the hash it was written with, so nothing in it can be the user's (a foreign run.json lists none of them)."""
     import json
 
-    from .archive import sha256_file
+    from ..audit.archive import sha256_file
 
     manifest = folder / "run.json"
     try:

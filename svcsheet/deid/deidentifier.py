@@ -15,7 +15,7 @@ from collections.abc import Iterable, Mapping
 from functools import lru_cache
 from typing import Any
 
-from .errors import PolicyError
+from ..errors import PolicyError
 from .pii import PiiHit, address_parts, digits_of, find_pii, is_service_line, normalize_chars, strip_bidi
 
 REMOVED = "[已删除]"

@@ -22,7 +22,7 @@ from typing import Any
 
 from defusedxml import ElementTree as SafeET
 
-from .deid import REMOVED, surname_of
+from .deidentifier import REMOVED, surname_of
 from .pii import BIDI_CONTROLS, digits_of, find_pii, normalize_chars
 
 LEAK_KINDS = frozenset({"mobile", "id_number", "passport", "bank_card", "email"})

@@ -15,11 +15,11 @@ from datetime import date, datetime
 from functools import lru_cache
 from typing import Any
 
-from .findings import at_field
-from .forms import FieldSpec, FormSpec, RuleSpec
+from ..findings import at_field
+from ..forms import FieldSpec, FormSpec, RuleSpec
+from ..records import Finding, Row
+from ..sla.period import as_datetime
 from .parse import canonical_ticket_id
-from .period import as_datetime
-from .records import Finding, Row
 
 _PUNCT = re.compile(r"[\s。，,.!！、;；:：]+")
 

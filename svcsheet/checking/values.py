@@ -16,8 +16,8 @@ from typing import Any
 
 import phonenumbers
 
-from .forms import FieldSpec
-from .records import Parsed
+from ..forms import FieldSpec
+from ..records import Parsed
 
 Issue = tuple[str, dict[str, Any]]
 

@@ -19,10 +19,10 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .errors import UsageError
-from .forms import Condition, FormSpec, label_base, load_forms
-from .period import as_datetime
-from .records import FieldMap
+from ..errors import UsageError
+from ..forms import Condition, FormSpec, label_base, load_forms
+from ..records import FieldMap
+from ..sla.period import as_datetime
 
 SCHEMA_VERSION = 1
 
@@ -375,7 +375,7 @@ def load_problems(
     path: Path | str, start: dt.datetime, end: dt.datetime
 ) -> list[tuple[str, str, dt.datetime, Any]]:
     """Earlier runs' problem texts opened in [start, end): (form, ticket_id, opened, ProblemText)."""
-    from .common_issues import ProblemText
+    from ..common_issues.cluster import ProblemText
 
     if not Path(path).exists():
         return []

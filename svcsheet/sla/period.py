@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from typing import Any
 
-from .errors import UsageError
+from ..errors import UsageError
 
 WEEK, MONTH = "week", "month"
 TITLES = {WEEK: "客户反馈周报", MONTH: "售后服务月度报告"}

@@ -16,10 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .bizcal import BusinessCalendar
-from .errors import CalendarGap
-from .forms import FORM_KEYS, FieldSpec, FormSpec, load_forms
-from .history import (
+from ..audit.history import (
     SATISFACTION_DIMENSION,
     HistoryStore,
     TicketRecord,
@@ -29,10 +26,13 @@ from .history import (
     run_records,
     to_record,
 )
-from .outputs.manifest import run_id
-from .period import Period, as_datetime, parse_period
-from .policy import route_department
-from .sla import BREACHED, MET, OPEN, OUTCOMES, OVERDUE, compliance_table
+from ..errors import CalendarGap
+from ..forms import FORM_KEYS, FieldSpec, FormSpec, load_forms
+from ..policy import route_department
+from ..sla.bizcal import BusinessCalendar
+from ..sla.period import Period, as_datetime, parse_period
+from ..sla.verdicts import BREACHED, MET, OPEN, OUTCOMES, OVERDUE, compliance_table
+from .manifest import run_id
 
 # Fields are found by their role in the form YAML (FormSpec.by_role); the unresolved condition and its
 # due-date base come from the form's ``report:`` section.

@@ -26,7 +26,7 @@ from openpyxl.styles.numbers import BUILTIN_FORMATS
 from openpyxl.utils import column_index_from_string
 from openpyxl.workbook.defined_name import DefinedName
 
-from .errors import UnreadableWorkbook
+from ..errors import UnreadableWorkbook
 from .grid import (
     FORM_PROPERTY,
     Grid,

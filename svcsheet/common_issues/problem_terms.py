@@ -19,7 +19,7 @@ from pathlib import Path
 
 import rjieba
 
-from .errors import PolicyError
+from ..errors import PolicyError
 from .textnorm import Lexicon, segmenter
 
 NEGATORS = frozenset(

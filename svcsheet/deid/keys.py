@@ -13,7 +13,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from .errors import PolicyError
+from ..errors import PolicyError
 
 
 def default_key_file() -> Path:

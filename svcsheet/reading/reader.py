@@ -17,16 +17,16 @@ from typing import Any
 
 from openpyxl.utils import get_column_letter
 
-from .compact import INTERN_MAX, CompactCells, shared_layout
-from .errors import UnreadableWorkbook
-from .findings import make
-from .forms import FormSpec, label_base, load_forms, normalize_label
+from ..checking.parse import ticket_id_text
+from ..checking.values import is_masked_staff
+from ..compact import INTERN_MAX, CompactCells, shared_layout
+from ..errors import UnreadableWorkbook
+from ..findings import make
+from ..forms import FormSpec, label_base, load_forms, normalize_label
+from ..records import Cell, Finding, Provenance, RawRow, SheetInfo
 from .grid import DEFAULT_LIMITS, Grid, cell_ref, load_grid, range_ref
-from .parse import ticket_id_text
-from .records import Cell, Finding, Provenance, RawRow, SheetInfo
 from .scan import Budget
 from .sniff import check_zip_safety, sniff_format, unreadable
-from .values import is_masked_staff
 
 # Sheets our templates add beside the data (names fixed by the template layout contract).
 HELPER_SHEETS = {

@@ -14,7 +14,7 @@ from contextlib import closing, contextmanager
 from pathlib import Path
 from typing import Any
 
-from .errors import ArchiveError
+from ..errors import ArchiveError
 
 LEDGER_NAME = "ledger.sqlite"
 # SQLite side files that may sit next to the ledger; verify does not report them as unexpected.

@@ -11,8 +11,8 @@ import datetime as dt
 
 import chinese_calendar
 
-from .errors import CalendarGap
-from .policy import Policy, Target
+from ..errors import CalendarGap
+from ..policy import Policy, Target
 
 _DAY = dt.timedelta(days=1)
 # Safety bound for the day-by-day walks (about 30 years); real spans are days or months.

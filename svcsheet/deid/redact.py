@@ -13,11 +13,11 @@ from dataclasses import replace
 from functools import lru_cache
 from typing import Any
 
-from .deid import Deidentifier, name_after_role
-from .findings import at_field
-from .forms import FieldSpec, FormSpec
+from ..findings import at_field
+from ..forms import FieldSpec, FormSpec
+from ..records import FieldMap, Finding, Row
+from .deidentifier import Deidentifier, name_after_role
 from .pii import is_service_line, strip_bidi
-from .records import FieldMap, Finding, Row
 
 ID_KINDS = {"id_number", "passport"}
 # Personal data masked inside a free-text field, which should not hold it: the agent is told (an ID number has

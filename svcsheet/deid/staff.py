@@ -11,13 +11,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from .deid import Deidentifier
-from .discover import find_inputs
-from .errors import UnreadableWorkbook
-from .forms import load_forms
+from ..errors import UnreadableWorkbook
+from ..forms import load_forms
+from ..policy import load_policy
+from ..reading.discover import find_inputs
+from ..reading.reader import read_workbook
+from .deidentifier import Deidentifier
 from .keys import resolve_key
-from .policy import load_policy
-from .reader import read_workbook
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,1 @@
+"""Stage 9: the auditors' archive (content-addressed store, SQLite ledger, tracing) and the run history store."""
