@@ -74,7 +74,7 @@ GENERIC = frozenset(
     那个 这样 那样 大家 朋友 自己 我们 你们 他们 建议 千万 不要 不会 不能 不行 可以 不错 还行 还好 问题 情况 出现
     发现 不好 好用 不好用 手机 电脑 产品 机器 平板 刚买 刚刚 只能 严重 厉害 根本 居然 竟然 简直 完全 一点 有点 比较
     太差 很差 差劲 极差 太 很 差 慢 快 大 小 多 少 高 低 好 坏 价格 东西 服务 酒店 房间 外卖 客服 售后 退货 换货 退款
-    一星 星 一分 分 给 说 想 看 次 个 里 上 下 的 了 着 过 是 有 在 和 与 也 都 又 就 还 才 再 吧 啊 呢 呀 哦 嘛 啦""".split()
+    一星 星 一分 分 给 说 想 看 次 个 里 上 下 的 了 着 过 是 有 在 和 与 也 都 又 就 还 才 再 吧 啊 呢 呀 哦 嘛 啦 全都 全是""".split()
 )
 _CUE_CHARS = frozenset("太超很好极巨贼忒真挺更")
 # 有头发, 吃出一根头发, 有一股霉味: what the customer found in the goods is the problem (有X)
@@ -128,6 +128,9 @@ def tagged(norm: str, lex: Lexicon) -> list[list[tuple[str, str]]]:
         if 2 <= len(word) <= 3 and word[0] in _CUE_CHARS and word[-1] in COMPLAINT_CHARS and pos != "x":
             clause.append((word[0], "d"))
             word, pos = word[1:], "a"
+        elif len(word) == 2 and word[0] in SPECIFIC_CHARS and word[1] in "得了":  # 酸得没法吃, 凉了
+            clause.append((word[0], "a"))
+            word, pos = word[1], "ud"
         if not word.strip():
             if clause:
                 out.append(clause)
