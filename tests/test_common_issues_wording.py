@@ -14,7 +14,12 @@ from svcsheet.textnorm import load_lexicon, normalise_text
 LEX = load_lexicon()
 # other problems of the same kinds of goods, in the same batch: they must stay out of the issue
 FOOD = ["送餐太慢了，等了两个小时", "骑手态度很差，还把汤洒了", "分量太少，根本吃不饱", "米饭太硬，像没煮熟"]
-HAIR_CARE = ["头发越洗越油，第二天就塌了", "洗完头发很干，像稻草一样", "头发洗完很顺滑，就是香味太浓", "泵头按不下去，挤不出来"]
+HAIR_CARE = [
+    "头发越洗越油，第二天就塌了",
+    "洗完头发很干，像稻草一样",
+    "头发洗完很顺滑，就是香味太浓",
+    "泵头按不下去，挤不出来",
+]
 FRUIT = ["橙子个头太小，和图片不一样", "快递把箱子压扁了", "橙子很甜，包装也好"]
 
 
@@ -62,7 +67,9 @@ def test_phrases_for_taste_skin_and_what_was_found():
     assert "凉" in _found("送来的都凉了")
     assert "有头发" in _found("吃出一根头发")
     assert "有头发" in _found("饭里居然有头发")
-    assert not {t for t in _found("屏幕上有一道划痕") if t.startswith("有")}  # 划痕: the lexicon's concept says it
+    assert not {
+        t for t in _found("屏幕上有一道划痕") if t.startswith("有")
+    }  # 划痕: the lexicon's concept says it
     assert not {t for t in _found("还有什么问题") if t.startswith("有")}  # 问题 is a generic word
 
 
