@@ -90,3 +90,16 @@ def test_no_template_repeats_a_key():
     for f in files:
         with open(f, encoding="utf-8") as fh:
             yaml.load(fh, Loader=Strict)  # noqa: S506 (a SafeLoader subclass)
+
+
+def test_a_part_that_does_not_work_on_arrival_is_not_transit_damage():
+    # 坏 after a delivery cue says it does not work (a defect), not that it took a blow on the way
+    transit = [
+        "快递送到箱子都压扁了，里面的杯子碎了",
+        "收到时外包装破了，机器侧面凹了一块",
+        "到货发现屏幕碎了，运输太暴力",
+    ]
+    defects = ["收到货开机发现硬盘坏了", "到手第二天键盘就坏了几个键"]
+    items = [ProblemText(f"u{i}", t, f"c{i}", "issue_feedback") for i, t in enumerate(transit + defects)]
+    res = cluster_problems(items)
+    assert [c.uids for c in res.common] == [("u0", "u1", "u2")]
