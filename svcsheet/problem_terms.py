@@ -3,7 +3,9 @@
 Real complaints are long and the problem is a few characters of them, so texts are compared on these
 phrases, not as wholes. A text is segmented with part-of-speech tags (rjieba, lexicon terms kept whole);
 within each clause (never across punctuation) it yields:
-- cue phrases: a negation or complaint cue with the word it governs (不隔音, 充不进, 老是卡 -> 卡, 太咸 -> 咸);
+- cue phrases: a negation or complaint cue with the word it governs (不隔音, 充不进, 老是卡 -> 卡, 太咸 -> 咸), a
+  complaint character as the predicate (都凉了 -> 凉, 痒得厉害 -> 痒, 发痒 -> 痒), and what was found in the goods
+  (有一根头发 -> 有头发);
 - quality phrases: a noun or verb followed by a complaint adjective (隔音差, 充电慢, 信号差, 声音大);
 - topic words: other nouns, verbs and adjectives of two or more characters (风扇, 赠品, 降价, 头发).
 Generic review words (差评, 京东, 失望...) and the lexicon's stop words are dropped. Phrases are weighted
