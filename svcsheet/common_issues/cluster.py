@@ -70,6 +70,10 @@ _LINK_LIMIT = 2500  # rows of one candidate group clustered with a dense matrix
 _CHUNK = 4000
 _DIST_ROWS = 256  # rows of a dense linkage's distance matrix computed at a time
 _PARTNER = frozenset("和跟与同连给")
+# A topic word counts for this share of its carriers when the star picks a core: a problem phrase carried by
+# three texts (酸, 有头发) is the core before the goods they name (橙子), which a fourth text names for another
+# problem (橙子个头太小).
+_TOPIC_CORE = 0.75
 _NO_SENSES: Mapping[str, set[str]] = MappingProxyType({})
 
 
@@ -722,7 +726,7 @@ def _star_split(members: np.ndarray, sets: list[set[str]], rows: list[_Row]) -> 
                 count[t] = len(carriers(t, left))
         if not count:
             break
-        core = min(count, key=lambda t: (-count[t], -rank(t), t))
+        core = min(count, key=lambda t: (-count[t] * (_TOPIC_CORE if rank(t) == 0 else 1.0), -rank(t), t))
         if count[core] < 2:
             break
         into = carriers(core, left)

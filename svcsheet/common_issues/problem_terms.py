@@ -3,7 +3,9 @@
 Real complaints are long and the problem is a few characters of them, so texts are compared on these
 phrases, not as wholes. A text is segmented with part-of-speech tags (rjieba, lexicon terms kept whole);
 within each clause (never across punctuation) it yields:
-- cue phrases: a negation or complaint cue with the word it governs (不隔音, 充不进, 老是卡 -> 卡, 太咸 -> 咸);
+- cue phrases: a negation or complaint cue with the word it governs (不隔音, 充不进, 老是卡 -> 卡, 太咸 -> 咸), a
+  complaint character as the predicate (都凉了 -> 凉, 痒得厉害 -> 痒, 发痒 -> 痒), and what was found in the goods
+  (有一根头发 -> 有头发);
 - quality phrases: a noun or verb followed by a complaint adjective (隔音差, 充电慢, 信号差, 声音大);
 - topic words: other nouns, verbs and adjectives of two or more characters (风扇, 赠品, 降价, 头发).
 Generic review words (差评, 京东, 失望...) and the lexicon's stop words are dropped. Phrases are weighted
@@ -59,10 +61,11 @@ INTENSIFIERS = frozenset(
         "忒",
     ]
 )
-# Single-character words that carry a complaint when a cue or a noun comes with them.
-COMPLAINT_CHARS = frozenset("差慢快大小低高贵少多弱短烫热吵响卡松硬软脏臭咸淡辣凉冷旧破裂坏烂漏")
-# ... of which these say which problem on their own (太咸, 老是卡); 差/慢/大 need their noun (充电慢 vs 送餐慢).
-SPECIFIC_CHARS = frozenset("贵烫吵响卡松硬软脏臭咸淡辣凉旧裂烂漏")
+# Single-character words that carry a complaint when a cue or a noun comes with them: how a thing works (慢, 卡),
+# and how it tastes, smells, feels on the skin or in the hand (酸, 馊, 痒, 皱, 薄), for goods of any kind.
+COMPLAINT_CHARS = frozenset("差慢快大小低高贵少多弱短烫热吵响卡松硬软脏臭咸淡辣凉冷旧破裂坏烂漏痒疼痛酸苦涩腥馊腻油糊皱薄粗糙紧潮闷丑假霉歪厚肥瘦湿乱暗干")
+# ... of which these say which problem on their own (太咸, 老是卡, 很痒); 差/慢/大 need their noun (充电慢 vs 送餐慢).
+SPECIFIC_CHARS = frozenset("贵烫吵响卡松硬软脏臭咸淡辣凉旧裂烂漏痒疼痛酸苦涩腥馊腻油糊皱薄粗糙紧潮闷丑假霉歪")
 # Two-character complaint words that say the same as one complaint character.
 COMPLAINT_WORDS = {"差劲": "差", "糟糕": "差", "太差": "差", "很差": "差", "极差": "差"}
 # Words in nearly every review or ticket that say nothing about which problem it is.
@@ -73,9 +76,14 @@ GENERIC = frozenset(
     那个 这样 那样 大家 朋友 自己 我们 你们 他们 建议 千万 不要 不会 不能 不行 可以 不错 还行 还好 问题 情况 出现
     发现 不好 好用 不好用 手机 电脑 产品 机器 平板 刚买 刚刚 只能 严重 厉害 根本 居然 竟然 简直 完全 一点 有点 比较
     太差 很差 差劲 极差 太 很 差 慢 快 大 小 多 少 高 低 好 坏 价格 东西 服务 酒店 房间 外卖 客服 售后 退货 换货 退款
-    一星 星 一分 分 给 说 想 看 次 个 里 上 下 的 了 着 过 是 有 在 和 与 也 都 又 就 还 才 再 吧 啊 呢 呀 哦 嘛 啦""".split()
+    一星 星 一分 分 给 说 想 看 次 个 里 上 下 的 了 着 过 是 有 在 和 与 也 都 又 就 还 才 再 吧 啊 呢 呀 哦 嘛 啦 全都 全是""".split()
 )
-_CUE_CHARS = frozenset("太超很好极巨贼忒真挺")
+_CUE_CHARS = frozenset("太超很好极巨贼忒真挺更")
+# 有头发, 吃出一根头发, 有一股霉味: what the customer found in the goods is the problem (有X)
+_FOUND_VERBS = frozenset(["有", "还有", "吃出", "吃出来"])
+_MEASURES = frozenset(["个", "根", "只", "股", "点", "些", "很多", "好多", "一些"])
+# 都凉了, 已经烂了: a complaint character after these is the complaint itself
+_ALREADY = frozenset(["都", "已经", "也", "全", "全都", "又", "就"])
 _CONTENT_POS = ("n", "v", "a", "vn", "an", "nz", "ng", "vg", "ad", "i", "l")
 
 
@@ -122,6 +130,9 @@ def tagged(norm: str, lex: Lexicon) -> list[list[tuple[str, str]]]:
         if 2 <= len(word) <= 3 and word[0] in _CUE_CHARS and word[-1] in COMPLAINT_CHARS and pos != "x":
             clause.append((word[0], "d"))
             word, pos = word[1:], "a"
+        elif len(word) == 2 and word[0] in SPECIFIC_CHARS and word[1] in "得了":  # 酸得没法吃, 凉了
+            clause.append((word[0], "a"))
+            word, pos = word[1], "ud"
         if not word.strip():
             if clause:
                 out.append(clause)
@@ -188,6 +199,15 @@ def weighted_phrases(norm: str, lex: Lexicon) -> tuple[set[str], dict[str, str]]
                     found.add(w + clause[j][0])
                 elif j < len(clause) and clause[j][0] in COMPLAINT_WORDS:  # 早餐很差劲 says 早餐差
                     found.add(w + COMPLAINT_WORDS[clause[j][0]])
+            if w in _FOUND_VERBS or (w in ("出", "出来") and i and clause[i - 1][0] == "吃"):
+                found.update(_found_object(clause, i + 1, lex))
+            # the complaint character as the predicate: 都凉了, 已经烂了, 痒得厉害, 发痒 (= 痒), 发霉 (= 霉)
+            if (w in _ALREADY and nxt is not None and nxt[0] in SPECIFIC_CHARS) or (
+                w in SPECIFIC_CHARS and nxt is not None and nxt[0] in ("了", "得")
+            ):
+                found.add(nxt[0] if w in _ALREADY else w)
+            if len(w) == 2 and w[0] == "发" and w[1] in SPECIFIC_CHARS:
+                found.add(w[1])
             # 充不进 / 开不了: verb + 不 + complement
             if nxt is not None and nxt[0] == "不" and i + 2 < len(clause) and pos.startswith("v"):
                 found.add(w + "不" + clause[i + 2][0])
@@ -204,6 +224,21 @@ def weighted_phrases(norm: str, lex: Lexicon) -> tuple[set[str], dict[str, str]]
             if _RANK[kind] > _RANK.get(topics.get(w, ""), -1):
                 topics[w] = kind
     return found, topics
+
+
+def _found_object(clause: list[tuple[str, str]], j: int, lex: Lexicon) -> set[str]:
+    """有 + the noun after it (measure words skipped: 有一根头发 -> 有头发), when it is a content word and no lexicon
+    term (有划痕: the lexicon's concept already says it)."""
+    while j < len(clause) and (clause[j][1].startswith("m") or clause[j][0] in _MEASURES):
+        j += 1
+    if (
+        j < len(clause)
+        and clause[j][1].startswith("n")
+        and _content(clause[j][0], clause[j][1], lex)
+        and clause[j][0] not in _protected(lex)
+    ):
+        return {"有" + clause[j][0]}
+    return set()
 
 
 _RANK = {"praise": 0, "neutral": 1, "complaint": 2}
