@@ -20,7 +20,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from svcsheet.common_issues import ProblemText, cluster_problems  # noqa: E402
+from svcsheet.common_issues.cluster import ProblemText, cluster_problems  # noqa: E402
 
 SET_A = {
     "sh_hairloss": [

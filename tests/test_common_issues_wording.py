@@ -6,10 +6,10 @@ import glob
 
 import yaml
 
-from svcsheet.common_issues import ProblemText, cluster_problems
-from svcsheet.problem_terms import phrases
+from svcsheet.common_issues.cluster import ProblemText, cluster_problems
+from svcsheet.common_issues.problem_terms import phrases
+from svcsheet.common_issues.textnorm import load_lexicon, normalise_text
 from svcsheet.resources import data_path
-from svcsheet.textnorm import load_lexicon, normalise_text
 
 LEX = load_lexicon()
 # other problems of the same kinds of goods, in the same batch: they must stay out of the issue
