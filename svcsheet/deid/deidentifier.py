@@ -17,6 +17,7 @@ from typing import Any
 
 from ..errors import PolicyError
 from .pii import PiiHit, address_parts, digits_of, find_pii, is_service_line, normalize_chars, strip_bidi
+from .text_names import mask_text_names
 
 REMOVED = "[已删除]"
 ADDRESS_REMOVED = "[地址]"
@@ -403,6 +404,9 @@ class Deidentifier:
         if replacements:
             table = {n: (r, own) for n, r, own in replacements}
             out = _names_pattern(tuple(table)).sub(lambda m: _name_sub(m, table), out)
+        out, named = mask_text_names(out, self.mask_char)  # names no name field gave (我是张伟，…)
+        if named:
+            kinds.append("name")
         if memo_key is not None:
             if len(self._memo) >= _MEMO_MAX:  # distinct texts of a large run: a bounded cache, not a copy of them all
                 self._memo.clear()
