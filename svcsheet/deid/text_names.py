@@ -9,15 +9,13 @@ is meant:
 - an honorific right after it (陈静女士, 刘建国师傅);
 - the start of a sentence and a speech verb after it (张三丰说…, 王芳反映…).
 
-Each candidate is then checked against rjieba's dictionary (only candidates are segmented, never whole texts): a
-candidate is refused when the word starting at its surname is a dictionary word that is not a person name (马桶,
-金色, 方便, 高速公路, 王者荣耀, 项目经理) or when a word runs across its start (联系 in 联系陈…). Masks follow the
-spec: surname + honorific when one follows (陈静女士 → 陈女士), else surname + ``**`` (王小明 → 王**), compound
-surnames kept whole (欧阳娜娜 → 欧阳**). A masked text holds no candidate again (``*`` is never a given-name character),
-so masking is idempotent.
-
-Brand names that are also personal names (李宁) are masked like names when a cue says a person is meant (跟李宁说);
-without a cue they are left alone.
+Each candidate is then checked against rjieba's dictionary, on a few characters around it (never a whole text):
+refused when a dictionary word runs across its start or end (由于, 和平时, 关系不大) or when the word starting at its
+surname is a common word (马桶, 毛巾, 高速公路, 王者荣耀, 项目经理; by frequency: the dictionary's tags call 毛巾 a
+person name). Masks follow the spec: surname + honorific when one follows (陈静女士 → 陈女士), else surname + ``**``
+(王小明 → 王**), compound surnames kept whole (欧阳娜娜 → 欧阳**). A masked text holds no candidate again (``*`` is
+never a given-name character), so masking is idempotent. The rule, its limits and its measured precision and recall:
+docs/deid-names.md.
 """
 
 from __future__ import annotations
@@ -25,7 +23,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-import rjieba
+import rjieba  # the module-level instance: nothing in svcsheet adds words to it (textnorm has its own)
 
 # Surnames. Source: the classic 《百家姓》 (public domain), kept to the single surnames still common today, plus
 # the 100 most common surnames of the Ministry of Public Security's 《二〇二〇年全国姓名报告》 that it lacks (付, 闫,
