@@ -21,12 +21,8 @@ from .pii import is_service_line, strip_bidi
 
 ID_KINDS = {"id_number", "passport"}
 # Personal data masked inside a free-text field, which should not hold it: the agent is told (an ID number has
-# its own finding). The names of the run's name fields are not listed (descriptions name the customer as a matter
-# of course); a name found only in the text itself (kind "name", text_names.py) is.
-MASKED_KINDS = {
-    "mobile": "手机号", "landline": "座机号", "bank_card": "银行卡号", "email": "电子邮箱", "address": "详细地址",
-    "name": "姓名",
-}
+# its own finding); so is a name found in the text alone, not a name field's name (descriptions name the customer).
+MASKED_KINDS = {"mobile": "手机号", "landline": "座机号", "bank_card": "银行卡号", "email": "电子邮箱", "address": "详细地址", "name": "姓名"}
 
 
 class NameIndex:
