@@ -1,6 +1,7 @@
 """Writing outputs fast (issue 12, round 3): the row-at-a-time sheet writer gives the bytes xlsxwriter gives."""
 
 import math
+import re
 import zipfile
 from datetime import date, datetime, time, timedelta, timezone
 from decimal import Decimal
@@ -51,12 +52,13 @@ EVERY_KIND = [
 ]
 
 
-def _write(folder, tables, fast: bool) -> dict[str, bytes]:
+def _write(folder, tables, fast: bool, stream: bool = True) -> dict[str, bytes]:
     """Write ``tables`` (one sheet each, a second table below the first on the last sheet) with the fast writer
-    or with plain xlsxwriter cell by cell; returns every part of the package."""
+    or with plain xlsxwriter cell by cell (row heights through its set_row), streamed or not (every row held
+    until the end, as summary.xlsx is written); returns every part of the package."""
     folder.mkdir()
     path = folder / "clean.xlsx"
-    wb, styles = new_workbook(path, stream=True)
+    wb, styles = new_workbook(path, stream=stream)
     if not fast:
         wb.worksheet_class = xlsxwriter.worksheet.Worksheet
     for i, rows in enumerate(tables):
@@ -71,6 +73,18 @@ def _write(folder, tables, fast: bool) -> dict[str, bytes]:
         return {n: z.read(n) for n in z.namelist()} | {"": path.read_bytes()}
 
 
+def _row_heights(package: dict[str, bytes]) -> dict[tuple[str, str], str]:
+    """(sheet part, row number) -> the height in points of every row given one."""
+    found = {}
+    for name, data in package.items():
+        if name.startswith("xl/worksheets/sheet"):
+            for row in re.findall(rb"<row [^>]*>", data):
+                height = re.search(rb'ht="([^"]+)"', row)
+                if height:
+                    found[(name, re.search(rb' r="(\d+)"', row)[1].decode())] = height[1].decode()
+    return found
+
+
 def test_every_cell_kind_gives_the_bytes_xlsxwriter_gives(tmp_path) -> None:
     rows = [EVERY_KIND, list(reversed(EVERY_KIND)), EVERY_KIND[:5], [], [None, None], EVERY_KIND] * 3
     # a short table (kept on one page) of tall rows: the wrapped rows' heights decide its page breaks
@@ -81,6 +95,10 @@ def test_every_cell_kind_gives_the_bytes_xlsxwriter_gives(tmp_path) -> None:
     assert fast.keys() == plain.keys()
     for name in fast:
         assert fast[name] == plain[name], name
+    # each streamed row has the height the rows held to the end get: wrapped text never overlaps the next row
+    heights = _row_heights(fast)
+    assert heights == _row_heights(_write(tmp_path / "held", tables, False, stream=False))
+    assert heights[("xl/worksheets/sheet2.xml", "2")] == "114.75" and len(heights) > 25  # 8 lines
     sheet = fast["xl/worksheets/sheet1.xml"].decode()
     assert "<f>" not in sheet and "=SUM(A1:A2)" in sheet  # a text starting with = is text
     assert 'xml:space="preserve"> 前后有空格 </t>' in sheet
@@ -105,7 +123,9 @@ values = st.one_of(
 @given(st.lists(st.lists(values, max_size=8), max_size=12))
 def test_any_table_gives_the_bytes_xlsxwriter_gives(tmp_path_factory, rows) -> None:
     folder = tmp_path_factory.mktemp("t")
-    assert _write(folder / "fast", [rows], True) == _write(folder / "plain", [rows], False)
+    fast = _write(folder / "fast", [rows], True)
+    assert fast == _write(folder / "plain", [rows], False)
+    assert _row_heights(fast) == _row_heights(_write(folder / "held", [rows], False, stream=False))
 
 
 def test_nan_is_refused_as_xlsxwriter_refuses_it(tmp_path) -> None:

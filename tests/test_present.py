@@ -81,6 +81,37 @@ def test_rejects_print_one_page_wide_with_the_reason_beside_the_file(sample_run,
     assert all("第 " in p and " 页，共 " in p for p in pages)  # footer with the page
 
 
+def _display_width(text: str) -> int:
+    import unicodedata
+
+    return max(sum(2 if unicodedata.east_asian_width(ch) in "WFA" else 1 for ch in line) for line in text.split("\n"))
+
+
+def test_wrapped_text_never_runs_into_the_next_row(sample_run):
+    """A wrapped cell whose text needs two lines or more at its column's width sits in a row at least two
+    lines tall (else its second line is drawn over the next row, as opened and as printed)."""
+    from openpyxl.utils import get_column_letter
+
+    line = 14.0  # points per line of 10-pt text
+    for name in ("clean", "rejects"):
+        tall_enough = []
+        for ws in openpyxl.load_workbook(sample_run / f"{name}.xlsx").worksheets:
+            # a <col> element may cover several columns: openpyxl files it under the first one
+            widths = {get_column_letter(c): d.width for d in ws.column_dimensions.values()
+                      for c in range(d.min, d.max + 1)}  # fmt: skip
+            for row in ws.iter_rows():
+                for cell in row:
+                    text = cell.value
+                    if not isinstance(text, str) or not cell.alignment.wrap_text:
+                        continue
+                    # Excel's width unit is about one Latin character; a wide (CJK) character takes two
+                    if "\n" in text.strip() or _display_width(text) > widths[cell.column_letter]:
+                        height = ws.row_dimensions[cell.row].height
+                        assert height is not None and height >= 2 * line, (name, ws.title, cell.coordinate, text)
+                        tall_enough.append(cell.coordinate)
+        assert len(tall_enough) >= 5, name  # 来源文件 of every sample row, 退回原因 with several reasons
+
+
 def test_card_rejects_point_at_the_problem_cells_row(sample_run):
     ws = openpyxl.load_workbook(sample_run / "rejects.xlsx")["全部问题"]
     rows = list(ws.iter_rows(values_only=True))

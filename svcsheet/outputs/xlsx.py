@@ -215,6 +215,26 @@ def _line_width(line: str) -> int:
     return sum(2 if unicodedata.east_asian_width(ch) in "WFA" else 1 for ch in line)
 
 
+def wrapped_lines(text: str, width: float) -> int:
+    """Lines a wrapped cell's text takes in a column ``width`` wide (``finish`` sets row heights from it).
+
+    Only the text decides in practice: the column is at least as wide as the text needs, or at MAX_WIDTH, so
+    the count made when a streamed row is written is the count ``finish`` makes once every width is known."""
+    room = max(1.0, width - 1)
+    # 15% margin: proportional fonts differ between Excel and LibreOffice; a spare line beats a cut one
+    return sum(
+        1 if text_width(part) + PAD <= width else math.ceil(text_width(part) * 1.15 / room)
+        for part in text.split("\n")
+    )
+
+
+def _row_start(ws: Worksheet, row: int, points: float) -> str:
+    """The ``<row>`` start tag xlsxwriter writes for a row after ``set_row(row, points)`` (taller than default)."""
+    pixels = int(points * 4.0 / 3.0 + 0.5)  # set_row's rounding
+    ws.row_sizes[row] = [pixels, False]
+    return f'<row r="{row + 1}" ht="{pixels * 0.75:.16g}" customHeight="1">'
+
+
 def _column_points(width: float) -> float:
     """Excel width units to printed points: Excel draws width*7+5 pixels (0.75 pt each); LibreOffice draws
     the same width about 1.3 times as wide on paper (measured on its PDF), so paginate for the wider one."""
@@ -270,7 +290,18 @@ class Sheet:
                 self.widths[col] = need
         if fmt is st.wrap or fmt is st.header or fmt is st.header_right:
             self.wrapped.append((row, col, text))
+            self.ws.write_string(row, col, text, fmt)
+            if self.ws.constant_memory:  # the row leaves for disk before finish: its height goes with it
+                self._fit_row(row, wrapped_lines(text, self.widths[col]))
+            return
         self.ws.write_string(row, col, text, fmt)
+
+    def _fit_row(self, row: int, lines: int) -> None:
+        """On a streamed sheet: the height ``lines`` of wrapped text need, set while the row can take it."""
+        if lines > 1:
+            height = max(self.heights.get(row, 0), LINE_HEIGHT * lines + 3)
+            self.heights[row] = height
+            self.ws.set_row(row, height)  # the row is still xlsxwriter's current one: it takes effect
 
     def write_number(self, row: int, col: int, value: float, fmt: Any = None) -> None:
         self._seen(row)
@@ -372,6 +403,11 @@ class Sheet:
                     hi = c
                 else:
                     if lo >= 0:
+                        if wraps:  # its wrapped text's height, in the tag (the row is written now)
+                            lines = max(wrapped_lines(t, widths[wc]) for _, wc, t in wraps)
+                            if lines > 1:
+                                self.heights[r] = LINE_HEIGHT * lines + 3
+                                parts[0] = _row_start(ws, r, self.heights[r])
                         parts.append("</row>")
                         out.append("".join(parts))
                         wrapped.extend(wraps)
@@ -485,13 +521,7 @@ class Sheet:
             self.ws.set_column(col, col, self.widths[col])
         lines: dict[int, int] = defaultdict(lambda: 1)
         for row, col, text in self.wrapped:
-            room = max(1.0, self.widths[col] - 1)
-            # 15% margin: proportional fonts differ between Excel and LibreOffice; a spare line beats a cut one
-            need = sum(
-                1 if text_width(part) + PAD <= self.widths[col] else math.ceil(text_width(part) * 1.15 / room)
-                for part in text.split("\n")
-            )
-            lines[row] = max(lines[row], need)
+            lines[row] = max(lines[row], wrapped_lines(text, self.widths[col]))
         for row in sorted(lines):
             if lines[row] > 1:
                 self.heights[row] = max(self.heights.get(row, 0), LINE_HEIGHT * lines[row] + 3)
