@@ -248,6 +248,8 @@ class Sheet:
     content (capped at ``MAX_WIDTH``: longer text wraps, with the row height set). Titles, notes and section
     headings (``note``/``section``) overflow to the right and are not measured. Widths requested through
     ``set_column`` are ignored: the content decides. Charts and ``keep`` blocks are never split across pages.
+    On a streamed sheet a row leaves for disk before ``finish``, so its height is set as it is written
+    (``wrapped_lines`` needs only the text: the same count ``finish`` makes).
     """
 
     def __init__(self, ws: Worksheet, st: Styles, extra: dict[str, Any] | None = None) -> None:
@@ -333,7 +335,7 @@ class Sheet:
 
         On a streamed sheet each row's XML is built in one piece from per-value fragments (a value's fragment
         and width are computed once per distinct value) and written as xlsxwriter would flush it: the same
-        bytes, dimensions, widths and wrapped cells as writing cell by cell. The table's last row still goes
+        bytes, dimensions, widths, wrapped cells and row heights as writing cell by cell. The table's last row still goes
         through xlsxwriter (a later ``set_row`` of it must take effect, as it does on a row not yet flushed),
         and so does any row holding a value without a fast fragment (booleans, NaN, rich-string look-alikes).
         """
