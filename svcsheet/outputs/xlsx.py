@@ -335,8 +335,8 @@ class Sheet:
 
         On a streamed sheet each row's XML is built in one piece from per-value fragments (a value's fragment
         and width are computed once per distinct value) and written as xlsxwriter would flush it: the same
-        bytes, dimensions, widths, wrapped cells and row heights as writing cell by cell. The table's last row still goes
-        through xlsxwriter (a later ``set_row`` of it must take effect, as it does on a row not yet flushed),
+        bytes, dimensions, widths, wrapped cells and row heights as writing cell by cell. The table's last row
+        still goes through xlsxwriter (a later ``set_row`` of it must take effect, as it does on a row not yet flushed),
         and so does any row holding a value without a fast fragment (booleans, NaN, rich-string look-alikes).
         """
         ws, st = self.ws, self.st
