@@ -84,7 +84,8 @@ def test_rejects_print_one_page_wide_with_the_reason_beside_the_file(sample_run,
 def _display_width(text: str) -> int:
     import unicodedata
 
-    return max(sum(2 if unicodedata.east_asian_width(ch) in "WFA" else 1 for ch in line) for line in text.split("\n"))
+    lines = text.split("\n")
+    return max(sum(2 if unicodedata.east_asian_width(ch) in "WFA" else 1 for ch in line) for line in lines)
 
 
 def test_wrapped_text_never_runs_into_the_next_row(sample_run):
@@ -107,9 +108,10 @@ def test_wrapped_text_never_runs_into_the_next_row(sample_run):
                     # Excel's width unit is about one Latin character; a wide (CJK) character takes two
                     if "\n" in text.strip() or _display_width(text) > widths[cell.column_letter]:
                         height = ws.row_dimensions[cell.row].height
-                        assert height is not None and height >= 2 * line, (name, ws.title, cell.coordinate, text)
+                        where = (name, ws.title, cell.coordinate, text)
+                        assert height is not None and height >= 2 * line, where
                         tall_enough.append(cell.coordinate)
-        assert len(tall_enough) >= 5, name  # 来源文件 of every sample row, 退回原因 with several reasons
+        assert len(tall_enough) >= 5, name  # 来源文件 of the sample rows, 退回原因 with several reasons
 
 
 def test_card_rejects_point_at_the_problem_cells_row(sample_run):
