@@ -154,15 +154,15 @@ def _send_records_as_calls() -> None:
     """Worker initialiser: the per-file results are mostly the records' slots dataclasses (a row, its cells'
     parsed values, its findings). Pickled by default, each is rebuilt by dataclasses' __setstate__, which
     looks the class's fields up again for every object: as a call of the class with its field values, the
-    parent unpickles them in about half the time, from about 10% fewer bytes. Only this worker's pickler is
+    parent unpickles them in about half the time, from about 10% fewer bytes. The SLA verdicts travel too. Only this worker's pickler is
     changed; the parent gets equal objects."""
     from dataclasses import fields
     from multiprocessing.reduction import ForkingPickler
     from operator import attrgetter
 
-    from . import records
+    from . import records, sla
 
-    for cls in (records.Provenance, records.Cell, records.Parsed, records.Finding, records.Row):
+    for cls in (records.Provenance, records.Cell, records.Parsed, records.Finding, records.Row, sla.StageResult):
         spec = fields(cls)
         if hasattr(cls, "__post_init__") or not all(f.init for f in spec) or len(spec) < 2:
             continue  # a call of the class would not rebuild the object as it was
