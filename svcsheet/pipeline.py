@@ -10,6 +10,7 @@ import ctypes
 import gc
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
+from contextlib import ExitStack
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -23,7 +24,7 @@ from .compact import compact_cells, share_layouts
 from .deid import Deidentifier
 from .discover import InputFile, SkippedInput, check_output_folder, discover_inputs
 from .errors import UnreadableWorkbook, UsageError
-from .executors import ExecutorSpec, default_jobs, map_files
+from .executors import ExecutorSpec, LocalPool, default_jobs, local_jobs, map_files
 from .findings import at_field, make
 from .forms import FormSpec, load_forms
 from .keys import resolve_key
@@ -180,6 +181,11 @@ def _keeping(rows: list[Row], every: int = 1000) -> Iterator[Row]:
 
 
 def _run(options: RunOptions, progress: Progress | None) -> RunResult:
+    with ExitStack() as cleanup:  # worker processes and what they wrote, whatever happens
+        return _stages(options, progress, cleanup)
+
+
+def _stages(options: RunOptions, progress: Progress | None, cleanup: ExitStack) -> RunResult:
     policy = load_policy(options.policy)
     as_of = (options.as_of or datetime.now()).replace(second=0, microsecond=0, tzinfo=None)
     forms = load_forms()
@@ -193,10 +199,17 @@ def _run(options: RunOptions, progress: Progress | None) -> RunResult:
         why = "".join(f"；{s.name}：{s.reason}" for s in found.skipped[:5])
         raise UsageError(f"输入中没有找到工作簿（.xlsx .xlsm .xls .ods）{why}")
 
-    # 1-3. read each file, parse and validate its rows (a file that cannot be read is recorded, not fatal);
-    # files are independent, so worker processes share them, and the results come back in input order
+    # 1-3. read each file, parse and validate its rows, and the SLA verdicts of the rows it accepts (a file
+    # that cannot be read is recorded, not fatal); files are independent, so worker processes share them, and
+    # the results come back in input order. The local pool stays for returns/ (after step 5).
+    pool = None
+    if options.out is not None and local_jobs(options.jobs, len(inputs), options.executor) > 1:
+        pool = LocalPool(local_jobs(options.jobs, len(inputs)))
+        cleanup.callback(pool.close)
     files = []
-    per_file = map_files(read_file, inputs, (policy, as_of), options.jobs, options.executor, lost=lost_file)
+    per_file = map_files(
+        read_file, inputs, (policy, as_of), options.jobs, options.executor, lost=lost_file, pool=pool
+    )
     texts: dict[str, str] = {}  # one object per distinct finding message and value: most repeat across rows
     in_process = _in_process(options, len(inputs))
     for i, fr in enumerate(per_file):
@@ -233,6 +246,12 @@ def _run(options: RunOptions, progress: Progress | None) -> RunResult:
             row.sla = {}
         redact_findings(row, forms[row.form], deid, names)
     _keep()
+    early = None
+    if pool is not None:  # every finding is known now: the workers write returns/ while this process goes on
+        from .outputs import start_returns
+
+        early = start_returns(files, pool, options.out)
+        cleanup.callback(early.discard)
 
     # 6. the report period, then common issues across the problem texts of the accepted rows in its window
     accepted = [r for r in rows if not r.rejected]
@@ -246,6 +265,8 @@ def _run(options: RunOptions, progress: Progress | None) -> RunResult:
         texts = [replace(t, counts=t.opened is None or start <= t.opened < period.end) for t in texts]
         earlier = _window_history(options, policy, period, in_window, forms)
     settings = {"min_customers": rule.min_customers, "threshold": rule.similarity, "lexicon": rule.lexicon}
+    if early is not None:  # the workers' memory gone before the clustering's transient (the run's largest)
+        early.settle()
     clustering = cluster_problems(texts + [p for _f, _t, _o, p in earlier], settings)
     del texts, earlier, in_window  # a text per accepted row: not needed by the outputs
     _release_freed_memory()  # the clustering's matrices are gone: their pages go back before the outputs
@@ -272,7 +293,7 @@ def _run(options: RunOptions, progress: Progress | None) -> RunResult:
         from .outputs import write_outputs
 
         report("写出", 0, 1)
-        write_outputs(result, forms, options.out)
+        write_outputs(result, forms, options.out, early)
         from .history import save_run  # the history keeps the run's tickets only once its outputs exist
 
         save_run(result)

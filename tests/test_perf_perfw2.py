@@ -51,3 +51,60 @@ def test_a_row_a_duplicate_in_another_file_rejects_keeps_no_verdicts(tmp_path):
             assert any(f.code == "id_duplicate" for f in row.findings)
             assert row.rejected and not row.sla
             assert not SLA_CODES & {f.code for f in row.findings}
+
+
+def _files(folder: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def _run_into(inputs: Path, out: Path, jobs: int):
+    return run(RunOptions(inputs=[inputs], out=out, as_of=AS_OF, history=Path("off"), jobs=jobs))
+
+
+MARK = Path()  # set by the test: the first copy written creates it and kills its worker
+
+
+def _die_once(task, shared):
+    """returns/' per-file work, except that the first copy kills the worker writing it (once)."""
+    import os
+
+    from svcsheet.outputs import returns
+
+    if not MARK.exists():
+        MARK.write_text("died")
+        os._exit(9)
+    return returns.__dict__["_WRITE_ONE"](task, shared)
+
+
+def test_returns_written_by_the_reading_workers_survive_a_worker_that_dies(tmp_path, monkeypatch):
+    from svcsheet.outputs import returns
+
+    global MARK
+    _run_into(SAMPLES, tmp_path / "one", jobs=1)
+    MARK = tmp_path / "died"
+    monkeypatch.setattr(returns, "_WRITE_ONE", returns._write_one, raising=False)
+    monkeypatch.setattr(returns, "_write_one", _die_once)
+    result = _run_into(SAMPLES, tmp_path / "two", jobs=2)
+    assert MARK.exists()  # a worker did die, and its copy (and the others the pool held) were written again
+    one, two = _files(tmp_path / "one"), _files(tmp_path / "two")
+    assert [k for k in one if k.startswith("returns")] and one.keys() == two.keys()
+    assert all(one[k] == two[k] for k in one)
+    assert result.totals["files_unreadable"] == 0
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["died", "one", "two"]  # no private folder left
+
+
+def test_a_run_that_fails_after_returns_started_leaves_no_copy_and_no_worker(tmp_path, monkeypatch):
+    import multiprocessing
+
+    import pytest
+
+    from svcsheet import pipeline
+
+    def broken(*_args, **_kwargs):
+        raise RuntimeError("clustering failed")
+
+    monkeypatch.setattr(pipeline, "cluster_problems", broken)
+    with pytest.raises(RuntimeError, match="clustering failed"):
+        _run_into(SAMPLES, tmp_path / "out", jobs=2)
+    assert list(tmp_path.iterdir()) == []  # the private folder of the copies (personal data) is gone
+    assert not multiprocessing.active_children()

@@ -51,11 +51,35 @@ HEADER_FILL = PatternFill("solid", fgColor=HEADER_RGB)
 
 
 def write_returns(result, forms: dict[str, FormSpec], folder: Path) -> None:
-    from ..executors import FileJob, map_files
+    from ..executors import map_files
+
+    tasks = plan_returns(result.files, folder)
+    # each copy is independent: worker processes share them (names were chosen above, in input order)
+    options = result.options
+    jobs = 1 if _large(result) else getattr(options, "jobs", 1)
+    for _ in map_files(_write_one, tasks, None, jobs, getattr(options, "executor", None)):
+        pass
+
+
+# From this many rows returns/ is written in this process when no early pool writes it (``EarlyReturns``).
+# Workers forked now inherit the run's heap, and what they allocate lands in its free memory, copying pages:
+# +120 MB of the process tree's peak at 100,000 rows, as much as workers from a fresh server process
+# (forkserver) cost.
+POOL_MAX_ROWS = 50_000
+
+
+def _large(result) -> bool:
+    return sum(len(fr.rows) for fr in result.files) >= POOL_MAX_ROWS
+
+
+def plan_returns(files, folder: Path) -> list:
+    """A FileJob (original, copy to write, its findings) for each file with a finding the agent must fix, its
+    name chosen in input order; the folders they go into are made."""
+    from ..executors import FileJob
 
     tasks: list[FileJob] = []
     taken: set[Path] = set()
-    for fr in result.files:
+    for fr in files:
         findings = [f for f in fr.findings] + [f for r in fr.rows for f in r.findings]
         if fr.error or not any(f.severity in ("error", "warning") for f in findings):
             continue  # nothing the agent must fix
@@ -64,21 +88,40 @@ def write_returns(result, forms: dict[str, FormSpec], folder: Path) -> None:
         taken.update((target, _list_path(target)))
         target.parent.mkdir(parents=True, exist_ok=True)
         tasks.append(FileJob(fr.input.path, target, findings))
-    # each copy is independent: worker processes share them (names were chosen above, in input order)
-    options = result.options
-    jobs = 1 if _large(result) else getattr(options, "jobs", 1)
-    for _ in map_files(_write_one, tasks, None, jobs, getattr(options, "executor", None)):
-        pass
+    return tasks
 
 
-# From this many rows returns/ is written in this process. Forked workers inherit the run's heap, and what they
-# allocate lands in its free memory, copying pages: +120 MB of the process tree's peak at 100,000 rows, as much
-# as workers from a fresh server process (forkserver) cost.
-POOL_MAX_ROWS = 50_000
+class EarlyReturns:
+    """returns/ written by a LocalPool's workers while this process goes on with the run, into ``staging``
+    (a private folder beside the output folder); ``finish`` waits for them and moves the copies into the
+    output. Every finding of every row must be known when it starts (after the SLA stage); the file names
+    are the de-identified ones, chosen as ``write_returns`` chooses them."""
 
+    def __init__(self, files, pool, staging: Path) -> None:
+        self.staging, self.pool = staging, pool
+        self.later = pool.start(_write_one, plan_returns(files, staging / "returns"), None)
 
-def _large(result) -> bool:
-    return sum(len(fr.rows) for fr in result.files) >= POOL_MAX_ROWS
+    def settle(self) -> None:
+        """Wait until every copy is written (or failed: ``finish`` reports it in the writers' order), then stop the
+        workers: idle, they still hold their memory, and the run's next stage (clustering) is its largest."""
+        self.later.settle()
+        if self.pool is not None:
+            self.pool.close()
+            self.pool = None
+
+    def finish(self, folder: Path) -> None:
+        """Wait for every copy (a copy whose worker died is written again alone) and move them to ``folder``."""
+        self.later.wait()
+        if (self.staging / "returns").exists():
+            (self.staging / "returns").rename(folder)
+
+    def discard(self) -> None:
+        """Stop the workers and remove what they wrote (the run failed, or its outputs are in place)."""
+        self.later.cancel()
+        if self.pool is not None:
+            self.pool.close()
+            self.pool = None
+        shutil.rmtree(self.staging, ignore_errors=True)
 
 
 def _write_one(task: tuple[Path, Path, list[Finding]], _shared: object) -> None:
