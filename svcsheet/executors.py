@@ -281,13 +281,21 @@ class Later:
     item that kills that one too raises, as in map_files without ``lost``."""
 
     def __init__(self, pool: LocalPool, work: Work, items: Sequence, shared: Any) -> None:
+        self.pool, self.work, self.shared = pool, work, shared
+        self.items: list[Any] = []
+        self.futures: list[Any] = []
+        for item in items:
+            self.add(item)
+
+    def add(self, item: Any) -> None:
+        """Submit one more item."""
         from concurrent.futures.process import BrokenProcessPool
 
-        self.work, self.items, self.shared = work, items, shared
+        self.items.append(item)
         try:
-            self.futures: list[Any] = [pool.executor.submit(_timed, work, item, shared) for item in items]
-        except BrokenProcessPool:  # broken before (a file that killed a worker): each item runs alone
-            self.futures = [None] * len(items)
+            self.futures.append(self.pool.executor.submit(_timed, self.work, item, self.shared))
+        except (BrokenProcessPool, RuntimeError):  # broken (a worker died) or closed: it runs alone at ``wait``
+            self.futures.append(None)
 
     def settle(self) -> None:
         """Wait until every item has finished or failed (without raising: ``wait`` reports it)."""

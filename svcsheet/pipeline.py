@@ -9,7 +9,7 @@ from __future__ import annotations
 import ctypes
 import gc
 from collections import Counter
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from contextlib import ExitStack
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
@@ -172,14 +172,6 @@ def _in_process(options: RunOptions, files: int) -> bool:
     return local and min(default_jobs() if options.jobs is None else max(1, options.jobs), files) <= 1
 
 
-def _keeping(rows: list[Row], every: int = 1000) -> Iterator[Row]:
-    """The rows, keeping what the loop over them made every ``every`` rows (see _keep)."""
-    for i, row in enumerate(rows):
-        if i % every == 0:
-            _keep()
-        yield row
-
-
 def _run(options: RunOptions, progress: Progress | None) -> RunResult:
     with ExitStack() as cleanup:  # worker processes and what they wrote, whatever happens
         return _stages(options, progress, cleanup)
@@ -227,31 +219,39 @@ def _stages(options: RunOptions, progress: Progress | None, cleanup: ExitStack) 
     _release_freed_memory()
     check_duplicates(rows, forms)
 
-    # 4. identify customers (keyed hash before masking) and de-identify every value
+    # 4-5. file by file (each row as before, in the same order): identify customers (keyed hash before
+    # masking) and de-identify every value, the file's names, then the SLA findings of its accepted rows (the
+    # verdicts were computed with the per-file work; a row rejected since, a duplicate across files, drops
+    # them) and the de-identified findings. A file's findings are then all known: with a local pool, its
+    # workers write its returns/ copy while this process goes on with the next files.
     deid = Deidentifier(resolve_key(policy), policy.raw["deid"])
     names = NameIndex.from_rows(rows, forms)
-    for row in _keeping(rows):
-        redact_row(row, forms[row.form], deid, names)
-    _redact_provenance(files, deid, names)
-    skipped = [replace(s, name=deid.free_text(s.name, names.present(s.name))[0] or s.name) for s in found.skipped]
-
-    # 5. SLA for every accepted row and every stage of its form: the verdicts were computed with the per-file
-    # work (in the workers); a row rejected since (a duplicate across files) drops its verdicts
-    for row in _keeping(rows):
-        if not row.rejected:
-            if not isinstance(row.sla, FieldMap):  # not computed with its file (a row made elsewhere)
-                row.sla = evaluate_row(forms[row.form], row.values, policy, calendar_of(policy), as_of)
-            _sla_findings(row, forms[row.form])
-        elif row.sla:
-            row.sla = {}
-        redact_findings(row, forms[row.form], deid, names)
-    _keep()
     early = None
-    if pool is not None:  # every finding is known now: the workers write returns/ while this process goes on
+    if pool is not None:
         from .outputs import start_returns
 
-        early = start_returns(files, pool, options.out)
+        early = start_returns(pool, options.out)
         cleanup.callback(early.discard)
+    done = 0
+    for fr in files:
+        for row in fr.rows:
+            if done % 1000 == 0:
+                _keep()
+            done += 1
+            redact_row(row, forms[row.form], deid, names)
+        _redact_provenance([fr], deid, names)
+        for row in fr.rows:
+            if not row.rejected:
+                if not isinstance(row.sla, FieldMap):  # not computed with its file (a row made elsewhere)
+                    row.sla = evaluate_row(forms[row.form], row.values, policy, calendar_of(policy), as_of)
+                _sla_findings(row, forms[row.form])
+            elif row.sla:
+                row.sla = {}
+            redact_findings(row, forms[row.form], deid, names)
+        if early is not None:
+            early.add(fr)
+    _keep()
+    skipped = [replace(s, name=deid.free_text(s.name, names.present(s.name))[0] or s.name) for s in found.skipped]
 
     # 6. the report period, then common issues across the problem texts of the accepted rows in its window
     accepted = [r for r in rows if not r.rejected]

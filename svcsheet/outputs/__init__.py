@@ -53,17 +53,14 @@ def write_outputs(result, forms: dict[str, FormSpec], out: Path, returns: EarlyR
 _TMP, _OLD = "svcsheet-tmp", "svcsheet-old"
 
 
-def start_returns(files, pool, out: Path) -> EarlyReturns:
-    """returns/ of ``files`` (every finding known) written by ``pool``'s workers from now on, into a private
-    folder beside ``out`` (named like write_outputs' temporary folder: a killed run's is removed by the next)."""
+def start_returns(pool, out: Path) -> EarlyReturns:
+    """returns/ written by ``pool``'s workers, a file at a time as its findings are complete (``add``), into a
+    private folder beside ``out`` (named like write_outputs' temporary folder: a killed run's is removed by the
+    next run)."""
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.{_TMP}-{os.getpid()}-", dir=out.parent))  # mode 0700
-    try:
-        return EarlyReturns(files, pool, staging)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
+    return EarlyReturns(pool, staging)
 
 
 # Outputs that lay out ``result.figures`` only. With more than one job a forked process writes them while this one

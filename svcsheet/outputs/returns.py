@@ -75,31 +75,46 @@ def _large(result) -> bool:
 def plan_returns(files, folder: Path) -> list:
     """A FileJob (original, copy to write, its findings) for each file with a finding the agent must fix, its
     name chosen in input order; the folders they go into are made."""
-    from ..executors import FileJob
+    plan = _Plan(folder)
+    return [task for fr in files for task in [plan.task(fr)] if task is not None]
 
-    tasks: list[FileJob] = []
-    taken: set[Path] = set()
-    for fr in files:
+
+class _Plan:
+    """Names of the copies, chosen file by file in input order (masked names may coincide: never overwrite)."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self.taken: set[Path] = set()
+
+    def task(self, fr):
+        from ..executors import FileJob
+
         findings = [f for f in fr.findings] + [f for r in fr.rows for f in r.findings]
         if fr.error or not any(f.severity in ("error", "warning") for f in findings):
-            continue  # nothing the agent must fix
+            return None  # nothing the agent must fix
         findings.sort(key=lambda f: (f.sheet, f.row or 0, f.cell or "", f.code))
-        target = _free_path(folder / _return_name(fr.name), taken)  # masked names may coincide: never overwrite
-        taken.update((target, _list_path(target)))
+        target = _free_path(self.folder / _return_name(fr.name), self.taken)
+        self.taken.update((target, _list_path(target)))
         target.parent.mkdir(parents=True, exist_ok=True)
-        tasks.append(FileJob(fr.input.path, target, findings))
-    return tasks
+        return FileJob(fr.input.path, target, findings)
 
 
 class EarlyReturns:
     """returns/ written by a LocalPool's workers while this process goes on with the run, into ``staging``
     (a private folder beside the output folder); ``finish`` waits for them and moves the copies into the
-    output. Every finding of every row must be known when it starts (after the SLA stage); the file names
-    are the de-identified ones, chosen as ``write_returns`` chooses them."""
+    output. A file is added once every finding of its rows is known (after its SLA findings) and its
+    de-identified name is set; names are chosen in input order, as ``write_returns`` chooses them."""
 
-    def __init__(self, files, pool, staging: Path) -> None:
+    def __init__(self, pool, staging: Path) -> None:
         self.staging, self.pool = staging, pool
-        self.later = pool.start(_write_one, plan_returns(files, staging / "returns"), None)
+        self.plan = _Plan(staging / "returns")
+        self.later = pool.start(_write_one, [], None)
+
+    def add(self, fr) -> None:
+        """Write the copy of this file (if it needs one) from now on."""
+        task = self.plan.task(fr)
+        if task is not None:
+            self.later.add(task)
 
     def settle(self) -> None:
         """Wait until every copy is written (or failed: ``finish`` reports it in the writers' order), then stop the
