@@ -155,8 +155,11 @@ def _die_with_parent(parent: int) -> None:
 
 
 def _worker_init(parent: int) -> None:
+    import gc
+
     _die_with_parent(parent)
     _send_records_as_calls()
+    gc.enable()  # a parent may fork while it has the collector off (pipeline: while results arrive)
 
 
 def _send_records_as_calls() -> None:

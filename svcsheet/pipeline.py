@@ -204,14 +204,24 @@ def _stages(options: RunOptions, progress: Progress | None, cleanup: ExitStack) 
     )
     texts: dict[str, str] = {}  # one object per distinct finding message and value: most repeat across rows
     in_process = _in_process(options, len(inputs))
-    for i, fr in enumerate(per_file):
-        report("读取", i, len(inputs))
-        for row in fr.rows:
-            share_layouts(row.cells)  # rows from worker processes share layouts and short texts again
-            if row.findings:
-                row.findings = _share_texts(row.findings, texts)
-        files.append(fr)
-        _keep(collect=in_process)
+    collecting = gc.isenabled()
+    if not in_process:
+        # the results arrive as millions of new objects (rows, values, verdicts) without reference cycles: the
+        # collections their allocations set off walk them and free nothing (workers turn the collector back
+        # on: executors._worker_init)
+        gc.disable()
+    try:
+        for i, fr in enumerate(per_file):
+            report("读取", i, len(inputs))
+            for row in fr.rows:
+                share_layouts(row.cells)  # rows from worker processes share layouts and short texts again
+                if row.findings:
+                    row.findings = _share_texts(row.findings, texts)
+            files.append(fr)
+            _keep(collect=in_process)
+    finally:
+        if collecting:
+            gc.enable()
     _keep()  # the results the last files sent since the last freeze
     del texts
     report("读取", len(inputs), len(inputs))

@@ -108,3 +108,23 @@ def test_a_run_that_fails_after_returns_started_leaves_no_copy_and_no_worker(tmp
         _run_into(SAMPLES, tmp_path / "out", jobs=2)
     assert list(tmp_path.iterdir()) == []  # the private folder of the copies (personal data) is gone
     assert not multiprocessing.active_children()
+
+
+def _collector_on(_item, _shared) -> bool:
+    import gc
+
+    return gc.isenabled()
+
+
+def test_pool_workers_collect_garbage_though_the_run_reads_with_the_collector_off(tmp_path):
+    import gc
+
+    from svcsheet.executors import map_files
+
+    gc.disable()  # as the run while the workers' results arrive: workers forked now must not inherit it
+    try:
+        assert list(map_files(_collector_on, [1, 2, 3], None, 2)) == [True, True, True]
+    finally:
+        gc.enable()
+    _run_into(SAMPLES, tmp_path / "out", jobs=2)
+    assert gc.isenabled()  # the run turned it back on
