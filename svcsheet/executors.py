@@ -166,8 +166,8 @@ def _send_records_as_calls() -> None:
     """Worker initialiser: the per-file results are mostly the records' slots dataclasses (a row, its cells'
     parsed values, its findings). Pickled by default, each is rebuilt by dataclasses' __setstate__, which
     looks the class's fields up again for every object: as a call of the class with its field values, the
-    parent unpickles them in about half the time, from about 10% fewer bytes. The SLA verdicts travel too. Only this worker's pickler is
-    changed; the parent gets equal objects."""
+    parent unpickles them in about half the time, from about 10% fewer bytes. The SLA verdicts travel too.
+    Only this worker's pickler is changed; the parent gets equal objects."""
     from dataclasses import fields
     from multiprocessing.reduction import ForkingPickler
     from operator import attrgetter

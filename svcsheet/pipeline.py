@@ -275,7 +275,7 @@ def _stages(options: RunOptions, progress: Progress | None, cleanup: ExitStack) 
         texts = [replace(t, counts=t.opened is None or start <= t.opened < period.end) for t in texts]
         earlier = _window_history(options, policy, period, in_window, forms)
     settings = {"min_customers": rule.min_customers, "threshold": rule.similarity, "lexicon": rule.lexicon}
-    if early is not None:  # the workers' memory gone before the clustering's transient (the run's largest)
+    if early is not None:  # workers gone before the clustering: idle, they would add to its transient
         early.settle()
     clustering = cluster_problems(texts + [p for _f, _t, _o, p in earlier], settings)
     del texts, earlier, in_window  # a text per accepted row: not needed by the outputs
