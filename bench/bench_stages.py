@@ -113,6 +113,10 @@ def main() -> None:
     for attr in ("write_clean", "write_rejects", "write_summary", "write_report_html", "write_returns", "write_trace"):
         _wrap(outputs, attr, attr)
     _wrap(outputs, "build_manifest", "build_manifest")
+    from svcsheet.outputs import returns
+
+    _wrap(returns.EarlyReturns, "settle", "returns/ in the workers: wait")  # with a pool: waits for them
+    _wrap(returns.EarlyReturns, "finish", "returns/ in the workers: collect")
     import svcsheet.audit.history as history
 
     _wrap(history, "save_run", "history save_run")

@@ -100,9 +100,11 @@ def map_files(
     spec: ExecutorSpec | None = None,
     lost: Callable[[_T, str], _R] | None = None,
     stats: MapStats | None = None,
+    pool: LocalPool | None = None,
 ) -> Iterator[_R]:
     """``work(item, shared)`` for every item, results in the order of ``items``. ``work`` must be a
-    module-level function (it is pickled by reference)."""
+    module-level function (it is pickled by reference). ``pool``: a local pool to run it in (and keep open
+    afterwards), used when the map would run in a local pool."""
     spec = spec or ExecutorSpec()
     stats = stats if stats is not None else MapStats()
     stats.items = len(items)
@@ -118,8 +120,15 @@ def map_files(
                 stats.work += time.perf_counter() - t
                 yield result
         else:
-            yield from _pool_map(work, items, shared, jobs, lost, stats)
+            yield from _pool_map(work, items, shared, jobs, lost, stats, pool)
     stats.wall = time.perf_counter() - start
+
+
+def local_jobs(jobs: int | None, items: int, spec: ExecutorSpec | None = None) -> int:
+    """How many local worker processes map_files would use (1: in this process; 0: not local)."""
+    if spec is not None and spec.kind != "local":
+        return 0
+    return min(default_jobs() if jobs is None else max(1, jobs), items)
 
 
 # -- the local process pool ---------------------------------------------------------------------------------
@@ -146,23 +155,27 @@ def _die_with_parent(parent: int) -> None:
 
 
 def _worker_init(parent: int) -> None:
+    import gc
+
     _die_with_parent(parent)
     _send_records_as_calls()
+    gc.enable()  # a parent may fork while it has the collector off (pipeline: while results arrive)
 
 
 def _send_records_as_calls() -> None:
     """Worker initialiser: the per-file results are mostly the records' slots dataclasses (a row, its cells'
     parsed values, its findings). Pickled by default, each is rebuilt by dataclasses' __setstate__, which
     looks the class's fields up again for every object: as a call of the class with its field values, the
-    parent unpickles them in about half the time, from about 10% fewer bytes. Only this worker's pickler is
-    changed; the parent gets equal objects."""
+    parent unpickles them in about half the time, from about 10% fewer bytes. The SLA verdicts travel too.
+    Only this worker's pickler is changed; the parent gets equal objects."""
     from dataclasses import fields
     from multiprocessing.reduction import ForkingPickler
     from operator import attrgetter
 
     from . import records
+    from .sla import verdicts as sla
 
-    for cls in (records.Provenance, records.Cell, records.Parsed, records.Finding, records.Row):
+    for cls in (records.Provenance, records.Cell, records.Parsed, records.Finding, records.Row, sla.StageResult):
         spec = fields(cls)
         if hasattr(cls, "__post_init__") or not all(f.init for f in spec) or len(spec) < 2:
             continue  # a call of the class would not rebuild the object as it was
@@ -188,11 +201,18 @@ def _timed(work: Work, item: Any, shared: Any) -> tuple[Any, float]:
 
 
 def _pool_map(
-    work: Work, items: Sequence, shared: Any, jobs: int, lost: Lost | None, stats: MapStats
+    work: Work,
+    items: Sequence,
+    shared: Any,
+    jobs: int,
+    lost: Lost | None,
+    stats: MapStats,
+    owner: LocalPool | None = None,
 ) -> Iterator:
     """A process pool with at most 2 x jobs items submitted at once. When a worker dies the pool breaks and
     every submitted item fails with it: those items then run one at a time, each in a fresh process of its
-    own, and an item that kills that one too is lost (it broke a process twice)."""
+    own, and an item that kills that one too is lost (it broke a process twice). ``owner``: the pool is
+    that LocalPool's (left open; a broken one is replaced in it)."""
     from concurrent.futures import FIRST_COMPLETED, wait
     from concurrent.futures.process import BrokenProcessPool
 
@@ -203,7 +223,7 @@ def _pool_map(
     # A forked worker's garbage collector would touch every object it inherited and so copy the parent's whole
     # heap (all rows, when returns/ is written): frozen objects are left alone.
     frozen = freeze()
-    pool = _new_pool(jobs)
+    pool = owner.executor if owner is not None else _new_pool(jobs)
     try:
         while todo or running:
             while todo and len(running) < 2 * jobs:
@@ -230,12 +250,81 @@ def _pool_map(
                 for i in sorted(suspects):
                     done[i] = _alone(work, items[i], shared, lost, stats, i)
                 pool = _new_pool(jobs)
+                if owner is not None:
+                    owner.executor = pool
             while following in done:
                 yield done.pop(following)
                 following += 1
     finally:
-        pool.shutdown(wait=True, cancel_futures=True)
+        if owner is None:
+            pool.shutdown(wait=True, cancel_futures=True)
         thaw(frozen)
+
+
+class LocalPool:
+    """A local process pool kept for more than one map: forked at its first work, while the run's process is
+    still small (workers forked later inherit every row read and copy the pages they touch), it reads the files
+    and is then handed later work (``start``) that it does while this process goes on."""
+
+    def __init__(self, jobs: int) -> None:
+        self.jobs = jobs
+        self.executor = _new_pool(jobs)
+
+    def start(self, work: Work, items: Sequence, shared: Any) -> Later:
+        """Submit ``work(item, shared)`` for every item now; ``Later.wait`` collects the results."""
+        return Later(self, work, items, shared)
+
+    def close(self) -> None:
+        """Stop the workers (what was submitted and not started is cancelled)."""
+        self.executor.shutdown(wait=True, cancel_futures=True)
+
+
+class Later:
+    """Work submitted to a LocalPool and collected later, in the order of its items. A worker that dies breaks
+    the pool and every unfinished item with it: those run again one at a time, each in a fresh process; an
+    item that kills that one too raises, as in map_files without ``lost``."""
+
+    def __init__(self, pool: LocalPool, work: Work, items: Sequence, shared: Any) -> None:
+        self.pool, self.work, self.shared = pool, work, shared
+        self.items: list[Any] = []
+        self.futures: list[Any] = []
+        for item in items:
+            self.add(item)
+
+    def add(self, item: Any) -> None:
+        """Submit one more item."""
+        from concurrent.futures.process import BrokenProcessPool
+
+        self.items.append(item)
+        try:
+            self.futures.append(self.pool.executor.submit(_timed, self.work, item, self.shared))
+        except (BrokenProcessPool, RuntimeError):  # broken (a worker died) or closed: it runs alone at ``wait``
+            self.futures.append(None)
+
+    def settle(self) -> None:
+        """Wait until every item has finished or failed (without raising: ``wait`` reports it)."""
+        from concurrent.futures import wait
+
+        wait([f for f in self.futures if f is not None])
+
+    def wait(self) -> list[Any]:
+        """Every item's result, in order, once all have finished."""
+        from concurrent.futures.process import BrokenProcessPool
+
+        results = []
+        for i, fut in enumerate(self.futures):
+            try:
+                if fut is None:
+                    raise BrokenProcessPool
+                results.append(fut.result()[0])
+            except BrokenProcessPool:
+                results.append(_alone(self.work, self.items[i], self.shared, None, MapStats(), i))
+        return results
+
+    def cancel(self) -> None:
+        for fut in self.futures:
+            if fut is not None:
+                fut.cancel()
 
 
 def freeze() -> bool:

@@ -9,7 +9,8 @@ from __future__ import annotations
 import ctypes
 import gc
 from collections import Counter
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
+from contextlib import ExitStack
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -26,7 +27,7 @@ from .deid.deidentifier import Deidentifier
 from .deid.keys import resolve_key
 from .deid.redact import NameIndex, redact_findings, redact_row
 from .errors import UnreadableWorkbook, UsageError
-from .executors import ExecutorSpec, default_jobs, map_files
+from .executors import ExecutorSpec, LocalPool, default_jobs, local_jobs, map_files
 from .findings import at_field, make
 from .forms import FormSpec, load_forms
 from .policy import Policy, load_policy
@@ -171,15 +172,12 @@ def _in_process(options: RunOptions, files: int) -> bool:
     return local and min(default_jobs() if options.jobs is None else max(1, options.jobs), files) <= 1
 
 
-def _keeping(rows: list[Row], every: int = 1000) -> Iterator[Row]:
-    """The rows, keeping what the loop over them made every ``every`` rows (see _keep)."""
-    for i, row in enumerate(rows):
-        if i % every == 0:
-            _keep()
-        yield row
-
-
 def _run(options: RunOptions, progress: Progress | None) -> RunResult:
+    with ExitStack() as cleanup:  # worker processes and what they wrote, whatever happens
+        return _stages(options, progress, cleanup)
+
+
+def _stages(options: RunOptions, progress: Progress | None, cleanup: ExitStack) -> RunResult:
     policy = load_policy(options.policy)
     as_of = (options.as_of or datetime.now()).replace(second=0, microsecond=0, tzinfo=None)
     forms = load_forms()
@@ -193,20 +191,37 @@ def _run(options: RunOptions, progress: Progress | None) -> RunResult:
         why = "".join(f"；{s.name}：{s.reason}" for s in found.skipped[:5])
         raise UsageError(f"输入中没有找到工作簿（.xlsx .xlsm .xls .ods）{why}")
 
-    # 1-3. read each file, parse and validate its rows (a file that cannot be read is recorded, not fatal);
-    # files are independent, so worker processes share them, and the results come back in input order
+    # 1-3. read each file, parse and validate its rows, and the SLA verdicts of the rows it accepts (a file
+    # that cannot be read is recorded, not fatal); files are independent, so worker processes share them, and
+    # the results come back in input order. The local pool stays for returns/ (after step 5).
+    pool = None
+    if options.out is not None and local_jobs(options.jobs, len(inputs), options.executor) > 1:
+        pool = LocalPool(local_jobs(options.jobs, len(inputs)))
+        cleanup.callback(pool.close)
     files = []
-    per_file = map_files(read_file, inputs, (policy, as_of), options.jobs, options.executor, lost=lost_file)
+    per_file = map_files(
+        read_file, inputs, (policy, as_of), options.jobs, options.executor, lost=lost_file, pool=pool
+    )
     texts: dict[str, str] = {}  # one object per distinct finding message and value: most repeat across rows
     in_process = _in_process(options, len(inputs))
-    for i, fr in enumerate(per_file):
-        report("读取", i, len(inputs))
-        for row in fr.rows:
-            share_layouts(row.cells)  # rows from worker processes share layouts and short texts again
-            if row.findings:
-                row.findings = _share_texts(row.findings, texts)
-        files.append(fr)
-        _keep(collect=in_process)
+    collecting = gc.isenabled()
+    if not in_process:
+        # the results arrive as millions of new objects (rows, values, verdicts) without reference cycles: the
+        # collections their allocations set off walk them and free nothing (workers turn the collector back
+        # on: executors._worker_init)
+        gc.disable()
+    try:
+        for i, fr in enumerate(per_file):
+            report("读取", i, len(inputs))
+            for row in fr.rows:
+                share_layouts(row.cells)  # rows from worker processes share layouts and short texts again
+                if row.findings:
+                    row.findings = _share_texts(row.findings, texts)
+            files.append(fr)
+            _keep(collect=in_process)
+    finally:
+        if collecting:
+            gc.enable()
     _keep()  # the results the last files sent since the last freeze
     del texts
     report("读取", len(inputs), len(inputs))
@@ -214,22 +229,39 @@ def _run(options: RunOptions, progress: Progress | None) -> RunResult:
     _release_freed_memory()
     check_duplicates(rows, forms)
 
-    # 4. identify customers (keyed hash before masking) and de-identify every value
+    # 4-5. file by file (each row as before, in the same order): identify customers (keyed hash before
+    # masking) and de-identify every value, the file's names, then the SLA findings of its accepted rows (the
+    # verdicts were computed with the per-file work; a row rejected since, a duplicate across files, drops
+    # them) and the de-identified findings. A file's findings are then all known: with a local pool, its
+    # workers write its returns/ copy while this process goes on with the next files.
     deid = Deidentifier(resolve_key(policy), policy.raw["deid"])
     names = NameIndex.from_rows(rows, forms)
-    for row in _keeping(rows):
-        redact_row(row, forms[row.form], deid, names)
-    _redact_provenance(files, deid, names)
-    skipped = [replace(s, name=deid.free_text(s.name, names.present(s.name))[0] or s.name) for s in found.skipped]
+    early = None
+    if pool is not None:
+        from .outputs import start_returns
 
-    # 5. SLA for every accepted row and every stage of its form
-    calendar = BusinessCalendar(policy)
-    for row in _keeping(rows):
-        if not row.rejected:
-            row.sla = evaluate_row(forms[row.form], row.values, policy, calendar, as_of)
-            _sla_findings(row, forms[row.form])
-        redact_findings(row, forms[row.form], deid, names)
+        early = start_returns(pool, options.out)
+        cleanup.callback(early.discard)
+    done = 0
+    for fr in files:
+        for row in fr.rows:
+            if done % 1000 == 0:
+                _keep()
+            done += 1
+            redact_row(row, forms[row.form], deid, names)
+        _redact_provenance([fr], deid, names)
+        for row in fr.rows:
+            if not row.rejected:
+                if not isinstance(row.sla, FieldMap):  # not computed with its file (a row made elsewhere)
+                    row.sla = evaluate_row(forms[row.form], row.values, policy, calendar_of(policy), as_of)
+                _sla_findings(row, forms[row.form])
+            elif row.sla:
+                row.sla = {}
+            redact_findings(row, forms[row.form], deid, names)
+        if early is not None:
+            early.add(fr)
     _keep()
+    skipped = [replace(s, name=deid.free_text(s.name, names.present(s.name))[0] or s.name) for s in found.skipped]
 
     # 6. the report period, then common issues across the problem texts of the accepted rows in its window
     accepted = [r for r in rows if not r.rejected]
@@ -243,6 +275,8 @@ def _run(options: RunOptions, progress: Progress | None) -> RunResult:
         texts = [replace(t, counts=t.opened is None or start <= t.opened < period.end) for t in texts]
         earlier = _window_history(options, policy, period, in_window, forms)
     settings = {"min_customers": rule.min_customers, "threshold": rule.similarity, "lexicon": rule.lexicon}
+    if early is not None:  # workers gone before the clustering: idle, they would add to its transient
+        early.settle()
     clustering = cluster_problems(texts + [p for _f, _t, _o, p in earlier], settings)
     del texts, earlier, in_window  # a text per accepted row: not needed by the outputs
     _release_freed_memory()  # the clustering's matrices are gone: their pages go back before the outputs
@@ -269,7 +303,7 @@ def _run(options: RunOptions, progress: Progress | None) -> RunResult:
         from .outputs import write_outputs
 
         report("写出", 0, 1)
-        write_outputs(result, forms, options.out)
+        write_outputs(result, forms, options.out, early)
         from .audit.history import save_run  # the history keeps the run's tickets only once its outputs exist
 
         save_run(result)
@@ -311,9 +345,23 @@ def lost_file(item: InputFile, reason: str) -> FileResult:
 
 
 def read_file(item: InputFile, shared: tuple[Policy, datetime]) -> FileResult:
-    """The per-file work, a pure function of (input file, policy, as_of): read, parse, validate."""
+    """The per-file work, a pure function of (input file, policy, as_of): read, parse, validate, and the SLA
+    verdicts of the rows validation accepts."""
     policy, as_of = shared
     return _read_file(item, load_forms(), policy, as_of)
+
+
+_CALENDARS: dict[str, BusinessCalendar] = {}
+
+
+def calendar_of(policy: Policy) -> BusinessCalendar:
+    """One business calendar per policy in this process (a worker gets the policy anew with every file; the
+    calendar's memo of days and years then serves all the files it reads)."""
+    cal = _CALENDARS.get(policy.sha256)
+    if cal is None:
+        _CALENDARS.clear()  # one policy a run: keep the last one only
+        cal = _CALENDARS[policy.sha256] = BusinessCalendar(policy)
+    return cal
 
 
 def _read_file(item: InputFile, forms: dict[str, FormSpec], policy: Policy, as_of: datetime) -> FileResult:
@@ -328,6 +376,7 @@ def _read_file(item: InputFile, forms: dict[str, FormSpec], policy: Policy, as_o
     try:
         book = read_workbook(item.path, display_name=item.name, limits=policy.raw["limits"])
         _parse_and_check(result, book, forms, as_of)
+        _evaluate_sla(result, forms, policy, as_of)
     except UnreadableWorkbook as exc:
         result.error = str(exc)
     except Exception:  # a surprise in parsing or checking one file's rows: that file only
@@ -357,6 +406,15 @@ def _parse_and_check(result: FileResult, book: Any, forms: dict[str, FormSpec], 
         row.values = FieldMap.of(row.values)  # nothing changes a row's values after validation
     if not result.rows:
         result.findings.append(make("workbook_empty", Provenance(item.name, "", 0)))
+
+
+def _evaluate_sla(result: FileResult, forms: dict[str, FormSpec], policy: Policy, as_of: datetime) -> None:
+    """The SLA verdicts of every row validation accepted (the run's 4 s at 100,000 rows, spread over the
+    workers). Computed before the duplicates across files are known: a row rejected then drops them."""
+    calendar = calendar_of(policy)
+    for row in result.rows:
+        if not row.rejected:
+            row.sla = evaluate_row(forms[row.form], row.values, policy, calendar, as_of)
 
 
 def _redact_provenance(files: list[FileResult], deid: Deidentifier, names: NameIndex) -> None:

@@ -20,23 +20,23 @@ from .clean import write_clean
 from .manifest import build_manifest, write_manifest, write_trace
 from .rejects import write_rejects
 from .report_html import write_report_html
-from .returns import write_returns
+from .returns import EarlyReturns, write_returns
 from .summary import write_summary
 
 
-def write_outputs(result, forms: dict[str, FormSpec], out: Path) -> None:
+def write_outputs(result, forms: dict[str, FormSpec], out: Path, returns: EarlyReturns | None = None) -> None:
     """Write clean.xlsx, rejects.xlsx, summary.xlsx, report.html, returns/, trace.json and run.json into ``out``.
 
     Written first into a sibling temporary folder (mode 0700: returns/ holds personal data), the marker last;
     the old ``out`` (if any) is replaced only when all succeeded. Temporary folders that killed runs left
-    beside ``out`` are removed first.
+    beside ``out`` are removed first. ``returns``: returns/ already being written (``start_returns``).
     """
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     remove_stale_temporaries(out)
     tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.{_TMP}-{os.getpid()}-", dir=out.parent))  # mode 0700
     try:
-        _write_files(result, forms, tmp)
+        _write_files(result, forms, tmp, returns)
         result.manifest = build_manifest(result, tmp)
         # which history database the run read (whether it also wrote it is on the terminal: a re-run into
         # another folder must give the same run.json)
@@ -53,6 +53,16 @@ def write_outputs(result, forms: dict[str, FormSpec], out: Path) -> None:
 _TMP, _OLD = "svcsheet-tmp", "svcsheet-old"
 
 
+def start_returns(pool, out: Path) -> EarlyReturns:
+    """returns/ written by ``pool``'s workers, a file at a time as its findings are complete (``add``), into a
+    private folder beside ``out`` (named like write_outputs' temporary folder: a killed run's is removed by the
+    next run)."""
+    out = Path(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.{_TMP}-{os.getpid()}-", dir=out.parent))  # mode 0700
+    return EarlyReturns(pool, staging)
+
+
 # Outputs that lay out ``result.figures`` only. With more than one job a forked process writes them while this one
 # writes the rest: it reads few of the objects it inherited, so it copies few pages (clean.xlsx written by a forked
 # process read every row and copied them: +166 MB peak at 20,000 rows, for 2.6 s of CPU moved).
@@ -63,7 +73,7 @@ FORKED = ("summary", "report")
 FORK_MAX_ROWS = 50_000
 
 
-def _write_files(result, forms: dict[str, FormSpec], folder: Path) -> None:
+def _write_files(result, forms: dict[str, FormSpec], folder: Path, returns: EarlyReturns | None = None) -> None:
     """Every output but run.json, in this order; the error raised is the one of the first writer that failed
     in this order, whichever process wrote it, as when one process writes them all."""
     steps = [
@@ -71,7 +81,10 @@ def _write_files(result, forms: dict[str, FormSpec], folder: Path) -> None:
         ("rejects", lambda: write_rejects(result, forms, folder / "rejects.xlsx")),
         ("summary", lambda: write_summary(result, folder / "summary.xlsx")),
         ("report", lambda: write_report_html(result, folder / "report.html")),
-        ("returns", lambda: write_returns(result, forms, folder / "returns")),
+        (
+            "returns",
+            lambda: returns.finish(folder / "returns") if returns else write_returns(result, forms, folder / "returns"),
+        ),
         ("trace", lambda: write_trace(result, folder / "trace.json")),
     ]
     numbered = list(enumerate(steps))

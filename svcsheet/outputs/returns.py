@@ -51,19 +51,9 @@ HEADER_FILL = PatternFill("solid", fgColor=HEADER_RGB)
 
 
 def write_returns(result, forms: dict[str, FormSpec], folder: Path) -> None:
-    from ..executors import FileJob, map_files
+    from ..executors import map_files
 
-    tasks: list[FileJob] = []
-    taken: set[Path] = set()
-    for fr in result.files:
-        findings = [f for f in fr.findings] + [f for r in fr.rows for f in r.findings]
-        if fr.error or not any(f.severity in ("error", "warning") for f in findings):
-            continue  # nothing the agent must fix
-        findings.sort(key=lambda f: (f.sheet, f.row or 0, f.cell or "", f.code))
-        target = _free_path(folder / _return_name(fr.name), taken)  # masked names may coincide: never overwrite
-        taken.update((target, _list_path(target)))
-        target.parent.mkdir(parents=True, exist_ok=True)
-        tasks.append(FileJob(fr.input.path, target, findings))
+    tasks = plan_returns(result.files, folder)
     # each copy is independent: worker processes share them (names were chosen above, in input order)
     options = result.options
     jobs = 1 if _large(result) else getattr(options, "jobs", 1)
@@ -71,14 +61,82 @@ def write_returns(result, forms: dict[str, FormSpec], folder: Path) -> None:
         pass
 
 
-# From this many rows returns/ is written in this process. Forked workers inherit the run's heap, and what they
-# allocate lands in its free memory, copying pages: +120 MB of the process tree's peak at 100,000 rows, as much
-# as workers from a fresh server process (forkserver) cost.
+# From this many rows returns/ is written in this process when no early pool writes it (``EarlyReturns``).
+# Workers forked now inherit the run's heap, and what they allocate lands in its free memory, copying pages:
+# +120 MB of the process tree's peak at 100,000 rows, as much as workers from a fresh server process
+# (forkserver) cost.
 POOL_MAX_ROWS = 50_000
 
 
 def _large(result) -> bool:
     return sum(len(fr.rows) for fr in result.files) >= POOL_MAX_ROWS
+
+
+def plan_returns(files, folder: Path) -> list:
+    """A FileJob (original, copy to write, its findings) for each file with a finding the agent must fix, its
+    name chosen in input order; the folders they go into are made."""
+    plan = _Plan(folder)
+    return [task for fr in files for task in [plan.task(fr)] if task is not None]
+
+
+class _Plan:
+    """Names of the copies, chosen file by file in input order (masked names may coincide: never overwrite)."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self.taken: set[Path] = set()
+
+    def task(self, fr):
+        from ..executors import FileJob
+
+        findings = [f for f in fr.findings] + [f for r in fr.rows for f in r.findings]
+        if fr.error or not any(f.severity in ("error", "warning") for f in findings):
+            return None  # nothing the agent must fix
+        findings.sort(key=lambda f: (f.sheet, f.row or 0, f.cell or "", f.code))
+        target = _free_path(self.folder / _return_name(fr.name), self.taken)
+        self.taken.update((target, _list_path(target)))
+        target.parent.mkdir(parents=True, exist_ok=True)
+        return FileJob(fr.input.path, target, findings)
+
+
+class EarlyReturns:
+    """returns/ written by a LocalPool's workers while this process goes on with the run, into ``staging``
+    (a private folder beside the output folder); ``finish`` waits for them and moves the copies into the
+    output. A file is added once every finding of its rows is known (after its SLA findings) and its
+    de-identified name is set; names are chosen in input order, as ``write_returns`` chooses them."""
+
+    def __init__(self, pool, staging: Path) -> None:
+        self.staging, self.pool = staging, pool
+        self.plan = _Plan(staging / "returns")
+        self.later = pool.start(_write_one, [], None)
+
+    def add(self, fr) -> None:
+        """Write the copy of this file (if it needs one) from now on."""
+        task = self.plan.task(fr)
+        if task is not None:
+            self.later.add(task)
+
+    def settle(self) -> None:
+        """Wait until every copy is written (or failed: ``finish`` reports it in the writers' order), then stop the
+        workers: idle, they still hold their memory, and the run's next stage (clustering) is its largest."""
+        self.later.settle()
+        if self.pool is not None:
+            self.pool.close()
+            self.pool = None
+
+    def finish(self, folder: Path) -> None:
+        """Wait for every copy (a copy whose worker died is written again alone) and move them to ``folder``."""
+        self.later.wait()
+        if (self.staging / "returns").exists():
+            (self.staging / "returns").rename(folder)
+
+    def discard(self) -> None:
+        """Stop the workers and remove what they wrote (the run failed, or its outputs are in place)."""
+        self.later.cancel()
+        if self.pool is not None:
+            self.pool.close()
+            self.pool = None
+        shutil.rmtree(self.staging, ignore_errors=True)
 
 
 def _write_one(task: tuple[Path, Path, list[Finding]], _shared: object) -> None:
