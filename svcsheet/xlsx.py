@@ -11,12 +11,15 @@
 
 from __future__ import annotations
 
+import ctypes
 import math
+import re
 import unicodedata
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from functools import lru_cache
+from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
@@ -55,7 +58,7 @@ def new_workbook(path: Path, *, stream: bool = False) -> tuple[xlsxwriter.Workbo
 
     ``stream``: rows go to disk as they are written (xlsxwriter's constant_memory), for the large outputs
     whose sheets are written top to bottom, one row after the other."""
-    wb = xlsxwriter.Workbook(
+    wb = (_StreamWorkbook if stream else xlsxwriter.Workbook)(
         str(path),
         {
             "constant_memory": stream,
@@ -89,6 +92,29 @@ def new_workbook(path: Path, *, stream: bool = False) -> tuple[xlsxwriter.Workbo
         good=wb.add_format({**base, "bg_color": "#C6EFCE"}),
     )
     return wb, styles
+
+
+# what xlsxwriter's _escape_control_characters rewrites: _xHHHH_ look-alikes, control characters, U+FFFE/U+FFFF
+_CONTROL = re.compile("_x[0-9a-fA-F]{4}_|[\x00-\x08\x0b-\x1f\ufffe\uffff]")
+class _StreamWorkbook(xlsxwriter.Workbook):
+    """A large output: once it is written, the memos its sheets filled are dropped and the freed heap pages
+    handed back. What stayed of the memo (a width per distinct text) kept a few objects in most of the
+    memory the writer used for its tables, so none of it could be given back (+110 MB at 100,000 rows)."""
+
+    def close(self) -> None:
+        try:
+            super().close()
+        finally:
+            _line_width.cache_clear()
+            _release_freed_memory()
+
+
+def _release_freed_memory() -> None:
+    """malloc_trim: glibc keeps freed heap pages otherwise; a no-op where there is no glibc."""
+    try:
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):
+        pass
 
 
 _INLINE_MEMO = 50_000  # distinct texts whose cell XML is kept (ids are unique: the memo is cleared when full)
@@ -130,7 +156,8 @@ class _StreamWorksheet(Worksheet):
 
     def _inline_tail(self, string: str) -> str | None:
         """What follows the cell's attributes, as xlsxwriter writes an inline string; None: a rich string."""
-        string = self._escape_control_characters(string)
+        if _CONTROL.search(string):  # rare: xlsxwriter's two substitutions change nothing otherwise
+            string = self._escape_control_characters(string)
         if string.startswith("<r>") and string.endswith("</r>"):
             return None
         preserve = ' xml:space="preserve"' if _preserve_whitespace(string) else ""
@@ -325,8 +352,10 @@ class Sheet:
                 fast = r not in ws.row_info and r not in ws.comments
             if fast:
                 # what the first cell of this row would do: flush the previous row (its formats get their
-                # indexes first), then this row's cells; they are written now, so the table stays empty
-                if out:
+                # indexes first), then this row's cells; they are written now, so the table stays empty.
+                # Rows built here wait in ``out`` unless xlsxwriter is about to write the previous row itself.
+                prev = ws.previous_row
+                if out and (prev in ws.row_info or prev in ws.comments or ws.table.get(prev)):
                     ws.fh.write("".join(out))
                     out.clear()
                 ws._write_single_row(r)
@@ -571,8 +600,9 @@ def write_table(
     sheet's main one: filter buttons, frozen header, header repeated on every printed page. ``widths`` is
     accepted for old callers and ignored: the content decides (``Sheet``).
     """
+    whole = min(map(len, rows)) if rows else 0  # columns every row has
     for c, h in enumerate(headers):
-        ws.write_string(top, c, h, styles.header_right if _numeric_column(rows, c) else styles.header)
+        ws.write_string(top, c, h, styles.header_right if _numeric_column(rows, c, c < whole) else styles.header)
     if isinstance(ws, Sheet) and ws.st is styles:
         ws.write_rows(top + 1, rows)
     else:
@@ -591,8 +621,19 @@ def write_table(
     return top + 1 + len(rows)
 
 
-def _numeric_column(rows: list[list[Any]], c: int) -> bool:
-    """Whether column ``c`` holds a value and every value in it is a number, date or time (empty cells aside)."""
+_NUMERIC_TYPES = frozenset({int, float, datetime, date, time})  # exactly these (bool is an int: not numeric)
+
+
+def _numeric_column(rows: list[list[Any]], c: int, whole: bool = False) -> bool:
+    """Whether column ``c`` holds a value and every value in it is a number, date or time (empty cells aside).
+    ``whole``: every row has column ``c``."""
+    if whole:
+        # the column's value types, collected in C: an empty or numeric column was walked value by value
+        # (a text column still goes below: its first text decides)
+        kinds = set(map(type, map(itemgetter(c), rows)))
+        kinds.discard(type(None))
+        if kinds <= _NUMERIC_TYPES:
+            return bool(kinds)
     numeric = False
     for r in rows:
         if c < len(r):
