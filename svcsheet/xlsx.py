@@ -14,8 +14,12 @@ from __future__ import annotations
 import ctypes
 import math
 import re
+import threading
 import unicodedata
 from collections import defaultdict
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from functools import lru_cache
@@ -58,7 +62,7 @@ def new_workbook(path: Path, *, stream: bool = False) -> tuple[xlsxwriter.Workbo
 
     ``stream``: rows go to disk as they are written (xlsxwriter's constant_memory), for the large outputs
     whose sheets are written top to bottom, one row after the other."""
-    wb = (_StreamWorkbook if stream else xlsxwriter.Workbook)(
+    wb = _Workbook(
         str(path),
         {
             "constant_memory": stream,
@@ -96,17 +100,65 @@ def new_workbook(path: Path, *, stream: bool = False) -> tuple[xlsxwriter.Workbo
 
 # what xlsxwriter's _escape_control_characters rewrites: _xHHHH_ look-alikes, control characters, U+FFFE/U+FFFF
 _CONTROL = re.compile("_x[0-9a-fA-F]{4}_|[\x00-\x08\x0b-\x1f\ufffe\uffff]")
-class _StreamWorkbook(xlsxwriter.Workbook):
-    """A large output: once it is written, the memos its sheets filled are dropped and the freed heap pages
-    handed back. What stayed of the memo (a width per distinct text) kept a few objects in most of the
-    memory the writer used for its tables, so none of it could be given back (+110 MB at 100,000 rows)."""
+class _Workbook(xlsxwriter.Workbook):
+    """``close`` packages and deflates the workbook; inside ``closing_in_background()`` it does so in a thread
+    (zlib releases the GIL: the deflate runs on another core while the next output is built). Once a streamed
+    workbook is written, the width memo its sheets filled is dropped and the freed heap pages handed back:
+    what stayed of the memo kept a few objects in most of the memory the writer used for its tables, so none of
+    it could be given back (+110 MB at 100,000 rows)."""
 
     def close(self) -> None:
+        later = _BACKGROUND.get()
+        if later is None:
+            self._close_now()
+        else:
+            later.append(BackgroundClose(self))
+
+    def _close_now(self) -> None:
         try:
             super().close()
         finally:
-            _line_width.cache_clear()
-            _release_freed_memory()
+            if self.constant_memory:
+                _line_width.cache_clear()
+                _release_freed_memory()
+
+
+class BackgroundClose:
+    """A workbook being closed in a thread; ``join`` waits for it and raises what the close raised."""
+
+    def __init__(self, wb: _Workbook) -> None:
+        self.error: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, args=(wb,), name="svcsheet-xlsx-close", daemon=True)
+        self._thread.start()
+
+    def _run(self, wb: _Workbook) -> None:
+        try:
+            wb._close_now()
+        except BaseException as exc:  # noqa: BLE001 - raised again by join, in the caller's thread
+            self.error = exc
+
+    def join(self) -> None:
+        self.wait()
+        if self.error is not None:
+            raise self.error
+
+    def wait(self) -> None:
+        self._thread.join()
+
+
+_BACKGROUND: ContextVar[list[BackgroundClose] | None] = ContextVar("svcsheet_xlsx_background", default=None)
+
+
+@contextmanager
+def closing_in_background() -> Iterator[list[BackgroundClose]]:
+    """Workbooks closed inside this block are closed in threads, listed in the yielded list: the caller must
+    ``join`` each before it reads, moves or removes their files (and before forking)."""
+    later: list[BackgroundClose] = []
+    token = _BACKGROUND.set(later)
+    try:
+        yield later
+    finally:
+        _BACKGROUND.reset(token)
 
 
 def _release_freed_memory() -> None:
