@@ -48,7 +48,8 @@ def redact_row(row: Row, form: FormSpec, deid: Deidentifier, run_names: NameInde
     """Fill ``row.customer_key`` and ``row.safe``; an ID number found in free text adds a finding."""
     plan = _plan(form)
     values = dict(row.values.items())  # one walk; each field is then a dict look-up
-    phone = next((p.value for k in plan.phones if (p := values.get(k)) is not None and p.value is not None), None)
+    phones = (p.value for k in plan.phones if (p := values.get(k)) is not None)
+    phone = next((v for v in phones if v is not None), None)
     customer_id = values.get(plan.customer_id) if plan.customer_id else None
     customer_id = None if customer_id is None else customer_id.value
     row.customer_key = deid.customer_key(_text(phone), _text(customer_id))

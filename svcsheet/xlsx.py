@@ -72,8 +72,7 @@ def new_workbook(path: Path, *, stream: bool = False) -> tuple[xlsxwriter.Workbo
             "default_date_format": DATETIME_FORMAT,
         },
     )
-    if stream:
-        wb.worksheet_class = _StreamWorksheet
+    wb.worksheet_class = _StreamWorksheet
     wb.set_properties({"created": FIXED_CREATED, "author": "svcsheet", "title": path.stem})
     wb.set_calc_mode("auto")
     base = {"font_name": "微软雅黑", "font_size": 10, "valign": "top"}
@@ -173,12 +172,14 @@ _INLINE_MEMO = 50_000  # distinct texts whose cell XML is kept (ids are unique: 
 
 
 class _StreamWorksheet(Worksheet):
-    """A constant_memory worksheet that writes formatted text and number cells with less per-cell work.
+    """A worksheet that writes formatted text and number cells with less per-cell work.
 
-    xlsxwriter escapes every inline string again (two regex substitutions and a search per cell); here the
-    escaped XML of a text is built once per distinct text, by xlsxwriter's own escaping functions, so the
-    bytes are those xlsxwriter writes. Anything else (unformatted cells, rich strings, formulas) is
-    written by xlsxwriter itself.
+    Streamed (constant_memory): xlsxwriter escapes every inline string again (two regex substitutions and a
+    search per cell); here the escaped XML of a text is built once per distinct text, by xlsxwriter's own
+    escaping functions, so the bytes are those xlsxwriter writes. Not streamed (shared strings): the cell is
+    one formatted string, as xlsxwriter writes it after escaping attributes that need none (a cell address, a
+    format index, a string index). Anything else (unformatted cells, rich strings, formulas) is written by
+    xlsxwriter itself.
     """
 
     def __init__(self) -> None:
@@ -188,8 +189,17 @@ class _StreamWorksheet(Worksheet):
     def _write_cell(self, row: int, col: int, cell: Any) -> None:
         fmt = cell.format
         kind = type(cell).__name__
-        if fmt is None or not self.constant_memory:
+        if fmt is None:
             super()._write_cell(row, col, cell)
+        elif not self.constant_memory:
+            if kind == "String":
+                ref = xl_rowcol_to_cell_fast(row, col)
+                self.fh.write(f'<c r="{ref}" s="{fmt._get_xf_index()}" t="s"><v>{cell.string}</v></c>')
+            elif kind in ("Number", "Datetime"):
+                ref = xl_rowcol_to_cell_fast(row, col)
+                self.fh.write(f'<c r="{ref}" s="{fmt._get_xf_index()}"><v>{cell.number:.16G}</v></c>')
+            else:
+                super()._write_cell(row, col, cell)
         elif kind == "String":
             tail = self._inline.get(cell.string, "")
             if tail == "":
@@ -349,7 +359,7 @@ class Sheet:
                 self.widths[col] = need
         if fmt is st.wrap or fmt is st.header or fmt is st.header_right:
             self.wrapped.append((row, col, text))
-        self.ws.write_string(row, col, text, fmt)
+        self.ws._write_string(row, col, text, fmt)  # write_string without its A1-argument wrapper
 
     def write_number(self, row: int, col: int, value: float, fmt: Any = None) -> None:
         self._seen(row)

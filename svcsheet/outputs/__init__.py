@@ -17,6 +17,7 @@ from typing import Any
 
 from ..discover import OUTPUT_ENTRIES, OUTPUT_MARKER
 from ..forms import FormSpec
+from ..gcpause import paused_gc
 from ..xlsx import BackgroundClose, closing_in_background
 from .clean import write_clean
 from .manifest import build_manifest, write_manifest, write_trace
@@ -120,8 +121,9 @@ def _run_steps(steps: list[Step]) -> tuple[int, BaseException] | None:
             if name in FORKS and (failed := _join(pending)) is not None:
                 return failed
             later: list[BackgroundClose] = []
+            closing = closing_in_background() if name in CLOSED_IN_BACKGROUND else nullcontext(later)
             try:
-                with closing_in_background() if name in CLOSED_IN_BACKGROUND else nullcontext(later) as later:
+                with paused_gc(), closing as later:
                     fn()
             except Exception as exc:  # noqa: BLE001 - handed to write_outputs, which raises it
                 pending += [(i, close) for close in later]

@@ -36,9 +36,8 @@ def write_clean(result, forms: dict[str, FormSpec], path: Path) -> None:
             sla = row.sla
             stages = [None if (res := sla.get(k)) is None else res.cell_text() for k in keys]
             hints = "；".join(f"{f.cell or ''} {f.message}".strip() for f in row.safe_findings)
-            table.append(
-                provenance(row) + [row.customer_key] + columns.values(row) + stages + [row.cluster, hints or None]
-            )
+            values = columns.values(row)
+            table.append(provenance(row) + [row.customer_key] + values + stages + [row.cluster, hints or None])
         ws = Sheet(wb.add_worksheet(form.name[:31]), st)
         write_table(ws, 0, headers, table, st)
         del table  # the next sheet's table is not held beside this one
