@@ -69,6 +69,9 @@ FORK_MAX_ROWS = 50_000
 # Writers whose workbook is packaged and deflated in a thread while the writers after them run (zlib releases
 # the GIL: the deflate, about a third of clean.xlsx's time, runs on another core).
 CLOSED_IN_BACKGROUND = ("clean", "rejects", "summary")
+# Writers that run with the garbage collector paused (gcpause.py): they make no cycles but an xlsxwriter
+# workbook's. Not trace.json: the JSON encoder (with indent) leaves a cycle of closures per ticket.
+GC_PAUSED = ("clean", "rejects", "summary", "report")
 # ... and a writer that may fork (the returns/ pool) waits for those threads first: a forked process keeps
 # only the forking thread, and could inherit a lock another thread held.
 FORKS = ("returns",)
@@ -123,7 +126,7 @@ def _run_steps(steps: list[Step]) -> tuple[int, BaseException] | None:
             later: list[BackgroundClose] = []
             closing = closing_in_background() if name in CLOSED_IN_BACKGROUND else nullcontext(later)
             try:
-                with paused_gc(), closing as later:
+                with paused_gc() if name in GC_PAUSED else nullcontext(), closing as later:
                     fn()
             except Exception as exc:  # noqa: BLE001 - handed to write_outputs, which raises it
                 pending += [(i, close) for close in later]
