@@ -225,3 +225,31 @@ def test_paused_gc_collects_the_cycles_made_inside_once_at_its_end() -> None:
 def test_a_numeric_column_of_one_type_is_numeric(value) -> None:
     rows = [[value, "x"], [None, "y"], [value, ""]]
     assert _numeric_column(rows, 0, whole=True) and not _numeric_column(rows, 1, whole=True)
+
+
+json_values = st.recursive(
+    st.one_of(st.none(), st.booleans(), st.integers(), st.text(alphabet=st.sampled_from('a"\\\n\t\x01/客①'), max_size=8)),
+    lambda inner: st.one_of(
+        st.lists(inner, max_size=4), st.dictionaries(st.text(alphabet=st.sampled_from('k"\n客'), max_size=3), inner, max_size=4)
+    ),
+    max_leaves=20,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(json_values, st.sampled_from(["", "  "]))
+def test_a_ticket_is_indented_as_the_json_module_indents_it(value, pad) -> None:
+    import json
+
+    from svcsheet.outputs.manifest import indented_json
+
+    want = json.dumps(value, ensure_ascii=False, indent=1).replace("\n", "\n" + pad)
+    assert indented_json(value, pad) == want
+
+
+def test_what_is_not_plain_json_is_left_to_the_json_module() -> None:
+    from svcsheet.outputs.manifest import _NotPlain, indented_json
+
+    for value in (1.5, (1, 2), {1: "a"}, {"a": [float("nan")]}):
+        with pytest.raises(_NotPlain):
+            indented_json(value)
