@@ -229,6 +229,7 @@ class _StreamWorksheet(Worksheet):
 # values besides text whose cell fragment is memoised by (type, value): equal values of these types write the same
 # cell, except -0.0 == 0.0 and aware datetimes equal across zones (both left out where the memo is used)
 _MEMO_TYPES = frozenset({int, float, datetime, date, time})
+_ZONED = frozenset({datetime, time})  # the memo types that may carry a zone (getattr on an int raises inside)
 _MISSING = object()
 
 
@@ -439,7 +440,7 @@ class Sheet:
                             got = texts[v] = self._fragment(v)
                     elif v is None:
                         continue
-                    elif kind in _MEMO_TYPES and (kind is not float or v) and not getattr(v, "tzinfo", None):
+                    elif kind in _MEMO_TYPES and (kind is not float or v) and (kind not in _ZONED or v.tzinfo is None):
                         key = (kind, v)
                         got = others.get(key, _MISSING)
                         if got is _MISSING:
