@@ -245,6 +245,14 @@ def _grow(ws: Worksheet, row: int, first_col: int, last_col: int) -> None:
         ws.dim_colmax = last_col
 
 
+def _grow_rows(sheet: Sheet, first: int, last: int, first_col: int, last_col: int) -> None:
+    """_grow for rows ``first``..``last`` written directly (each with a cell), and the sheet's last row."""
+    _grow(sheet.ws, first, first_col, last_col)
+    _grow(sheet.ws, last, first_col, last_col)
+    if last > sheet.last_row:
+        sheet.last_row = last
+
+
 def write_value(ws: Worksheet, row: int, col: int, value: Any, styles: Styles, fmt: Any = None) -> None:
     """Write one value with the right cell type. ``row``/``col`` are 0-based (xlsxwriter)."""
     if type(value) is str and value:  # most cells: text, checked first
@@ -407,6 +415,7 @@ class Sheet:
         letters: list[str] = []
         widths, wrapped = self.widths, self.wrapped
         out: list[str] = []  # rows built, written to the sheet's file every few hundred rows
+        grown: list[int] | None = None  # first and last row, first and last column of the rows built
         last = first + len(rows) - 1
         for r, values in enumerate(rows, start=first):
             if r == last or r >= ws.xls_rowmax or len(values) > ws.xls_colmax or r <= ws.previous_row:
@@ -418,10 +427,15 @@ class Sheet:
                 # indexes first), then this row's cells; they are written now, so the table stays empty.
                 # Rows built here wait in ``out`` unless xlsxwriter is about to write the previous row itself.
                 prev = ws.previous_row
-                if out and (prev in ws.row_info or prev in ws.comments or ws.table.get(prev)):
-                    ws.fh.write("".join(out))
-                    out.clear()
-                ws._write_single_row(r)
+                if prev in ws.row_info or prev in ws.comments or ws.table.get(prev):
+                    if out:
+                        ws.fh.write("".join(out))
+                        out.clear()
+                    ws._write_single_row(r)
+                else:  # _write_single_row(r) when the previous row has nothing to write
+                    ws.previous_row = r
+                    if ws.table:
+                        ws.table.clear()
                 while len(letters) < len(values):
                     letters.append(xl_col_to_name(len(letters)))
                 n = str(r + 1)
@@ -467,9 +481,15 @@ class Sheet:
                         parts.append("</row>")
                         out.append("".join(parts))
                         wrapped.extend(wraps)
-                        _grow(ws, r, lo, hi)
-                        if r > self.last_row:
-                            self.last_row = r
+                        # the dimensions xlsxwriter records, gathered and recorded before anything reads them
+                        if grown is None:
+                            grown = [r, r, lo, hi]
+                        else:
+                            grown[1] = r
+                            if lo < grown[2]:
+                                grown[2] = lo
+                            if hi > grown[3]:
+                                grown[3] = hi
                         if len(out) >= 256:
                             ws.fh.write("".join(out))
                             out.clear()
@@ -478,10 +498,15 @@ class Sheet:
             if out:
                 ws.fh.write("".join(out))
                 out.clear()
+            if grown is not None:
+                _grow_rows(self, *grown)
+                grown = None
             for c, v in enumerate(values):
                 write_value(self, r, c, v, st)
         if out:
             ws.fh.write("".join(out))
+        if grown is not None:
+            _grow_rows(self, *grown)
 
     def _fragment(self, value: Any) -> tuple[str, float, str | None] | None:
         """A value as ``write_value`` writes it in a table: the cell XML after its ``r`` attribute, the
