@@ -139,7 +139,7 @@ class _RowNames:
         key = (text, self.key, self.deid)
         hit = memo.get(key)
         if hit is None:
-            masked, kinds = self.deid.free_text(text, self.all(text))
+            masked, kinds = self.deid.free_text(text, self.all(text), memo=False)  # kept here instead
             if len(memo) >= _TEXT_MEMO_MAX:
                 memo.clear()
             hit = memo[key] = (masked or "", tuple(kinds))
