@@ -146,7 +146,7 @@ class _RowNames:
         return hit
 
 
-_TEXT_MEMO_MAX = 100_000
+_TEXT_MEMO_MAX = 20_000  # ticket ids are free text too, one entry each: a small memo, refilled with what repeats
 _TEXT_MEMO_LIMIT = 4096  # longer texts are rare and seldom repeat: not memoised
 
 
