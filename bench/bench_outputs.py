@@ -1,12 +1,17 @@
 """The output stage alone (issue 12): CPU and wall seconds of each writer and of ``write_outputs`` as a whole.
 
     python bench/bench_outputs.py IN [--jobs N] [--repeat N] [--save PICKLE | --load PICKLE] [--keep DIR]
-                                     [--only NAME ...]
+                                     [--only NAME ...] [--freeze]
 
 Runs the pipeline on IN without writing (``--as-of 2026-11-23 09:00``, no history), or loads a result saved by an
 earlier ``--save`` (the inputs must still be where they were: returns/ copies them), then writes every output into
 a temporary folder, one writer at a time and then through ``write_outputs``. CPU is user+sys of this process and of
 every child it waited for (forked writers, the returns/ pool), so it compares across ``--jobs``.
+
+``--freeze``: ``gc.freeze()`` after loading, as the pipeline has frozen what it keeps before the writers run (without
+it every full collection walks the whole loaded result). ``--only figures redact`` also times ``compute_figures``
+and the de-identification stage (``redact_row`` then ``redact_findings`` on every row, with a fresh de-identifier;
+it recomputes the same values in place).
 """
 
 from __future__ import annotations
@@ -47,11 +52,13 @@ def main() -> None:
     ap.add_argument("--load", type=Path, help="a result pickled by --save: skip the pipeline")
     ap.add_argument("--keep", type=Path, help="write into this folder (one subfolder per writer) and keep it")
     ap.add_argument("--only", nargs="*", default=None, help="writers (default: all, write_outputs)")
+    ap.add_argument("--freeze", action="store_true", help="gc.freeze() the loaded result, as the pipeline does")
     args = ap.parse_args()
 
     from svcsheet.forms import load_forms
     from svcsheet.outputs import write_outputs
     from svcsheet.outputs.clean import write_clean
+    from svcsheet.outputs.figures import compute_figures
     from svcsheet.outputs.manifest import write_trace
     from svcsheet.outputs.rejects import write_rejects
     from svcsheet.outputs.report_html import write_report_html
@@ -74,6 +81,11 @@ def main() -> None:
             with args.save.open("wb") as fh:
                 pickle.dump(result, fh, protocol=pickle.HIGHEST_PROTOCOL)
     result.options.jobs = args.jobs
+    if args.freeze:
+        import gc
+
+        gc.collect()
+        gc.freeze()
     forms = load_forms()
     rows = len(result.rows)
     writers: dict[str, Callable[[Path], object]] = {
@@ -86,6 +98,8 @@ def main() -> None:
         "write_outputs": lambda d: write_outputs(result, forms, d / "out"),
     }
     names = args.only or list(writers)
+    writers["figures"] = lambda d: compute_figures(result, forms)
+    writers["redact"] = lambda d: _redact(result, forms)
     print(f"{rows} rows, {len(result.files)} files, --jobs {args.jobs}; seconds (best of {args.repeat})")
     for name in names:
         best = (float("inf"), float("inf"))
@@ -103,6 +117,21 @@ def main() -> None:
                     shutil.rmtree(folder, ignore_errors=True)
             best = min(best, (cpu, wall))
         print(f"{name:14} cpu {best[0]:7.2f}  wall {best[1]:7.2f}", flush=True)
+
+
+def _redact(result, forms) -> None:
+    """Stage 4 of the pipeline again on every row (the same values: a fresh de-identifier with the run's key)."""
+    from svcsheet.deid.deidentifier import Deidentifier
+    from svcsheet.deid.keys import resolve_key
+    from svcsheet.deid.redact import NameIndex, redact_findings, redact_row
+
+    deid = Deidentifier(resolve_key(result.policy), result.policy.raw["deid"])
+    rows = result.rows
+    names = NameIndex.from_rows(rows, forms)
+    for row in rows:
+        redact_row(row, forms[row.form], deid, names)
+    for row in rows:
+        redact_findings(row, forms[row.form], deid, names)
 
 
 if __name__ == "__main__":

@@ -49,12 +49,12 @@ def test_forked_writer_keeps_what_the_caller_froze(no_frozen, tmp_path) -> None:
 
     gc.freeze()
     before = gc.get_freeze_count()
-    child = _Forked.start(_run_steps, [(0, lambda: (tmp_path / "x").write_text("y"))])
+    child = _Forked.start(_run_steps, [(0, "x", lambda: (tmp_path / "x").write_text("y"))])
     assert child.join() is None
     assert (tmp_path / "x").read_text() == "y"
     assert gc.get_freeze_count() >= before
     gc.unfreeze()
-    child = _Forked.start(_run_steps, [(0, lambda: None)])
+    child = _Forked.start(_run_steps, [(0, "x", lambda: None)])
     assert child.join() is None
     assert gc.get_freeze_count() == 0
 

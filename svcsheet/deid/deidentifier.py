@@ -375,19 +375,20 @@ class Deidentifier:
         return "".join(out)
 
     def free_text(
-        self, text: str | None, names: Iterable[str] | Mapping[str, str] = ()
+        self, text: str | None, names: Iterable[str] | Mapping[str, str] = (), *, memo: bool = True
     ) -> tuple[str | None, list[str]]:
         """Mask every PiiHit in ``text`` and replace each given name by its masked form.
 
         ``names`` may also map a name to the replacement to use (e.g. a staff pseudonym). Returns the masked
         text and the kinds of personal data found, in order of first appearance. Direction controls (U+202E)
         are removed. One pass per detector and one for all names: linear in the length of the text.
+        ``memo=False``: the caller memoises the result itself (not kept twice).
         """
         if text is None:
             return None, []
         text = str(text)
         replacements = tuple(self._name_replacements(names))
-        memo_key = ("free", text, replacements) if len(text) <= _MEMO_LIMIT else None
+        memo_key = ("free", text, replacements) if memo and len(text) <= _MEMO_LIMIT else None
         if memo_key is not None and memo_key in self._memo:
             out, kinds = self._memo[memo_key]
             return out, list(kinds)

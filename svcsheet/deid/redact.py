@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable
-from dataclasses import replace
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from typing import Any
 
@@ -32,6 +32,7 @@ class NameIndex:
     def __init__(self, names: Iterable[str]) -> None:
         usable = sorted({n for n in names if len(n) >= 2 and "*" not in n}, key=lambda n: (-len(n), n))
         self._pattern = re.compile("|".join(re.escape(n) for n in usable)) if usable else None
+        self._masked: dict[tuple, tuple[str, tuple[str, ...]]] = {}  # redact_row's free texts, see _RowNames
 
     @classmethod
     def from_rows(cls, rows: Iterable[Row], forms: dict[str, FormSpec]) -> NameIndex:
@@ -45,42 +46,117 @@ class NameIndex:
 
 def redact_row(row: Row, form: FormSpec, deid: Deidentifier, run_names: NameIndex | None = None) -> None:
     """Fill ``row.customer_key`` and ``row.safe``; an ID number found in free text adds a finding."""
-    phone = _first_value(row, form, "phone")
-    id_key = form.role_key("customer_id")
-    customer_id = row.value(id_key) if id_key else None
+    plan = _plan(form)
+    values = dict(row.values.items())  # one walk; each field is then a dict look-up
+    phones = (p.value for k in plan.phones if (p := values.get(k)) is not None)
+    phone = next((v for v in phones if v is not None), None)
+    customer_id = values.get(plan.customer_id) if plan.customer_id else None
+    customer_id = None if customer_id is None else customer_id.value
     row.customer_key = deid.customer_key(_text(phone), _text(customer_id))
 
     own = _names(row, form)
+    names = _RowNames(own, deid, run_names)
     safe: dict[str, Any] = {}
-    for spec in form.fields:
-        parsed = row.values.get(spec.key)
+    for key, spec, how in plan.fields:
+        parsed = values.get(key)
         if parsed is None or parsed.value is None:
-            safe[spec.key] = None
+            safe[key] = None
             continue
         value = parsed.value
-        if spec.type == "timeline":
-            safe[spec.key] = tuple(
-                (when, _free_text(row, form, spec.key, note, own, deid, run_names)) for when, note in value
-            )
-        elif spec.type == "text" or (
-            isinstance(value, str) and not spec.is_choice and spec.type not in _BY_TYPE
-        ):
-            # free text (and a vague date kept as text): masked inside, an ID number found is reported
-            safe[spec.key] = _free_text(row, form, spec.key, str(value), own, deid, run_names)
-        elif spec.type in _BY_TYPE or spec.mask:
-            safe[spec.key] = mask_typed(spec, str(value), _with_run_names(own, str(value), run_names), deid)
+        if how == _STR_TEXT:  # free text when typed as text (a vague date kept as text)
+            how = _TEXT if isinstance(value, str) else _TYPED if spec.mask else _AS_IS
+        if how == _TEXT:
+            # free text: masked inside, an ID number found is reported
+            safe[key] = _free_text(row, form, key, str(value), names)
+        elif how == _TIMELINE:
+            safe[key] = tuple((when, _free_text(row, form, key, note, names)) for when, note in value)
+        elif how == _TYPED:
+            text = str(value)
+            safe[key] = _mask_typed(spec, text, lambda t=text: names.all(t), deid)
         else:
-            safe[spec.key] = strip_bidi(value) if isinstance(value, str) else value
+            safe[key] = strip_bidi(value) if isinstance(value, str) else value
         if parsed.note:
-            safe[f"{spec.key}__note"] = _free_text(row, form, spec.key, parsed.note, own, deid, run_names)
+            safe[f"{key}__note"] = _free_text(row, form, key, parsed.note, names)
     row.safe = FieldMap.of(safe)
 
 
 _BY_TYPE = ("person", "phone", "staff", "signature")
+# how a field's value is de-identified (redact_row): free text, a timeline's notes, by its type (or mask),
+# free text if the value is text (else by its mask, else as it is), as it is
+_TEXT, _TIMELINE, _TYPED, _STR_TEXT, _AS_IS = range(5)
+
+
+@dataclass(frozen=True)
+class _Plan:
+    fields: tuple[tuple[str, FieldSpec, int], ...]  # (key, spec, how) in the form's order
+    phones: tuple[str, ...]  # the phone fields: the first one filled identifies the customer
+    customer_id: str | None
+
+
+_PLANS: dict[int, tuple[FormSpec, _Plan]] = {}
+
+
+def _plan(form: FormSpec) -> _Plan:
+    """What redact_row does with each field of the form, worked out once per form."""
+    hit = _PLANS.get(id(form))
+    if hit is None or hit[0] is not form:
+        fields = []
+        for spec in form.fields:
+            if spec.type == "timeline":
+                how = _TIMELINE
+            elif spec.type == "text":
+                how = _TEXT
+            elif spec.type in _BY_TYPE:
+                how = _TYPED
+            elif not spec.is_choice:
+                how = _STR_TEXT
+            else:
+                how = _TYPED if spec.mask else _AS_IS
+            fields.append((spec.key, spec, how))
+        phones = tuple(f.key for f in form.fields if f.type == "phone")
+        hit = _PLANS[id(form)] = (form, _Plan(tuple(fields), phones, form.role_key("customer_id")))
+    return hit[1]
+
+
+class _RowNames:
+    """A row's own names and the run's names found in a text; free text masked with them, memoised per
+    (text, own names) in the run's NameIndex (descriptions and notes repeat across rows)."""
+
+    __slots__ = ("own", "key", "deid", "run_names")
+
+    def __init__(self, own: list[str], deid: Deidentifier, run_names: NameIndex | None) -> None:
+        self.own, self.key, self.deid, self.run_names = own, tuple(own), deid, run_names
+
+    def all(self, text: str) -> list[str]:
+        return _with_run_names(self.own, text, self.run_names)
+
+    def free_text(self, text: str) -> tuple[str, tuple[str, ...]]:
+        run_names = self.run_names
+        if run_names is None or len(text) > _TEXT_MEMO_LIMIT:
+            masked, kinds = self.deid.free_text(text, self.all(text))
+            return masked or "", tuple(kinds)
+        memo = run_names._masked
+        key = (text, self.key, self.deid)
+        hit = memo.get(key)
+        if hit is None:
+            masked, kinds = self.deid.free_text(text, self.all(text), memo=False)  # kept here instead
+            if len(memo) >= _TEXT_MEMO_MAX:
+                memo.clear()
+            hit = memo[key] = (masked or "", tuple(kinds))
+        return hit
+
+
+_TEXT_MEMO_MAX = 20_000  # ticket ids are free text too, one entry each: a small memo, refilled with what repeats
+_TEXT_MEMO_LIMIT = 4096  # longer texts are rare and seldom repeat: not memoised
 
 
 def mask_typed(spec: FieldSpec, text: str, names: list[str], deid: Deidentifier) -> str:
     """One value as typed, masked the way its field type says; used for the row and for its findings alike."""
+    return _mask_typed(spec, text, lambda: names, deid)
+
+
+def _mask_typed(spec: FieldSpec, text: str, names: Callable[[], list[str]], deid: Deidentifier) -> str:
+    """mask_typed, with the names to replace looked for only where they are used (phones, other text)."""
     if spec.mask == "last4":
         text = strip_bidi(text)
         return text if len(text) <= 4 else "****" + text[-4:]
@@ -94,8 +170,8 @@ def mask_typed(spec: FieldSpec, text: str, names: list[str], deid: Deidentifier)
         masked = deid.phone(text) or ""
         if masked == text and "*" not in text and not is_service_line(text):
             masked = "****" + text[-4:]  # not a phone (a WeChat id, an e-mail): a contact all the same
-        return deid.free_text(masked, names)[0] or ""
-    return deid.free_text(text, names)[0] or ""
+        return deid.free_text(masked, names())[0] or ""
+    return deid.free_text(text, names())[0] or ""
 
 
 def _with_run_names(own: list[str], text: str, run_names: NameIndex | None) -> list[str]:
@@ -107,17 +183,18 @@ def redact_findings(row: Row, form: FormSpec, deid: Deidentifier, run_names: Nam
 
     Run after the last stage that adds findings (SLA adds some).
     """
-    own = _names(row, form)
+    names = _RowNames(_names(row, form), deid, run_names)
 
     def clean(text: str) -> str:
-        return deid.free_text(text, _with_run_names(own, text, run_names))[0] or ""
+        return names.free_text(text)[0]
 
     def value_of(f: Finding) -> str | None:
         if not f.value:
             return f.value
         spec = form.field(f.field) if f.field in form.field_keys else None
         if spec is not None and (spec.type in _BY_TYPE or spec.mask):
-            return mask_typed(spec, f.value, _with_run_names(own, f.value, run_names), deid)
+            text = f.value
+            return _mask_typed(spec, text, lambda: names.all(text), deid)
         return clean(f.value)
 
     shown = row.shown_prov
@@ -131,22 +208,15 @@ def _safe_finding(f: Finding, file: str, sheet: str, value: str | None, message:
     return replace(f, file=file, sheet=sheet, value=value, message=message)
 
 
-def _free_text(
-    row: Row,
-    form: FormSpec,
-    key: str,
-    text: str,
-    own: list[str],
-    deid: Deidentifier,
-    run_names: NameIndex | None = None,
-) -> str:
-    masked, kinds = deid.free_text(text, _with_run_names(own, text, run_names))
-    if ID_KINDS & set(kinds):
-        _add_once(row, at_field("id_number_removed", row, form, key, value=None))
-    shown = [MASKED_KINDS[k] for k in kinds if k in MASKED_KINDS]
-    if shown:
-        _add_once(row, at_field("pii_masked", row, form, key, value=None, kinds="、".join(shown)))
-    return masked or ""
+def _free_text(row: Row, form: FormSpec, key: str, text: str, names: _RowNames) -> str:
+    masked, kinds = names.free_text(text)
+    if kinds:
+        if ID_KINDS.intersection(kinds):
+            _add_once(row, at_field("id_number_removed", row, form, key, value=None))
+        shown = [MASKED_KINDS[k] for k in kinds if k in MASKED_KINDS]
+        if shown:
+            _add_once(row, at_field("pii_masked", row, form, key, value=None, kinds="、".join(shown)))
+    return masked
 
 
 def _add_once(row: Row, finding: Finding) -> None:

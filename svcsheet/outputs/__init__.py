@@ -11,10 +11,12 @@ import shutil
 import sys
 import tempfile
 from collections.abc import Callable
+from contextlib import nullcontext
 from pathlib import Path
 from typing import Any
 
 from ..forms import FormSpec
+from ..gcpause import paused_gc
 from ..reading.discover import OUTPUT_ENTRIES, OUTPUT_MARKER
 from .clean import write_clean
 from .manifest import build_manifest, write_manifest, write_trace
@@ -22,6 +24,7 @@ from .rejects import write_rejects
 from .report_html import write_report_html
 from .returns import EarlyReturns, write_returns
 from .summary import write_summary
+from .xlsx import BackgroundClose, closing_in_background
 
 
 def write_outputs(result, forms: dict[str, FormSpec], out: Path, returns: EarlyReturns | None = None) -> None:
@@ -73,9 +76,20 @@ FORKED = ("summary", "report")
 FORK_MAX_ROWS = 50_000
 
 
+# Writers whose workbook is packaged and deflated in a thread while the writers after them run (zlib releases
+# the GIL: the deflate, about a third of clean.xlsx's time, runs on another core).
+CLOSED_IN_BACKGROUND = ("clean", "rejects", "summary")
+# Writers that run with the garbage collector paused (gcpause.py): they make no cycles but an xlsxwriter
+# workbook's. Not trace.json: the JSON encoder (with indent) leaves a cycle of closures per ticket.
+GC_PAUSED = ("clean", "rejects", "summary", "report")
+# ... and a writer that may fork (the returns/ pool) waits for those threads first: a forked process keeps
+# only the forking thread, and could inherit a lock another thread held.
+FORKS = ("returns",)
+
+
 def _write_files(result, forms: dict[str, FormSpec], folder: Path, returns: EarlyReturns | None = None) -> None:
     """Every output but run.json, in this order; the error raised is the one of the first writer that failed
-    in this order, whichever process wrote it, as when one process writes them all."""
+    in this order, whichever process (or thread) wrote it, as when one process writes them all."""
     steps = [
         ("clean", lambda: write_clean(result, forms, folder / "clean.xlsx")),
         ("rejects", lambda: write_rejects(result, forms, folder / "rejects.xlsx")),
@@ -87,14 +101,14 @@ def _write_files(result, forms: dict[str, FormSpec], folder: Path, returns: Earl
         ),
         ("trace", lambda: write_trace(result, folder / "trace.json")),
     ]
-    numbered = list(enumerate(steps))
+    numbered = [(i, name, fn) for i, (name, fn) in enumerate(steps)]
     child = None
     if _fork_jobs(result):
-        child = _Forked.start(_run_steps, [(i, fn) for i, (name, fn) in numbered if name in FORKED])
-        numbered = [(i, step) for i, step in numbered if step[0] not in FORKED]
+        child = _Forked.start(_run_steps, [step for step in numbered if step[1] in FORKED])
+        numbered = [step for step in numbered if step[1] not in FORKED]
     failed: tuple[int, BaseException] | None = None
     try:
-        failed = _run_steps([(i, fn) for i, (_name, fn) in numbered])
+        failed = _run_steps(numbered)
     except BaseException:  # interrupted: the child must not go on writing into a folder being removed
         if child is not None:
             child.stop()
@@ -110,14 +124,43 @@ def _write_files(result, forms: dict[str, FormSpec], folder: Path, returns: Earl
         raise failed[1]
 
 
-def _run_steps(steps: list[tuple[int, Callable[[], None]]]) -> tuple[int, BaseException] | None:
-    """Run the steps in order until one raises an Exception: (its number, the exception), else None."""
-    for i, fn in steps:
+Step = tuple[int, str, Callable[[], None]]  # (number in the usual order, name, writer)
+
+
+def _run_steps(steps: list[Step]) -> tuple[int, BaseException] | None:
+    """Run the steps in order until one raises an Exception: (its number, the exception), else None. A workbook
+    closed in a thread counts as its step's: its failure stops the steps after it as soon as it is seen, and
+    every thread has ended when this returns (or raises)."""
+    pending: list[tuple[int, BackgroundClose]] = []
+    try:
+        for i, name, fn in steps:
+            if name in FORKS and (failed := _join(pending)) is not None:
+                return failed
+            later: list[BackgroundClose] = []
+            closing = closing_in_background() if name in CLOSED_IN_BACKGROUND else nullcontext(later)
+            try:
+                with paused_gc() if name in GC_PAUSED else nullcontext(), closing as later:
+                    fn()
+            except Exception as exc:  # noqa: BLE001 - handed to write_outputs, which raises it
+                pending += [(i, close) for close in later]
+                return _join(pending) or (i, exc)
+            pending += [(i, close) for close in later]
+        return _join(pending)
+    finally:
+        for _i, close in pending:  # interrupted: no thread may go on writing into a folder being removed
+            close.wait()
+
+
+def _join(pending: list[tuple[int, BackgroundClose]]) -> tuple[int, BaseException] | None:
+    """Wait for every workbook closing in a thread (emptying ``pending``); the first step's failure, if any."""
+    failed = None
+    while pending:
+        i, close = pending.pop(0)
         try:
-            fn()
-        except Exception as exc:  # noqa: BLE001 - handed to write_outputs, which raises it
-            return i, exc
-    return None
+            close.join()
+        except Exception as exc:  # noqa: BLE001
+            failed = failed or (i, exc)
+    return failed
 
 
 def _fork_jobs(result) -> bool:
@@ -142,7 +185,7 @@ class _Forked:
         self.done = False
 
     @classmethod
-    def start(cls, fn: Callable[[Any], Any], steps: list[tuple[int, Callable[[], None]]]) -> _Forked:
+    def start(cls, fn: Callable[[Any], Any], steps: list[Step]) -> _Forked:
         import multiprocessing
 
         from ..executors import freeze, thaw
@@ -160,7 +203,7 @@ class _Forked:
         finally:
             thaw(frozen)
         send.close()
-        return cls(process, receive, min((i for i, _fn in steps), default=0))
+        return cls(process, receive, min((step[0] for step in steps), default=0))
 
     def join(self) -> tuple[int, BaseException] | None:
         try:

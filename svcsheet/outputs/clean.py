@@ -10,8 +10,8 @@ from .columns import (
     COMMON_ISSUE,
     CUSTOMER,
     PROVENANCE,
+    FieldColumns,
     field_headers,
-    field_values,
     note_fields,
     provenance,
 )
@@ -20,7 +20,6 @@ from .xlsx import Sheet, new_workbook, write_table
 
 def write_clean(result, forms: dict[str, FormSpec], path: Path) -> None:
     wb, st = new_workbook(path, stream=True)  # rows in order: streamed, not held
-    detail = []
     accepted: dict[str, list] = {form.key: [] for form in forms.values()}  # rejected is computed: once a row
     for r in result.rows:
         if r.form in accepted and not r.rejected:
@@ -28,28 +27,62 @@ def write_clean(result, forms: dict[str, FormSpec], path: Path) -> None:
     for form in forms.values():
         rows = accepted[form.key]
         notes = note_fields(form, rows)
+        columns = FieldColumns(form, notes)
         headers = PROVENANCE + [CUSTOMER] + field_headers(form, notes)
         headers += [s.label for s in form.stages] + [COMMON_ISSUE, "提示"]
+        keys = [s.key for s in form.stages]
         table = []
         for row in rows:
-            stages = [row.sla[s.key].cell_text() if s.key in row.sla else None for s in form.stages]
+            sla = row.sla
+            stages = [None if (res := sla.get(k)) is None else res.cell_text() for k in keys]
             hints = "；".join(f"{f.cell or ''} {f.message}".strip() for f in row.safe_findings)
-            prov = provenance(row)
-            table.append(
-                prov
-                + [row.customer_key]
-                + field_values(form, row, notes)
-                + stages
-                + [row.cluster, hints or None]
-            )
-            for stage in form.stages:
-                res = row.sla.get(stage.key)
+            values = columns.values(row)
+            table.append(provenance(row) + [row.customer_key] + values + stages + [row.cluster, hints or None])
+        ws = Sheet(wb.add_worksheet(form.name[:31]), st)
+        write_table(ws, 0, headers, table, st)
+        del table  # the next sheet's table is not held beside this one
+        ws.key_column = len(PROVENANCE) + 1  # the ticket id (first field) on every printed page
+        ws.finish()
+    ws = Sheet(wb.add_worksheet("时效明细"), st)
+    write_table(ws, 0, DETAIL_HEADERS, _detail(forms, accepted), st)
+    ws.finish()
+    wb.close()
+
+
+DETAIL_HEADERS = [
+    "表单",
+    "编号",
+    "环节",
+    "结果",
+    "时限",
+    "开始",
+    "截止",
+    "完成",
+    "用时(分钟)",
+    "超时(分钟)",
+    "说明",
+    *PROVENANCE,
+]
+
+
+def _detail(forms: dict[str, FormSpec], accepted: dict[str, list]) -> list[tuple]:
+    """The 时效明细 lines: every verdict of every accepted row, form by form (built once the form sheets are
+    written, as tuples: the garbage collector stops tracking them)."""
+    lines = []
+    for form in forms.values():
+        stages = [(s.key, s.label) for s in form.stages]
+        for row in accepted[form.key]:
+            sla = row.sla
+            prov = None
+            for key, label in stages:
+                res = sla.get(key)
                 if res is not None:
-                    detail.append(
-                        [
+                    prov = prov or provenance(row)
+                    lines.append(
+                        (
                             form.name,
                             row.ticket_id,
-                            stage.label,
+                            label,
                             res.outcome,
                             res.target,
                             res.start,
@@ -59,32 +92,6 @@ def write_clean(result, forms: dict[str, FormSpec], path: Path) -> None:
                             res.overrun_minutes,
                             res.reason,
                             *prov,
-                        ]
+                        )
                     )
-        ws = Sheet(wb.add_worksheet(form.name[:31]), st)
-        write_table(ws, 0, headers, table, st)
-        ws.key_column = len(PROVENANCE) + 1  # the ticket id (first field) on every printed page
-        ws.finish()
-    ws = Sheet(wb.add_worksheet("时效明细"), st)
-    write_table(
-        ws,
-        0,
-        [
-            "表单",
-            "编号",
-            "环节",
-            "结果",
-            "时限",
-            "开始",
-            "截止",
-            "完成",
-            "用时(分钟)",
-            "超时(分钟)",
-            "说明",
-            *PROVENANCE,
-        ],
-        detail,
-        st,
-    )
-    ws.finish()
-    wb.close()
+    return lines

@@ -28,6 +28,7 @@ from ..audit.history import (
 )
 from ..errors import CalendarGap
 from ..forms import FORM_KEYS, FieldSpec, FormSpec, load_forms
+from ..gcpause import paused_gc
 from ..policy import route_department
 from ..sla.bizcal import BusinessCalendar
 from ..sla.period import Period, as_datetime, parse_period
@@ -357,6 +358,11 @@ class Figures:
 
 def compute_figures(result: Any, forms: dict[str, FormSpec]) -> Figures:
     """All figures of a run. Reads (never writes) the history store; ``history.save_run`` writes it later."""
+    with paused_gc():  # a record per ticket and many working lists, no cycles among them
+        return _compute_figures(result, forms)
+
+
+def _compute_figures(result: Any, forms: dict[str, FormSpec]) -> Figures:
     rows = result.rows
     fig = _quality(result, forms)
     accepted = [r for r in rows if not r.rejected]

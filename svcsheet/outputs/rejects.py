@@ -8,7 +8,7 @@ from pathlib import Path
 
 from ..findings import SEVERITY_LABELS
 from ..forms import FormSpec
-from .columns import CUSTOMER, PROVENANCE, field_headers, field_values, note_fields, provenance
+from .columns import CUSTOMER, PROVENANCE, FieldColumns, field_headers, note_fields, provenance
 from .xlsx import Sheet, new_workbook, write_table
 
 
@@ -21,6 +21,7 @@ def write_rejects(result, forms: dict[str, FormSpec], path: Path) -> None:
     for form in forms.values():
         rows = rejected[form.key]
         notes = note_fields(form, rows)
+        columns = FieldColumns(form, notes)
         headers = PROVENANCE + ["问题单元格", "退回原因", CUSTOMER] + field_headers(form, notes)
         table = []
         for row in rows:
@@ -30,7 +31,7 @@ def write_rejects(result, forms: dict[str, FormSpec], path: Path) -> None:
             prov = provenance(row)
             if row.layout == "card":  # a card's 行号 is its id cell: point at the first problem cell instead
                 prov[2] = _cell_row(next((f.cell for f in errors if f.cell), None)) or prov[2]
-            table.append(prov + [cells, reasons, row.customer_key] + field_values(form, row, notes))
+            table.append(prov + [cells, reasons, row.customer_key] + columns.values(row))
         ws = Sheet(wb.add_worksheet(f"退回-{form.name}"[:31]), st)
         write_table(ws, 0, headers, table, st)
         # on paper: where, which cell, why, and the id; the whole row stays on screen (too wide for A4)

@@ -11,12 +11,19 @@
 
 from __future__ import annotations
 
+import ctypes
 import math
+import re
+import threading
 import unicodedata
 from collections import defaultdict
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from functools import lru_cache
+from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
@@ -55,7 +62,7 @@ def new_workbook(path: Path, *, stream: bool = False) -> tuple[xlsxwriter.Workbo
 
     ``stream``: rows go to disk as they are written (xlsxwriter's constant_memory), for the large outputs
     whose sheets are written top to bottom, one row after the other."""
-    wb = xlsxwriter.Workbook(
+    wb = _Workbook(
         str(path),
         {
             "constant_memory": stream,
@@ -65,8 +72,7 @@ def new_workbook(path: Path, *, stream: bool = False) -> tuple[xlsxwriter.Workbo
             "default_date_format": DATETIME_FORMAT,
         },
     )
-    if stream:
-        wb.worksheet_class = _StreamWorksheet
+    wb.worksheet_class = _StreamWorksheet
     wb.set_properties({"created": FIXED_CREATED, "author": "svcsheet", "title": path.stem})
     wb.set_calc_mode("auto")
     base = {"font_name": "微软雅黑", "font_size": 10, "valign": "top"}
@@ -91,16 +97,89 @@ def new_workbook(path: Path, *, stream: bool = False) -> tuple[xlsxwriter.Workbo
     return wb, styles
 
 
+# what xlsxwriter's _escape_control_characters rewrites: _xHHHH_ look-alikes, control characters, U+FFFE/U+FFFF
+_CONTROL = re.compile("_x[0-9a-fA-F]{4}_|[\x00-\x08\x0b-\x1f\ufffe\uffff]")
+class _Workbook(xlsxwriter.Workbook):
+    """``close`` packages and deflates the workbook; inside ``closing_in_background()`` it does so in a thread
+    (zlib releases the GIL: the deflate runs on another core while the next output is built). Once a streamed
+    workbook is written, the width memo its sheets filled is dropped and the freed heap pages handed back:
+    what stayed of the memo kept a few objects in most of the memory the writer used for its tables, so none of
+    it could be given back (+110 MB at 100,000 rows)."""
+
+    def close(self) -> None:
+        later = _BACKGROUND.get()
+        if later is None:
+            self._close_now()
+        else:
+            later.append(BackgroundClose(self))
+
+    def _close_now(self) -> None:
+        try:
+            super().close()
+        finally:
+            if self.constant_memory:
+                _line_width.cache_clear()
+                _release_freed_memory()
+
+
+class BackgroundClose:
+    """A workbook being closed in a thread; ``join`` waits for it and raises what the close raised."""
+
+    def __init__(self, wb: _Workbook) -> None:
+        self.error: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, args=(wb,), name="svcsheet-xlsx-close", daemon=True)
+        self._thread.start()
+
+    def _run(self, wb: _Workbook) -> None:
+        try:
+            wb._close_now()
+        except BaseException as exc:  # noqa: BLE001 - raised again by join, in the caller's thread
+            self.error = exc
+
+    def join(self) -> None:
+        self.wait()
+        if self.error is not None:
+            raise self.error
+
+    def wait(self) -> None:
+        self._thread.join()
+
+
+_BACKGROUND: ContextVar[list[BackgroundClose] | None] = ContextVar("svcsheet_xlsx_background", default=None)
+
+
+@contextmanager
+def closing_in_background() -> Iterator[list[BackgroundClose]]:
+    """Workbooks closed inside this block are closed in threads, listed in the yielded list: the caller must
+    ``join`` each before it reads, moves or removes their files (and before forking)."""
+    later: list[BackgroundClose] = []
+    token = _BACKGROUND.set(later)
+    try:
+        yield later
+    finally:
+        _BACKGROUND.reset(token)
+
+
+def _release_freed_memory() -> None:
+    """malloc_trim: glibc keeps freed heap pages otherwise; a no-op where there is no glibc."""
+    try:
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):
+        pass
+
+
 _INLINE_MEMO = 50_000  # distinct texts whose cell XML is kept (ids are unique: the memo is cleared when full)
 
 
 class _StreamWorksheet(Worksheet):
-    """A constant_memory worksheet that writes formatted text and number cells with less per-cell work.
+    """A worksheet that writes formatted text and number cells with less per-cell work.
 
-    xlsxwriter escapes every inline string again (two regex substitutions and a search per cell); here the
-    escaped XML of a text is built once per distinct text, by xlsxwriter's own escaping functions, so the
-    bytes are those xlsxwriter writes. Anything else (unformatted cells, rich strings, formulas) is
-    written by xlsxwriter itself.
+    Streamed (constant_memory): xlsxwriter escapes every inline string again (two regex substitutions and a
+    search per cell); here the escaped XML of a text is built once per distinct text, by xlsxwriter's own
+    escaping functions, so the bytes are those xlsxwriter writes. Not streamed (shared strings): the cell is
+    one formatted string, as xlsxwriter writes it after escaping attributes that need none (a cell address, a
+    format index, a string index). Anything else (unformatted cells, rich strings, formulas) is written by
+    xlsxwriter itself.
     """
 
     def __init__(self) -> None:
@@ -110,8 +189,17 @@ class _StreamWorksheet(Worksheet):
     def _write_cell(self, row: int, col: int, cell: Any) -> None:
         fmt = cell.format
         kind = type(cell).__name__
-        if fmt is None or not self.constant_memory:
+        if fmt is None:
             super()._write_cell(row, col, cell)
+        elif not self.constant_memory:
+            if kind == "String":
+                ref = xl_rowcol_to_cell_fast(row, col)
+                self.fh.write(f'<c r="{ref}" s="{fmt._get_xf_index()}" t="s"><v>{cell.string}</v></c>')
+            elif kind in ("Number", "Datetime"):
+                ref = xl_rowcol_to_cell_fast(row, col)
+                self.fh.write(f'<c r="{ref}" s="{fmt._get_xf_index()}"><v>{cell.number:.16G}</v></c>')
+            else:
+                super()._write_cell(row, col, cell)
         elif kind == "String":
             tail = self._inline.get(cell.string, "")
             if tail == "":
@@ -130,7 +218,8 @@ class _StreamWorksheet(Worksheet):
 
     def _inline_tail(self, string: str) -> str | None:
         """What follows the cell's attributes, as xlsxwriter writes an inline string; None: a rich string."""
-        string = self._escape_control_characters(string)
+        if _CONTROL.search(string):  # rare: xlsxwriter's two substitutions change nothing otherwise
+            string = self._escape_control_characters(string)
         if string.startswith("<r>") and string.endswith("</r>"):
             return None
         preserve = ' xml:space="preserve"' if _preserve_whitespace(string) else ""
@@ -140,6 +229,7 @@ class _StreamWorksheet(Worksheet):
 # values besides text whose cell fragment is memoised by (type, value): equal values of these types write the same
 # cell, except -0.0 == 0.0 and aware datetimes equal across zones (both left out where the memo is used)
 _MEMO_TYPES = frozenset({int, float, datetime, date, time})
+_ZONED = frozenset({datetime, time})  # the memo types that may carry a zone (getattr on an int raises inside)
 _MISSING = object()
 
 
@@ -153,6 +243,14 @@ def _grow(ws: Worksheet, row: int, first_col: int, last_col: int) -> None:
         ws.dim_colmin = first_col
     if ws.dim_colmax is None or last_col > ws.dim_colmax:
         ws.dim_colmax = last_col
+
+
+def _grow_rows(sheet: Sheet, first: int, last: int, first_col: int, last_col: int) -> None:
+    """_grow for rows ``first``..``last`` written directly (each with a cell), and the sheet's last row."""
+    _grow(sheet.ws, first, first_col, last_col)
+    _grow(sheet.ws, last, first_col, last_col)
+    if last > sheet.last_row:
+        sheet.last_row = last
 
 
 def write_value(ws: Worksheet, row: int, col: int, value: Any, styles: Styles, fmt: Any = None) -> None:
@@ -292,11 +390,11 @@ class Sheet:
                 self.widths[col] = need
         if fmt is st.wrap or fmt is st.header or fmt is st.header_right:
             self.wrapped.append((row, col, text))
-            self.ws.write_string(row, col, text, fmt)
+            self.ws._write_string(row, col, text, fmt)
             if self.ws.constant_memory:  # the row leaves for disk before finish: its height goes with it
                 self._fit_row(row, wrapped_lines(text, self.widths[col]))
             return
-        self.ws.write_string(row, col, text, fmt)
+        self.ws._write_string(row, col, text, fmt)
 
     def _fit_row(self, row: int, lines: int) -> None:
         """On a streamed sheet: the height ``lines`` of wrapped text need, set while the row can take it."""
@@ -350,6 +448,7 @@ class Sheet:
         letters: list[str] = []
         widths, wrapped = self.widths, self.wrapped
         out: list[str] = []  # rows built, written to the sheet's file every few hundred rows
+        grown: list[int] | None = None  # first and last row, first and last column of the rows built
         last = first + len(rows) - 1
         for r, values in enumerate(rows, start=first):
             if r == last or r >= ws.xls_rowmax or len(values) > ws.xls_colmax or r <= ws.previous_row:
@@ -358,11 +457,18 @@ class Sheet:
                 fast = r not in ws.row_info and r not in ws.comments
             if fast:
                 # what the first cell of this row would do: flush the previous row (its formats get their
-                # indexes first), then this row's cells; they are written now, so the table stays empty
-                if out:
-                    ws.fh.write("".join(out))
-                    out.clear()
-                ws._write_single_row(r)
+                # indexes first), then this row's cells; they are written now, so the table stays empty.
+                # Rows built here wait in ``out`` unless xlsxwriter is about to write the previous row itself.
+                prev = ws.previous_row
+                if prev in ws.row_info or prev in ws.comments or ws.table.get(prev):
+                    if out:
+                        ws.fh.write("".join(out))
+                        out.clear()
+                    ws._write_single_row(r)
+                else:  # _write_single_row(r) when the previous row has nothing to write
+                    ws.previous_row = r
+                    if ws.table:
+                        ws.table.clear()
                 while len(letters) < len(values):
                     letters.append(xl_col_to_name(len(letters)))
                 n = str(r + 1)
@@ -381,7 +487,7 @@ class Sheet:
                             got = texts[v] = self._fragment(v)
                     elif v is None:
                         continue
-                    elif kind in _MEMO_TYPES and (kind is not float or v) and not getattr(v, "tzinfo", None):
+                    elif kind in _MEMO_TYPES and (kind is not float or v) and (kind not in _ZONED or v.tzinfo is None):
                         key = (kind, v)
                         got = others.get(key, _MISSING)
                         if got is _MISSING:
@@ -413,9 +519,15 @@ class Sheet:
                         parts.append("</row>")
                         out.append("".join(parts))
                         wrapped.extend(wraps)
-                        _grow(ws, r, lo, hi)
-                        if r > self.last_row:
-                            self.last_row = r
+                        # the dimensions xlsxwriter records, gathered and recorded before anything reads them
+                        if grown is None:
+                            grown = [r, r, lo, hi]
+                        else:
+                            grown[1] = r
+                            if lo < grown[2]:
+                                grown[2] = lo
+                            if hi > grown[3]:
+                                grown[3] = hi
                         if len(out) >= 256:
                             ws.fh.write("".join(out))
                             out.clear()
@@ -424,10 +536,15 @@ class Sheet:
             if out:
                 ws.fh.write("".join(out))
                 out.clear()
+            if grown is not None:
+                _grow_rows(self, *grown)
+                grown = None
             for c, v in enumerate(values):
                 write_value(self, r, c, v, st)
         if out:
             ws.fh.write("".join(out))
+        if grown is not None:
+            _grow_rows(self, *grown)
 
     def _fragment(self, value: Any) -> tuple[str, float, str | None] | None:
         """A value as ``write_value`` writes it in a table: the cell XML after its ``r`` attribute, the
@@ -603,8 +720,9 @@ def write_table(
     sheet's main one: filter buttons, frozen header, header repeated on every printed page. ``widths`` is
     accepted for old callers and ignored: the content decides (``Sheet``).
     """
+    whole = min(map(len, rows)) if rows else 0  # columns every row has
     for c, h in enumerate(headers):
-        ws.write_string(top, c, h, styles.header_right if _numeric_column(rows, c) else styles.header)
+        ws.write_string(top, c, h, styles.header_right if _numeric_column(rows, c, c < whole) else styles.header)
     if isinstance(ws, Sheet) and ws.st is styles:
         ws.write_rows(top + 1, rows)
     else:
@@ -623,8 +741,19 @@ def write_table(
     return top + 1 + len(rows)
 
 
-def _numeric_column(rows: list[list[Any]], c: int) -> bool:
-    """Whether column ``c`` holds a value and every value in it is a number, date or time (empty cells aside)."""
+_NUMERIC_TYPES = frozenset({int, float, datetime, date, time})  # exactly these (bool is an int: not numeric)
+
+
+def _numeric_column(rows: list[list[Any]], c: int, whole: bool = False) -> bool:
+    """Whether column ``c`` holds a value and every value in it is a number, date or time (empty cells aside).
+    ``whole``: every row has column ``c``."""
+    if whole:
+        # the column's value types, collected in C: an empty or numeric column was walked value by value
+        # (a text column still goes below: its first text decides)
+        kinds = set(map(type, map(itemgetter(c), rows)))
+        kinds.discard(type(None))
+        if kinds <= _NUMERIC_TYPES:
+            return bool(kinds)
     numeric = False
     for r in rows:
         if c < len(r):
