@@ -92,6 +92,7 @@ def main() -> None:
     ap.add_argument("--out", type=Path, required=True)
     ap.add_argument("--as-of", default="2026-11-23 09:00")
     ap.add_argument("--jobs", type=int, default=1)
+    ap.add_argument("--history", type=Path, default=Path("off"), help="history file (default off; delete it first)")
     ap.add_argument("--trace", type=int, default=0, help="top N tracemalloc lines at the traced peak")
     args = ap.parse_args()
 
@@ -120,12 +121,13 @@ def main() -> None:
     import svcsheet.audit.history as history
 
     _wrap(history, "save_run", "history save_run")
+    _wrap(pipeline, "_save_window_texts", "history problem texts")
 
     gc.callbacks.append(_gc_timer)
     if args.trace:
         tracemalloc.start(1)
-    options = pipeline.RunOptions(  # like --history off
-        inputs=args.inputs, out=args.out, as_of=datetime.fromisoformat(args.as_of), history=Path("off"), jobs=args.jobs
+    options = pipeline.RunOptions(
+        inputs=args.inputs, out=args.out, as_of=datetime.fromisoformat(args.as_of), history=args.history, jobs=args.jobs
     )
     start_rss, t0, w0 = _rss_mb(), time.process_time(), time.perf_counter()
     pipeline.run(options)

@@ -304,6 +304,7 @@ def _stages(options: RunOptions, progress: Progress | None, cleanup: ExitStack) 
 
         report("写出", 0, 1)
         write_outputs(result, forms, options.out, early)
+        _release_freed_memory()  # the writers' buffers: their pages go back before the history's own
         from .audit.history import save_run  # the history keeps the run's tickets only once its outputs exist
 
         save_run(result)
@@ -475,30 +476,27 @@ def _window_history(
     """Earlier runs' problem texts of the window (window_days ending with the period), minus this run's tickets."""
     from types import SimpleNamespace
 
-    from .audit.history import history_path, load_problems, to_record
+    from .audit.history import history_path, load_problems
 
     path = history_path(SimpleNamespace(options=options, policy=policy))
     if path is None:
         return []
     start = period.end - timedelta(days=policy.common_issues.window_days)
-    mine = {(r.form, to_record(r, forms[r.form]).ticket_id) for r in rows}
+    mine = {(r.form, r.ticket_id) for r in rows}  # as their TicketRecords key them
     return [e for e in load_problems(path, start, period.end) if (e[0], e[1]) not in mine]
 
 
 def _save_window_texts(result: RunResult, rows: list[Row], forms: dict[str, FormSpec]) -> None:
     """Keep this run's de-identified problem texts in the history for later runs' windows."""
-    from .audit.history import save_problems, to_record
+    from .audit.history import save_problems
 
     path = getattr(result.figures, "history_path", None)
     if not path:
         return
-    by_uid = {p.uid: p for p in _problem_texts(rows, forms)}
-    entries = []
-    for r in rows:
-        if _uid(r) in by_uid:
-            rec = to_record(r, forms[r.form])
-            entries.append((rec.ticket_id, rec.opened, by_uid[_uid(r)]))
-    save_problems(path, entries)
+    # made again row by row and written as they come (the clustering's were dropped before the outputs):
+    # a list or a dict of every row's text was the run's memory peak. (ticket id, opened) as its TicketRecord.
+    texts = ((r.ticket_id, _problem_text(r, forms[r.form], forms)) for r in rows)
+    save_problems(path, ((tid, p.opened, p) for tid, p in texts if p is not None))
 
 
 def _uid(row: Row) -> str:
@@ -506,28 +504,27 @@ def _uid(row: Row) -> str:
 
 
 def _problem_texts(rows: list[Row], forms: dict[str, FormSpec]) -> list[ProblemText]:
-    items = []
-    for row in rows:
-        form = forms[row.form]
-        text = "；".join(str(row.safe[k]) for k in form.problem_fields if row.safe.get(k))
-        if not text:
-            continue
-        # what the outputs keep (a cell holds 32767 characters): a 1 MB cell would cost seconds per MB in
-        # the concept matching, after the per-file time budget
-        text = text[:EXCEL_CELL_LIMIT]
-        items.append(
-            ProblemText(
-                uid=_uid(row),
-                text=text,
-                customer=row.customer_key,
-                form=row.form,
-                model=_first(row, form, "model"),
-                batch=_first(row, form, "batch") or batch_in_text(text),
-                department=_first(row, form, "department"),
-                opened=as_datetime(_opened(row, forms)),
-            )
-        )
-    return items
+    return [p for row in rows if (p := _problem_text(row, forms[row.form], forms)) is not None]
+
+
+def _problem_text(row: Row, form: FormSpec, forms: dict[str, FormSpec]) -> ProblemText | None:
+    """The row's de-identified problem text for the clustering; None when its problem fields are empty."""
+    text = "；".join(str(row.safe[k]) for k in form.problem_fields if row.safe.get(k))
+    if not text:
+        return None
+    # what the outputs keep (a cell holds 32767 characters): a 1 MB cell would cost seconds per MB in
+    # the concept matching, after the per-file time budget
+    text = text[:EXCEL_CELL_LIMIT]
+    return ProblemText(
+        uid=_uid(row),
+        text=text,
+        customer=row.customer_key,
+        form=row.form,
+        model=_first(row, form, "model"),
+        batch=_first(row, form, "batch") or batch_in_text(text),
+        department=_first(row, form, "department"),
+        opened=as_datetime(_opened(row, forms)),
+    )
 
 
 def _first(row: Row, form: FormSpec, role: str) -> str | None:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import sqlite3
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from contextlib import closing
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -191,15 +191,20 @@ class HistoryStore:
         A ticket without an id cannot be keyed and is not stored.
         """
         forms = load_forms()
-        records = [r if isinstance(r, TicketRecord) else to_record(r, forms[r.form]) for r in rows]
-        items = [
-            (r.form, r.ticket_id, _iso(r.opened) if r.opened else None, run_id, r.to_json())
-            for r in records
-            if r.ticket_id
-        ]
+        stored = 0
+
+        def items() -> Iterator[tuple[Any, ...]]:
+            # one record and its JSON at a time: a list of every ticket's text was the run's memory peak
+            nonlocal stored
+            for row in rows:
+                r = row if isinstance(row, TicketRecord) else to_record(row, forms[row.form])
+                if r.ticket_id:
+                    stored += 1
+                    yield (r.form, r.ticket_id, _iso(r.opened) if r.opened else None, run_id, r.to_json())
+
         with self._connect() as conn, conn:
-            conn.executemany("INSERT OR REPLACE INTO tickets VALUES (?, ?, ?, ?, ?)", items)
-        return len(items)
+            conn.executemany("INSERT OR REPLACE INTO tickets VALUES (?, ?, ?, ?, ?)", items())
+        return stored
 
     def rows_between(self, start: dt.datetime, end: dt.datetime) -> list[TicketRecord]:
         """Tickets opened in [start, end), ordered by opening time, form and ticket id."""
@@ -361,13 +366,14 @@ CREATE INDEX IF NOT EXISTS problems_opened ON problems (opened);
 def save_problems(path: Path | str, entries: Iterable[tuple[str, dt.datetime | None, Any]]) -> None:
     """Keep (ticket_id, opened, ProblemText) of a run's accepted rows; a ticket seen again is replaced."""
     store = HistoryStore(path)
-    items = [
+    items = (
         (p.form, tid, _iso(opened) if opened else None, p.customer, p.text, p.model, p.batch, p.department)
         for tid, opened, p in entries
         if tid
-    ]
+    )
     with store._connect() as conn, conn:
         conn.executescript(_PROBLEMS_DDL)
+        # executemany consumes the generator a row at a time: no list of every text
         conn.executemany("INSERT OR REPLACE INTO problems VALUES (?, ?, ?, ?, ?, ?, ?, ?)", items)
 
 
