@@ -483,7 +483,7 @@ def _window_history(
         return []
     start = period.end - timedelta(days=policy.common_issues.window_days)
     mine = {(r.form, r.ticket_id) for r in rows}  # as their TicketRecords key them
-    return [e for e in load_problems(path, start, period.end) if (e[0], e[1]) not in mine]
+    return load_problems(path, start, period.end, skip=mine)
 
 
 def _save_window_texts(result: RunResult, rows: list[Row], forms: dict[str, FormSpec]) -> None:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import sqlite3
-from collections.abc import Iterable, Iterator
+from collections.abc import Container, Iterable, Iterator
 from contextlib import closing
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -206,14 +206,18 @@ class HistoryStore:
             conn.executemany("INSERT OR REPLACE INTO tickets VALUES (?, ?, ?, ?, ?)", items())
         return stored
 
-    def rows_between(self, start: dt.datetime, end: dt.datetime) -> list[TicketRecord]:
-        """Tickets opened in [start, end), ordered by opening time, form and ticket id."""
+    def rows_between(
+        self, start: dt.datetime, end: dt.datetime, skip: Container[tuple[str, str]] = ()
+    ) -> list[TicketRecord]:
+        """Tickets opened in [start, end), ordered by opening time, form and ticket id; none whose
+        (form, ticket id) is in ``skip`` (this run's own: not parsed, a re-run would hold them all twice)."""
         with self._connect() as conn:
             cur = conn.execute(
-                "SELECT record FROM tickets WHERE opened >= ? AND opened < ? ORDER BY opened, form, ticket_id",
+                "SELECT form, ticket_id, record FROM tickets WHERE opened >= ? AND opened < ? "
+                "ORDER BY opened, form, ticket_id",
                 (_iso(start), _iso(end)),
             )
-            return [TicketRecord.from_json(text) for (text,) in cur.fetchall()]
+            return [TicketRecord.from_json(text) for f, tid, text in cur if (f, tid) not in skip]
 
     def count(self) -> int:
         with self._connect() as conn:
@@ -378,9 +382,10 @@ def save_problems(path: Path | str, entries: Iterable[tuple[str, dt.datetime | N
 
 
 def load_problems(
-    path: Path | str, start: dt.datetime, end: dt.datetime
+    path: Path | str, start: dt.datetime, end: dt.datetime, skip: Container[tuple[str, str]] = ()
 ) -> list[tuple[str, str, dt.datetime, Any]]:
-    """Earlier runs' problem texts opened in [start, end): (form, ticket_id, opened, ProblemText)."""
+    """Earlier runs' problem texts opened in [start, end): (form, ticket_id, opened, ProblemText); none whose
+    (form, ticket id) is in ``skip``."""
     from ..common_issues.cluster import ProblemText
 
     if not Path(path).exists():
@@ -395,6 +400,7 @@ def load_problems(
         )
         return [
             (f, tid, opened, ProblemText(f"history|{f}|{tid}", t, c, f, m, b, d, opened))
-            for f, tid, o, c, t, m, b, d in cur.fetchall()
+            for f, tid, o, c, t, m, b, d in cur
+            if (f, tid) not in skip
             for opened in [dt.datetime.fromisoformat(o)]
         ]

@@ -390,9 +390,7 @@ def _compute_figures(result: Any, forms: dict[str, FormSpec]) -> Figures:
         window = period.trend()
         if Path(path).exists():
             mine = {r.key for r in records if r.ticket_id}
-            stored = [
-                r for r in HistoryStore(path).rows_between(window[0].start, period.end) if r.key not in mine
-            ]
+            stored = HistoryStore(path).rows_between(window[0].start, period.end, skip=mine)
             fig.history_tickets = sum(1 for r in stored if period.contains(r.opened))
             pool += stored
     cur = [r for r in pool if period.contains(r.opened)]
