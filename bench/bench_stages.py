@@ -1,6 +1,6 @@
 """CPU seconds and resident memory of each stage of one ``svcsheet run``, in this one process.
 
-    python bench/bench_stages.py IN --out OUT [--as-of "2026-11-23 09:00"] [--jobs 1] [--trace N]
+    python bench/bench_stages.py IN --out OUT [--as-of "2026-11-23 09:00"] [--jobs 1] [--history FILE] [--trace N]
 
 Wraps the stage functions ``pipeline.run`` calls (names as in the pipeline) and prints, in the order the stages
 first ran: CPU seconds (user+sys of this process; with --jobs > 1 the workers' time is not in "read"), the
