@@ -221,3 +221,11 @@ def test_history_off_on_the_command_line_uses_no_history(tmp_path):
         options=SimpleNamespace(history=tmp_path / "h.sqlite", out=None), policy=load_policy()
     )
     assert history_path(named) == tmp_path / "h.sqlite"
+
+
+def test_reading_back_leaves_out_the_tickets_asked_to_skip(tmp_path):
+    store = HistoryStore(tmp_path / "h.sqlite")
+    tickets = (TicketRecord("issue_feedback", f"FB{i}", T(16, i)) for i in range(3))  # a generator is enough
+    assert store.upsert_rows("r", tickets) == 3
+    back = store.rows_between(T(16, 0), T(23, 0), skip={("issue_feedback", "FB1")})
+    assert [r.ticket_id for r in back] == ["FB0", "FB2"]
