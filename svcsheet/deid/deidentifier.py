@@ -17,17 +17,12 @@ from typing import Any
 
 from ..errors import PolicyError
 from .pii import PiiHit, address_parts, digits_of, find_pii, is_service_line, normalize_chars, strip_bidi
-from .text_names import mask_text_names
+from .text_names import COMPOUND_SURNAMES, mask_text_names
 
 REMOVED = "[已删除]"
 ADDRESS_REMOVED = "[地址]"
 ADDRESS_LEVELS = ("province", "city", "district")
 
-COMPOUND_SURNAMES = frozenset(
-    "欧阳 司马 诸葛 上官 东方 皇甫 尉迟 公孙 慕容 长孙 宇文 司徒 夏侯 令狐 澹台 公冶 宗政 濮阳 淳于 单于 太叔 申屠 轩辕"
-    " 钟离 闾丘 端木 百里 东郭 南宫 西门 呼延 万俟 闻人 赫连 独孤 拓跋 第五 左丘 鲜于 司空 亓官 司寇 巫马 公西 漆雕"
-    " 乐正 壤驷 公良 夹谷 宰父 谷梁 段干 公羊 梁丘 微生 羊舌 东门 仲孙".split()
-)
 # Titles typed after a surname (张先生, 王经理): surname + title is already de-identified.
 _TITLES = (
     "先生",

@@ -37,7 +37,7 @@ SINGLE_SURNAMES = frozenset(
     "桂牛燕冀尚农温庄晏柴瞿阎连茹艾鱼容古慎戈衡耿满匡寇欧隆聂晁敖冷辛阚简饶沙鞠丰关查荆游权盖桓邬卞喻褚卫"
     "尤"
 )
-# The compound surnames of 《百家姓》 (the same list as deidentifier.COMPOUND_SURNAMES; a test keeps them equal).
+# The compound surnames of 《百家姓》 (the de-identifier keeps them whole when it masks a name field too).
 COMPOUND_SURNAMES = frozenset(
     "欧阳 司马 诸葛 上官 东方 皇甫 尉迟 公孙 慕容 长孙 宇文 司徒 夏侯 令狐 澹台 公冶 宗政 濮阳 淳于 单于 太叔 申屠 轩辕"
     " 钟离 闾丘 端木 百里 东郭 南宫 西门 呼延 万俟 闻人 赫连 独孤 拓跋 第五 左丘 鲜于 司空 亓官 司寇 巫马 公西 漆雕"

@@ -191,15 +191,12 @@ class _StreamWorksheet(Worksheet):
         kind = type(cell).__name__
         if fmt is None:
             super()._write_cell(row, col, cell)
-        elif not self.constant_memory:
-            if kind == "String":
-                ref = xl_rowcol_to_cell_fast(row, col)
-                self.fh.write(f'<c r="{ref}" s="{fmt._get_xf_index()}" t="s"><v>{cell.string}</v></c>')
-            elif kind in ("Number", "Datetime"):
-                ref = xl_rowcol_to_cell_fast(row, col)
-                self.fh.write(f'<c r="{ref}" s="{fmt._get_xf_index()}"><v>{cell.number:.16G}</v></c>')
-            else:
-                super()._write_cell(row, col, cell)
+        elif kind in ("Number", "Datetime"):
+            ref = xl_rowcol_to_cell_fast(row, col)
+            self.fh.write(f'<c r="{ref}" s="{fmt._get_xf_index()}"><v>{cell.number:.16G}</v></c>')
+        elif kind == "String" and not self.constant_memory:  # a shared string: its index
+            ref = xl_rowcol_to_cell_fast(row, col)
+            self.fh.write(f'<c r="{ref}" s="{fmt._get_xf_index()}" t="s"><v>{cell.string}</v></c>')
         elif kind == "String":
             tail = self._inline.get(cell.string, "")
             if tail == "":
@@ -210,9 +207,6 @@ class _StreamWorksheet(Worksheet):
                 super()._write_cell(row, col, cell)
             else:
                 self.fh.write(f'<c r="{xl_rowcol_to_cell_fast(row, col)}" s="{fmt._get_xf_index()}"{tail}')
-        elif kind in ("Number", "Datetime"):
-            ref = xl_rowcol_to_cell_fast(row, col)
-            self.fh.write(f'<c r="{ref}" s="{fmt._get_xf_index()}"><v>{cell.number:.16G}</v></c>')
         else:
             super()._write_cell(row, col, cell)
 
