@@ -146,3 +146,45 @@ def test_compliance_lines_and_bars_count_every_judged_stage(pool) -> None:
     assert sum(b.met + b.breached + b.overdue for b in bars) == sum(
         1 for r in pool for o in r.stages.values() if o in ("达标", "超时", "逾期未完成")
     )
+
+
+# ---------------------------------------------------------------- a streamed sheet's rows copied as bytes
+
+
+def _streamed(folder, fast: bool, write) -> dict[str, bytes]:
+    import zipfile
+
+    import xlsxwriter
+
+    from svcsheet.outputs.xlsx import new_workbook
+
+    folder.mkdir()
+    path = folder / "s.xlsx"
+    wb, _styles = new_workbook(path, stream=True)
+    if not fast:
+        wb.worksheet_class = xlsxwriter.worksheet.Worksheet
+    write(wb)
+    wb.close()
+    with zipfile.ZipFile(path) as z:
+        return {n: z.read(n) for n in z.namelist()} | {"": path.read_bytes()}
+
+
+def test_a_streamed_sheet_copied_as_bytes_is_the_sheet_xlsxwriter_copies_as_text(tmp_path) -> None:
+    # a formula keeps a raw \r (a cell's text has it escaped): a text-mode copy turns \r\n and \r into \n
+    big = "长文本" * 30_000  # the rows span several copy chunks
+
+    def write(wb) -> None:
+        ws = wb.add_worksheet("甲")
+        for r in range(40):
+            ws.write_string(r, 0, f"{r}{big[: r * 3000]}")
+            ws.write_formula(r, 1, '="a\r\nb\rc"' + "\r" * (r % 3))
+            ws.write_number(r, 2, r)
+        wb.add_worksheet("空")  # no rows: an empty sheetData
+        wb.add_worksheet("乙").write_formula(0, 0, '="x"\r')  # the last byte a lone \r
+
+    fast = _streamed(tmp_path / "fast", True, write)
+    plain = _streamed(tmp_path / "plain", False, write)
+    assert fast.keys() == plain.keys()
+    for name in fast:
+        assert fast[name] == plain[name], name
+    assert b"a\nb\nc" in fast["xl/worksheets/sheet1.xml"]

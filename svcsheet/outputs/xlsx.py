@@ -12,7 +12,9 @@
 from __future__ import annotations
 
 import ctypes
+import io
 import math
+import os
 import re
 import threading
 import unicodedata
@@ -209,6 +211,41 @@ class _StreamWorksheet(Worksheet):
                 self.fh.write(f'<c r="{xl_rowcol_to_cell_fast(row, col)}" s="{fmt._get_xf_index()}"{tail}')
         else:
             super()._write_cell(row, col, cell)
+
+    def _write_optimized_sheet_data(self) -> None:
+        """A streamed sheet's rows copied into its XML part as bytes. xlsxwriter copies them as text: every byte
+        of the rows decoded and encoded again (most of what a streamed workbook's close does besides the
+        deflate, and it holds the interpreter lock). A text-mode read turns ``\r\n`` and a lone ``\r`` into
+        ``\n`` (universal newlines; xlsxwriter escapes a cell's ``\r``, but a formula keeps it): so does this."""
+        fh, rows = self.fh, self.row_data_fh
+        if (
+            self.dim_rowmin is None
+            or os.linesep != "\n"
+            or not isinstance(fh, io.TextIOWrapper)
+            or not isinstance(rows, io.TextIOWrapper)
+            or rows.closed
+        ):
+            super()._write_optimized_sheet_data()
+            return
+        self._xml_start_tag("sheetData")
+        rows.flush()
+        fh.flush()
+        out = fh.buffer
+        with open(self.row_data_filename, "rb") as src:
+            held = b""
+            while chunk := src.read(1 << 20):
+                if held:
+                    chunk, held = held + chunk, b""
+                if b"\r" in chunk:
+                    if chunk.endswith(b"\r"):  # it may be the first half of a \r\n
+                        chunk, held = chunk[:-1], b"\r"
+                    chunk = chunk.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
+                out.write(chunk)
+            if held:
+                out.write(b"\n")
+        rows.close()
+        os.unlink(self.row_data_filename)
+        self._xml_end_tag("sheetData")
 
     def _inline_tail(self, string: str) -> str | None:
         """What follows the cell's attributes, as xlsxwriter writes an inline string; None: a rich string."""
