@@ -212,6 +212,55 @@ class _StreamWorksheet(Worksheet):
         else:
             super()._write_cell(row, col, cell)
 
+    def _calculate_spans(self) -> None:
+        """xlsxwriter's ``spans`` (per block of 16 rows, the first and last column holding a cell or a comment),
+        from each row's own columns instead of a test of every column of the sheet in every row."""
+        spans: dict[int, str] = {}
+        lo = hi = -1
+        cmin, cmax, last = self.dim_colmin, self.dim_colmax, self.dim_rowmax
+        table, comments = self.table, self.comments
+        for row_num in range(self.dim_rowmin, last + 1):
+            for cols in (table.get(row_num), comments.get(row_num)):
+                if cols:
+                    a, b = min(cols), max(cols)
+                    if a < cmin or b > cmax:  # only the columns inside the dimensions count
+                        inside = [c for c in cols if cmin <= c <= cmax]
+                        if not inside:
+                            continue
+                        a, b = min(inside), max(inside)
+                    if lo < 0:
+                        lo, hi = a, b
+                    else:
+                        lo, hi = min(lo, a), max(hi, b)
+            if (row_num + 1) % 16 == 0 or row_num == last:
+                if lo >= 0:
+                    spans[row_num // 16] = f"{lo + 1}:{hi + 1}"
+                    lo = -1
+        self.row_spans = spans
+
+    def _write_rows(self) -> None:
+        """xlsxwriter's ``_write_rows`` (a sheet held to the end): each row's cells in column order, from the
+        row's own columns instead of a test of every column of the sheet."""
+        self._calculate_spans()
+        table, comments, row_info, spans = self.table, self.comments, self.row_info, self.row_spans
+        cmin, cmax = self.dim_colmin, self.dim_colmax
+        for row_num in range(self.dim_rowmin, self.dim_rowmax + 1):
+            cells = table[row_num]  # (a defaultdict: as xlsxwriter's test leaves it)
+            if not (cells or row_num in row_info or row_num in comments):
+                continue
+            span = spans.get(row_num // 16)
+            info = row_info.get(row_num)
+            if not cells:
+                self._write_empty_row(row_num, span, info)
+                continue
+            self._write_row(row_num, span, info)
+            cols = sorted(cells)
+            if cols[0] < cmin or cols[-1] > cmax:
+                cols = [c for c in cols if cmin <= c <= cmax]
+            for col_num in cols:
+                self._write_cell(row_num, col_num, cells[col_num])
+            self._xml_end_tag("row")
+
     def _write_optimized_sheet_data(self) -> None:
         """A streamed sheet's rows copied into its XML part as bytes. xlsxwriter copies them as text: every byte
         of the rows decoded and encoded again (most of what a streamed workbook's close does besides the
