@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from bisect import bisect_right
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -364,8 +365,9 @@ def compute_figures(result: Any, forms: dict[str, FormSpec]) -> Figures:
 
 def _compute_figures(result: Any, forms: dict[str, FormSpec]) -> Figures:
     rows = result.rows
-    fig = _quality(result, forms)
-    accepted = [r for r in rows if not r.rejected]
+    flags = [r.rejected for r in rows]  # a walk of each row's findings: once, not once per use
+    fig = _quality(result, forms, rows, flags)
+    accepted = [r for r, bad in zip(rows, flags, strict=True) if not bad]
     records = [to_record(r, forms[r.form]) for r in accepted]
     period = getattr(result, "period", None) or parse_period(
         getattr(result.options, "period", None), result.as_of, records
@@ -374,11 +376,12 @@ def _compute_figures(result: Any, forms: dict[str, FormSpec]) -> Figures:
     fig.period, fig.period_label, fig.title, fig.as_of = period, period.label, period.title, result.as_of
     fig.records = records
     fig.run_id = run_id(result)
-    fig.in_period = sum(1 for r in records if period.contains(r.opened))
+    inside = _within(period)
+    fig.in_period = sum(map(inside, (r.opened for r in records)))
     fig.undated = sum(1 for r in records if r.opened is None)
     fig.outside_period = len(records) - fig.in_period - fig.undated
-    rejected_opened = [as_datetime(_opened(r, forms)) for r in rows if r.rejected]
-    fig.rejected_in_period = sum(1 for t in rejected_opened if period.contains(t))
+    rejected_opened = [as_datetime(_opened(r, forms)) for r, bad in zip(rows, flags, strict=True) if bad]
+    fig.rejected_in_period = sum(map(inside, rejected_opened))
     fig.rejected_undated = sum(1 for t in rejected_opened if t is None)
     fig.rejected_other = len(rejected_opened) - fig.rejected_in_period - fig.rejected_undated
 
@@ -393,9 +396,11 @@ def _compute_figures(result: Any, forms: dict[str, FormSpec]) -> Figures:
             stored = HistoryStore(path).rows_between(window[0].start, period.end, skip=mine)
             fig.history_tickets = sum(1 for r in stored if period.contains(r.opened))
             pool += stored
-    cur = [r for r in pool if period.contains(r.opened)]
+    opened = [as_datetime(r.opened) for r in pool]  # once: each list below compares it
+    cur = [r for r, t in zip(pool, opened, strict=True) if inside(t)]
     prev_period = period.previous()
-    prev = [r for r in pool if prev_period.contains(r.opened)]
+    before = _within(prev_period)
+    prev = [r for r, t in zip(pool, opened, strict=True) if before(t)]
 
     policy = result.policy
     fig.kpis = kpis(cur, prev, forms, policy)
@@ -415,19 +420,39 @@ def _compute_figures(result: Any, forms: dict[str, FormSpec]) -> Figures:
     with_dept = [r for r in cur if r.form in department]
     fig.departments = people(with_dept, lambda r: department_of(r, policy, forms), policy)
     fig.no_department_forms = [f.name for k, f in forms.items() if k not in department]
-    fig.trend = trend(pool, period, policy)
+    fig.trend = _trend(pool, opened, period, policy)
+    del opened
 
-    now = [(r, rec) for r, rec in zip(accepted, records, strict=True) if period.contains(_opened(r, forms))]
+    # the period's rows in report order, sorted once for the three lists below (each keeps that order)
+    now = sorted(
+        ((r, rec) for r, rec in zip(accepted, records, strict=True) if inside(rec.opened)),
+        key=lambda pair: _order(pair[0]),
+    )
     rows_now = [r for r, _ in now]
-    late = breaches(rows_now, forms)
+    late = _breaches([r for r in rows_now if _late(r)], forms)
     fig.breaches = [b for b in late if b.outcome == BREACHED]  # done, but late
     fig.open_overdue = [b for b in late if b.outcome == OVERDUE]  # still open and past the deadline
-    fig.followups = followups(rows_now, forms, policy, result.as_of, [rec for _, rec in now])
+    fig.followups = _followups(now, forms, policy, result.as_of)
     del now
-    fig.suggestions = suggestions(rows_now, forms)
+    fig.suggestions = _suggestions(rows_now, forms)
     fig.common = common_issues(getattr(result, "clustering", None), forms, period)
     fig.highlights = highlights(fig)
     return fig
+
+
+def _within(period: Period) -> Any:
+    """``period.contains`` for a value already made a naive datetime (or None) by ``as_datetime``."""
+    start, end = period.start, period.end
+
+    def inside(when: dt.datetime | None) -> bool:
+        return when is not None and start <= when < end
+
+    return inside
+
+
+def _late(row: Any) -> bool:
+    """Whether any of the row's stages is 超时 or 逾期未完成 (the rows ``breaches`` lists something for)."""
+    return any(res.outcome in (BREACHED, OVERDUE) for res in row.sla.values() if res is not None)
 
 
 # ---------------------------------------------------------------- pieces (public for the tests)
@@ -555,11 +580,17 @@ def compliance(
     """Counts of each outcome per form x stage x priority, and per form x stage for the chart.
 
     Lines follow the form order, the form's stage order and the form's priority choice order."""
-    items = [
-        {"form": r.form, "stage": s, "group": priority_of(r.form, r.priority), "outcome": o}
-        for r in cur
-        for s, o in r.stages.items()
-    ]
+    groups: dict[tuple[str, str | None], str] = {}
+    counts: Counter = Counter()
+    for r in cur:
+        key = (r.form, r.priority)
+        group = groups.get(key)
+        if group is None:
+            group = groups[key] = priority_of(r.form, r.priority)
+        counts.update((r.form, s, group, o) for s, o in r.stages.items())
+    by_stage: Counter = Counter()
+    for (form, stage, _group, outcome), n in counts.items():
+        by_stage[(form, stage, None, outcome)] += n
 
     def order(t: dict) -> tuple:
         form = forms[t["form"]]
@@ -575,15 +606,32 @@ def compliance(
             {o: t[o] for o in OUTCOMES},
             t["rate"],
         )
-        for t in sorted(compliance_table(items), key=order)
+        for t in sorted(tally_table(counts), key=order)
     ]
     bars = []
-    for t in compliance_table({**i, "group": None} for i in items):
+    for t in tally_table(by_stage):
         judged = t[MET] + t[BREACHED] + t[OVERDUE]
         if judged:
             label = f"{forms[t['form']].name}·{forms[t['form']].stage(t['stage']).label}"
             bars.append(StageBar(label, t[MET], t[BREACHED], t[OVERDUE], t["rate"]))
     return lines, bars
+
+
+def tally_table(counts: Counter) -> list[dict]:
+    """``compliance_table`` of the items counted in ``counts`` by (form, stage, group, outcome): the same lines
+    (counts in OUTCOMES order, total, rate) in the same order, without a dict per item."""
+    items = []
+    for (form, stage, group, outcome), n in counts.items():
+        if n:
+            items.append({"form": form, "stage": stage, "group": group, "outcome": outcome})
+    table = compliance_table(items)  # one item per key: its order, checks and layout
+    for t in table:
+        c = {o: counts.get((t["form"], t["stage"], t["group"], o), 0) for o in OUTCOMES}
+        t.update(c)
+        t["total"] = sum(c.values())
+        judged = c[MET] + c[BREACHED] + c[OVERDUE]
+        t["rate"] = c[MET] / judged if judged else None
+    return table
 
 
 def categories(cur: list[TicketRecord], forms: dict[str, FormSpec]) -> list[CategoryGroup]:
@@ -592,8 +640,11 @@ def categories(cur: list[TicketRecord], forms: dict[str, FormSpec]) -> list[Cate
     The five forms have different category lists (产品质量类 / 产品质量 / 质量 ...): merging or comparing
     them across forms would hide the real top problem, so each form is its own Pareto."""
     out = []
+    by_form: dict[str, Counter] = defaultdict(Counter)
+    for r in cur:
+        by_form[r.form][r.category or NOT_GIVEN] += 1
     for key, form in forms.items():
-        counts = Counter(r.category or NOT_GIVEN for r in cur if r.form == key)
+        counts = by_form.get(key, Counter())
         total = sum(counts.values())
         if not total:
             continue
@@ -663,9 +714,26 @@ def people(cur: list[TicketRecord], key, policy: Any) -> list[PersonLine]:
 
 def trend(pool: list[TicketRecord], period: Period, policy: Any) -> list[TrendPoint]:
     """Tickets, mean 1-5 satisfaction and CSAT for the last 8 weeks or 12 months."""
+    return _trend(pool, [as_datetime(r.opened) for r in pool], period, policy)
+
+
+def _trend(pool: list[TicketRecord], opened: list[Any], period: Period, policy: Any) -> list[TrendPoint]:
+    """``trend`` with each record's opening time already through ``as_datetime``: the records are put into the
+    trend's periods (disjoint, oldest first) in one walk, each by bisection, in pool order."""
+    periods = period.trend()
+    starts = [p.start for p in periods]
+    ends = [p.end for p in periods]
+    if any(a > b for a, b in zip(ends, starts[1:], strict=False)):  # overlapping: each period tested alone
+        buckets = [[r for r, t in zip(pool, opened, strict=True) if p.contains(t)] for p in periods]
+    else:
+        buckets = [[] for _ in periods]
+        for r, t in zip(pool, opened, strict=True):
+            if t is not None:
+                i = bisect_right(starts, t) - 1
+                if i >= 0 and t < ends[i]:
+                    buckets[i].append(r)
     out = []
-    for p in period.trend():
-        rs = [r for r in pool if p.contains(r.opened)]
+    for p, rs in zip(periods, buckets, strict=True):
         sats = [r.scores[SATISFACTION_DIMENSION] for r in rs if SATISFACTION_DIMENSION in r.scores]
         answers = [s for s in (csat_satisfied(r.satisfaction, policy) for r in rs) if s is not None]
         out.append(TrendPoint(p.label, len(rs), _mean(sats), _rate(answers), len(answers)))
@@ -724,8 +792,13 @@ def _order(row: Any) -> tuple:
 
 def breaches(rows: list[Any], forms: dict[str, FormSpec]) -> list[Breach]:
     """Every stage 超时 or 逾期未完成, with the overrun and the 超时原因 written by the agent."""
+    return _breaches(sorted(rows, key=_order), forms)
+
+
+def _breaches(rows: list[Any], forms: dict[str, FormSpec]) -> list[Breach]:
+    """``breaches`` of rows already in report order."""
     out = []
-    for row in sorted(rows, key=_order):
+    for row in rows:
         form = forms[row.form]
         for stage in form.stages:
             res = row.sla.get(stage.key)
@@ -760,15 +833,19 @@ def followups(
     """复盘 (see ``needs_review``), unresolved items with their due date,
     高/中 revisits still open, and breached first responses without 超时原因. ``records``: the rows' records
     when already made (one per row, in the same order)."""
+    paired = zip(rows, records if records is not None else [None] * len(rows), strict=True)
+    return _followups(sorted(paired, key=lambda pair: _order(pair[0])), forms, policy, as_of)
+
+
+def _followups(
+    pairs: list[tuple[Any, TicketRecord | None]], forms: dict[str, FormSpec], policy: Any, as_of: dt.datetime
+) -> list[FollowupItem]:
+    """``followups`` of (row, its record or None) pairs already in report order."""
     calendar = BusinessCalendar(policy)
     out = []
-    paired = zip(rows, records if records is not None else [None] * len(rows), strict=True)
-    for row, made in sorted(paired, key=lambda pair: _order(pair[0])):
+    for row, made in pairs:
         form = forms[row.form]
         rec = made or to_record(row, form)
-        dept = department_of(rec, policy, forms) if _by_role(form, "department") else ""
-        handler = staff_label(_safe_text(row, _role_key(form, "handler")))
-        status = _safe_text(row, _role_key(form, "status")) or _safe_text(row, _role_key(form, "result"))
 
         todo: list[tuple[str, str, dt.datetime | None]] = []
 
@@ -799,6 +876,11 @@ def followups(
             todo.append((KIND_REVISIT, f"{res.label}{res.target or ''}（{res.outcome}）", res.deadline))
         if any(f.code == "overdue_reason_missing" for f in row.safe_findings):
             todo.append((KIND_REASON, "首次响应超时，未写超时原因", None))
+        if not todo:  # most rows: nothing to follow up, nothing more to look up
+            continue
+        dept = department_of(rec, policy, forms) if _by_role(form, "department") else ""
+        handler = staff_label(_safe_text(row, _role_key(form, "handler")))
+        status = _safe_text(row, _role_key(form, "status")) or _safe_text(row, _role_key(form, "result"))
         for kind, detail, due in todo:
             late = due is not None and as_of > due
             out.append(FollowupItem(kind, form.name, row.ticket_id, handler, dept, detail, due, late, status))
@@ -808,9 +890,13 @@ def followups(
 
 def suggestions(rows: list[Any], forms: dict[str, FormSpec]) -> list[SuggestionGroup]:
     """The period's improvement suggestions (针对性改进建议, 具体建议), grouped by source field and category."""
+    return _suggestions(sorted(rows, key=_order), forms)
 
+
+def _suggestions(rows: list[Any], forms: dict[str, FormSpec]) -> list[SuggestionGroup]:
+    """``suggestions`` of rows already in report order."""
     groups: dict[tuple[int, str, str], list[Suggestion]] = defaultdict(list)
-    for row in sorted(rows, key=_order):
+    for row in rows:
         form = forms[row.form]
         key = _role_key(form, "suggestion")
         text = _safe_text(row, key) if key else None
@@ -952,39 +1038,49 @@ def common_issues(clustering: Any, forms: dict[str, FormSpec], period: Period | 
 # ---------------------------------------------------------------- data quality (per input workbook)
 
 
-def _quality(result: Any, forms: dict[str, FormSpec]) -> Figures:
-    rows = result.rows
+def _quality(result: Any, forms: dict[str, FormSpec], rows: list[Any], flags: list[bool]) -> Figures:
+    """Counts and the data quality of each file; ``flags``: each row of ``rows`` (the run's) rejected or not."""
+    headlines: dict[str, str] = {}  # messages repeat (shared texts): each split once
+
+    def headline(f: Any) -> str:
+        h = headlines.get(f.message)
+        if h is None:
+            h = headlines[f.message] = _headline(f)
+        return h
+
     quality = []
+    at = 0
     for fr in result.files:
         counter = Counter(
-            _headline(f) for r in fr.rows for f in r.safe_findings if f.severity in ("error", "warning")
+            headline(f) for r in fr.rows for f in r.safe_findings if f.severity in ("error", "warning")
         )
-        counter.update(_headline(f) for f in fr.findings if f.severity in ("error", "warning"))
+        counter.update(headline(f) for f in fr.findings if f.severity in ("error", "warning"))
+        rejected = sum(flags[at : at + len(fr.rows)])
+        at += len(fr.rows)
         quality.append(
             FileQuality(
                 file=fr.name,
                 rows=len(fr.rows),
-                clean=fr.rows_clean,
-                rejected=fr.rows_rejected,
+                clean=len(fr.rows) - rejected,
+                rejected=rejected,
                 warnings=fr.warnings,
                 error=fr.error,
                 top_findings=sorted(counter.items(), key=lambda kv: (-kv[1], kv[0]))[:3],
             )
         )
-    codes = Counter((f.code, _headline(f)) for r in rows for f in r.safe_findings if f.severity != "info")
+    codes = Counter((f.code, headline(f)) for r in rows for f in r.safe_findings if f.severity != "info")
+    per_form = Counter(zip((r.form for r in rows), flags, strict=True))
     by_form = []
     for form in forms.values():
-        mine = [r for r in rows if r.form == form.key]
-        by_form.append(
-            (form.name, len(mine), sum(1 for r in mine if not r.rejected), sum(1 for r in mine if r.rejected))
-        )
+        clean, bad = per_form[(form.key, False)], per_form[(form.key, True)]
+        by_form.append((form.name, clean + bad, clean, bad))
     return Figures(
         period_label=None,
         files=len(result.files),
         files_unreadable=sum(1 for f in result.files if f.error),
         rows_read=len(rows),
-        rows_clean=sum(1 for r in rows if not r.rejected),
-        rows_rejected=sum(1 for r in rows if r.rejected),
+        rows_clean=len(rows) - sum(flags),
+        rows_rejected=sum(flags),
         by_form=by_form,
         quality=quality,
         top_findings=[

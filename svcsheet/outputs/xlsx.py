@@ -12,7 +12,9 @@
 from __future__ import annotations
 
 import ctypes
+import io
 import math
+import os
 import re
 import threading
 import unicodedata
@@ -29,7 +31,7 @@ from typing import Any
 
 import xlsxwriter
 from xlsxwriter.utility import _utf16_len, _utf16_truncate, xl_col_to_name, xl_rowcol_to_cell_fast
-from xlsxwriter.worksheet import Worksheet, _preserve_whitespace
+from xlsxwriter.worksheet import CellDatetimeTuple, CellStringTuple, Worksheet, _preserve_whitespace
 
 FIXED_CREATED = datetime(2024, 1, 1, 0, 0, 0)
 DATETIME_FORMAT = "yyyy-mm-dd hh:mm"
@@ -210,6 +212,90 @@ class _StreamWorksheet(Worksheet):
         else:
             super()._write_cell(row, col, cell)
 
+    def _calculate_spans(self) -> None:
+        """xlsxwriter's ``spans`` (per block of 16 rows, the first and last column holding a cell or a comment),
+        from each row's own columns instead of a test of every column of the sheet in every row."""
+        spans: dict[int, str] = {}
+        lo = hi = -1
+        cmin, cmax, last = self.dim_colmin, self.dim_colmax, self.dim_rowmax
+        table, comments = self.table, self.comments
+        for row_num in range(self.dim_rowmin, last + 1):
+            for cols in (table.get(row_num), comments.get(row_num)):
+                if cols:
+                    a, b = min(cols), max(cols)
+                    if a < cmin or b > cmax:  # only the columns inside the dimensions count
+                        inside = [c for c in cols if cmin <= c <= cmax]
+                        if not inside:
+                            continue
+                        a, b = min(inside), max(inside)
+                    if lo < 0:
+                        lo, hi = a, b
+                    else:
+                        lo, hi = min(lo, a), max(hi, b)
+            if (row_num + 1) % 16 == 0 or row_num == last:
+                if lo >= 0:
+                    spans[row_num // 16] = f"{lo + 1}:{hi + 1}"
+                    lo = -1
+        self.row_spans = spans
+
+    def _write_rows(self) -> None:
+        """xlsxwriter's ``_write_rows`` (a sheet held to the end): each row's cells in column order, from the
+        row's own columns instead of a test of every column of the sheet."""
+        self._calculate_spans()
+        table, comments, row_info, spans = self.table, self.comments, self.row_info, self.row_spans
+        cmin, cmax = self.dim_colmin, self.dim_colmax
+        for row_num in range(self.dim_rowmin, self.dim_rowmax + 1):
+            cells = table[row_num]  # (a defaultdict: as xlsxwriter's test leaves it)
+            if not (cells or row_num in row_info or row_num in comments):
+                continue
+            span = spans.get(row_num // 16)
+            info = row_info.get(row_num)
+            if not cells:
+                self._write_empty_row(row_num, span, info)
+                continue
+            self._write_row(row_num, span, info)
+            cols = sorted(cells)
+            if cols[0] < cmin or cols[-1] > cmax:
+                cols = [c for c in cols if cmin <= c <= cmax]
+            for col_num in cols:
+                self._write_cell(row_num, col_num, cells[col_num])
+            self._xml_end_tag("row")
+
+    def _write_optimized_sheet_data(self) -> None:
+        """A streamed sheet's rows copied into its XML part as bytes. xlsxwriter copies them as text: every byte
+        of the rows decoded and encoded again (most of what a streamed workbook's close does besides the
+        deflate, and it holds the interpreter lock). A text-mode read turns ``\r\n`` and a lone ``\r`` into
+        ``\n`` (universal newlines; xlsxwriter escapes a cell's ``\r``, but a formula keeps it): so does this."""
+        fh, rows = self.fh, self.row_data_fh
+        if (
+            self.dim_rowmin is None
+            or os.linesep != "\n"
+            or not isinstance(fh, io.TextIOWrapper)
+            or not isinstance(rows, io.TextIOWrapper)
+            or rows.closed
+        ):
+            super()._write_optimized_sheet_data()
+            return
+        self._xml_start_tag("sheetData")
+        rows.flush()
+        fh.flush()
+        out = fh.buffer
+        with open(self.row_data_filename, "rb") as src:
+            held = b""
+            while chunk := src.read(1 << 20):
+                if held:
+                    chunk, held = held + chunk, b""
+                if b"\r" in chunk:
+                    if chunk.endswith(b"\r"):  # it may be the first half of a \r\n
+                        chunk, held = chunk[:-1], b"\r"
+                    chunk = chunk.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
+                out.write(chunk)
+            if held:
+                out.write(b"\n")
+        rows.close()
+        os.unlink(self.row_data_filename)
+        self._xml_end_tag("sheetData")
+
     def _inline_tail(self, string: str) -> str | None:
         """What follows the cell's attributes, as xlsxwriter writes an inline string; None: a rich string."""
         if _CONTROL.search(string):  # rare: xlsxwriter's two substitutions change nothing otherwise
@@ -347,7 +433,10 @@ class Sheet:
     def __init__(self, ws: Worksheet, st: Styles, extra: dict[str, Any] | None = None) -> None:
         self.ws, self.st, self.extra = ws, st, extra or {}
         self.widths: dict[int, float] = defaultdict(lambda: MIN_WIDTH)
-        self.wrapped: list[tuple[int, int, str]] = []  # (row, col, text) of cells that may need several lines
+        # (row, col, text) of cells that may need several lines, for ``finish``. Not on a streamed sheet: there a
+        # row's height is set as it is written, and ``finish`` would find no more lines (a column only widens,
+        # and a wider column never needs more lines: ``wrapped_lines``)
+        self.wrapped: list[tuple[int, int, str]] = []
         self.heights: dict[int, float] = {}
         self.blocks: list[tuple[int, float]] = []  # (first row, height in points) to keep on one page
         self.row_blocks: list[tuple[int, int]] = []  # (first row, last row) to keep on one page
@@ -383,10 +472,11 @@ class Sheet:
             if need > self.widths[col]:
                 self.widths[col] = need
         if fmt is st.wrap or fmt is st.header or fmt is st.header_right:
-            self.wrapped.append((row, col, text))
             self.ws._write_string(row, col, text, fmt)
             if self.ws.constant_memory:  # the row leaves for disk before finish: its height goes with it
                 self._fit_row(row, wrapped_lines(text, self.widths[col]))
+            else:
+                self.wrapped.append((row, col, text))
             return
         self.ws._write_string(row, col, text, fmt)
 
@@ -432,15 +522,18 @@ class Sheet:
         and so does any row holding a value without a fast fragment (booleans, NaN, rich-string look-alikes).
         """
         ws, st = self.ws, self.st
-        if not (isinstance(ws, _StreamWorksheet) and ws.constant_memory) or ws.excel_version != 2007:
+        if not isinstance(ws, _StreamWorksheet) or ws.excel_version != 2007:
             for r, values in enumerate(rows, start=first):
                 for c, v in enumerate(values):
                     write_value(self, r, c, v, st)
             return
+        if not ws.constant_memory:
+            self._write_rows_shared(first, rows)
+            return
         texts: dict[str, Any] = {}  # a text's fragment (most cells)
         others: dict[tuple[type, Any], Any] = {}  # other values' fragments, by (type, value)
         letters: list[str] = []
-        widths, wrapped = self.widths, self.wrapped
+        widths = self.widths
         out: list[str] = []  # rows built, written to the sheet's file every few hundred rows
         grown: list[int] | None = None  # first and last row, first and last column of the rows built
         last = first + len(rows) - 1
@@ -512,7 +605,6 @@ class Sheet:
                                 parts[0] = _row_start(ws, r, self.heights[r])
                         parts.append("</row>")
                         out.append("".join(parts))
-                        wrapped.extend(wraps)
                         # the dimensions xlsxwriter records, gathered and recorded before anything reads them
                         if grown is None:
                             grown = [r, r, lo, hi]
@@ -537,6 +629,81 @@ class Sheet:
                 write_value(self, r, c, v, st)
         if out:
             ws.fh.write("".join(out))
+        if grown is not None:
+            _grow_rows(self, *grown)
+
+    def _write_rows_shared(self, first: int, rows: list[list[Any]]) -> None:
+        """``write_rows`` on a sheet of shared strings (kept in memory until the workbook closes): text and
+        naive datetimes go into xlsxwriter's cell table directly, with what ``write_value`` and xlsxwriter
+        would record (width, wrap, shared-string index and count, Excel date number, dimensions); a value's
+        share of that is worked out once per distinct value. Other values go through ``write_value``."""
+        ws, st = self.ws, self.st
+        sst, table, widths, wrapped = ws.str_table, ws.table, self.widths, self.wrapped
+        texts: dict[str, tuple[int, Any, float, str | None]] = {}  # text -> (index, format, width, wrapped text)
+        dates: dict[datetime, float] = {}
+        date_need = min(MAX_WIDTH, 16 + PAD)
+        date_fmt = st.datetime
+        grown: list[int] | None = None
+        for r, values in enumerate(rows, start=first):
+            if r >= ws.xls_rowmax or len(values) > ws.xls_colmax:
+                for c, v in enumerate(values):
+                    write_value(self, r, c, v, st)
+                continue
+            cells = table[r]
+            lo = hi = -1
+            for c, v in enumerate(values):
+                kind = type(v)
+                if kind is str:
+                    if not v:
+                        continue
+                    got = texts.get(v)
+                    if got is None:
+                        text = v if len(v) <= CELL_LIMIT else v[: CELL_LIMIT - len(TRUNCATED)] + TRUNCATED
+                        width = text_width(text)
+                        fmt = st.wrap if width > MAX_WIDTH - PAD or "\n" in text else st.text
+                        shown = text
+                        if len(shown) > ws.xls_strmax // 2 and _utf16_len(shown) > ws.xls_strmax:
+                            shown = _utf16_truncate(shown, ws.xls_strmax)
+                        need = MAX_WIDTH if width + PAD > MAX_WIDTH else width + PAD
+                        index = sst._get_shared_string_index(shown)  # indexes in order of first use
+                        got = texts[v] = (index, fmt, need, text if fmt is st.wrap else None)
+                    else:
+                        sst.count += 1  # what _get_shared_string_index counts for a text it has
+                    index, fmt, need, wraps = got
+                    if need > widths[c]:
+                        widths[c] = need
+                    if wraps is not None:
+                        wrapped.append((r, c, wraps))
+                    cells[c] = CellStringTuple(index, fmt)
+                elif kind is datetime and v.tzinfo is None:
+                    number = dates.get(v)
+                    if number is None:
+                        number = dates[v] = ws._convert_date_time(v)
+                    if date_need > widths[c]:
+                        widths[c] = date_need
+                    cells[c] = CellDatetimeTuple(number, date_fmt)
+                elif v is None or (kind is not str and v == ""):
+                    continue
+                else:
+                    if grown is not None:  # what write_value reads must be up to date
+                        _grow_rows(self, *grown)
+                        grown = None
+                    write_value(self, r, c, v, st)
+                    continue
+                if lo < 0:
+                    lo = c
+                hi = c
+            if not cells:
+                del table[r]  # as before: a row without a cell is no row of the table
+            if lo >= 0:
+                if grown is None:
+                    grown = [r, r, lo, hi]
+                else:
+                    grown[1] = r
+                    if lo < grown[2]:
+                        grown[2] = lo
+                    if hi > grown[3]:
+                        grown[3] = hi
         if grown is not None:
             _grow_rows(self, *grown)
 
