@@ -265,6 +265,11 @@ def _name_in(value: str, signature: bool) -> str | None:
     return name_after_role(value) or value
 
 
+def forget_typed_names() -> None:
+    """Drop the memo of names as typed (a run's de-identification is done; the next run fills it again)."""
+    _name_in.cache_clear()
+
+
 _NAME_LIKE = re.compile(r"[\u4e00-\u9fff·]{2,4}")
 _CONFIRM_WORDS = re.compile(r"[签确认已同意电子无未]")
 
