@@ -81,6 +81,8 @@ def write_table_in_parts(ws: Sheet, headers: list[str], make: Callable[[], Itera
     for part in _parts(make()):
         ws.write_rows(top, part)
         top += len(part)
+    if count <= 30:  # as write_table keeps a short table on one page (only with a small PART)
+        ws.keep_rows(0, count)
     ws.autofilter(0, 0, max(count, 1), width - 1)
     ws.freeze_panes(1, 0)
     ws.header_row = 0
