@@ -283,6 +283,7 @@ def _stages(options: RunOptions, progress: Progress | None, cleanup: ExitStack) 
     settings = {"min_customers": rule.min_customers, "threshold": rule.similarity, "lexicon": rule.lexicon}
     if early is not None:  # workers gone before the clustering: idle, they would add to its transient
         early.settle()
+    _release_freed_memory()  # the raw values and memos dropped above: their pages go back before the clustering
     clustering = cluster_problems(texts + [p for _f, _t, _o, p in earlier], settings)
     del texts, earlier, in_window  # a text per accepted row: not needed by the outputs
     _release_freed_memory()  # the clustering's matrices are gone: their pages go back before the outputs

@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 from svcsheet import outputs
 from svcsheet.checking.parse import parse_row
 from svcsheet.forms import load_forms
-from svcsheet.outputs import clean
+from svcsheet.outputs import columns
 from svcsheet.outputs.xlsx import Sheet, _numeric_column, new_workbook, write_table
 from svcsheet.pipeline import RunOptions, run
 from svcsheet.reading.reader import read_workbook
@@ -153,7 +153,7 @@ def _workbook(folder: Path, rows: list, parts: bool) -> dict[str, bytes]:
     ws = Sheet(wb.add_worksheet("表"), styles)
     headers = [f"列{c}" for c in range(len(rows[0]) if rows else 3)]
     if parts:
-        clean.write_table_in_parts(ws, headers, lambda: iter(rows), styles)
+        columns.write_table_in_parts(ws, headers, lambda: iter(rows), styles)
     else:
         write_table(ws, 0, headers, rows, styles)
     ws.finish()
@@ -168,7 +168,7 @@ def _workbook(folder: Path, rows: list, parts: bool) -> dict[str, bytes]:
     st.integers(1, 5),
 )
 def test_a_table_written_a_part_at_a_time_is_the_same_workbook(tmp_path_factory, monkeypatch, rows, part) -> None:
-    monkeypatch.setattr(clean, "PART", part)
+    monkeypatch.setattr(columns, "PART", part)
     folder = tmp_path_factory.mktemp("t")
     assert _workbook(folder / "parts", rows, True) == _workbook(folder / "whole", rows, False)
 
@@ -181,19 +181,20 @@ def test_a_table_written_a_part_at_a_time_is_the_same_workbook(tmp_path_factory,
 def test_the_header_alignment_gathered_part_by_part_is_the_whole_tables(monkeypatch, rows, part) -> None:
     state = [[False, False] for _ in range(len(rows[0]) if rows else 0)]
     for i in range(0, len(rows), part):
-        clean._numeric_state(rows[i : i + part], state)
+        columns._numeric_state(rows[i : i + part], state)
     assert [numeric and not bad for bad, numeric in state] == [
         _numeric_column(rows, c, whole=True) for c in range(len(state))
     ]
 
 
-def test_clean_xlsx_of_the_samples_written_in_small_parts_is_the_same_file(tmp_path, monkeypatch) -> None:
+def test_clean_and_rejects_of_the_samples_written_in_small_parts_are_the_same_files(tmp_path, monkeypatch) -> None:
     a = tmp_path / "a"
     run(RunOptions(inputs=[SAMPLES], out=a, as_of=datetime(2026, 11, 23, 9, 0), history=Path("off"), jobs=1))
-    monkeypatch.setattr(clean, "PART", 7)
+    monkeypatch.setattr(columns, "PART", 7)
     b = tmp_path / "b"
     run(RunOptions(inputs=[SAMPLES], out=b, as_of=datetime(2026, 11, 23, 9, 0), history=Path("off"), jobs=1))
-    assert (a / "clean.xlsx").read_bytes() == (b / "clean.xlsx").read_bytes()
+    for name in ("clean.xlsx", "rejects.xlsx"):
+        assert (a / name).read_bytes() == (b / name).read_bytes(), name
 
 
 @pytest.mark.parametrize("value", [1, 2.5, datetime(2026, 1, 1, 8), date(2026, 1, 1), time(9, 30)])
@@ -201,5 +202,5 @@ def test_a_numeric_column_split_over_parts_with_empty_parts_stays_numeric(value)
     rows = [[None], [None], [value], [""], [None]]
     state = [[False, False]]
     for i in range(0, len(rows), 2):
-        clean._numeric_state(rows[i : i + 2], state)
+        columns._numeric_state(rows[i : i + 2], state)
     assert state == [[False, True]]
