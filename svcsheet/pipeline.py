@@ -33,7 +33,7 @@ from .forms import FormSpec, load_forms
 from .policy import Policy, load_policy
 from .reading.discover import InputFile, SkippedInput, check_output_folder, discover_inputs
 from .reading.reader import UNEXPECTED, check_size, read_workbook
-from .records import FieldMap, Finding, Parsed, Provenance, Row, SheetInfo
+from .records import FieldMap, Finding, Parsed, Provenance, Row, SharedValues, SheetInfo
 from .sla.bizcal import BusinessCalendar
 from .sla.period import Period, as_datetime, parse_period
 from .sla.verdicts import evaluate_row
@@ -203,6 +203,7 @@ def _stages(options: RunOptions, progress: Progress | None, cleanup: ExitStack) 
         read_file, inputs, (policy, as_of), options.jobs, options.executor, lost=lost_file, pool=pool
     )
     texts: dict[str, str] = {}  # one object per distinct finding message and value: most repeat across rows
+    verdicts = SharedValues()  # equal verdicts (same outcome, times, minutes) one object: see records.SharedValues
     in_process = _in_process(options, len(inputs))
     collecting = gc.isenabled()
     if not in_process:
@@ -217,13 +218,15 @@ def _stages(options: RunOptions, progress: Progress | None, cleanup: ExitStack) 
                 share_layouts(row.cells)  # rows from worker processes share layouts and short texts again
                 if row.findings:
                     row.findings = _share_texts(row.findings, texts)
+                if isinstance(row.sla, FieldMap):
+                    row.sla.share(verdicts)
             files.append(fr)
             _keep(collect=in_process)
     finally:
         if collecting:
             gc.enable()
     _keep()  # the results the last files sent since the last freeze
-    del texts
+    del texts, verdicts
     report("读取", len(inputs), len(inputs))
     rows = [r for f in files for r in f.rows]
     _release_freed_memory()

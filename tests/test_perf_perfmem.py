@@ -204,3 +204,26 @@ def test_a_numeric_column_split_over_parts_with_empty_parts_stays_numeric(value)
     for i in range(0, len(rows), 2):
         columns._numeric_state(rows[i : i + 2], state)
     assert state == [[False, True]]
+
+
+# ---------------------------------------------------------------- equal values shared
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.one_of(st.integers(0, 3), st.booleans(), st.floats(0, 3), st.datetimes(), st.dates(), st.none())))
+def test_shared_values_are_equal_and_of_the_same_type(values) -> None:
+    from svcsheet.records import SharedValues
+
+    shared = SharedValues(max_size=4)
+    for v in values:
+        got = shared.get(v)
+        assert type(got) is type(v) and got == v
+
+
+def test_equal_verdicts_of_different_files_are_one_object(tmp_path, monkeypatch) -> None:
+    result, rows = _captured_run(monkeypatch, tmp_path / "out", jobs=2)
+    seen: dict = {}
+    for row in rows:
+        for v in row.sla.values():
+            assert seen.setdefault((type(v), v), v) is v
+    assert len({f.input.name for f in result.files if any(r.sla for r in f.rows)}) > 1
