@@ -102,7 +102,9 @@ def compact_cells(cells: Mapping[str, Cell], keep_raw: bool = True) -> Mapping[s
         col = ref.rstrip(_DIGITS) if isinstance(ref, str) else ""
         if not (col.isascii() and col.isalpha() and col.isupper() and len(col) < len(ref)):
             # a range (B10:C14) or no address: kept as it is (its addresses only, without ``keep_raw``)
-            return cells if keep_raw else {k: c if c.raw is None else Cell(c.ref, None) for k, c in cells.items()}
+            if keep_raw:
+                return cells
+            return {k: c if c.raw is None else Cell(c.ref, None) for k, c in cells.items()}
         layout.append((key, col))
         rows.append(int(ref[len(col) :]))
         raws.append(intern_raw(cell.raw))

@@ -203,7 +203,7 @@ def _stages(options: RunOptions, progress: Progress | None, cleanup: ExitStack) 
         read_file, inputs, (policy, as_of), options.jobs, options.executor, lost=lost_file, pool=pool
     )
     texts: dict[str, str] = {}  # one object per distinct finding message and value: most repeat across rows
-    verdicts = SharedValues()  # equal verdicts (same outcome, times, minutes) one object: see records.SharedValues
+    verdicts = SharedValues()  # equal verdicts (same outcome, times, minutes): one object
     in_process = _in_process(options, len(inputs))
     collecting = gc.isenabled()
     if not in_process:

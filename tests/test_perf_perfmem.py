@@ -37,7 +37,9 @@ def _captured_run(monkeypatch, out: Path, jobs: int, history: Path = Path("off")
         return real(result, *args, **kwargs)
 
     monkeypatch.setattr(outputs, "write_outputs", keep)
-    result = run(RunOptions(inputs=[SAMPLES], out=out, as_of=datetime(2026, 11, 23, 9, 0), history=history, jobs=jobs))
+    result = run(
+        RunOptions(inputs=[SAMPLES], out=out, as_of=datetime(2026, 11, 23, 9, 0), history=history, jobs=jobs)
+    )
     return result, seen["rows"]
 
 
@@ -113,7 +115,9 @@ def test_one_process_keeps_the_raw_findings_for_returns_only(tmp_path, monkeypat
     assert mine == theirs and mine
 
 
-def test_the_history_stores_every_accepted_ticket_without_the_figures_keeping_them(tmp_path, monkeypatch) -> None:
+def test_the_history_stores_every_accepted_ticket_without_the_figures_keeping_them(
+    tmp_path, monkeypatch
+) -> None:
     from svcsheet.audit.history import run_records
 
     result, rows = _captured_run(monkeypatch, tmp_path / "out", jobs=2, history=tmp_path / "h.sqlite")
@@ -167,7 +171,9 @@ def _workbook(folder: Path, rows: list, parts: bool) -> dict[str, bytes]:
     st.integers(1, 5).flatmap(lambda w: st.lists(st.lists(cell_values, min_size=w, max_size=w), max_size=14)),
     st.integers(1, 5),
 )
-def test_a_table_written_a_part_at_a_time_is_the_same_workbook(tmp_path_factory, monkeypatch, rows, part) -> None:
+def test_a_table_written_a_part_at_a_time_is_the_same_workbook(
+    tmp_path_factory, monkeypatch, rows, part
+) -> None:
     monkeypatch.setattr(columns, "PART", part)
     folder = tmp_path_factory.mktemp("t")
     assert _workbook(folder / "parts", rows, True) == _workbook(folder / "whole", rows, False)

@@ -104,7 +104,9 @@ def provenance(row: Row) -> list[Any]:
 PART = 8192  # table rows built at a time
 
 
-def write_table_in_parts(ws: Sheet, headers: list[str], make: Callable[[], Iterable[Sequence]], st: Styles) -> None:
+def write_table_in_parts(
+    ws: Sheet, headers: list[str], make: Callable[[], Iterable[Sequence]], st: Styles
+) -> None:
     """``write_table(ws, 0, headers, list(make()), st)`` without holding every row: the rows are made twice,
     a part at a time, first for the header's alignment (a header over numbers or times is right-aligned),
     then to be written. A whole form's table, then the 时效明细 lines, were the largest part of the run's
@@ -116,7 +118,8 @@ def write_table_in_parts(ws: Sheet, headers: list[str], make: Callable[[], Itera
         return
     del first
     width = len(headers)
-    state = [[False, False] for _ in range(width)]  # per column: holds a value that is not numeric, holds a number
+    # per column: holds a value that is not numeric, holds a number
+    state = [[False, False] for _ in range(width)]
     count = 0
     for part in _parts(make()):
         count += len(part)

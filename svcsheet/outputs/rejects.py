@@ -39,7 +39,8 @@ def write_rejects(result, forms: dict[str, FormSpec], path: Path) -> None:
                 cells = "、".join(dict.fromkeys(f.cell for f in errors if f.cell))
                 reasons = "\n".join(f"{f.cell or '整行'}：{f.message}" for f in errors)
                 prov = provenance(row)
-                if row.layout == "card":  # a card's 行号 is its id cell: point at the first problem cell instead
+                # a card's 行号 is its id cell: point at the first problem cell instead
+                if row.layout == "card":
                     prov[2] = _cell_row(next((f.cell for f in errors if f.cell), None)) or prov[2]
                 yield prov + [cells, reasons, row.customer_key] + columns.values(row)
 
@@ -72,7 +73,19 @@ def write_rejects(result, forms: dict[str, FormSpec], path: Path) -> None:
     wb.close()
 
 
-FINDING_HEADERS = ["级别", "代码", "表单", "来源文件", "工作表", "行号", "单元格", "字段", "编号", "填写内容(已脱敏)", "说明"]
+FINDING_HEADERS = [
+    "级别",
+    "代码",
+    "表单",
+    "来源文件",
+    "工作表",
+    "行号",
+    "单元格",
+    "字段",
+    "编号",
+    "填写内容(已脱敏)",
+    "说明",
+]
 
 
 def _cell_row(ref: str | None) -> int | None:
