@@ -90,7 +90,7 @@ def intern_raw(raw: Any) -> Any:
 
 
 def compact_cells(cells: Mapping[str, Cell], keep_raw: bool = True) -> Mapping[str, Cell]:
-    """The same cells, compactly; cells whose address is not a plain A1 reference stay as they are.
+    """The same cells, compactly; cells whose address is not a plain A1 reference stay a dict of Cells.
     ``keep_raw`` False: their addresses only (see the module's docstring)."""
     if isinstance(cells, CompactCells):
         if not keep_raw and cells._raws is not None:
@@ -101,7 +101,10 @@ def compact_cells(cells: Mapping[str, Cell], keep_raw: bool = True) -> Mapping[s
         ref = cell.ref
         col = ref.rstrip(_DIGITS) if isinstance(ref, str) else ""
         if not (col.isascii() and col.isalpha() and col.isupper() and len(col) < len(ref)):
-            return cells  # a range (B10:C14) or no address: kept as it is
+            # a range (B10:C14) or no address: kept as it is (its addresses only, without ``keep_raw``)
+            if keep_raw:
+                return cells
+            return {k: c if c.raw is None else Cell(c.ref, None) for k, c in cells.items()}
         layout.append((key, col))
         rows.append(int(ref[len(col) :]))
         raws.append(intern_raw(cell.raw))

@@ -65,12 +65,43 @@ class FieldMap(Mapping[str, Any]):
     def values(self) -> ValuesView[Any]:
         return _FieldValues(self)
 
+    def share(self, shared: SharedValues) -> None:
+        """Each value replaced by an equal one ``shared`` holds already (the same mapping: equal values)."""
+        self._values = tuple([shared.get(v) for v in self._values])
+
     def __reduce__(self) -> tuple:
         # the one keys tuple of the index: pickled once for all the rows of a file, not once a row
         return (FieldMap, (_KEYS[id(self._index)], self._values))
 
     def __repr__(self) -> str:
         return f"FieldMap({dict(zip(self._index, self._values, strict=True))!r})"
+
+
+class SharedValues:
+    """One object per distinct value seen lately (equal SLA verdicts, equal times): rows read in other processes
+    arrive with their own copies of values that repeat across files (the same times at minute precision, the
+    same verdicts). Bounded: emptied when full, so a run of all-distinct values holds no index of them all.
+    Only for values whose equal ones print the same (naive times: parsing drops any time zone)."""
+
+    __slots__ = ("_memo", "_max")
+
+    def __init__(self, max_size: int = 50_000) -> None:
+        self._memo: dict[Any, Any] = {}
+        self._max = max_size
+
+    def get(self, value: Any) -> Any:
+        """The shared object equal to ``value`` (``value`` itself the first time, or when it cannot be hashed)."""
+        memo = self._memo
+        key = (type(value), value)  # 1, 1.0 and True are equal: never one for the other
+        try:
+            hit = memo.get(key)
+        except TypeError:
+            return value
+        if hit is None:
+            if len(memo) >= self._max:
+                memo.clear()
+            memo[key] = hit = value
+        return hit
 
 
 class _FieldItems(ItemsView):

@@ -10,12 +10,13 @@ import re
 import unicodedata
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
+from datetime import date, datetime
 from functools import lru_cache
 from typing import Any
 
 from ..findings import at_field
 from ..forms import FieldSpec, FormSpec
-from ..records import FieldMap, Finding, Row
+from ..records import FieldMap, Finding, Row, SharedValues
 from .deidentifier import Deidentifier, name_after_role
 from .pii import is_service_line, strip_bidi
 
@@ -33,6 +34,7 @@ class NameIndex:
         usable = sorted({n for n in names if len(n) >= 2 and "*" not in n}, key=lambda n: (-len(n), n))
         self._pattern = re.compile("|".join(re.escape(n) for n in usable)) if usable else None
         self._masked: dict[tuple, tuple[str, tuple[str, ...]]] = {}  # redact_row's free texts, see _RowNames
+        self.times = SharedValues()  # equal times in the de-identified values: one object (they repeat by the minute)
 
     @classmethod
     def from_rows(cls, rows: Iterable[Row], forms: dict[str, FormSpec]) -> NameIndex:
@@ -73,8 +75,11 @@ def redact_row(row: Row, form: FormSpec, deid: Deidentifier, run_names: NameInde
         elif how == _TYPED:
             text = str(value)
             safe[key] = _mask_typed(spec, text, lambda t=text: names.all(t), deid)
+        elif isinstance(value, str):
+            safe[key] = strip_bidi(value)
         else:
-            safe[key] = strip_bidi(value) if isinstance(value, str) else value
+            shared = run_names is not None and type(value) in (datetime, date)
+            safe[key] = run_names.times.get(value) if shared else value
         if parsed.note:
             safe[f"{key}__note"] = _free_text(row, form, key, parsed.note, names)
     row.safe = FieldMap.of(safe)
@@ -263,6 +268,11 @@ def _name_in(value: str, signature: bool) -> str | None:
     if signature and (not _NAME_LIKE.fullmatch(value) or _CONFIRM_WORDS.search(value)):
         return None
     return name_after_role(value) or value
+
+
+def forget_typed_names() -> None:
+    """Drop the memo of names as typed (a run's de-identification is done; the next run fills it again)."""
+    _name_in.cache_clear()
 
 
 _NAME_LIKE = re.compile(r"[\u4e00-\u9fff·]{2,4}")

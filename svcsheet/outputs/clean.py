@@ -3,6 +3,7 @@ and a 时效明细 sheet with the start, deadline, end and minutes behind every 
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 from ..forms import FormSpec
@@ -14,8 +15,9 @@ from .columns import (
     field_headers,
     note_fields,
     provenance,
+    write_table_in_parts,
 )
-from .xlsx import Sheet, new_workbook, write_table
+from .xlsx import Sheet, new_workbook
 
 
 def write_clean(result, forms: dict[str, FormSpec], path: Path) -> None:
@@ -31,20 +33,21 @@ def write_clean(result, forms: dict[str, FormSpec], path: Path) -> None:
         headers = PROVENANCE + [CUSTOMER] + field_headers(form, notes)
         headers += [s.label for s in form.stages] + [COMMON_ISSUE, "提示"]
         keys = [s.key for s in form.stages]
-        table = []
-        for row in rows:
-            sla = row.sla
-            stages = [None if (res := sla.get(k)) is None else res.cell_text() for k in keys]
-            hints = "；".join(f"{f.cell or ''} {f.message}".strip() for f in row.safe_findings)
-            values = columns.values(row)
-            table.append(provenance(row) + [row.customer_key] + values + stages + [row.cluster, hints or None])
+
+        def table(rows=rows, columns=columns, keys=keys) -> Iterator[list]:
+            for row in rows:
+                sla = row.sla
+                stages = [None if (res := sla.get(k)) is None else res.cell_text() for k in keys]
+                hints = "；".join(f"{f.cell or ''} {f.message}".strip() for f in row.safe_findings)
+                values = columns.values(row)
+                yield provenance(row) + [row.customer_key] + values + stages + [row.cluster, hints or None]
+
         ws = Sheet(wb.add_worksheet(form.name[:31]), st)
-        write_table(ws, 0, headers, table, st)
-        del table  # the next sheet's table is not held beside this one
+        write_table_in_parts(ws, headers, table, st)
         ws.key_column = len(PROVENANCE) + 1  # the ticket id (first field) on every printed page
         ws.finish()
     ws = Sheet(wb.add_worksheet("时效明细"), st)
-    write_table(ws, 0, DETAIL_HEADERS, _detail(forms, accepted), st)
+    write_table_in_parts(ws, DETAIL_HEADERS, lambda: _detail(forms, accepted), st)
     ws.finish()
     wb.close()
 
@@ -65,10 +68,8 @@ DETAIL_HEADERS = [
 ]
 
 
-def _detail(forms: dict[str, FormSpec], accepted: dict[str, list]) -> list[tuple]:
-    """The 时效明细 lines: every verdict of every accepted row, form by form (built once the form sheets are
-    written, as tuples: the garbage collector stops tracking them)."""
-    lines = []
+def _detail(forms: dict[str, FormSpec], accepted: dict[str, list]) -> Iterator[tuple]:
+    """The 时效明细 lines: every verdict of every accepted row, form by form."""
     for form in forms.values():
         stages = [(s.key, s.label) for s in form.stages]
         for row in accepted[form.key]:
@@ -78,20 +79,17 @@ def _detail(forms: dict[str, FormSpec], accepted: dict[str, list]) -> list[tuple
                 res = sla.get(key)
                 if res is not None:
                     prov = prov or provenance(row)
-                    lines.append(
-                        (
-                            form.name,
-                            row.ticket_id,
-                            label,
-                            res.outcome,
-                            res.target,
-                            res.start,
-                            res.deadline,
-                            res.end,
-                            res.elapsed_minutes,
-                            res.overrun_minutes,
-                            res.reason,
-                            *prov,
-                        )
+                    yield (
+                        form.name,
+                        row.ticket_id,
+                        label,
+                        res.outcome,
+                        res.target,
+                        res.start,
+                        res.deadline,
+                        res.end,
+                        res.elapsed_minutes,
+                        res.overrun_minutes,
+                        res.reason,
+                        *prov,
                     )
-    return lines
