@@ -61,10 +61,14 @@ def parse_row(raw: RawRow, form: FormSpec) -> Row:
     values: dict[str, Parsed] = {}
     findings = []
     specs = _specs(form)
+    memo = _MEMO.get
+    id_field = form.id_field
     for key, typed in _raw_items(raw.cells):
         spec = specs[key]
-        parsed = parse_cached(spec, typed)
-        if key == form.id_field:
+        # parse_cached's hit inlined (a long text is never in the memo): most cells repeat a value
+        hit = memo((id(spec), type(typed), typed))
+        parsed = hit[1] if hit is not None and hit[0] is spec else parse_cached(spec, typed)
+        if key == id_field:
             parsed = _canonical_id(form, parsed)
         values[key] = parsed
         if not parsed.issues:

@@ -35,8 +35,8 @@ def check_row(row: Row, form: FormSpec, as_of: datetime | None = None) -> None:
     def finding(code: str, spec: FieldSpec | None, **params: Any) -> Finding:
         return at_field(code, row, form, spec.key if spec else None, **params)
 
-    for spec in form.fields:
-        if not spec.required or spec.key in flagged:
+    for spec in _required(form):
+        if spec.key in flagged:
             continue
         if spec.key not in row.cells:
             add(finding("column_missing", spec))
@@ -74,6 +74,17 @@ def check_row(row: Row, form: FormSpec, as_of: datetime | None = None) -> None:
         when = _as_datetime(value)
         if as_of is not None and when is not None and not spec.future_ok and when[0].date() > as_of.date():
             add(finding("future_time", spec, as_of=f"{as_of:%Y-%m-%d %H:%M}"))
+
+
+_REQUIRED: dict[int, tuple[FormSpec, tuple[FieldSpec, ...]]] = {}
+
+
+def _required(form: FormSpec) -> tuple[FieldSpec, ...]:
+    """The form's required fields, in its order (listed once per form, not walked per row)."""
+    hit = _REQUIRED.get(id(form))
+    if hit is None or hit[0] is not form:
+        hit = _REQUIRED[id(form)] = (form, tuple(f for f in form.fields if f.required))
+    return hit[1]
 
 
 _VAGUE: dict[int, tuple[FieldSpec, frozenset[str]]] = {}

@@ -13,9 +13,11 @@ Anything unexpected raises PatchError; the caller falls back to the openpyxl pat
 
 from __future__ import annotations
 
+import functools
 import posixpath
 import re
 import zipfile
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from xml.sax.saxutils import escape, quoteattr
@@ -336,6 +338,10 @@ def _section(xml: str, name: str, item: str) -> _Section:
 # ---------------------------------------------------------------------------------------------- sheet XML
 
 _ROW = re.compile(r"<((?:\w+:)?)row\b([^>]*?)(?:/>|>(.*?)</(?:\w+:)?row>)", re.DOTALL)
+# _ROW in two steps (_rows): its opening tag, then the first closing tag after it found by the engine's literal
+# prefix search instead of the lazy .*? stepping through every character of every row
+_ROW_OPEN = re.compile(r"<((?:\w+:)?)row\b([^>]*?)(/>|>)")
+_ROW_CLOSE = re.compile(r"</(?:\w+:)?row>")
 _CELL = re.compile(r"<(?:\w+:)?c\b([^>]*?)(?:/>|>.*?</(?:\w+:)?c>)", re.DOTALL)
 
 
@@ -363,8 +369,8 @@ def _restyle_cells(
     out: list[str] = []
     pos = 0
     implicit = 0
-    for rm in _ROW.finditer(data):
-        r_attr = _attr(rm.group(0)[: rm.group(0).index(">") + 1], "r")
+    for rm in _rows(data):
+        r_attr = _attr(rm.open_tag, "r")  # the row's opening tag: its text up to the first ">"
         row = int(r_attr) if r_attr else implicit + 1
         implicit = row
         for missing in sorted(k for k in by_row if k < row):
@@ -380,6 +386,47 @@ def _restyle_cells(
     for missing in sorted(by_row):
         out.append(_new_row(p, missing, by_row[missing], None, new_style, col_styles))
     return xml[:start] + "".join(out) + xml[end:]
+
+
+class _RowMatch:
+    """What _restyle_cells and _patch_row read of a _ROW match (the row's text is cut out only when asked)."""
+
+    __slots__ = ("_data", "_start", "_end", "open_tag", "_prefix", "_body")
+
+    def __init__(self, data: str, start: int, end: int, open_tag: str, prefix: str, body: str | None) -> None:
+        self._data, self._start, self._end = data, start, end
+        self.open_tag, self._prefix, self._body = open_tag, prefix, body
+
+    def group(self, i: int = 0) -> str | None:
+        if i == 0:
+            return self._data[self._start : self._end]
+        return self._prefix if i == 1 else self._body
+
+    def start(self) -> int:
+        return self._start
+
+    def end(self) -> int:
+        return self._end
+
+
+def _rows(data: str) -> Iterator[_RowMatch]:
+    """The matches of ``_ROW.finditer(data)``: where an opening tag has no closing tag after it, the pattern
+    fails at that tag and the search goes on from the next character, as finditer does."""
+    pos = 0
+    while True:
+        m = _ROW_OPEN.search(data, pos)
+        if m is None:
+            return
+        if m.group(3) == "/>":
+            yield _RowMatch(data, m.start(), m.end(), m.group(0), m.group(1), None)
+            pos = m.end()
+            continue
+        close = _ROW_CLOSE.search(data, m.end())
+        if close is None:
+            pos = m.start() + 1
+            continue
+        yield _RowMatch(data, m.start(), close.end(), m.group(0), m.group(1), data[m.end() : close.start()])
+        pos = close.end()
 
 
 def _row_style(open_tag: str) -> int | None:
@@ -405,7 +452,7 @@ def _new_row(p, row, cols, row_style, new_style, col_styles) -> str:
     return f'<{p}row r="{row}">{cells}</{p}row>'
 
 
-def _patch_row(rm: re.Match, row: int, cols: dict[int, str], new_style, col_styles) -> str:
+def _patch_row(rm: _RowMatch, row: int, cols: dict[int, str], new_style, col_styles) -> str:
     whole = rm.group(0)
     p = rm.group(1)
     open_end = whole.index(">") + 1
@@ -598,8 +645,13 @@ def _xml_text(text: str) -> str:
     return escape(_ILLEGAL_XML.sub("", text))
 
 
+@functools.cache
+def _attr_pattern(name: str) -> re.Pattern[str]:
+    return re.compile(rf'\s{re.escape(name)}\s*=\s*(?:"([^"]*)"|\'([^\']*)\')')
+
+
 def _attr(tag: str, name: str) -> str | None:
-    m = re.search(rf'\s{re.escape(name)}\s*=\s*(?:"([^"]*)"|\'([^\']*)\')', tag)
+    m = _attr_pattern(name).search(tag)
     if m is None:
         return None
     return m.group(1) if m.group(1) is not None else m.group(2)

@@ -77,6 +77,11 @@ class Grid:
             self._rows = {r: [c for _, c in group] for r, group in groupby(cells, _first)}
         return self._rows.get(row, [])
 
+    def set_row_index(self, index: dict[int, list[int]]) -> None:
+        """What row_cols would find, given by a loader that filled ``values`` row by row (each row's columns
+        sorted) and has no error, formula or bad-number cell: it is not sorted again."""
+        self._rows = index
+
     def occupied_rows(self) -> list[int]:
         self.row_cols(0)
         assert self._rows is not None

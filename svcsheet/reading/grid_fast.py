@@ -525,7 +525,9 @@ def _fill(grid: Grid, rows: list[list[Any]], timed: set[tuple[int, int]]) -> Non
     values = grid.values
     errors = grid.errors
     date, stamp, midnight = datetime.date, datetime.datetime, datetime.time()
+    index: dict[int, list[int]] = {}  # row -> its columns holding a value, in order (Grid.row_cols)
     for r, row in enumerate(rows, start=1):
+        cols: list[int] = []
         for c, value in enumerate(row, start=1):
             kind = type(value)
             if kind is str:  # most cells: _clean inlined
@@ -550,3 +552,10 @@ def _fill(grid: Grid, rows: list[list[Any]], timed: set[tuple[int, int]]) -> Non
             if errors and (r, c) in errors:
                 continue
             values[(r, c)] = value
+            cols.append(c)
+        if cols:
+            index[r] = cols
+    if not errors and not grid.no_value and not grid.bad_numbers:
+        # every non-empty cell is a value, filled row by row and column by column: the index row_cols would
+        # build by sorting every cell's position (the values of one sheet are filled once)
+        grid.set_row_index(index)

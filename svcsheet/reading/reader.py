@@ -450,10 +450,19 @@ def _best_list(grid: Grid, forms: dict[str, FormSpec], declared: str | None) -> 
         candidates = [forms[declared]] + [f for f in candidates if f.key != declared]
     best: _ListMatch | None = None
     cells = _HeaderCells(grid)
+    # Without merges a header row's labels are its own cells' texts: a candidate whose rows do not hold the id
+    # label and MIN_FIELDS distinct labels in all cannot match (columns map distinct fields), so it is skipped
+    # before its columns are worked out (most of the rows scanned are data rows, without a single label).
+    plain = not grid.merged
     for form in candidates:
         idx = label_index(form.key)
+        labels: dict[int, set[str]] = {}
         for r in text_rows:
             for rows in ((r,), (r, r + 1)):
+                if plain:
+                    found = set().union(*(_row_labels(grid, cells, idx, x, labels) for x in rows))
+                    if form.id_field not in found or len(found) < MIN_FIELDS:
+                        continue
                 columns, exact = _header_columns(grid, rows, idx, cells)
                 if form.id_field not in columns.values() or len(columns) < MIN_FIELDS:
                     continue
@@ -463,6 +472,19 @@ def _best_list(grid: Grid, forms: dict[str, FormSpec], declared: str | None) -> 
         if best is not None and best.form.key == declared:
             return best  # our template says which form it is
     return best
+
+
+def _row_labels(grid: Grid, cells: _HeaderCells, idx: LabelIndex, r: int, memo: dict[int, set[str]]) -> set[str]:
+    """The fields whose labels the cells of row ``r`` hold (one form)."""
+    found = memo.get(r)
+    if found is None:
+        found = memo[r] = set()
+        for c in grid.row_cols(r):
+            text = cells.text(r, c)
+            hit = idx.match_full(text) if text else None
+            if hit:
+                found.add(hit[0])
+    return found
 
 
 def _is_footer(values: list[Any]) -> bool:
