@@ -325,6 +325,18 @@ def _grow(ws: Worksheet, row: int, first_col: int, last_col: int) -> None:
         ws.dim_colmax = last_col
 
 
+def _grown(grown: list[int] | None, row: int, lo: int, hi: int) -> list[int]:
+    """The rows and columns written so far ([first row, last row, first col, last col]), with one more row."""
+    if grown is None:
+        return [row, row, lo, hi]
+    grown[1] = row
+    if lo < grown[2]:
+        grown[2] = lo
+    if hi > grown[3]:
+        grown[3] = hi
+    return grown
+
+
 def _grow_rows(sheet: Sheet, first: int, last: int, first_col: int, last_col: int) -> None:
     """_grow for rows ``first``..``last`` written directly (each with a cell), and the sheet's last row."""
     _grow(sheet.ws, first, first_col, last_col)
@@ -606,14 +618,7 @@ class Sheet:
                         parts.append("</row>")
                         out.append("".join(parts))
                         # the dimensions xlsxwriter records, gathered and recorded before anything reads them
-                        if grown is None:
-                            grown = [r, r, lo, hi]
-                        else:
-                            grown[1] = r
-                            if lo < grown[2]:
-                                grown[2] = lo
-                            if hi > grown[3]:
-                                grown[3] = hi
+                        grown = _grown(grown, r, lo, hi)
                         if len(out) >= 256:
                             ws.fh.write("".join(out))
                             out.clear()
@@ -696,14 +701,7 @@ class Sheet:
             if not cells:
                 del table[r]  # as before: a row without a cell is no row of the table
             if lo >= 0:
-                if grown is None:
-                    grown = [r, r, lo, hi]
-                else:
-                    grown[1] = r
-                    if lo < grown[2]:
-                        grown[2] = lo
-                    if hi > grown[3]:
-                        grown[3] = hi
+                grown = _grown(grown, r, lo, hi)
         if grown is not None:
             _grow_rows(self, *grown)
 
