@@ -264,7 +264,8 @@ def _stages(options: RunOptions, progress: Progress | None, cleanup: ExitStack) 
         if early is not None:
             early.add(fr)
         for row in fr.rows:  # the file's returns/ copy has its findings: the raw values can go
-            _slim(row, forms[row.form], keep_findings=early is None and options.out is not None)
+            # no pool wrote returns/: the raw findings stay for it (a caller may write_outputs a run without ``out``)
+            _slim(row, forms[row.form], keep_findings=early is None)
     _keep()
     skipped = [replace(s, name=deid.free_text(s.name, names.present(s.name))[0] or s.name) for s in found.skipped]
     # their memos key masked texts by the texts as typed (names, phones, descriptions): tens of MB at 100,000
@@ -336,8 +337,8 @@ def _slim(row: Row, form: FormSpec, keep_findings: bool) -> None:
     every output reads the de-identified view (``row.safe``, ``row.safe_findings``), and the parsed values
     still read later are the opening and due-from times (the period, the figures, the history), kept as
     their de-identified value when they are not a date. At 100,000 rows the raw values were ~45 MB of the
-    run's peak. ``keep_findings``: the raw findings stay for returns/ written with the outputs (no pool
-    wrote it meanwhile); otherwise the findings are the de-identified ones (same codes, severities, order)."""
+    run's peak. ``keep_findings``: the raw findings stay for returns/ written with the outputs, or later by a
+    caller of ``write_outputs`` (no pool wrote it meanwhile); otherwise the findings are the de-identified ones (same codes, severities, order)."""
     keys = _later_keys(form)
     values = row.values
     kept = []
