@@ -330,7 +330,9 @@ class Figures:
     csat_rule: str = ""
     review_rule: str = ""
     overrun_rule: str = OVERRUN_RULE
-    records: list[TicketRecord] = field(default_factory=list)  # this run's accepted tickets (for the history)
+    # this run's accepted tickets, for the history; a pipeline run empties it once the figures are made (the
+    # history write rebuilds each record from the rows): call `history.run_records` for them
+    records: list[TicketRecord] = field(default_factory=list)
     extra: dict[str, Any] = field(default_factory=dict)
     highlights: list[Any] = field(default_factory=list)  # Highlight: what needs action, first in the report
 
