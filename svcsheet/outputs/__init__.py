@@ -95,11 +95,13 @@ def _write_files(result, forms: dict[str, FormSpec], folder: Path, returns: Earl
         ("rejects", lambda: write_rejects(result, forms, folder / "rejects.xlsx")),
         ("summary", lambda: write_summary(result, folder / "summary.xlsx")),
         ("report", lambda: write_report_html(result, folder / "report.html")),
+        # trace.json before returns/: returns/ waits for the workbooks closing in threads (it may fork), and
+        # trace.json's encoding overlaps their deflate instead of following it
+        ("trace", lambda: write_trace(result, folder / "trace.json")),
         (
             "returns",
             lambda: returns.finish(folder / "returns") if returns else write_returns(result, forms, folder / "returns"),
         ),
-        ("trace", lambda: write_trace(result, folder / "trace.json")),
     ]
     numbered = [(i, name, fn) for i, (name, fn) in enumerate(steps)]
     child = None
