@@ -246,6 +246,7 @@ def _stages(options: RunOptions, progress: Progress | None, cleanup: ExitStack) 
         early = start_returns(pool, options.out)
         cleanup.callback(early.discard)
     done = 0
+    later_keys = {key: _later_keys(form) for key, form in forms.items()}  # one key tuple per form: rows share it
     for fr in files:
         for row in fr.rows:
             if done % 1000 == 0:
@@ -265,7 +266,7 @@ def _stages(options: RunOptions, progress: Progress | None, cleanup: ExitStack) 
             early.add(fr)
         for row in fr.rows:  # the file's returns/ copy has its findings: the raw values can go
             # no pool wrote returns/: the raw findings stay for it (a caller may write_outputs a run without ``out``)
-            _slim(row, forms[row.form], keep_findings=early is None)
+            _slim(row, later_keys[row.form], keep_findings=early is None)
     _keep()
     skipped = [replace(s, name=deid.free_text(s.name, names.present(s.name))[0] or s.name) for s in found.skipped]
     # their memos key masked texts by the texts as typed (names, phones, descriptions): tens of MB at 100,000
@@ -332,14 +333,13 @@ def _stages(options: RunOptions, progress: Progress | None, cleanup: ExitStack) 
     return result
 
 
-def _slim(row: Row, form: FormSpec, keep_findings: bool) -> None:
+def _slim(row: Row, keys: tuple[str, ...], keep_findings: bool) -> None:
     """Once a row is de-identified and its findings are complete, what only its raw values served goes:
     every output reads the de-identified view (``row.safe``, ``row.safe_findings``), and the parsed values
     still read later are the opening and due-from times (the period, the figures, the history), kept as
     their de-identified value when they are not a date. At 100,000 rows the raw values were ~45 MB of the
     run's peak. ``keep_findings``: the raw findings stay for returns/ written with the outputs, or later by a
     caller of ``write_outputs`` (no pool wrote it meanwhile); otherwise the findings are the de-identified ones (same codes, severities, order)."""
-    keys = _later_keys(form)
     values = row.values
     kept = []
     for key in keys:
@@ -352,17 +352,10 @@ def _slim(row: Row, form: FormSpec, keep_findings: bool) -> None:
         row.findings = row.safe_findings
 
 
-_LATER_KEYS: dict[int, tuple[FormSpec, tuple[str, ...]]] = {}
-
-
 def _later_keys(form: FormSpec) -> tuple[str, ...]:
     """The fields whose parsed value a stage after the de-identification reads (``_opened``, the figures'
-    ``due_from``, ``history.to_record``), once per form."""
-    hit = _LATER_KEYS.get(id(form))
-    if hit is None or hit[0] is not form:
-        keys = tuple(dict.fromkeys(k for k in (form.opened_field, form.report.due_from) if k))
-        hit = _LATER_KEYS[id(form)] = (form, keys)
-    return hit[1]
+    ``due_from``, ``history.to_record``)."""
+    return tuple(dict.fromkeys(k for k in (form.opened_field, form.report.due_from) if k))
 
 
 def _common_only(clustering: Clustering) -> Clustering:

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from datetime import date, datetime, time
 from itertools import islice
 from operator import itemgetter
 from typing import Any
 
 from ..forms import FormSpec
 from ..records import Row
-from .xlsx import Sheet, Styles, write_table
+from .xlsx import Sheet, Styles, scan_column, write_table
 
 PROVENANCE = ["来源文件", "工作表", "行号"]
 CUSTOMER = "客户标识"
@@ -144,24 +143,11 @@ def _parts(rows: Iterable[Sequence]) -> Iterator[list[Sequence]]:
         yield part
 
 
-_NUMERIC = frozenset({int, float, datetime, date, time})  # exactly these (a bool is an int: not numeric)
-
-
 def _numeric_state(part: list[Sequence], state: list[list[bool]]) -> None:
     """What ``xlsx.write_table`` decides for each column's header, gathered a part at a time: a column is
     numeric when it holds a value and every value but None and "" is a number, date or time (not a bool)."""
     for c, st in enumerate(state):
-        if st[0]:
-            continue
-        kinds = set(map(type, map(itemgetter(c), part)))  # in C: most columns end here
-        kinds.discard(type(None))
-        if kinds <= _NUMERIC:
-            st[1] = st[1] or bool(kinds)
-            continue
-        for v in map(itemgetter(c), part):
-            if v is None or v == "":
-                continue
-            if isinstance(v, bool) or not isinstance(v, (int, float, date, time)):
-                st[0] = True
-                break
-            st[1] = True
+        if not st[0]:
+            other, numeric = scan_column(part, c, whole=True)
+            st[0] = other
+            st[1] = st[1] or numeric

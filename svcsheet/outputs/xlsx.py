@@ -19,7 +19,7 @@ import re
 import threading
 import unicodedata
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
@@ -906,13 +906,22 @@ _NUMERIC_TYPES = frozenset({int, float, datetime, date, time})  # exactly these 
 def _numeric_column(rows: list[list[Any]], c: int, whole: bool = False) -> bool:
     """Whether column ``c`` holds a value and every value in it is a number, date or time (empty cells aside).
     ``whole``: every row has column ``c``."""
+    other, numeric = scan_column(rows, c, whole)
+    return numeric and not other
+
+
+def scan_column(rows: Sequence[Sequence[Any]], c: int, whole: bool = False) -> tuple[bool, bool]:
+    """Column ``c`` of ``rows``: (holds a value that is not a number, date or time; holds one that is), empty
+    cells aside; the walk stops at the first other value. ``whole``: every row has column ``c``. A header
+    over a column of numbers or times only is right-aligned (``write_table``; tables written in parts gather
+    this part by part)."""
     if whole:
         # the column's value types, collected in C: an empty or numeric column was walked value by value
         # (a text column still goes below: its first text decides)
         kinds = set(map(type, map(itemgetter(c), rows)))
         kinds.discard(type(None))
         if kinds <= _NUMERIC_TYPES:
-            return bool(kinds)
+            return False, bool(kinds)
     numeric = False
     for r in rows:
         if c < len(r):
@@ -920,9 +929,9 @@ def _numeric_column(rows: list[list[Any]], c: int, whole: bool = False) -> bool:
             if v is None or v == "":
                 continue
             if isinstance(v, bool) or not isinstance(v, (int, float, date, time)):
-                return False  # most columns hold text: the first value decides
+                return True, numeric  # most columns hold text: the first value decides
             numeric = True
-    return numeric
+    return False, numeric
 
 
 def normalize_zip(path: Path) -> None:
