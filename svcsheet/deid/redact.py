@@ -35,15 +35,35 @@ class NameIndex:
         self._pattern = re.compile("|".join(re.escape(n) for n in usable)) if usable else None
         self._masked: dict[tuple, tuple[str, tuple[str, ...]]] = {}  # redact_row's free texts, see _RowNames
         self.times = SharedValues()  # equal times in the de-identified values: one object (they repeat by the minute)
+        # every text the names were looked for in, when set (a file's de-identification in a worker: see
+        # pipeline._deidentify_in_worker); a text masked from the memo was searched earlier with this index
+        self.searched: set[str] | None = None
 
     @classmethod
     def from_rows(cls, rows: Iterable[Row], forms: dict[str, FormSpec]) -> NameIndex:
         return cls(name for row in rows for name in _names(row, forms[row.form]))
 
     def present(self, text: str | None) -> list[str]:
-        if not text or self._pattern is None:
+        if not text:
+            return []
+        if self.searched is not None:
+            self.searched.add(text)
+        if self._pattern is None:
             return []
         return list(dict.fromkeys(self._pattern.findall(text)))
+
+    def only_of(self, texts: str, names: frozenset[str]) -> bool:
+        """Whether every name of this index found in ``texts`` is one of ``names``. Then ``present`` finds
+        the same names in each of those texts as an index of ``names`` alone would: where no other name
+        matches, the two patterns match the same name at every position (both try longer names first).
+        ``texts`` joined by a character no name of this index holds (see ``joinable``)."""
+        if self._pattern is None:
+            return True
+        return names.issuperset(self._pattern.findall(texts))
+
+    def joinable(self, sep: str) -> bool:
+        """Whether no name of this index holds ``sep`` (texts joined by it cannot form a name across two)."""
+        return self._pattern is None or sep not in self._pattern.pattern
 
 
 def redact_row(row: Row, form: FormSpec, deid: Deidentifier, run_names: NameIndex | None = None) -> None:
