@@ -8,11 +8,14 @@ from __future__ import annotations
 
 import ctypes
 import gc
+import io
+import pickle
 from collections import Counter
 from collections.abc import Callable, Sequence
 from contextlib import ExitStack
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
+from multiprocessing.reduction import ForkingPickler
 from pathlib import Path
 from typing import Any
 
@@ -64,12 +67,18 @@ class InWorker:
     """What de-identifying a file with its per-file work (its own names only) leaves for the run to check
     against the run's names (``_deidentify``): the file's names, every text they were looked for in (joined by
     ``SEP``), each row's findings count before and after (findings added since, duplicates across files,
-    mean the row is done again), and the sheets as read (their masked copies replaced them)."""
+    mean the row is done again), the sheets as read (their masked copies replaced them), and every row's
+    parsed values as read (the rows keep only what later stages read, see ``_slim``): pickled in one piece
+    when they come from another process, so the run loads them only for a row it does again."""
 
     names: frozenset[str]
     texts: str
     counts: tuple[tuple[int, int], ...]
     sheets: list[SheetInfo]
+    values: bytes | list[Any]
+
+    def raw_values(self) -> list[Any]:
+        return pickle.loads(self.values) if isinstance(self.values, bytes) else self.values
 
     SEP = "\x00"
 
@@ -218,8 +227,9 @@ def _stages(options: RunOptions, progress: Progress | None, cleanup: ExitStack) 
     # local workers de-identify each file with its own names too (same key, same masks: ``_deidentify`` checks
     # them against the run's names); a Dask worker may have another key, so the run does it for those files
     here = options.executor is None or options.executor.kind == "local"
+    how = (PACK if local_jobs(options.jobs, len(inputs)) > 1 else KEEP) if here else None
     per_file = map_files(
-        read_file, inputs, (policy, as_of, here), options.jobs, options.executor, lost=lost_file, pool=pool
+        read_file, inputs, (policy, as_of, how), options.jobs, options.executor, lost=lost_file, pool=pool
     )
     texts: dict[str, str] = {}  # one object per distinct finding message and value: most repeat across rows
     verdicts = SharedValues()  # equal verdicts (same outcome, times, minutes): one object
@@ -268,15 +278,15 @@ def _stages(options: RunOptions, progress: Progress | None, cleanup: ExitStack) 
 
         early = start_returns(pool, options.out)
         cleanup.callback(early.discard)
-    later_keys = {key: _later_keys(form) for key, form in forms.items()}  # one key tuple per form: rows share it
     for fr in files:
         _keep()
         _deidentify(fr, forms, deid, names, policy, as_of)
         if early is not None:
             early.add(fr)
-        for row in fr.rows:  # the file's returns/ copy has its findings: the raw values can go
-            # no pool wrote returns/: the raw findings stay for it (a caller may write_outputs a run without ``out``)
-            _slim(row, later_keys[row.form], keep_findings=early is None)
+            # the file's returns/ copy has its findings: the de-identified ones serve every other output (no
+            # pool wrote returns/: the raw findings stay for it; a caller may write_outputs a run without ``out``)
+            for row in fr.rows:
+                row.findings = row.safe_findings
     _keep()
     skipped = [replace(s, name=deid.free_text(s.name, names.present(s.name))[0] or s.name) for s in found.skipped]
     # their memos key masked texts by the texts as typed (names, phones, descriptions): tens of MB at 100,000
@@ -352,18 +362,22 @@ def _deidentify(
     findings as the worker had them. Otherwise the whole file is done here, from its values and findings as read."""
     done, fr.deid = fr.deid, None
     if done is not None and names.joinable(InWorker.SEP) and names.only_of(done.texts, done.names):
-        for row, (before, after) in zip(fr.rows, done.counts, strict=True):
-            if len(row.findings) != after:
-                row.findings = row.findings[:before] + row.findings[after:]
-                form = forms[row.form]
-                redact_row(row, form, deid, names)
-                _row_findings(row, form, deid, names, policy, as_of)
+        redo = [i for i, (row, (_b, after)) in enumerate(zip(fr.rows, done.counts, strict=True)) if len(row.findings) != after]
+        raw = done.raw_values() if redo else []
+        for i in redo:
+            row, (before, after), form = fr.rows[i], done.counts[i], forms[fr.rows[i].form]
+            row.findings, row.values = row.findings[:before] + row.findings[after:], raw[i]
+            redact_row(row, form, deid, names)
+            _row_findings(row, form, deid, names, policy, as_of)
+            _slim(row, _later_keys(form))
         return
     if done is not None:
         fr.sheets = done.sheets
-        for row, (before, after) in zip(fr.rows, done.counts, strict=True):
-            row.findings = row.findings[:before] + row.findings[after:]
+        for row, (before, after), values in zip(fr.rows, done.counts, done.raw_values(), strict=True):
+            row.findings, row.values = row.findings[:before] + row.findings[after:], values
     _deidentify_file(fr, forms, deid, names, policy, as_of)
+    for row in fr.rows:
+        _slim(row, _later_keys(forms[row.form]))
 
 
 def _deidentify_file(
@@ -394,8 +408,11 @@ def _row_findings(
 _WORKER_DEIDS: dict[tuple[str, bytes], Deidentifier] = {}
 
 
-def _deidentify_in_worker(result: FileResult, forms: dict[str, FormSpec], policy: Policy, as_of: datetime) -> None:
-    """Steps 4-5 for this file alone, with its own names (``_deidentify`` checks the result with the run's)."""
+def _deidentify_in_worker(
+    result: FileResult, forms: dict[str, FormSpec], policy: Policy, as_of: datetime, pack: bool
+) -> None:
+    """Steps 4-5 for this file alone, with its own names (``_deidentify`` checks the result with the run's),
+    then the rows slimmed; ``pack``: their values as read pickled in one piece (the result goes to another process)."""
     key = (policy.sha256, resolve_key(policy))
     deid = _WORKER_DEIDS.get(key)
     if deid is None:  # one a process: its memos serve every file the worker reads
@@ -408,16 +425,23 @@ def _deidentify_in_worker(result: FileResult, forms: dict[str, FormSpec], policy
     sheets = result.sheets
     _deidentify_file(result, forms, deid, names, policy, as_of)
     after = [len(row.findings) for row in result.rows]
-    result.deid = InWorker(own, InWorker.SEP.join(searched), tuple(zip(before, after, strict=True)), sheets)
+    values: Any = [row.values for row in result.rows]
+    for row in result.rows:
+        _slim(row, _later_keys(forms[row.form]))
+    if pack:  # in one piece, with the pool's reductions (executors._send_records_as_calls)
+        buffer = io.BytesIO()
+        ForkingPickler(buffer, pickle.HIGHEST_PROTOCOL).dump(values)
+        values = buffer.getvalue()
+    counts = tuple(zip(before, after, strict=True))
+    result.deid = InWorker(own, InWorker.SEP.join(searched), counts, sheets, values)
 
 
-def _slim(row: Row, keys: tuple[str, ...], keep_findings: bool) -> None:
+def _slim(row: Row, keys: tuple[str, ...]) -> None:
     """Once a row is de-identified and its findings are complete, what only its raw values served goes:
     every output reads the de-identified view (``row.safe``, ``row.safe_findings``), and the parsed values
     still read later are the opening and due-from times (the period, the figures, the history), kept as
     their de-identified value when they are not a date. At 100,000 rows the raw values were ~45 MB of the
-    run's peak. ``keep_findings``: the raw findings stay for returns/ written with the outputs, or later by a
-    caller of ``write_outputs`` (no pool wrote it meanwhile); otherwise the findings are the de-identified ones (same codes, severities, order)."""
+    run's peak. (The raw findings go once returns/ is written: see the de-identification step.)"""
     values = row.values
     kept = []
     for key in keys:
@@ -426,14 +450,19 @@ def _slim(row: Row, keys: tuple[str, ...], keep_findings: bool) -> None:
             parsed = Parsed(value=row.safe.get(key), precision=parsed.precision)
         kept.append(parsed)
     row.values = FieldMap(keys, kept)
-    if not keep_findings:
-        row.findings = row.safe_findings
 
 
 def _later_keys(form: FormSpec) -> tuple[str, ...]:
     """The fields whose parsed value a stage after the de-identification reads (``_opened``, the figures'
-    ``due_from``, ``history.to_record``)."""
-    return tuple(dict.fromkeys(k for k in (form.opened_field, form.report.due_from) if k))
+    ``due_from``, ``history.to_record``); one tuple per form (rows share it)."""
+    hit = _LATER_KEYS.get(id(form))
+    if hit is None or hit[0] is not form:
+        keys = tuple(dict.fromkeys(k for k in (form.opened_field, form.report.due_from) if k))
+        hit = _LATER_KEYS[id(form)] = (form, keys)
+    return hit[1]
+
+
+_LATER_KEYS: dict[int, tuple[FormSpec, tuple[str, ...]]] = {}
 
 
 def _common_only(clustering: Clustering) -> Clustering:
@@ -487,14 +516,18 @@ def lost_file(item: InputFile, reason: str) -> FileResult:
 
 def read_file(item: InputFile, shared: tuple) -> FileResult:
     """The per-file work, a pure function of (input file, policy, as_of): read, parse, validate, and the SLA
-    verdicts of the rows validation accepts. ``shared``: (policy, as_of) or (policy, as_of, de-identify), the
-    last one true to de-identify the file with its own names too (``_deidentify_in_worker``)."""
+    verdicts of the rows validation accepts. ``shared``: (policy, as_of) or (policy, as_of, how), ``how``
+    KEEP or PACK to de-identify the file with its own names too (``_deidentify_in_worker``)."""
     policy, as_of = shared[:2]
     forms = load_forms()
     result = _read_file(item, forms, policy, as_of)
-    if len(shared) > 2 and shared[2] and not result.error:
-        _deidentify_in_worker(result, forms, policy, as_of)
+    how = shared[2] if len(shared) > 2 else None
+    if how in (KEEP, PACK) and not result.error:
+        _deidentify_in_worker(result, forms, policy, as_of, pack=how == PACK)
     return result
+
+
+KEEP, PACK = "keep", "pack"  # read_file de-identifies too, keeping the values as read as they are / pickled
 
 
 _CALENDARS: dict[str, BusinessCalendar] = {}
