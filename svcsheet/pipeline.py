@@ -381,19 +381,32 @@ def _deidentify(
 
 
 def _deidentify_file(
-    fr: FileResult, forms: dict[str, FormSpec], deid: Deidentifier, names: NameIndex, policy: Policy, as_of: datetime
+    fr: FileResult,
+    forms: dict[str, FormSpec],
+    deid: Deidentifier,
+    names: NameIndex,
+    policy: Policy,
+    as_of: datetime,
+    owns: list[list[str]] | None = None,
 ) -> None:
     """Every row's customer key and de-identified values, the file's names, then each row's SLA and
-    de-identified findings."""
-    for row in fr.rows:
-        redact_row(row, forms[row.form], deid, names)
+    de-identified findings. ``owns``: each row's names, when known already."""
+    owns = owns or [person_names(row, forms[row.form]) for row in fr.rows]
+    for row, own in zip(fr.rows, owns, strict=True):
+        redact_row(row, forms[row.form], deid, names, own)
     _redact_provenance([fr], deid, names)
-    for row in fr.rows:
-        _row_findings(row, forms[row.form], deid, names, policy, as_of)
+    for row, own in zip(fr.rows, owns, strict=True):
+        _row_findings(row, forms[row.form], deid, names, policy, as_of, own)
 
 
 def _row_findings(
-    row: Row, form: FormSpec, deid: Deidentifier, names: NameIndex, policy: Policy, as_of: datetime
+    row: Row,
+    form: FormSpec,
+    deid: Deidentifier,
+    names: NameIndex,
+    policy: Policy,
+    as_of: datetime,
+    own: list[str] | None = None,
 ) -> None:
     """The SLA findings of an accepted row (a rejected one drops its verdicts), then its de-identified findings."""
     if not row.rejected:
@@ -402,7 +415,7 @@ def _row_findings(
         _sla_findings(row, form)
     elif row.sla:
         row.sla = {}
-    redact_findings(row, form, deid, names)
+    redact_findings(row, form, deid, names, own)
 
 
 _WORKER_DEIDS: dict[tuple[str, bytes], Deidentifier] = {}
@@ -418,12 +431,13 @@ def _deidentify_in_worker(
     if deid is None:  # one a process: its memos serve every file the worker reads
         _WORKER_DEIDS.clear()
         deid = _WORKER_DEIDS[key] = Deidentifier(key[1], policy.raw["deid"])
-    own = frozenset(n for row in result.rows for n in person_names(row, forms[row.form]))
+    owns = [person_names(row, forms[row.form]) for row in result.rows]
+    own = frozenset(n for names in owns for n in names)
     names = NameIndex(own)
     names.searched = searched = set()
     before = [len(row.findings) for row in result.rows]
     sheets = result.sheets
-    _deidentify_file(result, forms, deid, names, policy, as_of)
+    _deidentify_file(result, forms, deid, names, policy, as_of, owns)
     after = [len(row.findings) for row in result.rows]
     values: Any = [row.values for row in result.rows]
     for row in result.rows:

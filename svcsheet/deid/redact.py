@@ -66,8 +66,11 @@ class NameIndex:
         return self._pattern is None or sep not in self._pattern.pattern
 
 
-def redact_row(row: Row, form: FormSpec, deid: Deidentifier, run_names: NameIndex | None = None) -> None:
-    """Fill ``row.customer_key`` and ``row.safe``; an ID number found in free text adds a finding."""
+def redact_row(
+    row: Row, form: FormSpec, deid: Deidentifier, run_names: NameIndex | None = None, own: list[str] | None = None
+) -> None:
+    """Fill ``row.customer_key`` and ``row.safe``; an ID number found in free text adds a finding. ``own``: the
+    row's names (``person_names``) when the caller has them already."""
     plan = _plan(form)
     values = dict(row.values.items())  # one walk; each field is then a dict look-up
     phones = (p.value for k in plan.phones if (p := values.get(k)) is not None)
@@ -76,7 +79,7 @@ def redact_row(row: Row, form: FormSpec, deid: Deidentifier, run_names: NameInde
     customer_id = None if customer_id is None else customer_id.value
     row.customer_key = deid.customer_key(_text(phone), _text(customer_id))
 
-    own = _names(row, form)
+    own = _names(row, form) if own is None else own
     names = _RowNames(own, deid, run_names)
     safe: dict[str, Any] = {}
     for key, spec, how in plan.fields:
@@ -203,12 +206,14 @@ def _with_run_names(own: list[str], text: str, run_names: NameIndex | None) -> l
     return own + [n for n in (run_names.present(text) if run_names else ()) if n not in own]
 
 
-def redact_findings(row: Row, form: FormSpec, deid: Deidentifier, run_names: NameIndex | None = None) -> None:
+def redact_findings(
+    row: Row, form: FormSpec, deid: Deidentifier, run_names: NameIndex | None = None, own: list[str] | None = None
+) -> None:
     """Fill ``row.safe_findings``: every finding with its typed value and message de-identified.
 
     Run after the last stage that adds findings (SLA adds some).
     """
-    names = _RowNames(_names(row, form), deid, run_names)
+    names = _RowNames(_names(row, form) if own is None else own, deid, run_names)
 
     def clean(text: str) -> str:
         return names.free_text(text)[0]
