@@ -11,7 +11,7 @@ import gc
 import io
 import pickle
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from contextlib import ExitStack
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
@@ -77,10 +77,10 @@ class InWorker:
     sheets: list[SheetInfo]
     values: bytes | list[Any]
 
+    SEP = "\x00"  # in no name (else the run does every file again: ``NameIndex.joinable``)
+
     def raw_values(self) -> list[Any]:
         return pickle.loads(self.values) if isinstance(self.values, bytes) else self.values
-
-    SEP = "\x00"
 
 
 @dataclass
@@ -269,9 +269,7 @@ def _stages(options: RunOptions, progress: Progress | None, cleanup: ExitStack) 
     # file's name or a duplicate changes is done again here (``_deidentify``). A file's findings are then all
     # known: with a local pool, its workers write its returns/ copy while this process goes on with the next files.
     deid = Deidentifier(resolve_key(policy), policy.raw["deid"])
-    names = NameIndex(
-        n for fr in files for n in (fr.deid.names if fr.deid else (n for r in fr.rows for n in person_names(r, forms[r.form])))
-    )
+    names = NameIndex(n for fr in files for n in _names_of(fr, forms))
     early = None
     if pool is not None:
         from .outputs import start_returns
@@ -353,6 +351,13 @@ def _stages(options: RunOptions, progress: Progress | None, cleanup: ExitStack) 
     return result
 
 
+def _names_of(fr: FileResult, forms: dict[str, FormSpec]) -> Iterable[str]:
+    """Every person and staff name typed in the file's rows (as its worker sent them, when it did)."""
+    if fr.deid is not None:
+        return fr.deid.names
+    return (n for row in fr.rows for n in person_names(row, forms[row.form]))
+
+
 def _deidentify(
     fr: FileResult, forms: dict[str, FormSpec], deid: Deidentifier, names: NameIndex, policy: Policy, as_of: datetime
 ) -> None:
@@ -362,7 +367,8 @@ def _deidentify(
     findings as the worker had them. Otherwise the whole file is done here, from its values and findings as read."""
     done, fr.deid = fr.deid, None
     if done is not None and names.joinable(InWorker.SEP) and names.only_of(done.texts, done.names):
-        redo = [i for i, (row, (_b, after)) in enumerate(zip(fr.rows, done.counts, strict=True)) if len(row.findings) != after]
+        counts = zip(fr.rows, done.counts, strict=True)
+        redo = [i for i, (row, (_before, after)) in enumerate(counts) if len(row.findings) != after]
         raw = done.raw_values() if redo else []
         for i in redo:
             row, (before, after), form = fr.rows[i], done.counts[i], forms[fr.rows[i].form]
