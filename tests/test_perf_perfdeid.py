@@ -104,3 +104,9 @@ def test_a_file_passes_the_check_only_when_its_names_alone_find_the_same(mine, o
 def test_a_name_holding_the_separator_sends_every_file_back_to_the_run():
     assert NameIndex(["张伟"]).joinable(pipeline.InWorker.SEP)
     assert not NameIndex(["张\x00伟"]).joinable(pipeline.InWorker.SEP)
+
+
+def test_a_run_in_one_process_keeps_no_de_identifier_of_its_files_afterwards(tmp_path):
+    """Its memos key masked texts by the texts as typed: they go with the reading stage."""
+    run(RunOptions(inputs=[_inputs(tmp_path / "in")], out=None, as_of=AS_OF, history=Path("off"), jobs=1))
+    assert pipeline._WORKER_DEIDS == {}
