@@ -5,7 +5,9 @@
 Wraps the stage functions ``pipeline.run`` calls (names as in the pipeline) and prints, in the order the stages
 first ran: CPU seconds (user+sys of this process; with --jobs > 1 the workers' time is not in "read"), the
 resident size after the stage's last call and the peak so far. ``--trace N`` also prints tracemalloc's top N
-allocation lines at the traced peak (slow: run it on a small set).
+allocation lines at the traced peak (slow: run it on a small set). A stage called inside another counts in
+both: with --jobs 1 the per-file de-identification (and redact_row ... within it) is part of "read"; with
+--jobs > 1 it runs in the workers, and "de-identify: check, redo" is what this process still does.
 """
 
 from __future__ import annotations
@@ -99,6 +101,8 @@ def main() -> None:
     _wrap_iter(pipeline, "map_files", "read+parse+validate (per file)")
     for attr, name in [
         ("check_duplicates", "duplicates"),
+        ("_deidentify_in_worker", "de-identify in the worker (--jobs 1)"),
+        ("_deidentify", "de-identify: check, redo"),
         ("redact_row", "redact_row"),
         ("_redact_provenance", "redact provenance"),
         ("evaluate_row", "SLA evaluate_row"),

@@ -8,11 +8,15 @@ from __future__ import annotations
 
 import ctypes
 import gc
+import io
+import pickle
+import zlib
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from contextlib import ExitStack
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
+from multiprocessing.reduction import ForkingPickler
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +29,7 @@ from .common_issues.textnorm import batch_in_text
 from .compact import compact_cells, share_layouts
 from .deid.deidentifier import Deidentifier
 from .deid.keys import resolve_key
-from .deid.redact import NameIndex, forget_typed_names, redact_findings, redact_row
+from .deid.redact import NameIndex, forget_typed_names, person_names, redact_findings, redact_row
 from .errors import UnreadableWorkbook, UsageError
 from .executors import ExecutorSpec, LocalPool, default_jobs, local_jobs, map_files
 from .findings import at_field, make
@@ -60,6 +64,27 @@ class RunOptions:
 
 
 @dataclass
+class InWorker:
+    """What de-identifying a file with its per-file work (its own names only) leaves for the run to check
+    against the run's names (``_deidentify``): the file's names, every text they were looked for in (joined by
+    ``SEP``), each row's findings count before and after (findings added since, duplicates across files,
+    mean the row is done again), the sheets as read (their masked copies replaced them), and every row's
+    parsed values as read (the rows keep only what later stages read, see ``_slim``): pickled in one piece
+    and deflated when they come from another process, so the run loads them only for a row it does again."""
+
+    names: frozenset[str]
+    texts: str
+    counts: tuple[tuple[int, int], ...]
+    sheets: list[SheetInfo]
+    values: bytes | list[Any]
+
+    SEP = "\x00"  # in no name (else the run does every file again: ``NameIndex.joinable``)
+
+    def raw_values(self) -> list[Any]:
+        return pickle.loads(zlib.decompress(self.values)) if isinstance(self.values, bytes) else self.values
+
+
+@dataclass
 class FileResult:
     """One input workbook: what was read from it, or why it could not be read."""
 
@@ -71,6 +96,7 @@ class FileResult:
     findings: list[Finding] = field(default_factory=list)  # file- and sheet-level findings (no row)
     safe_name: str | None = None  # the display name with personal data masked (set by the de-identify stage)
     safe_findings: list[Finding] = field(default_factory=list)
+    deid: InWorker | None = None  # the file de-identified with the per-file work (checked, then dropped, by the run)
 
     @property
     def name(self) -> str:
@@ -199,8 +225,12 @@ def _stages(options: RunOptions, progress: Progress | None, cleanup: ExitStack) 
         pool = LocalPool(local_jobs(options.jobs, len(inputs)))
         cleanup.callback(pool.close)
     files = []
+    # local workers de-identify each file with its own names too (same key, same masks: ``_deidentify`` checks
+    # them against the run's names); a Dask worker may have another key, so the run does it for those files
+    here = options.executor is None or options.executor.kind == "local"
+    how = (PACK if local_jobs(options.jobs, len(inputs)) > 1 else KEEP) if here else None
     per_file = map_files(
-        read_file, inputs, (policy, as_of), options.jobs, options.executor, lost=lost_file, pool=pool
+        read_file, inputs, (policy, as_of, how), options.jobs, options.executor, lost=lost_file, pool=pool
     )
     texts: dict[str, str] = {}  # one object per distinct finding message and value: most repeat across rows
     verdicts = SharedValues()  # equal verdicts (same outcome, times, minutes): one object
@@ -217,7 +247,7 @@ def _stages(options: RunOptions, progress: Progress | None, cleanup: ExitStack) 
             for row in fr.rows:
                 share_layouts(row.cells)  # rows from worker processes share layouts and short texts again
                 if row.findings:
-                    row.findings = _share_texts(row.findings, texts)
+                    row.findings, row.safe_findings = _share_findings(row.findings, row.safe_findings, texts)
                 if isinstance(row.sla, FieldMap):
                     row.sla.share(verdicts)
             files.append(fr)
@@ -227,6 +257,7 @@ def _stages(options: RunOptions, progress: Progress | None, cleanup: ExitStack) 
             gc.enable()
     _keep()  # the results the last files sent since the last freeze
     del texts, verdicts
+    _WORKER_DEIDS.clear()  # read in this process: its de-identifier's memos hold texts as typed
     report("读取", len(inputs), len(inputs))
     rows = [r for f in files for r in f.rows]
     _release_freed_memory()
@@ -235,38 +266,26 @@ def _stages(options: RunOptions, progress: Progress | None, cleanup: ExitStack) 
     # 4-5. file by file (each row as before, in the same order): identify customers (keyed hash before
     # masking) and de-identify every value, the file's names, then the SLA findings of its accepted rows (the
     # verdicts were computed with the per-file work; a row rejected since, a duplicate across files, drops
-    # them) and the de-identified findings. A file's findings are then all known: with a local pool, its
-    # workers write its returns/ copy while this process goes on with the next files.
+    # them) and the de-identified findings. Local workers did this with each file's own names: what another
+    # file's name or a duplicate changes is done again here (``_deidentify``). A file's findings are then all
+    # known: with a local pool, its workers write its returns/ copy while this process goes on with the next files.
     deid = Deidentifier(resolve_key(policy), policy.raw["deid"])
-    names = NameIndex.from_rows(rows, forms)
+    names = NameIndex(n for fr in files for n in _names_of(fr, forms))
     early = None
     if pool is not None:
         from .outputs import start_returns
 
         early = start_returns(pool, options.out)
         cleanup.callback(early.discard)
-    done = 0
-    later_keys = {key: _later_keys(form) for key, form in forms.items()}  # one key tuple per form: rows share it
     for fr in files:
-        for row in fr.rows:
-            if done % 1000 == 0:
-                _keep()
-            done += 1
-            redact_row(row, forms[row.form], deid, names)
-        _redact_provenance([fr], deid, names)
-        for row in fr.rows:
-            if not row.rejected:
-                if not isinstance(row.sla, FieldMap):  # not computed with its file (a row made elsewhere)
-                    row.sla = evaluate_row(forms[row.form], row.values, policy, calendar_of(policy), as_of)
-                _sla_findings(row, forms[row.form])
-            elif row.sla:
-                row.sla = {}
-            redact_findings(row, forms[row.form], deid, names)
+        _keep()
+        _deidentify(fr, forms, deid, names, policy, as_of)
         if early is not None:
             early.add(fr)
-        for row in fr.rows:  # the file's returns/ copy has its findings: the raw values can go
-            # no pool wrote returns/: the raw findings stay for it (a caller may write_outputs a run without ``out``)
-            _slim(row, later_keys[row.form], keep_findings=early is None)
+            # the file's returns/ copy has its findings: the de-identified ones serve every other output (no
+            # pool wrote returns/: the raw findings stay for it; a caller may write_outputs a run without ``out``)
+            for row in fr.rows:
+                row.findings = row.safe_findings
     _keep()
     skipped = [replace(s, name=deid.free_text(s.name, names.present(s.name))[0] or s.name) for s in found.skipped]
     # their memos key masked texts by the texts as typed (names, phones, descriptions): tens of MB at 100,000
@@ -333,13 +352,118 @@ def _stages(options: RunOptions, progress: Progress | None, cleanup: ExitStack) 
     return result
 
 
-def _slim(row: Row, keys: tuple[str, ...], keep_findings: bool) -> None:
+def _names_of(fr: FileResult, forms: dict[str, FormSpec]) -> Iterable[str]:
+    """Every person and staff name typed in the file's rows (as its worker sent them, when it did)."""
+    if fr.deid is not None:
+        return fr.deid.names
+    return (n for row in fr.rows for n in person_names(row, forms[row.form]))
+
+
+def _deidentify(
+    fr: FileResult, forms: dict[str, FormSpec], deid: Deidentifier, names: NameIndex, policy: Policy, as_of: datetime
+) -> None:
+    """Steps 4-5 for one file with the run's names. A worker did them with the file's names alone: they stand
+    when no other file's name occurs in a text the names were looked for in (the masks are then the same),
+    but for the rows the run has given findings since (duplicates across files), done again here from their
+    findings as the worker had them. Otherwise the whole file is done here, from its values and findings as read."""
+    done, fr.deid = fr.deid, None
+    if done is not None and names.joinable(InWorker.SEP) and names.only_of(done.texts, done.names):
+        counts = zip(fr.rows, done.counts, strict=True)
+        redo = [i for i, (row, (_before, after)) in enumerate(counts) if len(row.findings) != after]
+        raw = done.raw_values() if redo else []
+        for i in redo:
+            row, (before, after), form = fr.rows[i], done.counts[i], forms[fr.rows[i].form]
+            row.findings, row.values = row.findings[:before] + row.findings[after:], raw[i]
+            redact_row(row, form, deid, names)
+            _row_findings(row, form, deid, names, policy, as_of)
+            _slim(row, _later_keys(form))
+        return
+    if done is not None:
+        fr.sheets = done.sheets
+        for row, (before, after), values in zip(fr.rows, done.counts, done.raw_values(), strict=True):
+            row.findings, row.values = row.findings[:before] + row.findings[after:], values
+    _deidentify_file(fr, forms, deid, names, policy, as_of)
+    for row in fr.rows:
+        _slim(row, _later_keys(forms[row.form]))
+
+
+def _deidentify_file(
+    fr: FileResult,
+    forms: dict[str, FormSpec],
+    deid: Deidentifier,
+    names: NameIndex,
+    policy: Policy,
+    as_of: datetime,
+    owns: list[list[str]] | None = None,
+) -> None:
+    """Every row's customer key and de-identified values, the file's names, then each row's SLA and
+    de-identified findings. ``owns``: each row's names, when known already."""
+    owns = owns or [person_names(row, forms[row.form]) for row in fr.rows]
+    for row, own in zip(fr.rows, owns, strict=True):
+        redact_row(row, forms[row.form], deid, names, own)
+    _redact_provenance([fr], deid, names)
+    for row, own in zip(fr.rows, owns, strict=True):
+        _row_findings(row, forms[row.form], deid, names, policy, as_of, own)
+
+
+def _row_findings(
+    row: Row,
+    form: FormSpec,
+    deid: Deidentifier,
+    names: NameIndex,
+    policy: Policy,
+    as_of: datetime,
+    own: list[str] | None = None,
+) -> None:
+    """The SLA findings of an accepted row (a rejected one drops its verdicts), then its de-identified findings."""
+    if not row.rejected:
+        if not isinstance(row.sla, FieldMap):  # not computed with its file (a row made elsewhere)
+            row.sla = evaluate_row(form, row.values, policy, calendar_of(policy), as_of)
+        _sla_findings(row, form)
+    elif row.sla:
+        row.sla = {}
+    redact_findings(row, form, deid, names, own)
+
+
+_WORKER_DEIDS: dict[tuple[str, bytes], Deidentifier] = {}
+
+
+def _deidentify_in_worker(
+    result: FileResult, forms: dict[str, FormSpec], policy: Policy, as_of: datetime, pack: bool
+) -> None:
+    """Steps 4-5 for this file alone, with its own names (``_deidentify`` checks the result with the run's),
+    then the rows slimmed; ``pack``: their values as read pickled in one piece (the result goes to another process)."""
+    key = (policy.sha256, resolve_key(policy))
+    deid = _WORKER_DEIDS.get(key)
+    if deid is None:  # one a process: its memos serve every file the worker reads
+        _WORKER_DEIDS.clear()
+        deid = _WORKER_DEIDS[key] = Deidentifier(key[1], policy.raw["deid"])
+    owns = [person_names(row, forms[row.form]) for row in result.rows]
+    own = frozenset(n for names in owns for n in names)
+    names = NameIndex(own)
+    names.searched = searched = set()
+    before = [len(row.findings) for row in result.rows]
+    sheets = result.sheets
+    _deidentify_file(result, forms, deid, names, policy, as_of, owns)
+    after = [len(row.findings) for row in result.rows]
+    values: Any = [row.values for row in result.rows]
+    for row in result.rows:
+        _slim(row, _later_keys(forms[row.form]))
+    if pack:  # in one piece, with the pool's reductions (executors._send_records_as_calls); deflated, as
+        # the run keeps them until it checks the file: 14 MB -> 1.5 MB at 100,000 rows, for ~0.05 s
+        buffer = io.BytesIO()
+        ForkingPickler(buffer, pickle.HIGHEST_PROTOCOL).dump(values)
+        values = zlib.compress(buffer.getvalue(), 1)
+    counts = tuple(zip(before, after, strict=True))
+    result.deid = InWorker(own, InWorker.SEP.join(searched), counts, sheets, values)
+
+
+def _slim(row: Row, keys: tuple[str, ...]) -> None:
     """Once a row is de-identified and its findings are complete, what only its raw values served goes:
     every output reads the de-identified view (``row.safe``, ``row.safe_findings``), and the parsed values
     still read later are the opening and due-from times (the period, the figures, the history), kept as
     their de-identified value when they are not a date. At 100,000 rows the raw values were ~45 MB of the
-    run's peak. ``keep_findings``: the raw findings stay for returns/ written with the outputs, or later by a
-    caller of ``write_outputs`` (no pool wrote it meanwhile); otherwise the findings are the de-identified ones (same codes, severities, order)."""
+    run's peak. (The raw findings go once returns/ is written: see the de-identification step.)"""
     values = row.values
     kept = []
     for key in keys:
@@ -348,14 +472,19 @@ def _slim(row: Row, keys: tuple[str, ...], keep_findings: bool) -> None:
             parsed = Parsed(value=row.safe.get(key), precision=parsed.precision)
         kept.append(parsed)
     row.values = FieldMap(keys, kept)
-    if not keep_findings:
-        row.findings = row.safe_findings
 
 
 def _later_keys(form: FormSpec) -> tuple[str, ...]:
     """The fields whose parsed value a stage after the de-identification reads (``_opened``, the figures'
-    ``due_from``, ``history.to_record``)."""
-    return tuple(dict.fromkeys(k for k in (form.opened_field, form.report.due_from) if k))
+    ``due_from``, ``history.to_record``); one tuple per form (rows share it)."""
+    hit = _LATER_KEYS.get(id(form))
+    if hit is None or hit[0] is not form:
+        keys = tuple(dict.fromkeys(k for k in (form.opened_field, form.report.due_from) if k))
+        hit = _LATER_KEYS[id(form)] = (form, keys)
+    return hit[1]
+
+
+_LATER_KEYS: dict[int, tuple[FormSpec, tuple[str, ...]]] = {}
 
 
 def _common_only(clustering: Clustering) -> Clustering:
@@ -378,6 +507,18 @@ def _release_freed_memory() -> None:
         pass
 
 
+def _share_findings(
+    findings: list[Finding], safe: list[Finding], texts: dict[str, str]
+) -> tuple[list[Finding], list[Finding]]:
+    """A row's findings and de-identified findings with their texts shared through ``texts``; a de-identified
+    finding that was the finding itself (nothing in it masked) stays the same object as it."""
+    shared = _share_texts(findings, texts)
+    if not safe:
+        return shared, safe
+    swap = {id(a): b for a, b in zip(findings, shared, strict=True) if a is not b}
+    return shared, _share_texts([swap.get(id(f), f) for f in safe], texts)
+
+
 def _share_texts(findings: list[Finding], texts: dict[str, str]) -> list[Finding]:
     """The findings with their message and value texts shared through ``texts``."""
     out = []
@@ -395,11 +536,20 @@ def lost_file(item: InputFile, reason: str) -> FileResult:
     )
 
 
-def read_file(item: InputFile, shared: tuple[Policy, datetime]) -> FileResult:
+def read_file(item: InputFile, shared: tuple) -> FileResult:
     """The per-file work, a pure function of (input file, policy, as_of): read, parse, validate, and the SLA
-    verdicts of the rows validation accepts."""
-    policy, as_of = shared
-    return _read_file(item, load_forms(), policy, as_of)
+    verdicts of the rows validation accepts. ``shared``: (policy, as_of) or (policy, as_of, how), ``how``
+    KEEP or PACK to de-identify the file with its own names too (``_deidentify_in_worker``)."""
+    policy, as_of = shared[:2]
+    forms = load_forms()
+    result = _read_file(item, forms, policy, as_of)
+    how = shared[2] if len(shared) > 2 else None
+    if how in (KEEP, PACK) and not result.error:
+        _deidentify_in_worker(result, forms, policy, as_of, pack=how == PACK)
+    return result
+
+
+KEEP, PACK = "keep", "pack"  # read_file de-identifies too, keeping the values as read as they are / pickled
 
 
 _CALENDARS: dict[str, BusinessCalendar] = {}

@@ -35,19 +35,42 @@ class NameIndex:
         self._pattern = re.compile("|".join(re.escape(n) for n in usable)) if usable else None
         self._masked: dict[tuple, tuple[str, tuple[str, ...]]] = {}  # redact_row's free texts, see _RowNames
         self.times = SharedValues()  # equal times in the de-identified values: one object (they repeat by the minute)
+        # every text the names were looked for in, when set (a file's de-identification in a worker: see
+        # pipeline._deidentify_in_worker); a text masked from the memo was searched earlier with this index
+        self.searched: set[str] | None = None
 
     @classmethod
     def from_rows(cls, rows: Iterable[Row], forms: dict[str, FormSpec]) -> NameIndex:
         return cls(name for row in rows for name in _names(row, forms[row.form]))
 
     def present(self, text: str | None) -> list[str]:
-        if not text or self._pattern is None:
+        if not text:
+            return []
+        if self.searched is not None:
+            self.searched.add(text)
+        if self._pattern is None:
             return []
         return list(dict.fromkeys(self._pattern.findall(text)))
 
+    def only_of(self, texts: str, names: frozenset[str]) -> bool:
+        """Whether every name of this index found in ``texts`` is one of ``names``. Then ``present`` finds
+        the same names in each of those texts as an index of ``names`` alone would: where no other name
+        matches, the two patterns match the same name at every position (both try longer names first).
+        ``texts`` joined by a character no name of this index holds (see ``joinable``)."""
+        if self._pattern is None:
+            return True
+        return names.issuperset(self._pattern.findall(texts))
 
-def redact_row(row: Row, form: FormSpec, deid: Deidentifier, run_names: NameIndex | None = None) -> None:
-    """Fill ``row.customer_key`` and ``row.safe``; an ID number found in free text adds a finding."""
+    def joinable(self, sep: str) -> bool:
+        """Whether no name of this index holds ``sep`` (texts joined by it cannot form a name across two)."""
+        return self._pattern is None or sep not in self._pattern.pattern
+
+
+def redact_row(
+    row: Row, form: FormSpec, deid: Deidentifier, run_names: NameIndex | None = None, own: list[str] | None = None
+) -> None:
+    """Fill ``row.customer_key`` and ``row.safe``; an ID number found in free text adds a finding. ``own``: the
+    row's names (``person_names``) when the caller has them already."""
     plan = _plan(form)
     values = dict(row.values.items())  # one walk; each field is then a dict look-up
     phones = (p.value for k in plan.phones if (p := values.get(k)) is not None)
@@ -56,7 +79,7 @@ def redact_row(row: Row, form: FormSpec, deid: Deidentifier, run_names: NameInde
     customer_id = None if customer_id is None else customer_id.value
     row.customer_key = deid.customer_key(_text(phone), _text(customer_id))
 
-    own = _names(row, form)
+    own = _names(row, form) if own is None else own
     names = _RowNames(own, deid, run_names)
     safe: dict[str, Any] = {}
     for key, spec, how in plan.fields:
@@ -183,12 +206,14 @@ def _with_run_names(own: list[str], text: str, run_names: NameIndex | None) -> l
     return own + [n for n in (run_names.present(text) if run_names else ()) if n not in own]
 
 
-def redact_findings(row: Row, form: FormSpec, deid: Deidentifier, run_names: NameIndex | None = None) -> None:
+def redact_findings(
+    row: Row, form: FormSpec, deid: Deidentifier, run_names: NameIndex | None = None, own: list[str] | None = None
+) -> None:
     """Fill ``row.safe_findings``: every finding with its typed value and message de-identified.
 
     Run after the last stage that adds findings (SLA adds some).
     """
-    names = _RowNames(_names(row, form), deid, run_names)
+    names = _RowNames(_names(row, form) if own is None else own, deid, run_names)
 
     def clean(text: str) -> str:
         return names.free_text(text)[0]
