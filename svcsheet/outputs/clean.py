@@ -43,8 +43,8 @@ def write_clean(result, forms: dict[str, FormSpec], path: Path) -> None:
                 yield provenance(row) + [row.customer_key] + values + stages + [row.cluster, hints or None]
 
         ws = Sheet(wb.add_worksheet(form.name[:31]), st)
-        write_table_in_parts(ws, headers, table, st)
         ws.key_column = len(PROVENANCE) + 1  # the ticket id (first field) on every printed page
+        write_table_in_parts(ws, headers, table, st)
         ws.finish()
     ws = Sheet(wb.add_worksheet("时效明细"), st)
     write_table_in_parts(ws, DETAIL_HEADERS, lambda: _detail(forms, accepted), st)

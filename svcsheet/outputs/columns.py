@@ -9,7 +9,7 @@ from typing import Any
 
 from ..forms import FormSpec
 from ..records import Row
-from .xlsx import Sheet, Styles, scan_column, write_table
+from .xlsx import MAX_WIDTH, Sheet, Styles, column_need, scan_column, write_table
 
 PROVENANCE = ["来源文件", "工作表", "行号"]
 CUSTOMER = "客户标识"
@@ -119,22 +119,50 @@ def write_table_in_parts(
     width = len(headers)
     # per column: holds a value that is not numeric, holds a number
     state = [[False, False] for _ in range(width)]
-    count = 0
+    # per column: the width its values need (None: not known, then the sheet part is deflated at the close)
+    needs: list[float] | None = [0.0] * width
+    count = empty = 0
     for part in _parts(make()):
         count += len(part)
         _numeric_state(part, state)
+        if needs is not None:
+            needs = _needs(part, needs)
+        empty = _trailing_empty(part, empty)
     for c, h in enumerate(headers):
         bad, numeric = state[c]
         ws.write_string(0, c, h, st.header_right if numeric and not bad else st.header)
-    top = 1
-    for part in _parts(make()):
-        ws.write_rows(top, part)
-        top += len(part)
     if count <= 30:  # as write_table keeps a short table on one page (only with a small PART)
         ws.keep_rows(0, count)
     ws.autofilter(0, 0, max(count, 1), width - 1)
     ws.freeze_panes(1, 0)
     ws.header_row = 0
+    if needs is not None:  # the header, filter and page setup are set: the sheet part can start now
+        ws.deflate_rows({c: n for c, n in enumerate(needs) if state[c] != [False, False]}, count - empty)
+    top = 1
+    for part in _parts(make()):
+        ws.write_rows(top, part)
+        top += len(part)
+
+
+def _needs(part: list[Sequence], needs: list[float]) -> list[float] | None:
+    """``needs`` (the width each column's values need so far) with this part's values; None: one not measured."""
+    whole = set(map(len, part)) == {len(needs)}
+    columns = list(zip(*part, strict=True)) if whole else None  # one transposition, in C
+    for c, need in enumerate(needs):
+        if need < MAX_WIDTH:
+            got = column_need(columns[c] if columns else [r[c] if c < len(r) else None for r in part], need)
+            if got is None:
+                return None
+            needs[c] = got
+    return needs
+
+
+def _trailing_empty(part: list[Sequence], before: int) -> int:
+    """Rows without a value at the end of the table so far (they are no rows of the sheet)."""
+    for i, row in enumerate(reversed(part)):
+        if any(v is not None and v != "" for v in row):
+            return i
+    return before + len(part)
 
 
 def _parts(rows: Iterable[Sequence]) -> Iterator[list[Sequence]]:

@@ -11,6 +11,8 @@
 
 from __future__ import annotations
 
+import codecs
+import copy
 import ctypes
 import io
 import math
@@ -32,6 +34,8 @@ from typing import Any
 import xlsxwriter
 from xlsxwriter.utility import _utf16_len, _utf16_truncate, xl_col_to_name, xl_rowcol_to_cell_fast
 from xlsxwriter.worksheet import CellDatetimeTuple, CellStringTuple, Worksheet, _preserve_whitespace
+
+from .xlsx_deflate import DeflatingRows, PartDeflater, store_workbook
 
 FIXED_CREATED = datetime(2024, 1, 1, 0, 0, 0)
 DATETIME_FORMAT = "yyyy-mm-dd hh:mm"
@@ -115,6 +119,15 @@ class _Workbook(xlsxwriter.Workbook):
         else:
             later.append(BackgroundClose(self))
 
+    predeflated: list[str] = []  # members deflated while their rows were written (xlsx_deflate)
+
+    def _store_workbook(self) -> None:
+        parts = [ws._part for ws in self.worksheets() if getattr(ws, "_part", None) is not None]
+        if not parts:
+            super()._store_workbook()
+            return
+        self.predeflated = store_workbook(self, parts)
+
     def _close_now(self) -> None:
         try:
             super().close()
@@ -170,6 +183,10 @@ def _release_freed_memory() -> None:
         pass
 
 
+# issue 12: streamed tables written in parts deflate their sheet part as the rows are written (xlsx_deflate);
+# off, every part is deflated when the workbook closes, as xlsxwriter does (the same bytes: tests compare)
+DEFLATE_WHILE_WRITING = True
+
 _INLINE_MEMO = 50_000  # distinct texts whose cell XML is kept (ids are unique: the memo is cleared when full)
 
 
@@ -187,6 +204,7 @@ class _StreamWorksheet(Worksheet):
     def __init__(self) -> None:
         super().__init__()
         self._inline: dict[str, str | None] = {}
+        self._part: PartDeflater | None = None  # rows deflated as they are written (Sheet.deflate_rows)
 
     def _write_cell(self, row: int, col: int, cell: Any) -> None:
         fmt = cell.format
@@ -266,6 +284,9 @@ class _StreamWorksheet(Worksheet):
         of the rows decoded and encoded again (most of what a streamed workbook's close does besides the
         deflate, and it holds the interpreter lock). A text-mode read turns ``\r\n`` and a lone ``\r`` into
         ``\n`` (universal newlines; xlsxwriter escapes a cell's ``\r``, but a formula keeps it): so does this."""
+        if self._part is not None:
+            self._end_part()
+            return
         fh, rows = self.fh, self.row_data_fh
         if (
             self.dim_rowmin is None
@@ -295,6 +316,26 @@ class _StreamWorksheet(Worksheet):
         rows.close()
         os.unlink(self.row_data_filename)
         self._xml_end_tag("sheetData")
+
+    def _end_part(self) -> None:
+        """A sheet whose rows were deflated as written: the rows stay in the deflate stream, and the package takes
+        them from it (``xlsx_deflate.store_workbook``); the part's file gets the rest, and where the rows go in it."""
+        part, fh = self._part, self.fh
+        self.row_data_fh.close()  # the last rows deflated (raises what the deflate raised)
+        if self.dim_rowmin is None or not isinstance(fh, io.TextIOWrapper):  # as xlsxwriter writes it
+            self._part = None
+            if self.dim_rowmin is None:
+                self._xml_empty_tag("sheetData")
+            else:
+                self._xml_start_tag("sheetData")
+                text = codecs.getincrementaldecoder("utf-8")()
+                for chunk in part.rows():
+                    fh.write(text.decode(chunk))
+                self._xml_end_tag("sheetData")
+            part.close()
+            return
+        fh.flush()
+        part.path, part.split = fh.name, fh.buffer.tell()
 
     def _inline_tail(self, string: str) -> str | None:
         """What follows the cell's attributes, as xlsxwriter writes an inline string; None: a rich string."""
@@ -403,6 +444,61 @@ def text_width(text: str) -> float:
 def _line_width(line: str) -> int:
     # measured once per distinct text: a column of a large table repeats its values (ASCII is never wide)
     return sum(2 if unicodedata.east_asian_width(ch) in "WFA" else 1 for ch in line)
+
+
+_FIXED_NEED = {datetime: 16 + PAD, date: 10 + PAD, time: 5 + PAD}  # as _fragment measures them
+_NEED_TYPES = frozenset({str, int, float, datetime, date, time, type(None)})
+
+
+def column_need(values: Sequence[Any], need: float = 0.0) -> float | None:
+    """The width (padded, capped at MAX_WIDTH) ``Sheet.write_rows`` gives a column holding ``values``, or ``need``
+    if that is more; None: a value of a kind not measured here (a bool, a tuple, NaN). Worked out on the distinct
+    values, in C where it can be (a column of plain ASCII texts is as wide as its longest); otherwise a text is
+    measured only when it could be wider than the widest so far (a character is at most two units wide)."""
+    kinds = set(map(type, values))
+    if not kinds <= _NEED_TYPES:
+        return None
+    for kind in kinds & _FIXED_NEED.keys():
+        need = max(need, _FIXED_NEED[kind])
+    if need >= MAX_WIDTH or not kinds & {str, int, float}:
+        return need
+    try:
+        distinct = set(values)
+    except TypeError:
+        return None
+    distinct.discard(None)
+    distinct.discard("")
+    mixed = len(kinds - {type(None)}) > 1
+    if float in kinds:  # 0 == -0.0 == 0.0 are one set member but not one cell: every number is measured
+        numbers = [v for v in values if type(v) is float or type(v) is int]
+        if not all(map(math.isfinite, numbers)):
+            return None
+    elif int in kinds:
+        numbers = [v for v in distinct if type(v) is int] if mixed else list(distinct)
+    else:
+        numbers = []
+    if numbers:
+        need = max(need, min(MAX_WIDTH, max(map(len, map("{:g}".format, numbers))) + PAD))
+    if str not in kinds or need >= MAX_WIDTH:
+        return need
+    texts = [v for v in distinct if type(v) is str] if mixed else list(distinct)
+    if not texts:
+        return need
+    longest = max(map(len, texts))
+    if 2 * longest + PAD <= need:
+        return need
+    joined = "".join(texts)
+    if longest <= CELL_LIMIT and joined.isascii() and "\n" not in joined:
+        return max(need, min(MAX_WIDTH, longest + PAD))
+    for v in texts:
+        if 2 * len(v) + PAD > need:
+            text = v if len(v) <= CELL_LIMIT else v[: CELL_LIMIT - len(TRUNCATED)] + TRUNCATED
+            width = text_width(text)
+            if width + PAD > need:
+                need = MAX_WIDTH if width + PAD > MAX_WIDTH else width + PAD
+                if need >= MAX_WIDTH:
+                    break
+    return need
 
 
 def wrapped_lines(text: str, width: float) -> int:
@@ -636,6 +732,73 @@ class Sheet:
             ws.fh.write("".join(out))
         if grown is not None:
             _grow_rows(self, *grown)
+
+    def deflate_rows(self, needs: dict[int, float], last_row: int) -> bool:
+        """From now on this streamed sheet's rows are deflated as they are written (``xlsx_deflate``), after the
+        part's opening XML predicted from what ``finish`` will set given ``needs`` (the widths the rows still to
+        come need, by column: ``column_need``) and ``last_row`` (the last row that will hold a cell). Call it once
+        the table's header row is written and only the rows follow (freeze, filter, ``key_column`` already set).
+        False: not done (not a streamed sheet, or rows already written); nothing changed."""
+        ws = self.ws
+        rows = getattr(ws, "row_data_fh", None)
+        if not (
+            DEFLATE_WHILE_WRITING
+            and isinstance(ws, _StreamWorksheet)
+            and ws.constant_memory
+            and ws._part is None
+            and ws.dim_rowmin is not None
+            and os.linesep == "\n"
+            and isinstance(rows, io.TextIOWrapper)
+            and not rows.closed
+            and ws.fh is rows
+        ):
+            return False
+        rows.flush()
+        if rows.tell() != 0:  # rows already in the file would come before the predicted head
+            return False
+        widths: defaultdict[int, float] = defaultdict(lambda: MIN_WIDTH, self.widths)
+        for c, need in needs.items():
+            if need > widths[c]:
+                widths[c] = need
+        first, last = min(needs, default=ws.dim_colmin), max(needs, default=ws.dim_colmax)
+        head = self._predicted_head(widths, first, last, last_row)
+        part = PartDeflater(head.encode("utf-8"), ws.tmpdir)
+        rows.close()
+        os.unlink(ws.row_data_filename)
+        ws._part = part
+        ws.fh = ws.row_data_fh = DeflatingRows(part)
+        return True
+
+    def _predicted_head(self, widths: dict[int, float], first_col: int, last_col: int, last_row: int) -> str:
+        """The part's XML up to ``<sheetData>`` as xlsxwriter will write it when the workbook closes: rendered by
+        xlsxwriter on a copy of the sheet given what ``finish`` (widths, page setup), the rows (dimensions) and
+        the closing workbook (the first sheet selected) will set. Checked against the real one at the close."""
+        ws = self.ws
+        clone = copy.copy(ws)
+        clone.col_info = dict(ws.col_info)  # set_column writes into it
+        for col in sorted(widths):
+            clone.set_column(col, col, widths[col])
+        saved = self.ws, self.widths
+        self.ws, self.widths = clone, widths
+        try:
+            self._page_setup()
+        finally:
+            self.ws, self.widths = saved
+        clone.dim_rowmax = max(clone.dim_rowmax, last_row)
+        clone.dim_colmin, clone.dim_colmax = min(clone.dim_colmin, first_col), max(clone.dim_colmax, last_col)
+        if ws.index == 0 and ws.worksheet_meta.activesheet == 0:
+            clone.selected = 1
+        buf = io.StringIO()
+        clone._set_xml_writer(buf)
+        clone._xml_declaration()
+        clone._write_worksheet()
+        clone._write_sheet_pr()
+        clone._write_dimension()
+        clone._write_sheet_views()
+        clone._write_sheet_format_pr()
+        clone._write_cols()
+        clone._xml_start_tag("sheetData")
+        return buf.getvalue()
 
     def _write_rows_shared(self, first: int, rows: list[list[Any]]) -> None:
         """``write_rows`` on a sheet of shared strings (kept in memory until the workbook closes): text and
