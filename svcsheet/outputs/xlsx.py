@@ -27,6 +27,7 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from functools import lru_cache
+from itertools import compress, repeat
 from operator import itemgetter
 from pathlib import Path
 from typing import Any
@@ -354,6 +355,30 @@ _ZONED = frozenset({datetime, time})  # the memo types that may carry a zone (ge
 _MISSING = object()
 
 
+# column by column (Sheet._write_rows_by_column): the value types whose equal values always write the same cell
+# (not float: 0.0 == -0.0; not bool: True == 1; an aware datetime or time is checked on its own)
+_COLUMN_KINDS = frozenset({str, int, datetime, date, time, type(None)})
+_COLUMN_MEMO = 100_000  # distinct values a table's columns keep the cell XML of (ids are unique: cleared when full)
+_ROW_OPEN = '<row r="\x00">'
+_EMPTY_ROW = _ROW_OPEN + "</row>"
+
+
+class _ColumnMemo:
+    """One column's cell XML per distinct value (with ``\x00`` for the row number), its texts on several lines
+    (value -> line count) and its values without a fragment."""
+
+    def __init__(self, letter: str) -> None:
+        self.letter = letter
+        self.xml: dict[Any, str | None] = {}
+        self.lines: dict[Any, int] = {}
+        self.none: set[Any] = set()
+
+    def clear(self) -> None:
+        self.xml.clear()
+        self.lines.clear()
+        self.none.clear()
+
+
 def _grow(ws: Worksheet, row: int, first_col: int, last_col: int) -> None:
     """The dimensions xlsxwriter records when cells from ``first_col`` to ``last_col`` of ``row`` are written."""
     if ws.dim_rowmin is None or row < ws.dim_rowmin:
@@ -553,6 +578,7 @@ class Sheet:
         self.print_columns: int | None = None
         self.key_column: int | None = None  # repeated on every page when the sheet is too wide for one  # print only the first N columns (a very wide sheet)
         self.last_row = 0
+        self._memos: list[_ColumnMemo] = []  # streamed tables: per column, its values' cell XML
 
     def __getattr__(self, name: str) -> Any:  # everything else goes to the worksheet
         return getattr(self.ws, name)
@@ -637,6 +663,8 @@ class Sheet:
             return
         if not ws.constant_memory:
             self._write_rows_shared(first, rows)
+            return
+        if self._write_rows_by_column(first, rows):
             return
         texts: dict[str, Any] = {}  # a text's fragment (most cells)
         others: dict[tuple[type, Any], Any] = {}  # other values' fragments, by (type, value)
@@ -732,6 +760,183 @@ class Sheet:
             ws.fh.write("".join(out))
         if grown is not None:
             _grow_rows(self, *grown)
+
+    def _write_rows_by_column(self, first: int, rows: list[list[Any]]) -> bool:
+        """``write_rows`` on a streamed sheet for rows of one length, built column by column: each distinct value
+        of a column gets its cell XML once (``_cell``: with the column's letter and a placeholder for the row
+        number), each row is the join of its cells' XML with the row number put in, in C. Rows the per-row
+        path writes cell by cell (a value without a fragment, the last row, a row xlsxwriter holds) are left
+        to xlsxwriter as there. The same bytes, widths, heights and dimensions. False: not done (rows of
+        unequal lengths, a value that cannot be a set member)."""
+        ws = self.ws
+        n = len(rows)
+        width = len(rows[0]) if rows else 0
+        if not n or not width or set(map(len, rows)) != {width}:
+            return False
+        if first + n > ws.xls_rowmax or width > ws.xls_colmax:
+            return False
+        if ws.previous_row >= first:  # rows xlsxwriter has written already: as the per-row path does
+            return False
+        columns = list(zip(*rows, strict=True))
+        try:
+            distincts = [set(col) for col in columns]
+        except TypeError:
+            return False
+        kinds = [set(map(type, d)) for d in distincts]
+        # the row xlsxwriter holds goes out first, as it would at this part's first cell (its formats get
+        # their indexes before this part's); then formats this part uses first get theirs in row order
+        prev = ws.previous_row
+        if prev in ws.row_info or prev in ws.comments or ws.table.get(prev):
+            ws._write_single_row(first)
+        self._index_formats(rows, kinds)
+        cells: list[Any] = []  # per column, each row's cell XML
+        lines: list[list[int]] = []  # per column holding text on several lines, each row's line count
+        slow: set[int] = set()  # rows (index in ``rows``) written cell by cell
+        lo = hi = -1  # the first and last column holding a value
+        memos = self._memos
+        while len(memos) < width:
+            memos.append(_ColumnMemo(xl_col_to_name(len(memos))))
+        for c, col in enumerate(columns):
+            memo, distinct, kind = memos[c], distincts[c], kinds[c]
+            if len(distinct) > (None in distinct) + ("" in distinct):
+                if lo < 0:
+                    lo = c
+                hi = c
+            if kind <= _COLUMN_KINDS and not (kind & _ZONED and any(getattr(v, "tzinfo", None) for v in distinct)):
+                if len(memo.xml) > max(_COLUMN_MEMO // width, 2048):
+                    memo.clear()
+                for v in distinct - memo.xml.keys():
+                    memo.xml[v] = self._cell(c, memo, v)
+                xml = list(map(memo.xml.__getitem__, col))
+                if distinct & memo.lines.keys():
+                    lines.append(list(map(memo.lines.get, col, repeat(1, n))))
+                if distinct & memo.none:
+                    slow.update(i for i, v in enumerate(xml) if v is None)
+                    xml = ["" if v is None else v for v in xml]  # (those rows are not joined)
+            else:  # equal values that are not the same cell (1 and 1.0, 0.0 and -0.0, zones): one by one
+                xml = [self._cell(c, memo, v) for v in col]
+                multi = [memo.lines.get(v, 1) for v in col]  # (only texts are keys)
+                if max(multi) > 1:
+                    lines.append(multi)
+                if None in xml:
+                    slow.update(i for i, v in enumerate(xml) if v is None)
+                    xml = ["" if v is None else v for v in xml]
+            cells.append(xml)
+        # written cell by cell too: the last row (a later set_row of it must take effect), rows xlsxwriter has
+        # or has written already
+        last = first + n - 1
+        slow.add(n - 1)
+        slow.update(r - first for held in (ws.row_info, ws.comments) for r in held if first <= r <= last)
+        opens = [_ROW_OPEN] * n
+        if lines:
+            counts = lines[0] if len(lines) == 1 else list(map(max, *lines))
+            for i in compress(range(n), map((1).__lt__, counts)):  # rows with text on several lines
+                if i not in slow:
+                    r = first + i
+                    height = self.heights[r] = LINE_HEIGHT * counts[i] + 3
+                    opens[i] = _row_start(ws, r, height)
+        built = list(map("".join, zip(opens, *cells, repeat("</row>", n), strict=False)))
+        empty = {i for i, x in enumerate(built) if x == _EMPTY_ROW} if _EMPTY_ROW in built else set()
+        built = list(map(str.replace, built, repeat("\x00", n), map(str, range(first + 1, first + n + 1))))
+        a = 0
+        for b in sorted(slow) + [n]:  # the fast rows a..b-1, then row b cell by cell
+            if a < b:
+                kept = [i for i in range(a, b) if i not in empty] if empty else range(a, b)
+                self._write_run(first + a, first + b - 1, [built[i] for i in kept], lo, hi)
+                if kept:
+                    _grow_rows(self, first + kept[0], first + kept[-1], lo, hi)
+            if b < n:
+                for c, v in enumerate(rows[b]):
+                    write_value(self, first + b, c, v, self.st)
+            a = b + 1
+        return True
+
+    def _write_run(self, first: int, last: int, built: list[str], lo: int, hi: int) -> None:
+        """Rows ``first``..``last`` built by ``_write_rows_by_column`` (``built``: those with a cell), written as
+        the per-row path writes them: the row xlsxwriter holds goes out first (it is the first row's previous
+        row; after it, each row's previous row is one of these, which xlsxwriter does not hold)."""
+        ws = self.ws
+        prev = ws.previous_row
+        if prev in ws.row_info or prev in ws.comments or ws.table.get(prev):
+            ws._write_single_row(first)
+        elif ws.table:
+            ws.table.clear()
+        ws.previous_row = last
+        if built:
+            ws.fh.write("".join(built))
+
+    def _index_formats(self, rows: list[list[Any]], kinds: list[set[type]]) -> None:
+        """Give the formats this part's cells use and that have no index yet (a workbook's formats are numbered
+        in the order of first use) their index in the order the per-row path would: row by row."""
+        st = self.st
+        waiting = {f for f in (st.text, st.wrap, st.datetime, st.date, st.time) if f.xf_index is None}
+        if not waiting:
+            return
+        seen = set().union(*kinds)
+        if not seen & {datetime}:
+            waiting.discard(st.datetime)
+        if not seen & {date}:
+            waiting.discard(st.date)
+        if not seen & {time}:
+            waiting.discard(st.time)
+        if str not in seen and not seen - _COLUMN_KINDS:
+            waiting.discard(st.wrap)
+        if not waiting:
+            return
+        for values in rows:
+            for v in values:
+                fmt = self._format_of(v)
+                if fmt in waiting:
+                    fmt._get_xf_index()
+                    waiting.discard(fmt)
+                    if not waiting:
+                        return
+
+    def _format_of(self, value: Any) -> Any:
+        """The format ``write_value`` writes a value with in a table (None: no cell)."""
+        st = self.st
+        if value is None:
+            return None
+        if type(value) is str:
+            if not value:
+                return None
+            text = value if len(value) <= CELL_LIMIT else value[: CELL_LIMIT - len(TRUNCATED)] + TRUNCATED
+        elif value == "":
+            return None
+        elif isinstance(value, datetime):
+            return st.datetime
+        elif isinstance(value, date):
+            return st.date
+        elif isinstance(value, time):
+            return st.time
+        elif isinstance(value, (bool, int, float)):
+            return st.text
+        elif isinstance(value, (tuple, list)):
+            text = "、".join(str(v) for v in value)
+        else:
+            text = str(value)
+            text = text if len(text) <= CELL_LIMIT else text[: CELL_LIMIT - len(TRUNCATED)] + TRUNCATED
+        return st.wrap if text_width(text) > MAX_WIDTH - PAD or "\n" in text else st.text
+
+    def _cell(self, c: int, memo: _ColumnMemo, value: Any) -> str | None:
+        """A value's cell XML in column ``c`` with ``\x00`` for its row number ("" for an empty cell), its width
+        measured and, for text on several lines, its line count noted; None: no fragment (written cell by
+        cell). A wrapped text's line count does not depend on the column's width: the column is at least as
+        wide as the text needs, or MAX_WIDTH (``wrapped_lines``)."""
+        if value is None or (type(value) is str and not value):
+            return ""
+        got = self._fragment(value)
+        if got is None:
+            memo.none.add(value)
+            return None
+        tail, need, text = got
+        if need > self.widths[c]:
+            self.widths[c] = need
+        if text is not None:
+            count = wrapped_lines(text, need)
+            if count > 1:
+                memo.lines[value] = count
+        return f'<c r="{memo.letter}\x00"{tail}'
 
     def deflate_rows(self, needs: dict[int, float], last_row: int) -> bool:
         """From now on this streamed sheet's rows are deflated as they are written (``xlsx_deflate``), after the
