@@ -359,8 +359,8 @@ _MISSING = object()
 # (not float: 0.0 == -0.0; not bool: True == 1; an aware datetime or time is checked on its own)
 _COLUMN_KINDS = frozenset({str, int, datetime, date, time, type(None)})
 _COLUMN_MEMO = 100_000  # distinct values a table's columns keep the cell XML of (ids are unique: cleared when full)
-_ROW_OPEN = '<row r="\x00">'
-_EMPTY_ROW = _ROW_OPEN + "</row>"
+_ROW_OPEN = b'<row r="\x00">'
+_EMPTY_ROW = _ROW_OPEN + b"</row>"
 
 
 class _ColumnMemo:
@@ -369,7 +369,7 @@ class _ColumnMemo:
 
     def __init__(self, letter: str) -> None:
         self.letter = letter
-        self.xml: dict[Any, str | None] = {}
+        self.xml: dict[Any, bytes | None] = {}
         self.lines: dict[Any, int] = {}
         self.none: set[Any] = set()
 
@@ -812,7 +812,7 @@ class Sheet:
                     lines.append(list(map(memo.lines.get, col, repeat(1, n))))
                 if distinct & memo.none:
                     slow.update(i for i, v in enumerate(xml) if v is None)
-                    xml = ["" if v is None else v for v in xml]  # (those rows are not joined)
+                    xml = [b"" if v is None else v for v in xml]  # (those rows are not joined)
             else:  # equal values that are not the same cell (1 and 1.0, 0.0 and -0.0, zones): one by one
                 xml = [self._cell(c, memo, v) for v in col]
                 multi = [memo.lines.get(v, 1) for v in col]  # (only texts are keys)
@@ -820,7 +820,7 @@ class Sheet:
                     lines.append(multi)
                 if None in xml:
                     slow.update(i for i, v in enumerate(xml) if v is None)
-                    xml = ["" if v is None else v for v in xml]
+                    xml = [b"" if v is None else v for v in xml]
             cells.append(xml)
         # written cell by cell too: the last row (a later set_row of it must take effect), rows xlsxwriter has
         # or has written already
@@ -834,10 +834,11 @@ class Sheet:
                 if i not in slow:
                     r = first + i
                     height = self.heights[r] = LINE_HEIGHT * counts[i] + 3
-                    opens[i] = _row_start(ws, r, height)
-        built = list(map("".join, zip(opens, *cells, repeat("</row>", n), strict=False)))
+                    opens[i] = _row_start(ws, r, height).encode()
+        built = list(map(b"".join, zip(opens, *cells, repeat(b"</row>", n), strict=False)))
         empty = {i for i, x in enumerate(built) if x == _EMPTY_ROW} if _EMPTY_ROW in built else set()
-        built = list(map(str.replace, built, repeat("\x00", n), map(str, range(first + 1, first + n + 1))))
+        numbers = map(str.encode, map(str, range(first + 1, first + n + 1)))
+        built = list(map(bytes.replace, built, repeat(b"\x00", n), numbers))
         a = 0
         for b in sorted(slow) + [n]:  # the fast rows a..b-1, then row b cell by cell
             if a < b:
@@ -851,7 +852,7 @@ class Sheet:
             a = b + 1
         return True
 
-    def _write_run(self, first: int, last: int, built: list[str], lo: int, hi: int) -> None:
+    def _write_run(self, first: int, last: int, built: list[bytes], lo: int, hi: int) -> None:
         """Rows ``first``..``last`` built by ``_write_rows_by_column`` (``built``: those with a cell), written as
         the per-row path writes them: the row xlsxwriter holds goes out first (it is the first row's previous
         row; after it, each row's previous row is one of these, which xlsxwriter does not hold)."""
@@ -862,8 +863,16 @@ class Sheet:
         elif ws.table:
             ws.table.clear()
         ws.previous_row = last
-        if built:
-            ws.fh.write("".join(built))
+        if not built:
+            return
+        data, fh = b"".join(built), ws.fh
+        if isinstance(fh, DeflatingRows):
+            fh.write_bytes(data)
+        elif isinstance(fh, io.TextIOWrapper):  # the row data file (UTF-8; the cell XML holds no \r)
+            fh.flush()
+            fh.buffer.write(data)
+        else:
+            fh.write(data.decode("utf-8"))
 
     def _index_formats(self, rows: list[list[Any]], kinds: list[set[type]]) -> None:
         """Give the formats this part's cells use and that have no index yet (a workbook's formats are numbered
@@ -918,13 +927,13 @@ class Sheet:
             text = text if len(text) <= CELL_LIMIT else text[: CELL_LIMIT - len(TRUNCATED)] + TRUNCATED
         return st.wrap if text_width(text) > MAX_WIDTH - PAD or "\n" in text else st.text
 
-    def _cell(self, c: int, memo: _ColumnMemo, value: Any) -> str | None:
+    def _cell(self, c: int, memo: _ColumnMemo, value: Any) -> bytes | None:
         """A value's cell XML in column ``c`` with ``\x00`` for its row number ("" for an empty cell), its width
         measured and, for text on several lines, its line count noted; None: no fragment (written cell by
         cell). A wrapped text's line count does not depend on the column's width: the column is at least as
         wide as the text needs, or MAX_WIDTH (``wrapped_lines``)."""
         if value is None or (type(value) is str and not value):
-            return ""
+            return b""
         got = self._fragment(value)
         if got is None:
             memo.none.add(value)
@@ -936,7 +945,7 @@ class Sheet:
             count = wrapped_lines(text, need)
             if count > 1:
                 memo.lines[value] = count
-        return f'<c r="{memo.letter}\x00"{tail}'
+        return f'<c r="{memo.letter}\x00"{tail}'.encode()
 
     def deflate_rows(self, needs: dict[int, float], last_row: int) -> bool:
         """From now on this streamed sheet's rows are deflated as they are written (``xlsx_deflate``), after the

@@ -50,7 +50,7 @@ class PartDeflater:
         self._flushed = False
         self.feed(head)
 
-    def feed(self, data: bytes) -> None:
+    def feed(self, data: bytes | memoryview) -> None:
         """Deflate ``data`` next, in the thread (waits while AHEAD chunks are still waiting)."""
         if self._pool is None:
             raise ValueError("rows added to a sheet part already ended")
@@ -68,7 +68,7 @@ class PartDeflater:
                 self._pool.shutdown(wait=True)
                 self._pool = None
 
-    def _add(self, data: bytes) -> None:
+    def _add(self, data: bytes | memoryview) -> None:
         self.crc = zlib.crc32(data, self.crc)
         self.size += len(data)
         out = self._zlib.compress(data)
@@ -150,6 +150,16 @@ class DeflatingRows:
         if self._size >= CHUNK:
             self._send()
         return len(text)
+
+    def write_bytes(self, data: bytes) -> None:
+        """Rows already encoded, without a ``\r`` (cell XML built by ``Sheet``), after what was written before."""
+        self._send()
+        if self._cr:  # a lone \r: what follows is no \n (a row starts with "<")
+            self.part.feed(b"\n")
+            self._cr = False
+        view = memoryview(data)
+        for start in range(0, len(view), CHUNK):
+            self.part.feed(view[start : start + CHUNK])
 
     def flush(self) -> None:
         """Nothing: the rows are handed on a chunk at a time."""
