@@ -208,3 +208,22 @@ def test_clean_and_rejects_of_the_samples_deflated_while_written_are_the_same_fi
         book.close()
         assert CalamineWorkbook.from_path(str(tmp_path / "fast" / name)).sheet_names
     assert xlsx_deflate.CHUNK > 0
+
+
+def test_a_table_that_fails_while_written_leaves_no_deflate_thread(tmp_path, monkeypatch) -> None:
+    monkeypatch.setattr(columns, "PART", 5)
+    calls = []
+
+    def make():
+        calls.append(1)
+        for i, row in enumerate(TABLE):
+            if len(calls) == 3 and i == 12:  # the last pass, the one that writes
+                raise ValueError("broken row")
+            yield row
+
+    wb, styles = new_workbook(tmp_path / "clean.xlsx", stream=True)
+    ws = Sheet(wb.add_worksheet("表"), styles)
+    with pytest.raises(ValueError, match="broken row"):
+        columns.write_table_in_parts(ws, [f"列{c}" for c in range(len(ROWS[0]))], make, styles)
+    assert ws.ws._part is not None  # it was being deflated
+    assert not [t for t in threading.enumerate() if t.name.startswith("svcsheet-deflate")]

@@ -139,9 +139,13 @@ def write_table_in_parts(
     if needs is not None:  # the header, filter and page setup are set: the sheet part can start now
         ws.deflate_rows({c: n for c, n in enumerate(needs) if state[c] != [False, False]}, count - empty)
     top = 1
-    for part in _parts(make()):
-        ws.write_rows(top, part)
-        top += len(part)
+    try:
+        for part in _parts(make()):
+            ws.write_rows(top, part)
+            top += len(part)
+    except BaseException:
+        ws.stop_deflate()  # the workbook will not be closed: its deflate thread must not wait for it
+        raise
 
 
 def _needs(part: list[Sequence], needs: list[float]) -> list[float] | None:

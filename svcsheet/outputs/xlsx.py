@@ -983,6 +983,12 @@ class Sheet:
         ws.fh = ws.row_data_fh = DeflatingRows(part)
         return True
 
+    def stop_deflate(self) -> None:
+        """Stop deflating this sheet's rows (its writer failed): the thread ends, the deflated bytes go."""
+        part = getattr(self.ws, "_part", None)
+        if part is not None:
+            part.close()
+
     def _predicted_head(self, widths: dict[int, float], first_col: int, last_col: int, last_row: int) -> str:
         """The part's XML up to ``<sheetData>`` as xlsxwriter will write it when the workbook closes: rendered by
         xlsxwriter on a copy of the sheet given what ``finish`` (widths, page setup), the rows (dimensions) and

@@ -56,7 +56,11 @@ class PartDeflater:
             raise ValueError("rows added to a sheet part already ended")
         self._pending.append(self._pool.submit(self._add, data))
         while len(self._pending) > AHEAD:
-            self._pending.popleft().result()
+            try:
+                self._pending.popleft().result()
+            except BaseException:
+                self.close()  # no thread left waiting for rows that will not come
+                raise
 
     def end_rows(self) -> None:
         """Wait until every row fed is deflated (raises what the thread raised) and stop the thread."""
