@@ -27,7 +27,7 @@ from typing import Any
 
 import xlsxwriter.workbook
 
-CHUNK = 1 << 20  # characters of rows handed to the deflate thread at a time
+CHUNK = 4 << 20  # bytes of rows handed to the deflate thread at a time
 AHEAD = 4  # chunks waiting for the thread at most (bounds the memory the rows take on their way)
 SHEET_DATA, SHEET_DATA_END = b"<sheetData>", b"</sheetData>"
 
@@ -54,7 +54,10 @@ class PartDeflater:
         """Deflate ``data`` next, in the thread (waits while AHEAD chunks are still waiting)."""
         if self._pool is None:
             raise ValueError("rows added to a sheet part already ended")
-        self._pending.append(self._pool.submit(self._add, data))
+        # the CRC here (fast): the thread then takes the interpreter lock back once a chunk, not twice
+        self.crc = zlib.crc32(data, self.crc)
+        self.size += len(data)
+        self._pending.append(self._pool.submit(self._deflate, data))
         while len(self._pending) > AHEAD:
             try:
                 self._pending.popleft().result()
@@ -75,6 +78,9 @@ class PartDeflater:
     def _add(self, data: bytes | memoryview) -> None:
         self.crc = zlib.crc32(data, self.crc)
         self.size += len(data)
+        self._deflate(data)
+
+    def _deflate(self, data: bytes | memoryview) -> None:
         out = self._zlib.compress(data)
         if out:
             self._out.write(out)
