@@ -654,6 +654,7 @@ class Sheet:
         bytes, dimensions, widths, wrapped cells and row heights as writing cell by cell. The table's last row
         still goes through xlsxwriter (a later ``set_row`` of it must take effect, as it does on a row not yet flushed),
         and so does any row holding a value without a fast fragment (booleans, NaN, rich-string look-alikes).
+        Rows of one length are built column by column (``_write_rows_by_column``); others row by row here.
         """
         ws, st = self.ws, self.st
         if not isinstance(ws, _StreamWorksheet) or ws.excel_version != 2007:
