@@ -16,6 +16,7 @@ from .columns import (
     field_headers,
     note_fields,
     provenance,
+    verdict_text,
     write_table_in_parts,
 )
 from .xlsx import Sheet, new_workbook
@@ -39,7 +40,7 @@ def write_clean(result, forms: dict[str, FormSpec], path: Path) -> None:
         def table(rows=rows, columns=columns, keys=keys) -> Iterator[list]:
             for row in rows:
                 sla = row.sla
-                stages = [None if (res := sla.get(k)) is None else _cell_text(res, shown) for k in keys]
+                stages = [None if (res := sla.get(k)) is None else verdict_text(res, shown) for k in keys]
                 hints = "；".join(f"{f.cell or ''} {f.message}".strip() for f in row.safe_findings)
                 values = columns.values(row)
                 yield provenance(row) + [row.customer_key] + values + stages + [row.cluster, hints or None]
@@ -52,14 +53,6 @@ def write_clean(result, forms: dict[str, FormSpec], path: Path) -> None:
     write_table_in_parts(ws, DETAIL_HEADERS, lambda: _detail(forms, accepted), st)
     ws.finish()
     wb.close()
-
-
-def _cell_text(res: Any, shown: dict[int, tuple[Any, str]]) -> str:
-    """``res.cell_text()``, once per verdict object (held in ``shown`` with its text, so its id stays its own)."""
-    hit = shown.get(id(res))
-    if hit is None or hit[0] is not res:
-        hit = shown[id(res)] = (res, res.cell_text())
-    return hit[1]
 
 
 DETAIL_HEADERS = [

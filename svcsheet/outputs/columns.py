@@ -95,6 +95,15 @@ def display(value: Any) -> Any:
     return value
 
 
+def verdict_text(res: Any, shown: dict[int, tuple[Any, str]]) -> str:
+    """``res.cell_text()`` of an SLA verdict, once per verdict object (equal verdicts are mostly one object);
+    ``shown`` holds each object with its text, so an id is never another object's."""
+    hit = shown.get(id(res))
+    if hit is None or hit[0] is not res:
+        hit = shown[id(res)] = (res, res.cell_text())
+    return hit[1]
+
+
 def provenance(row: Row) -> list[Any]:
     prov = row.shown_prov
     return [prov.file, prov.sheet, prov.row]
