@@ -1,7 +1,7 @@
 """The output stage alone (issue 12): CPU and wall seconds of each writer and of ``write_outputs`` as a whole.
 
     python bench/bench_outputs.py IN [--jobs N] [--repeat N] [--save PICKLE | --load PICKLE] [--keep DIR]
-                                     [--only NAME ...] [--freeze]
+                                     [--only NAME ...] [--freeze] [--background] [--deflate-at-close]
 
 Runs the pipeline on IN without writing (``--as-of 2026-11-23 09:00``, no history), or loads a result saved by an
 earlier ``--save`` (the inputs must still be where they were: returns/ copies them), then writes every output into
@@ -12,6 +12,9 @@ every child it waited for (forked writers, the returns/ pool), so it compares ac
 it every full collection walks the whole loaded result). ``--only figures redact`` also times ``compute_figures``
 and the de-identification stage (``redact_row`` then ``redact_findings`` on every row, with a fresh de-identifier;
 it recomputes the same values in place).
+
+``--deflate-at-close``: a streamed sheet's part deflated when its workbook closes, not while its rows are written
+(``xlsx.DEFLATE_WHILE_WRITING`` off: the A/B of perfzip's first change; the same bytes).
 
 ``--background``: workbooks closed in a thread, as ``write_outputs`` closes them (packaging and deflate overlap the
 next writer), and joined after the writer; ``main`` is then the CPU of the calling thread alone: what the writer
@@ -69,7 +72,14 @@ def main() -> None:
     ap.add_argument("--only", nargs="*", default=None, help="writers (default: all, write_outputs)")
     ap.add_argument("--freeze", action="store_true", help="gc.freeze() the loaded result, as the pipeline does")
     ap.add_argument("--background", action="store_true", help="close workbooks in a thread, as write_outputs does")
+    ap.add_argument(
+        "--deflate-at-close", action="store_true", help="deflate sheet parts when the workbook closes (as before perfzip)"
+    )
     args = ap.parse_args()
+    if args.deflate_at_close:
+        from svcsheet.outputs import xlsx
+
+        xlsx.DEFLATE_WHILE_WRITING = False
 
     from svcsheet.forms import load_forms
     from svcsheet.outputs import write_outputs

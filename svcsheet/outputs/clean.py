@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 from ..forms import FormSpec
 from .columns import (
@@ -15,6 +16,7 @@ from .columns import (
     field_headers,
     note_fields,
     provenance,
+    verdict_text,
     write_table_in_parts,
 )
 from .xlsx import Sheet, new_workbook
@@ -26,6 +28,7 @@ def write_clean(result, forms: dict[str, FormSpec], path: Path) -> None:
     for r in result.rows:
         if r.form in accepted and not r.rejected:
             accepted[r.form].append(r)
+    shown: dict[int, tuple[Any, str]] = {}  # a verdict's cell text (equal verdicts are mostly one object)
     for form in forms.values():
         rows = accepted[form.key]
         notes = note_fields(form, rows)
@@ -37,14 +40,14 @@ def write_clean(result, forms: dict[str, FormSpec], path: Path) -> None:
         def table(rows=rows, columns=columns, keys=keys) -> Iterator[list]:
             for row in rows:
                 sla = row.sla
-                stages = [None if (res := sla.get(k)) is None else res.cell_text() for k in keys]
+                stages = [None if (res := sla.get(k)) is None else verdict_text(res, shown) for k in keys]
                 hints = "；".join(f"{f.cell or ''} {f.message}".strip() for f in row.safe_findings)
                 values = columns.values(row)
                 yield provenance(row) + [row.customer_key] + values + stages + [row.cluster, hints or None]
 
         ws = Sheet(wb.add_worksheet(form.name[:31]), st)
-        write_table_in_parts(ws, headers, table, st)
         ws.key_column = len(PROVENANCE) + 1  # the ticket id (first field) on every printed page
+        write_table_in_parts(ws, headers, table, st)
         ws.finish()
     ws = Sheet(wb.add_worksheet("时效明细"), st)
     write_table_in_parts(ws, DETAIL_HEADERS, lambda: _detail(forms, accepted), st)

@@ -9,7 +9,7 @@ from typing import Any
 
 from ..forms import FormSpec
 from ..records import Row
-from .xlsx import Sheet, Styles, scan_column, write_table
+from .xlsx import MAX_WIDTH, Sheet, Styles, column_need, scan_column, write_table
 
 PROVENANCE = ["来源文件", "工作表", "行号"]
 CUSTOMER = "客户标识"
@@ -95,6 +95,15 @@ def display(value: Any) -> Any:
     return value
 
 
+def verdict_text(res: Any, shown: dict[int, tuple[Any, str]]) -> str:
+    """``res.cell_text()`` of an SLA verdict, once per verdict object (equal verdicts are mostly one object);
+    ``shown`` holds each object with its text, so an id is never another object's."""
+    hit = shown.get(id(res))
+    if hit is None or hit[0] is not res:
+        hit = shown[id(res)] = (res, res.cell_text())
+    return hit[1]
+
+
 def provenance(row: Row) -> list[Any]:
     prov = row.shown_prov
     return [prov.file, prov.sheet, prov.row]
@@ -119,22 +128,54 @@ def write_table_in_parts(
     width = len(headers)
     # per column: holds a value that is not numeric, holds a number
     state = [[False, False] for _ in range(width)]
-    count = 0
+    # per column: the width its values need (None: not known, then the sheet part is deflated at the close)
+    needs: list[float] | None = [0.0] * width
+    count = empty = 0
     for part in _parts(make()):
         count += len(part)
         _numeric_state(part, state)
+        if needs is not None:
+            needs = _needs(part, needs)
+        empty = _trailing_empty(part, empty)
     for c, h in enumerate(headers):
         bad, numeric = state[c]
         ws.write_string(0, c, h, st.header_right if numeric and not bad else st.header)
-    top = 1
-    for part in _parts(make()):
-        ws.write_rows(top, part)
-        top += len(part)
     if count <= 30:  # as write_table keeps a short table on one page (only with a small PART)
         ws.keep_rows(0, count)
     ws.autofilter(0, 0, max(count, 1), width - 1)
     ws.freeze_panes(1, 0)
     ws.header_row = 0
+    if needs is not None:  # the header, filter and page setup are set: the sheet part can start now
+        ws.deflate_rows({c: n for c, n in enumerate(needs) if state[c] != [False, False]}, count - empty)
+    top = 1
+    try:
+        for part in _parts(make()):
+            ws.write_rows(top, part)
+            top += len(part)
+    except BaseException:
+        ws.stop_deflate()  # the workbook will not be closed: its deflate thread must not wait for it
+        raise
+
+
+def _needs(part: list[Sequence], needs: list[float]) -> list[float] | None:
+    """``needs`` (the width each column's values need so far) with this part's values; None: one not measured."""
+    whole = set(map(len, part)) == {len(needs)}
+    columns = list(zip(*part, strict=True)) if whole else None  # one transposition, in C
+    for c, need in enumerate(needs):
+        if need < MAX_WIDTH:
+            got = column_need(columns[c] if columns else [r[c] if c < len(r) else None for r in part], need)
+            if got is None:
+                return None
+            needs[c] = got
+    return needs
+
+
+def _trailing_empty(part: list[Sequence], before: int) -> int:
+    """Rows without a value at the end of the table so far (they are no rows of the sheet)."""
+    for i, row in enumerate(reversed(part)):
+        if any(v is not None and v != "" for v in row):
+            return i
+    return before + len(part)
 
 
 def _parts(rows: Iterable[Sequence]) -> Iterator[list[Sequence]]:

@@ -11,6 +11,7 @@ from typing import Any
 
 from .. import __version__
 from ..audit.archive import sha256_file
+from .columns import verdict_text
 
 
 def build_manifest(result, folder: Path) -> dict[str, Any]:
@@ -63,6 +64,7 @@ def _ticket_records(result) -> Iterator[dict[str, Any]]:
 
     forms = load_forms()
     sha_of = {fr.name: fr.sha256 for fr in result.files}
+    shown: dict[int, tuple[Any, str]] = {}  # a verdict's text (equal verdicts are mostly one object)
     for row in result.rows:
         yield {
             "form": row.form,
@@ -82,7 +84,7 @@ def _ticket_records(result) -> Iterator[dict[str, Any]]:
                 }
                 for f in row.safe_findings
             ],
-            "sla": {k: v.cell_text() for k, v in row.sla.items()},
+            "sla": {k: verdict_text(v, shown) for k, v in row.sla.items()},
             "common_issue": row.cluster,
         }
 

@@ -45,9 +45,9 @@ def write_rejects(result, forms: dict[str, FormSpec], path: Path) -> None:
                 yield prov + [cells, reasons, row.customer_key] + columns.values(row)
 
         ws = Sheet(wb.add_worksheet(f"退回-{form.name}"[:31]), st)
-        write_table_in_parts(ws, headers, table, st)
         # on paper: where, which cell, why, and the id; the whole row stays on screen (too wide for A4)
         ws.print_columns = len(PROVENANCE) + 3 + 1
+        write_table_in_parts(ws, headers, table, st)
         ws.finish()
     ws = Sheet(wb.add_worksheet("全部问题"), st)
     findings = sorted(result.findings, key=lambda f: (f.file, f.sheet, f.row or 0, f.cell or "", f.code))

@@ -11,6 +11,8 @@
 
 from __future__ import annotations
 
+import codecs
+import copy
 import ctypes
 import io
 import math
@@ -25,6 +27,7 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from functools import lru_cache
+from itertools import compress, repeat
 from operator import itemgetter
 from pathlib import Path
 from typing import Any
@@ -32,6 +35,8 @@ from typing import Any
 import xlsxwriter
 from xlsxwriter.utility import _utf16_len, _utf16_truncate, xl_col_to_name, xl_rowcol_to_cell_fast
 from xlsxwriter.worksheet import CellDatetimeTuple, CellStringTuple, Worksheet, _preserve_whitespace
+
+from .xlsx_deflate import DeflatingRows, PartDeflater, store_workbook
 
 FIXED_CREATED = datetime(2024, 1, 1, 0, 0, 0)
 DATETIME_FORMAT = "yyyy-mm-dd hh:mm"
@@ -115,6 +120,15 @@ class _Workbook(xlsxwriter.Workbook):
         else:
             later.append(BackgroundClose(self))
 
+    predeflated: list[str] = []  # members deflated while their rows were written (xlsx_deflate)
+
+    def _store_workbook(self) -> None:
+        parts = [ws._part for ws in self.worksheets() if getattr(ws, "_part", None) is not None]
+        if not parts:
+            super()._store_workbook()
+            return
+        self.predeflated = store_workbook(self, parts)
+
     def _close_now(self) -> None:
         try:
             super().close()
@@ -170,6 +184,10 @@ def _release_freed_memory() -> None:
         pass
 
 
+# issue 12: streamed tables written in parts deflate their sheet part as the rows are written (xlsx_deflate);
+# off, every part is deflated when the workbook closes, as xlsxwriter does (the same bytes: tests compare)
+DEFLATE_WHILE_WRITING = True
+
 _INLINE_MEMO = 50_000  # distinct texts whose cell XML is kept (ids are unique: the memo is cleared when full)
 
 
@@ -187,6 +205,7 @@ class _StreamWorksheet(Worksheet):
     def __init__(self) -> None:
         super().__init__()
         self._inline: dict[str, str | None] = {}
+        self._part: PartDeflater | None = None  # rows deflated as they are written (Sheet.deflate_rows)
 
     def _write_cell(self, row: int, col: int, cell: Any) -> None:
         fmt = cell.format
@@ -266,6 +285,9 @@ class _StreamWorksheet(Worksheet):
         of the rows decoded and encoded again (most of what a streamed workbook's close does besides the
         deflate, and it holds the interpreter lock). A text-mode read turns ``\r\n`` and a lone ``\r`` into
         ``\n`` (universal newlines; xlsxwriter escapes a cell's ``\r``, but a formula keeps it): so does this."""
+        if self._part is not None:
+            self._end_part()
+            return
         fh, rows = self.fh, self.row_data_fh
         if (
             self.dim_rowmin is None
@@ -296,6 +318,26 @@ class _StreamWorksheet(Worksheet):
         os.unlink(self.row_data_filename)
         self._xml_end_tag("sheetData")
 
+    def _end_part(self) -> None:
+        """A sheet whose rows were deflated as written: the rows stay in the deflate stream, and the package takes
+        them from it (``xlsx_deflate.store_workbook``); the part's file gets the rest, and where the rows go in it."""
+        part, fh = self._part, self.fh
+        self.row_data_fh.close()  # the last rows deflated (raises what the deflate raised)
+        if self.dim_rowmin is None or not isinstance(fh, io.TextIOWrapper):  # as xlsxwriter writes it
+            self._part = None
+            if self.dim_rowmin is None:
+                self._xml_empty_tag("sheetData")
+            else:
+                self._xml_start_tag("sheetData")
+                text = codecs.getincrementaldecoder("utf-8")()
+                for chunk in part.rows():
+                    fh.write(text.decode(chunk))
+                self._xml_end_tag("sheetData")
+            part.close()
+            return
+        fh.flush()
+        part.path, part.split = fh.name, fh.buffer.tell()
+
     def _inline_tail(self, string: str) -> str | None:
         """What follows the cell's attributes, as xlsxwriter writes an inline string; None: a rich string."""
         if _CONTROL.search(string):  # rare: xlsxwriter's two substitutions change nothing otherwise
@@ -311,6 +353,30 @@ class _StreamWorksheet(Worksheet):
 _MEMO_TYPES = frozenset({int, float, datetime, date, time})
 _ZONED = frozenset({datetime, time})  # the memo types that may carry a zone (getattr on an int raises inside)
 _MISSING = object()
+
+
+# column by column (Sheet._write_rows_by_column): the value types whose equal values always write the same cell
+# (not float: 0.0 == -0.0; not bool: True == 1; an aware datetime or time is checked on its own)
+_COLUMN_KINDS = frozenset({str, int, datetime, date, time, type(None)})
+_COLUMN_MEMO = 100_000  # distinct values a table's columns keep the cell XML of (ids are unique: cleared when full)
+_ROW_OPEN = b'<row r="\x00">'
+_EMPTY_ROW = _ROW_OPEN + b"</row>"
+
+
+class _ColumnMemo:
+    """One column's cell XML per distinct value (with ``\x00`` for the row number), its texts on several lines
+    (value -> line count) and its values without a fragment."""
+
+    def __init__(self, letter: str) -> None:
+        self.letter = letter
+        self.xml: dict[Any, bytes | None] = {}
+        self.lines: dict[Any, int] = {}
+        self.none: set[Any] = set()
+
+    def clear(self) -> None:
+        self.xml.clear()
+        self.lines.clear()
+        self.none.clear()
 
 
 def _grow(ws: Worksheet, row: int, first_col: int, last_col: int) -> None:
@@ -405,6 +471,61 @@ def _line_width(line: str) -> int:
     return sum(2 if unicodedata.east_asian_width(ch) in "WFA" else 1 for ch in line)
 
 
+_FIXED_NEED = {datetime: 16 + PAD, date: 10 + PAD, time: 5 + PAD}  # as _fragment measures them
+_NEED_TYPES = frozenset({str, int, float, datetime, date, time, type(None)})
+
+
+def column_need(values: Sequence[Any], need: float = 0.0) -> float | None:
+    """The width (padded, capped at MAX_WIDTH) ``Sheet.write_rows`` gives a column holding ``values``, or ``need``
+    if that is more; None: a value of a kind not measured here (a bool, a tuple, NaN). Worked out on the distinct
+    values, in C where it can be (a column of plain ASCII texts is as wide as its longest); otherwise a text is
+    measured only when it could be wider than the widest so far (a character is at most two units wide)."""
+    kinds = set(map(type, values))
+    if not kinds <= _NEED_TYPES:
+        return None
+    for kind in kinds & _FIXED_NEED.keys():
+        need = max(need, _FIXED_NEED[kind])
+    if need >= MAX_WIDTH or not kinds & {str, int, float}:
+        return need
+    try:
+        distinct = set(values)
+    except TypeError:
+        return None
+    distinct.discard(None)
+    distinct.discard("")
+    mixed = len(kinds - {type(None)}) > 1
+    if float in kinds:  # 0 == -0.0 == 0.0 are one set member but not one cell: every number is measured
+        numbers = [v for v in values if type(v) is float or type(v) is int]
+        if not all(map(math.isfinite, numbers)):
+            return None
+    elif int in kinds:
+        numbers = [v for v in distinct if type(v) is int] if mixed else list(distinct)
+    else:
+        numbers = []
+    if numbers:
+        need = max(need, min(MAX_WIDTH, max(map(len, map("{:g}".format, numbers))) + PAD))
+    if str not in kinds or need >= MAX_WIDTH:
+        return need
+    texts = [v for v in distinct if type(v) is str] if mixed else list(distinct)
+    if not texts:
+        return need
+    longest = max(map(len, texts))
+    if 2 * longest + PAD <= need:
+        return need
+    joined = "".join(texts)
+    if longest <= CELL_LIMIT and joined.isascii() and "\n" not in joined:
+        return max(need, min(MAX_WIDTH, longest + PAD))
+    for v in texts:
+        if 2 * len(v) + PAD > need:
+            text = v if len(v) <= CELL_LIMIT else v[: CELL_LIMIT - len(TRUNCATED)] + TRUNCATED
+            width = text_width(text)
+            if width + PAD > need:
+                need = MAX_WIDTH if width + PAD > MAX_WIDTH else width + PAD
+                if need >= MAX_WIDTH:
+                    break
+    return need
+
+
 def wrapped_lines(text: str, width: float) -> int:
     """Lines a wrapped cell's text takes in a column ``width`` wide (``finish`` sets row heights from it).
 
@@ -457,6 +578,7 @@ class Sheet:
         self.print_columns: int | None = None
         self.key_column: int | None = None  # repeated on every page when the sheet is too wide for one  # print only the first N columns (a very wide sheet)
         self.last_row = 0
+        self._memos: list[_ColumnMemo] = []  # streamed tables: per column, its values' cell XML
 
     def __getattr__(self, name: str) -> Any:  # everything else goes to the worksheet
         return getattr(self.ws, name)
@@ -532,6 +654,7 @@ class Sheet:
         bytes, dimensions, widths, wrapped cells and row heights as writing cell by cell. The table's last row
         still goes through xlsxwriter (a later ``set_row`` of it must take effect, as it does on a row not yet flushed),
         and so does any row holding a value without a fast fragment (booleans, NaN, rich-string look-alikes).
+        Rows of one length are built column by column (``_write_rows_by_column``); others row by row here.
         """
         ws, st = self.ws, self.st
         if not isinstance(ws, _StreamWorksheet) or ws.excel_version != 2007:
@@ -541,6 +664,8 @@ class Sheet:
             return
         if not ws.constant_memory:
             self._write_rows_shared(first, rows)
+            return
+        if self._write_rows_by_column(first, rows):
             return
         texts: dict[str, Any] = {}  # a text's fragment (most cells)
         others: dict[tuple[type, Any], Any] = {}  # other values' fragments, by (type, value)
@@ -636,6 +761,265 @@ class Sheet:
             ws.fh.write("".join(out))
         if grown is not None:
             _grow_rows(self, *grown)
+
+    def _write_rows_by_column(self, first: int, rows: list[list[Any]]) -> bool:
+        """``write_rows`` on a streamed sheet for rows of one length, built column by column: each distinct value
+        of a column gets its cell XML once (``_cell``: with the column's letter and a placeholder for the row
+        number), each row is the join of its cells' XML with the row number put in, in C. Rows the per-row
+        path writes cell by cell (a value without a fragment, the last row, a row xlsxwriter holds) are left
+        to xlsxwriter as there. The same bytes, widths, heights and dimensions. False: not done (rows of
+        unequal lengths, a value that cannot be a set member)."""
+        ws = self.ws
+        n = len(rows)
+        width = len(rows[0]) if rows else 0
+        if not n or not width or set(map(len, rows)) != {width}:
+            return False
+        if first + n > ws.xls_rowmax or width > ws.xls_colmax:
+            return False
+        if ws.previous_row >= first:  # rows xlsxwriter has written already: as the per-row path does
+            return False
+        columns = list(zip(*rows, strict=True))
+        try:
+            distincts = [set(col) for col in columns]
+        except TypeError:
+            return False
+        kinds = [set(map(type, d)) for d in distincts]
+        # the row xlsxwriter holds goes out first, as it would at this part's first cell (its formats get
+        # their indexes before this part's); then formats this part uses first get theirs in row order
+        prev = ws.previous_row
+        if prev in ws.row_info or prev in ws.comments or ws.table.get(prev):
+            ws._write_single_row(first)
+        self._index_formats(rows, kinds)
+        cells: list[Any] = []  # per column, each row's cell XML
+        lines: list[list[int]] = []  # per column holding text on several lines, each row's line count
+        slow: set[int] = set()  # rows (index in ``rows``) written cell by cell
+        lo = hi = -1  # the first and last column holding a value
+        memos = self._memos
+        while len(memos) < width:
+            memos.append(_ColumnMemo(xl_col_to_name(len(memos))))
+        for c, col in enumerate(columns):
+            memo, distinct, kind = memos[c], distincts[c], kinds[c]
+            if len(distinct) > (None in distinct) + ("" in distinct):
+                if lo < 0:
+                    lo = c
+                hi = c
+            if kind <= _COLUMN_KINDS and not (kind & _ZONED and any(getattr(v, "tzinfo", None) for v in distinct)):
+                if len(memo.xml) > max(_COLUMN_MEMO // width, 2048):
+                    memo.clear()
+                for v in distinct - memo.xml.keys():
+                    memo.xml[v] = self._cell(c, memo, v)
+                xml = list(map(memo.xml.__getitem__, col))
+                if distinct & memo.lines.keys():
+                    lines.append(list(map(memo.lines.get, col, repeat(1, n))))
+                if distinct & memo.none:
+                    slow.update(i for i, v in enumerate(xml) if v is None)
+                    xml = [b"" if v is None else v for v in xml]  # (those rows are not joined)
+            else:  # equal values that are not the same cell (1 and 1.0, 0.0 and -0.0, zones): one by one
+                xml = [self._cell(c, memo, v) for v in col]
+                multi = [memo.lines.get(v, 1) for v in col]  # (only texts are keys)
+                if max(multi) > 1:
+                    lines.append(multi)
+                if None in xml:
+                    slow.update(i for i, v in enumerate(xml) if v is None)
+                    xml = [b"" if v is None else v for v in xml]
+            cells.append(xml)
+        # written cell by cell too: the last row (a later set_row of it must take effect), rows xlsxwriter has
+        # or has written already
+        last = first + n - 1
+        slow.add(n - 1)
+        slow.update(r - first for held in (ws.row_info, ws.comments) for r in held if first <= r <= last)
+        opens = [_ROW_OPEN] * n
+        if lines:
+            counts = lines[0] if len(lines) == 1 else list(map(max, *lines))
+            for i in compress(range(n), map((1).__lt__, counts)):  # rows with text on several lines
+                if i not in slow:
+                    r = first + i
+                    height = self.heights[r] = LINE_HEIGHT * counts[i] + 3
+                    opens[i] = _row_start(ws, r, height).encode()
+        built = list(map(b"".join, zip(opens, *cells, repeat(b"</row>", n), strict=False)))
+        empty = {i for i, x in enumerate(built) if x == _EMPTY_ROW} if _EMPTY_ROW in built else set()
+        numbers = map(str.encode, map(str, range(first + 1, first + n + 1)))
+        built = list(map(bytes.replace, built, repeat(b"\x00", n), numbers))
+        a = 0
+        for b in sorted(slow) + [n]:  # the fast rows a..b-1, then row b cell by cell
+            if a < b:
+                kept = [i for i in range(a, b) if i not in empty] if empty else range(a, b)
+                self._write_run(first + a, first + b - 1, [built[i] for i in kept], lo, hi)
+                if kept:
+                    _grow_rows(self, first + kept[0], first + kept[-1], lo, hi)
+            if b < n:
+                for c, v in enumerate(rows[b]):
+                    write_value(self, first + b, c, v, self.st)
+            a = b + 1
+        return True
+
+    def _write_run(self, first: int, last: int, built: list[bytes], lo: int, hi: int) -> None:
+        """Rows ``first``..``last`` built by ``_write_rows_by_column`` (``built``: those with a cell), written as
+        the per-row path writes them: the row xlsxwriter holds goes out first (it is the first row's previous
+        row; after it, each row's previous row is one of these, which xlsxwriter does not hold)."""
+        ws = self.ws
+        prev = ws.previous_row
+        if prev in ws.row_info or prev in ws.comments or ws.table.get(prev):
+            ws._write_single_row(first)
+        elif ws.table:
+            ws.table.clear()
+        ws.previous_row = last
+        if not built:
+            return
+        data, fh = b"".join(built), ws.fh
+        if isinstance(fh, DeflatingRows):
+            fh.write_bytes(data)
+        elif isinstance(fh, io.TextIOWrapper):  # the row data file (UTF-8; the cell XML holds no \r)
+            fh.flush()
+            fh.buffer.write(data)
+        else:
+            fh.write(data.decode("utf-8"))
+
+    def _index_formats(self, rows: list[list[Any]], kinds: list[set[type]]) -> None:
+        """Give the formats this part's cells use and that have no index yet (a workbook's formats are numbered
+        in the order of first use) their index in the order the per-row path would: row by row."""
+        st = self.st
+        waiting = {f for f in (st.text, st.wrap, st.datetime, st.date, st.time) if f.xf_index is None}
+        if not waiting:
+            return
+        seen = set().union(*kinds)
+        if not seen & {datetime}:
+            waiting.discard(st.datetime)
+        if not seen & {date}:
+            waiting.discard(st.date)
+        if not seen & {time}:
+            waiting.discard(st.time)
+        if str not in seen and not seen - _COLUMN_KINDS:
+            waiting.discard(st.wrap)
+        if not waiting:
+            return
+        for values in rows:
+            for v in values:
+                fmt = self._format_of(v)
+                if fmt in waiting:
+                    fmt._get_xf_index()
+                    waiting.discard(fmt)
+                    if not waiting:
+                        return
+
+    def _format_of(self, value: Any) -> Any:
+        """The format ``write_value`` writes a value with in a table (None: no cell)."""
+        st = self.st
+        if value is None:
+            return None
+        if type(value) is str:
+            if not value:
+                return None
+            text = value if len(value) <= CELL_LIMIT else value[: CELL_LIMIT - len(TRUNCATED)] + TRUNCATED
+        elif value == "":
+            return None
+        elif isinstance(value, datetime):
+            return st.datetime
+        elif isinstance(value, date):
+            return st.date
+        elif isinstance(value, time):
+            return st.time
+        elif isinstance(value, (bool, int, float)):
+            return st.text
+        elif isinstance(value, (tuple, list)):
+            text = "、".join(str(v) for v in value)
+        else:
+            text = str(value)
+            text = text if len(text) <= CELL_LIMIT else text[: CELL_LIMIT - len(TRUNCATED)] + TRUNCATED
+        return st.wrap if text_width(text) > MAX_WIDTH - PAD or "\n" in text else st.text
+
+    def _cell(self, c: int, memo: _ColumnMemo, value: Any) -> bytes | None:
+        """A value's cell XML in column ``c`` with ``\x00`` for its row number ("" for an empty cell), its width
+        measured and, for text on several lines, its line count noted; None: no fragment (written cell by
+        cell). A wrapped text's line count does not depend on the column's width: the column is at least as
+        wide as the text needs, or MAX_WIDTH (``wrapped_lines``)."""
+        if value is None or (type(value) is str and not value):
+            return b""
+        got = self._fragment(value)
+        if got is None:
+            memo.none.add(value)
+            return None
+        tail, need, text = got
+        if need > self.widths[c]:
+            self.widths[c] = need
+        if text is not None:
+            count = wrapped_lines(text, need)
+            if count > 1:
+                memo.lines[value] = count
+        return f'<c r="{memo.letter}\x00"{tail}'.encode()
+
+    def deflate_rows(self, needs: dict[int, float], last_row: int) -> bool:
+        """From now on this streamed sheet's rows are deflated as they are written (``xlsx_deflate``), after the
+        part's opening XML predicted from what ``finish`` will set given ``needs`` (the widths the rows still to
+        come need, by column: ``column_need``) and ``last_row`` (the last row that will hold a cell). Call it once
+        the table's header row is written and only the rows follow (freeze, filter, ``key_column`` already set).
+        False: not done (not a streamed sheet, or rows already written); nothing changed."""
+        ws = self.ws
+        rows = getattr(ws, "row_data_fh", None)
+        if not (
+            DEFLATE_WHILE_WRITING
+            and isinstance(ws, _StreamWorksheet)
+            and ws.constant_memory
+            and ws._part is None
+            and ws.dim_rowmin is not None
+            and os.linesep == "\n"
+            and isinstance(rows, io.TextIOWrapper)
+            and not rows.closed
+            and ws.fh is rows
+        ):
+            return False
+        rows.flush()
+        if rows.tell() != 0:  # rows already in the file would come before the predicted head
+            return False
+        widths: defaultdict[int, float] = defaultdict(lambda: MIN_WIDTH, self.widths)
+        for c, need in needs.items():
+            if need > widths[c]:
+                widths[c] = need
+        first, last = min(needs, default=ws.dim_colmin), max(needs, default=ws.dim_colmax)
+        head = self._predicted_head(widths, first, last, last_row)
+        part = PartDeflater(head.encode("utf-8"), ws.tmpdir)
+        rows.close()
+        os.unlink(ws.row_data_filename)
+        ws._part = part
+        ws.fh = ws.row_data_fh = DeflatingRows(part)
+        return True
+
+    def stop_deflate(self) -> None:
+        """Stop deflating this sheet's rows (its writer failed): the thread ends, the deflated bytes go."""
+        part = getattr(self.ws, "_part", None)
+        if part is not None:
+            part.close()
+
+    def _predicted_head(self, widths: dict[int, float], first_col: int, last_col: int, last_row: int) -> str:
+        """The part's XML up to ``<sheetData>`` as xlsxwriter will write it when the workbook closes: rendered by
+        xlsxwriter on a copy of the sheet given what ``finish`` (widths, page setup), the rows (dimensions) and
+        the closing workbook (the first sheet selected) will set. Checked against the real one at the close."""
+        ws = self.ws
+        clone = copy.copy(ws)
+        clone.col_info = dict(ws.col_info)  # set_column writes into it
+        for col in sorted(widths):
+            clone.set_column(col, col, widths[col])
+        saved = self.ws, self.widths
+        self.ws, self.widths = clone, widths
+        try:
+            self._page_setup()
+        finally:
+            self.ws, self.widths = saved
+        clone.dim_rowmax = max(clone.dim_rowmax, last_row)
+        clone.dim_colmin, clone.dim_colmax = min(clone.dim_colmin, first_col), max(clone.dim_colmax, last_col)
+        if ws.index == 0 and ws.worksheet_meta.activesheet == 0:
+            clone.selected = 1
+        buf = io.StringIO()
+        clone._set_xml_writer(buf)
+        clone._xml_declaration()
+        clone._write_worksheet()
+        clone._write_sheet_pr()
+        clone._write_dimension()
+        clone._write_sheet_views()
+        clone._write_sheet_format_pr()
+        clone._write_cols()
+        clone._xml_start_tag("sheetData")
+        return buf.getvalue()
 
     def _write_rows_shared(self, first: int, rows: list[list[Any]]) -> None:
         """``write_rows`` on a sheet of shared strings (kept in memory until the workbook closes): text and
