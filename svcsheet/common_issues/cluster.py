@@ -42,6 +42,7 @@ from scipy.sparse.csgraph import connected_components
 
 from ..errors import PolicyError
 from ..resources import data_path
+from .alternation import Alternation
 from .lexicon_suggest import layered_lexicon
 from .problem_terms import objects_before, senses, weighted_phrases
 from .textnorm import Concept, Lexicon, batch_in_text, model_numbers, normalise_text, segmenter
@@ -167,7 +168,7 @@ def _settings(settings: dict | None) -> dict:
 
 @dataclass(frozen=True, eq=False)
 class _Matcher:
-    concept_rx: re.Pattern[str] | None
+    concepts: Alternation | None  # group c<i>: concept i
     group_concept: dict[str, int]
     product_rx: re.Pattern[str] | None
     term_product: dict[str, str]
@@ -190,12 +191,12 @@ def _matcher(lex: Lexicon) -> _Matcher:
     group_concept = {}
     for i, c in enumerate(lex.concepts):
         alts = [_term_rx(t) for t in sorted(c.terms, key=lambda t: (-len(t), t))] + list(c.patterns)
-        parts.append(f"(?P<c{i}>{'|'.join(alts)})")
+        parts.append((f"c{i}", alts))
         group_concept[f"c{i}"] = i
     term_product = {t: name for name, terms in lex.products.items() for t in terms}
     ordered = sorted(term_product, key=lambda t: (-len(t), t))
     return _Matcher(
-        re.compile("|".join(parts)) if parts else None,
+        Alternation(parts) if parts else None,
         group_concept,
         re.compile("|".join(_term_rx(t) for t in ordered)) if ordered else None,
         term_product,
@@ -236,10 +237,10 @@ def _first_concept(norm: str, lex: Lexicon, m: _Matcher) -> _Concept:
     """(concept index, start, objects) of the first concept named in the text and not negated (没有故障码, 不漏水).
     A match that starts inside a proper name (a place name ending in 错 followed by 发动机 is not 错发) is
     skipped. Other segmentation boundaries are not required: rjieba splits 时往外滴水 as 时往|外|滴水."""
-    if m.concept_rx is None:
+    if m.concepts is None:
         return None, None, frozenset()
     inside_name: set[int] | None = None
-    for cm in m.concept_rx.finditer(norm):
+    for cm in m.concepts.finditer(norm):
         if _negated(norm, cm.start()):
             continue
         if inside_name is None:
@@ -648,7 +649,8 @@ def _guard_split(
     sets = [_specific(rows[int(m)], lex, g, int(dom[m])) for m in members]
     if mode == "star":
         conds = [_conditions(rows[int(m)].norm, g) for m in members]
-        return [p for part in _star_split(members, sets, rows) for p in _condition_split(part, members, conds)]
+        pos = {int(m): i for i, m in enumerate(members)}
+        return [p for part in _star_split(members, sets, rows) for p in _condition_split(part, pos, conds)]
     parent = list(range(len(members)))
 
     def root(i: int) -> int:
@@ -671,12 +673,12 @@ def _conditions(norm: str, g: _Guard) -> frozenset[int]:
     return frozenset(i for i, cues in enumerate(g.conditions) if any(c in norm for c in cues))
 
 
-def _condition_split(part: np.ndarray, members: np.ndarray, conds: list[frozenset[int]]) -> list[np.ndarray]:
+def _condition_split(part: np.ndarray, pos: dict[int, int], conds: list[frozenset[int]]) -> list[np.ndarray]:
     """A part whose members name different conditions (冷车启动 vs 加速时 发动机异响) is one problem per
-    condition: the most named condition keeps the members naming none; each other one is a part of its own."""
+    condition: the most named condition keeps the members naming none; each other one is a part of its own.
+    ``pos``: a member's row -> its index in ``conds``."""
     if len(part) < 2:
         return [part]
-    pos = {int(m): i for i, m in enumerate(members)}
     of = [conds[pos[int(m)]] for m in part]
     count = Counter(c for cs in of for c in cs)
     if len(count) < 2:
@@ -817,7 +819,8 @@ def _phrase_label(ms: list[_Row]) -> tuple[str, str]:
     count: Counter[str] = Counter()
     for r in ms:
         count.update(set(r.terms))
-    ranked = sorted(count, key=lambda t: (-count[t], -(t in _phrases_of(ms)), -len(t), t))
+    phrases = _phrases_of(ms)  # once, not once per term (a 5,000-member cluster made that quadratic)
+    ranked = sorted(count, key=lambda t: (-count[t], -(t in phrases), -len(t), t))
     top = ranked[:3]
     key = "terms|" + "|".join(sorted(top)) if top else "uid|" + min(r.item.uid for r in ms)
     label = "、".join(ranked[:2]) if ranked else "其他"
