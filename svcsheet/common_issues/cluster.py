@@ -22,6 +22,7 @@ Items are processed in uid order, so ids and clusters never depend on the input 
 from __future__ import annotations
 
 import hashlib
+import heapq
 import math
 import re
 import sys
@@ -719,22 +720,50 @@ def _star_split(members: np.ndarray, sets: list[set[str]], rows: list[_Row]) -> 
             into += [i for i in left if i not in taken and bare in sets[i] and (free or sets[i] & shared)]
         return sorted(into)
 
+    ranks: dict[str, int] = {}
+
+    def order(t: str, n: int) -> tuple[float, int, str]:  # the smallest is the core
+        r = ranks.get(t)
+        if r is None:
+            r = ranks[t] = rank(t)
+        return (-n * (_TOPIC_CORE if r == 0 else 1.0), -r, t)
+
+    # The carriers of every term are counted once and decremented as parts are taken (recounting the remaining
+    # members for every part was quadratic in a cluster's size); the most carried term comes off a heap whose
+    # stale entries (a term whose count fell since) are dropped when they reach the top. A concept bound to a
+    # product or a staff (C:battery|音箱, C:attitude~客服) also takes members that do not carry it: its count is
+    # its carriers among the remaining members, recomputed for every part as before.
     out: list[np.ndarray] = []
     left = list(range(len(members)))
-    while len(left) >= 2:
-        count = Counter(t for i in left for t in sets[i])
-        for t in count:
-            if t.startswith("C:") and ("|" in t or "~" in t):
-                count[t] = len(carriers(t, left))
-        if not count:
+    count = Counter(t for i in left for t in sets[i])
+    bound = {t for t in count if t.startswith("C:") and ("|" in t or "~" in t)}
+    heap = [order(t, n) for t, n in count.items() if t not in bound]
+    heapq.heapify(heap)
+    while len(left) >= 2 and count:
+        while heap and (heap[0][2] not in count or heap[0] != order(heap[0][2], count[heap[0][2]])):
+            heapq.heappop(heap)
+        best, best_n = (heap[0], count[heap[0][2]]) if heap else (None, 0)
+        for t in bound:
+            if t in count:
+                n = len(carriers(t, left))
+                if best is None or order(t, n) < best:
+                    best, best_n = order(t, n), n
+        if best is None or best_n < 2:
             break
-        core = min(count, key=lambda t: (-count[t] * (_TOPIC_CORE if rank(t) == 0 else 1.0), -rank(t), t))
-        if count[core] < 2:
-            break
-        into = carriers(core, left)
+        into = carriers(best[2], left)
         out.append(members[into])
         taken = set(into)
         left = [i for i in left if i not in taken]
+        changed = set()
+        for i in into:
+            for t in sets[i]:
+                count[t] -= 1
+                if not count[t]:
+                    del count[t]
+                changed.add(t)
+        for t in changed:
+            if t in count and t not in bound:
+                heapq.heappush(heap, order(t, count[t]))
     out.extend(members[[i]] for i in left)
     return out
 
