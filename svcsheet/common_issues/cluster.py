@@ -593,7 +593,7 @@ def _guard() -> _Guard:
 
 def _domain(norm: str, g: _Guard) -> int:
     """Index of the domain with the most distinct cue words in the text; -1 when none or a tie."""
-    hits = sorted(((sum(c in norm for c in cues), i) for i, cues in enumerate(g.domains)), reverse=True)
+    hits = sorted(((sum(map(norm.__contains__, cues)), i) for i, cues in enumerate(g.domains)), reverse=True)
     if not hits or hits[0][0] == 0 or (len(hits) > 1 and hits[1][0] == hits[0][0]):
         return -1
     return hits[0][1]
@@ -677,7 +677,7 @@ def _guard_split(
 
 def _conditions(norm: str, g: _Guard) -> frozenset[int]:
     """Classes of the conditions a text names (冷车, 加速时, 换挡): when the problem shows."""
-    return frozenset(i for i, cues in enumerate(g.conditions) if any(c in norm for c in cues))
+    return frozenset(i for i, cues in enumerate(g.conditions) if any(map(norm.__contains__, cues)))
 
 
 def _condition_split(part: np.ndarray, pos: dict[int, int], conds: list[frozenset[int]]) -> list[np.ndarray]:
