@@ -72,6 +72,7 @@ DEFAULTS: dict = {
 }
 _LINK_LIMIT = 2500  # rows of one candidate group clustered with a dense matrix
 _CHUNK = 4000
+_SUB_ROWS = 256  # rows of a block multiplied at a time
 _DIST_ROWS = 256  # rows of a dense linkage's distance matrix computed at a time
 _PARTNER = frozenset("和跟与同连给")
 # A topic word counts for this share of its carriers when the star picks a core: a problem phrase carried by
@@ -533,15 +534,22 @@ def _components(
     linked = np.zeros(len(reps), dtype=bool)
     for lo in range(0, uniq.shape[0], _CHUNK):
         # the graph is undirected: each block only against itself and the rows after it
-        block = (uniq[lo : lo + _CHUNK] @ uniq[lo:].T).tocoo()
-        keep = block.data >= t
-        r, c = block.row[keep] + lo, block.col[keep] + lo
-        pr, pc = p_idx[reps[r]], p_idx[reps[c]]
-        ok = ((pr == pc) | (pr < 0) | (pc < 0)).all(axis=1)
-        linked[r[ok]] = True
-        linked[c[ok]] = True
-        rs.append(reps[r[ok]])
-        cs.append(reps[c[ok]])
+        right = uniq[lo:].T.tocsr()  # what `@` would convert it to, once for the block's slices
+        # Long texts share terms with thousands of others: the products of a few hundred rows at a time (the
+        # same sums: each row of a sparse product is computed on its own) keep the transient small.
+        for at in range(lo, min(lo + _CHUNK, uniq.shape[0]), _SUB_ROWS):
+            block = uniq[at : at + _SUB_ROWS] @ right
+            keep = np.flatnonzero(block.data >= t)
+            r = np.searchsorted(block.indptr, keep, side="right") - 1 + at
+            c = block.indices[keep] + lo
+            del block, keep
+            pr, pc = p_idx[reps[r]], p_idx[reps[c]]
+            ok = ((pr == pc) | (pr < 0) | (pc < 0)).all(axis=1)
+            linked[r[ok]] = True
+            linked[c[ok]] = True
+            rs.append(reps[r[ok]])
+            cs.append(reps[c[ok]])
+        del right
     copies = np.flatnonzero(linked[group])  # rows (and their copies) of linked distinct rows
     rs.append(copies)
     cs.append(reps[group[copies]])
