@@ -73,6 +73,7 @@ DEFAULTS: dict = {
 _LINK_LIMIT = 2500  # rows of one candidate group clustered with a dense matrix
 _CHUNK = 4000
 _SUB_ROWS = 256  # rows of a block multiplied at a time
+_EDGE_LIMIT = 1_000_000  # candidate pairs kept before they are reduced to a forest with the same components
 _DIST_ROWS = 256  # rows of a dense linkage's distance matrix computed at a time
 _PARTNER = frozenset("和跟与同连给")
 # A topic word counts for this share of its carriers when the star picks a core: a problem phrase carried by
@@ -530,7 +531,11 @@ def _components(
     )
     _, reps = np.unique(group, return_index=True)  # first row of each distinct row, in row order
     uniq = sub[reps]
-    rs, cs = [], []
+    del sub
+    n = len(idx)
+    rs: list[np.ndarray] = []
+    cs: list[np.ndarray] = []
+    pending, limit = 0, _EDGE_LIMIT  # edges in rs/cs; how many are kept before they become a forest
     linked = np.zeros(len(reps), dtype=bool)
     for lo in range(0, uniq.shape[0], _CHUNK):
         # the graph is undirected: each block only against itself and the rows after it
@@ -549,11 +554,16 @@ def _components(
             linked[c[ok]] = True
             rs.append(reps[r[ok]])
             cs.append(reps[c[ok]])
+            pending += len(rs[-1])
+            if pending > limit:  # long texts link millions of pairs: keep a forest of them
+                rs, cs = _forest(rs, cs, n)
+                pending = len(rs[0])
+                limit = max(_EDGE_LIMIT, 2 * pending)
         del right
+    del uniq
     copies = np.flatnonzero(linked[group])  # rows (and their copies) of linked distinct rows
     rs.append(copies)
     cs.append(reps[group[copies]])
-    n = len(idx)
     if key is not None:  # a star from each key's first row to its other rows
         k = key[idx]
         has = np.flatnonzero(k >= 0)
@@ -567,6 +577,17 @@ def _components(
     order = np.argsort(comp, kind="stable")
     bounds = np.flatnonzero(np.diff(comp[order])) + 1
     return [idx[part] for part in np.split(order, bounds)]
+
+
+def _forest(rs: list[np.ndarray], cs: list[np.ndarray], n: int) -> tuple[list[np.ndarray], list[np.ndarray]]:
+    """Edges with the same connected components, one per row: each row of a component of two or more rows
+    linked to the component's first row."""
+    r, c = np.concatenate(rs), np.concatenate(cs)
+    _, comp = connected_components(coo_matrix((np.ones(len(r)), (r, c)), shape=(n, n)), directed=False)
+    _, first = np.unique(comp, return_index=True)
+    root = first[comp]
+    moved = np.flatnonzero(root != np.arange(n))
+    return [moved], [root[moved]]
 
 
 @dataclass(frozen=True)
