@@ -735,24 +735,31 @@ def _star_split(members: np.ndarray, sets: list[set[str]], rows: list[_Row]) -> 
     # on a tie: a concept bound to a product, domain or part, a bare concept, a phrase, a topic word
     rank = lambda t: (3 if re.search(r"[|@#~]", t) else 2) if t.startswith(("C:", "S:")) else int(t in phrases)  # noqa: E731
 
-    def carriers(core: str, left: list[int]) -> list[int]:
-        into = [i for i in left if core in sets[i]]
+    left = list(range(len(members)))
+    holding: dict[str, set[int]] = defaultdict(set)  # term -> the remaining members carrying it
+    for i in left:
+        for t in sets[i]:
+            holding[t].add(i)
+
+    def carriers(core: str) -> list[int]:
+        into = sorted(holding.get(core, ()))
         if not core.startswith("C:") or "#" in core:
             return into
         bare = re.split(r"[|@~]", core, maxsplit=1)[0]
         if "|" in core:  # texts of no product in the domain of the product's texts
             doms = {t for i in into for t in sets[i] if t.startswith(bare + "@")}
+            near = set().union(*(holding.get(t, ()) for t in doms))
             into += [
                 i
-                for i in left
-                if core not in sets[i] and sets[i] & doms and not any(t.startswith(bare + "|") for t in sets[i])
+                for i in sorted(near)
+                if core not in sets[i] and not any(t.startswith(bare + "|") for t in sets[i])
             ]
         if bare != core:
             shared = {t for i in into for t in sets[i] if not t.startswith("C:")}
             taken = set(into)
             # a text naming no staff has nothing against the staff most texts name (服务态度差, 爱答不理)
             free = "~" in core
-            into += [i for i in left if i not in taken and bare in sets[i] and (free or sets[i] & shared)]
+            into += [i for i in sorted(holding.get(bare, ())) if i not in taken and (free or sets[i] & shared)]
         return sorted(into)
 
     ranks: dict[str, int] = {}
@@ -769,7 +776,6 @@ def _star_split(members: np.ndarray, sets: list[set[str]], rows: list[_Row]) -> 
     # product or a staff (C:battery|音箱, C:attitude~客服) also takes members that do not carry it: its count is
     # its carriers among the remaining members, recomputed for every part as before.
     out: list[np.ndarray] = []
-    left = list(range(len(members)))
     count = Counter(t for i in left for t in sets[i])
     bound = {t for t in count if t.startswith("C:") and ("|" in t or "~" in t)}
     heap = [order(t, n) for t, n in count.items() if t not in bound]
@@ -780,18 +786,19 @@ def _star_split(members: np.ndarray, sets: list[set[str]], rows: list[_Row]) -> 
         best, best_n = (heap[0], count[heap[0][2]]) if heap else (None, 0)
         for t in bound:
             if t in count:
-                n = len(carriers(t, left))
+                n = len(carriers(t))
                 if best is None or order(t, n) < best:
                     best, best_n = order(t, n), n
         if best is None or best_n < 2:
             break
-        into = carriers(best[2], left)
+        into = carriers(best[2])
         out.append(members[into])
         taken = set(into)
         left = [i for i in left if i not in taken]
         changed = set()
         for i in into:
             for t in sets[i]:
+                holding[t].discard(i)
                 count[t] -= 1
                 if not count[t]:
                     del count[t]
