@@ -1,6 +1,6 @@
 """Volume benchmark: cluster N problem texts (default 100,000) and print the time.
 
-Usage: python bench/bench_common_issues.py [N] [--texts CSV] [--seed S] [--dump FILE] [--jobs J]
+Usage: python bench/bench_common_issues.py [N] [--texts CSV] [--seed S] [--dump FILE]
 Without --texts, texts are the evaluation set's texts with varied prefixes, suffixes, masked phones and model
 numbers, spread over many customers, so the lexicon, the phrase vectors and the guard all run. With --texts,
 N rows of a CSV with a ``text`` column (real reviews and complaints: long and chatty) are sampled with a fixed
@@ -81,31 +81,24 @@ def dump(result: Clustering, path: Path) -> None:
     path.write_text(json.dumps(out, ensure_ascii=False, indent=0), encoding="utf-8")
 
 
-def _children_cpu() -> float:
-    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return usage.ru_utime + usage.ru_stime
-
-
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("n", nargs="?", type=int, default=100_000)
     ap.add_argument("--texts", type=Path, help="CSV with a text column (real texts) instead of the synthetic ones")
     ap.add_argument("--seed", type=int, default=7)
     ap.add_argument("--dump", type=Path, help="write the whole clustering result here (JSON)")
-    ap.add_argument("--jobs", type=int, default=1, help="worker processes for the per-wording work (default 1)")
     args = ap.parse_args()
     items = read_items(args.texts, args.n, args.seed) if args.texts else make_items(args.n, args.seed)
     rss0 = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    t0, c0, k0 = time.perf_counter(), time.process_time(), _children_cpu()
-    result = cluster_problems(items, jobs=args.jobs)
-    elapsed, cpu = time.perf_counter() - t0, time.process_time() - c0 + _children_cpu() - k0
+    t0, c0 = time.perf_counter(), time.process_time()
+    result = cluster_problems(items)
+    elapsed, cpu = time.perf_counter() - t0, time.process_time() - c0
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    kids = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     clusters = len(set(result.cluster_of.values()))
     print(
         f"{len(items)} texts -> {clusters} clusters, {len(result.common)} common issues in {elapsed:.1f} s "
-        f"(CPU {cpu:.1f} s with the workers'; wall time includes waiting for a busy machine); "
-        f"peak RSS {rss:.0f} MB ({rss0:.0f} MB before clustering)" + (f", largest worker {kids:.0f} MB" if kids else "")
+        f"(CPU {cpu:.1f} s; wall time includes waiting for a busy machine); "
+        f"peak RSS {rss:.0f} MB ({rss0:.0f} MB before clustering)"
     )
     print("target < 30 s on 2 cores:", "OK" if elapsed < 30 else "TOO SLOW")
     if args.dump:

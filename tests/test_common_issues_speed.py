@@ -128,29 +128,3 @@ def test_star_split_with_kept_counts_matches_recounting(sets: list[set[str]], ph
     got = _star_split(members, sets, rows)  # type: ignore[arg-type]
     want = _star_split_recount(members, sets, rows)
     assert [p.tolist() for p in got] == [p.tolist() for p in want]
-
-
-
-def test_worker_processes_give_the_same_clusters(monkeypatch) -> None:
-    import importlib.util
-    from pathlib import Path
-
-    from svcsheet.common_issues import cluster
-
-    path = Path(__file__).resolve().parent.parent / "bench" / "eval_common_issues.py"
-    spec = importlib.util.spec_from_file_location("eval_common_issues_speed", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    items = module.to_items(module.load_eval())
-    alone = cluster.cluster_problems(items)
-    monkeypatch.setattr(cluster, "_POOL_MIN", 10)  # the eval set is small: use the workers anyway
-    monkeypatch.setattr(cluster, "_POOL_CHUNK", 50)
-    done = []
-    real = cluster._in_workers
-    monkeypatch.setattr(cluster, "_in_workers", lambda *a: done.append(real(*a)) or done[-1])
-    pooled = cluster.cluster_problems(items, jobs=2)
-    assert len(done[0]) == len({it.text for it in items})  # every wording came from a worker
-    assert pooled.cluster_of == alone.cluster_of
-    assert pooled.labels == alone.labels
-    assert pooled.common == alone.common
-    assert len(alone.common) >= 20

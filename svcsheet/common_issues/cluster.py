@@ -24,13 +24,11 @@ from __future__ import annotations
 import hashlib
 import heapq
 import math
-import multiprocessing
 import re
 import sys
 from array import array
 from collections import Counter, defaultdict
 from collections.abc import Mapping, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cache
@@ -355,13 +353,9 @@ def _with_senses(d: dict[str, float], cfg: dict) -> tuple[dict[str, float], dict
     return out, words
 
 
-def _vectors(
-    rows: list[_Row], lex: Lexicon, cfg: dict, phrased: dict[str, _Phrased] | None = None
-) -> tuple[csr_matrix, csr_matrix]:
+def _vectors(rows: list[_Row], lex: Lexicon, cfg: dict) -> tuple[csr_matrix, csr_matrix]:
     """One l2-normalised row per text: its concept, its product and its problem phrases (IDF-weighted);
-    and the same rows with the concept and product columns left out (for finding candidates fast).
-    ``phrased``: wordings already phrased (in worker processes), taken from it as they are met."""
-    phrased = phrased or {}
+    and the same rows with the concept and product columns left out (for finding candidates fast)."""
     docs: list[dict[str, float]] = []
     df: Counter[str] = Counter()
     # ticket texts repeat (copied descriptions): each wording is phrased and weighted once, its rows share it
@@ -371,7 +365,7 @@ def _vectors(
     topic_weight = {kind: cfg["topic_weight"] * f for kind, f in clause_factor.items()}
     for r in rows:
         if r.norm not in seen:
-            found, topics = phrased.pop(r.norm) if r.norm in phrased else weighted_phrases(r.norm, lex)
+            found, topics = weighted_phrases(r.norm, lex)
             # each wording's segmentation makes its own copies of the same few thousand words: keep one of each
             # (the dict is built in the sets' own order: the vocabulary's order, hence the sums, stay the same)
             d = {sys.intern(t): 1.0 for t in found}
@@ -810,11 +804,9 @@ def _star_split(members: np.ndarray, sets: list[set[str]], rows: list[_Row]) -> 
     return out
 
 
-def _cluster_all(
-    rows: list[_Row], lex: Lexicon, cfg: dict, phrased: dict[str, _Phrased] | None = None
-) -> tuple[dict[int, str], dict[str, str]]:
+def _cluster_all(rows: list[_Row], lex: Lexicon, cfg: dict) -> tuple[dict[int, str], dict[str, str]]:
     """Group every text on its problem phrases, concept and product; returns row index -> key, key -> label."""
-    x, x_phr = _vectors(rows, lex, cfg, phrased)
+    x, x_phr = _vectors(rows, lex, cfg)
     names = sorted({r.product for r in rows if r.product})
     codes: dict[tuple[int, str], int] = {}
     key = np.array(
@@ -960,44 +952,8 @@ def _examples(members: list[_Row], k: int = 3) -> tuple[str, ...]:
     return tuple(r.item.text for r in chosen)
 
 
-_Phrased = tuple[Sequence[str], dict[str, str]]  # a wording's problem phrases (in their set's order), topic words
-_POOL_MIN = 2000  # distinct texts below which worker processes cost more than they save
-_POOL_CHUNK = 500  # texts sent to a worker at a time
-
-
-def _wordings(texts: list[str], lexicon: str | None, use_lexicon: bool) -> list[tuple]:
-    """In a worker: each text's normalised wording, its concept (when the lexicon is used) and its phrases.
-    The phrases go back as a tuple in the set's own order: the worker is forked (same string hashes), so it
-    is the order the parent would have met them in, and the vocabulary's order (hence every sum) is the same."""
-    lex = layered_lexicon(lexicon)
-    m = _matcher(lex)
-    out = []
-    for text in texts:
-        norm = lex.fix(normalise_text(text))
-        found, topics = weighted_phrases(norm, lex)
-        out.append((norm, _first_concept(norm, lex, m) if use_lexicon else None, tuple(found), topics))
-    return out
-
-
-def _in_workers(texts: list[str], cfg: dict, jobs: int) -> dict[str, tuple]:
-    """text -> (norm, concept, phrases, topic words) of the distinct texts, computed by ``jobs`` forked
-    processes; {} (the caller computes them) for one job, a small input, or where fork is not available."""
-    distinct = list(dict.fromkeys(texts))
-    if jobs <= 1 or len(distinct) < _POOL_MIN or "fork" not in multiprocessing.get_all_start_methods():
-        return {}
-    chunks = [distinct[i : i + _POOL_CHUNK] for i in range(0, len(distinct), _POOL_CHUNK)]
-    with ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("fork")) as pool:
-        done = pool.map(_wordings, chunks, [cfg["lexicon"]] * len(chunks), [cfg["use_lexicon"]] * len(chunks))
-        return {
-            text: res for chunk, results in zip(chunks, done, strict=True) for text, res in zip(chunk, results, strict=True)
-        }
-
-
-def cluster_problems(items: Sequence[ProblemText], settings: dict | None = None, *, jobs: int = 1) -> Clustering:
-    """Cluster problem texts and list the common issues (see the module docstring for the method).
-
-    ``jobs`` > 1: the per-wording work (normalising, the concept, the problem phrases) of a large input runs in
-    that many forked worker processes; the result is the same."""
+def cluster_problems(items: Sequence[ProblemText], settings: dict | None = None) -> Clustering:
+    """Cluster problem texts and list the common issues (see the module docstring for the method)."""
     cfg = _settings(settings)
     lex = layered_lexicon(cfg["lexicon"])
     m = _matcher(lex)
@@ -1005,35 +961,23 @@ def cluster_problems(items: Sequence[ProblemText], settings: dict | None = None,
     if len(set(uids)) != len(uids):
         dup = sorted(u for u, n in Counter(uids).items() if n > 1)[:3]
         raise PolicyError(f"共性问题分析的文本编号重复：{', '.join(dup)}")
-    ordered = sorted(items, key=lambda it: it.uid)
-    done = _in_workers([it.text for it in ordered], cfg, jobs)
-    seen: dict[str, _Concept] = {}
-    shared: dict[frozenset[str], frozenset[str]] = {}
-    phrased: dict[str, _Phrased] = {}
-    norms: dict[str, str] = {}
-    for text, (norm, concept, found, topics) in done.items():
-        norms[text] = norm
-        if concept is not None:
-            seen[norm] = (concept[0], concept[1], shared.setdefault(concept[2], concept[2]))
-        phrased[norm] = (found, topics)
-    del done
     rows = [
         _Row(
             it,
-            norms[it.text] if it.text in norms else lex.fix(normalise_text(it.text)),
+            lex.fix(normalise_text(it.text)),
             it.customer.strip() if it.customer and it.customer.strip() else None,
         )
-        for it in ordered
+        for it in sorted(items, key=lambda it: it.uid)
     ]
-    del norms
     if not rows:
         return Clustering({}, [], {})
     if cfg["use_lexicon"]:
+        seen: dict[str, _Concept] = {}
+        shared: dict[frozenset[str], frozenset[str]] = {}
         for r in rows:
             _analyse(r, lex, m, seen, shared)
         _resolve_products(rows, lex)
-    del seen
-    assigned, labels = _cluster_all(rows, lex, cfg, phrased)
+    assigned, labels = _cluster_all(rows, lex, cfg)
     keyed: dict[str, list[_Row]] = defaultdict(list)
     for i, key in sorted(assigned.items()):
         rows[i].key = key
