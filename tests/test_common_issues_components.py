@@ -38,3 +38,28 @@ def test_components_of_copied_rows_match_every_pair(picks: list[int], seed: int,
     key = rng.integers(-1, 2, size=len(picks))
     got = _components(x, prod, key, np.arange(len(picks)), t)
     assert sorted(sorted(g.tolist()) for g in got) == _naive(x, prod, key, t)
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.integers(0, 5), min_size=1, max_size=30), st.integers(0, 10_000))
+def test_components_in_small_blocks_match_every_pair(picks: list[int], seed: int) -> None:
+    """Blocks of rows multiplied a slice at a time, the pairs kept as a forest (long texts: a small transient),
+    give the same groups."""
+    from unittest import mock
+
+    from svcsheet.common_issues import cluster
+
+    rng = np.random.default_rng(seed)
+    protos = rng.random((6, 5)) * (rng.random((6, 5)) < 0.5)
+    dense = protos[picks] + rng.random((len(picks), 5)) * (rng.random((len(picks), 5)) < 0.2)  # few exact copies
+    norms = np.linalg.norm(dense, axis=1, keepdims=True)
+    x = csr_matrix(np.divide(dense, norms, out=np.zeros_like(dense), where=norms > 0))
+    prod = rng.integers(-1, 2, size=(6, 2))[picks]
+    key = rng.integers(-1, 2, size=len(picks))
+    with (
+        mock.patch.object(cluster, "_CHUNK", 7),
+        mock.patch.object(cluster, "_SUB_ROWS", 3),
+        mock.patch.object(cluster, "_EDGE_LIMIT", 0),  # and the pairs reduced to a forest after every slice
+    ):
+        got = _components(x, prod, key, np.arange(len(picks)), 0.5)
+    assert sorted(sorted(g.tolist()) for g in got) == _naive(x, prod, key, 0.5)

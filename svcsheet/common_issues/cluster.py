@@ -22,6 +22,7 @@ Items are processed in uid order, so ids and clusters never depend on the input 
 from __future__ import annotations
 
 import hashlib
+import heapq
 import math
 import re
 import sys
@@ -42,6 +43,7 @@ from scipy.sparse.csgraph import connected_components
 
 from ..errors import PolicyError
 from ..resources import data_path
+from .alternation import Alternation
 from .lexicon_suggest import layered_lexicon
 from .problem_terms import objects_before, senses, weighted_phrases
 from .textnorm import Concept, Lexicon, batch_in_text, model_numbers, normalise_text, segmenter
@@ -68,6 +70,8 @@ DEFAULTS: dict = {
 }
 _LINK_LIMIT = 2500  # rows of one candidate group clustered with a dense matrix
 _CHUNK = 4000
+_SUB_ROWS = 256  # rows of a block multiplied at a time
+_EDGE_LIMIT = 1_000_000  # candidate pairs kept before they are reduced to a forest with the same components
 _DIST_ROWS = 256  # rows of a dense linkage's distance matrix computed at a time
 _PARTNER = frozenset("和跟与同连给")
 # A topic word counts for this share of its carriers when the star picks a core: a problem phrase carried by
@@ -167,7 +171,7 @@ def _settings(settings: dict | None) -> dict:
 
 @dataclass(frozen=True, eq=False)
 class _Matcher:
-    concept_rx: re.Pattern[str] | None
+    concepts: Alternation | None  # group c<i>: concept i
     group_concept: dict[str, int]
     product_rx: re.Pattern[str] | None
     term_product: dict[str, str]
@@ -190,12 +194,12 @@ def _matcher(lex: Lexicon) -> _Matcher:
     group_concept = {}
     for i, c in enumerate(lex.concepts):
         alts = [_term_rx(t) for t in sorted(c.terms, key=lambda t: (-len(t), t))] + list(c.patterns)
-        parts.append(f"(?P<c{i}>{'|'.join(alts)})")
+        parts.append((f"c{i}", alts))
         group_concept[f"c{i}"] = i
     term_product = {t: name for name, terms in lex.products.items() for t in terms}
     ordered = sorted(term_product, key=lambda t: (-len(t), t))
     return _Matcher(
-        re.compile("|".join(parts)) if parts else None,
+        Alternation(parts) if parts else None,
         group_concept,
         re.compile("|".join(_term_rx(t) for t in ordered)) if ordered else None,
         term_product,
@@ -236,10 +240,10 @@ def _first_concept(norm: str, lex: Lexicon, m: _Matcher) -> _Concept:
     """(concept index, start, objects) of the first concept named in the text and not negated (没有故障码, 不漏水).
     A match that starts inside a proper name (a place name ending in 错 followed by 发动机 is not 错发) is
     skipped. Other segmentation boundaries are not required: rjieba splits 时往外滴水 as 时往|外|滴水."""
-    if m.concept_rx is None:
+    if m.concepts is None:
         return None, None, frozenset()
     inside_name: set[int] | None = None
-    for cm in m.concept_rx.finditer(norm):
+    for cm in m.concepts.finditer(norm):
         if _negated(norm, cm.start()):
             continue
         if inside_name is None:
@@ -521,23 +525,39 @@ def _components(
     )
     _, reps = np.unique(group, return_index=True)  # first row of each distinct row, in row order
     uniq = sub[reps]
-    rs, cs = [], []
+    del sub
+    n = len(idx)
+    rs: list[np.ndarray] = []
+    cs: list[np.ndarray] = []
+    pending, limit = 0, _EDGE_LIMIT  # edges in rs/cs; how many are kept before they become a forest
     linked = np.zeros(len(reps), dtype=bool)
     for lo in range(0, uniq.shape[0], _CHUNK):
         # the graph is undirected: each block only against itself and the rows after it
-        block = (uniq[lo : lo + _CHUNK] @ uniq[lo:].T).tocoo()
-        keep = block.data >= t
-        r, c = block.row[keep] + lo, block.col[keep] + lo
-        pr, pc = p_idx[reps[r]], p_idx[reps[c]]
-        ok = ((pr == pc) | (pr < 0) | (pc < 0)).all(axis=1)
-        linked[r[ok]] = True
-        linked[c[ok]] = True
-        rs.append(reps[r[ok]])
-        cs.append(reps[c[ok]])
+        right = uniq[lo:].T.tocsr()  # what `@` would convert it to, once for the block's slices
+        # Long texts share terms with thousands of others: the products of a few hundred rows at a time (the
+        # same sums: each row of a sparse product is computed on its own) keep the transient small.
+        for at in range(lo, min(lo + _CHUNK, uniq.shape[0]), _SUB_ROWS):
+            block = uniq[at : at + _SUB_ROWS] @ right
+            keep = np.flatnonzero(block.data >= t)
+            r = np.searchsorted(block.indptr, keep, side="right") - 1 + at
+            c = block.indices[keep] + lo
+            del block, keep
+            pr, pc = p_idx[reps[r]], p_idx[reps[c]]
+            ok = ((pr == pc) | (pr < 0) | (pc < 0)).all(axis=1)
+            linked[r[ok]] = True
+            linked[c[ok]] = True
+            rs.append(reps[r[ok]])
+            cs.append(reps[c[ok]])
+            pending += len(rs[-1])
+            if pending > limit:  # long texts link millions of pairs: keep a forest of them
+                rs, cs = _forest(rs, cs, n)
+                pending = len(rs[0])
+                limit = max(_EDGE_LIMIT, 2 * pending)
+        del right
+    del uniq
     copies = np.flatnonzero(linked[group])  # rows (and their copies) of linked distinct rows
     rs.append(copies)
     cs.append(reps[group[copies]])
-    n = len(idx)
     if key is not None:  # a star from each key's first row to its other rows
         k = key[idx]
         has = np.flatnonzero(k >= 0)
@@ -551,6 +571,17 @@ def _components(
     order = np.argsort(comp, kind="stable")
     bounds = np.flatnonzero(np.diff(comp[order])) + 1
     return [idx[part] for part in np.split(order, bounds)]
+
+
+def _forest(rs: list[np.ndarray], cs: list[np.ndarray], n: int) -> tuple[list[np.ndarray], list[np.ndarray]]:
+    """Edges with the same connected components, one per row: each row of a component of two or more rows
+    linked to the component's first row."""
+    r, c = np.concatenate(rs), np.concatenate(cs)
+    _, comp = connected_components(coo_matrix((np.ones(len(r)), (r, c)), shape=(n, n)), directed=False)
+    _, first = np.unique(comp, return_index=True)
+    root = first[comp]
+    moved = np.flatnonzero(root != np.arange(n))
+    return [moved], [root[moved]]
 
 
 @dataclass(frozen=True)
@@ -585,7 +616,7 @@ def _guard() -> _Guard:
 
 def _domain(norm: str, g: _Guard) -> int:
     """Index of the domain with the most distinct cue words in the text; -1 when none or a tie."""
-    hits = sorted(((sum(c in norm for c in cues), i) for i, cues in enumerate(g.domains)), reverse=True)
+    hits = sorted(((sum(map(norm.__contains__, cues)), i) for i, cues in enumerate(g.domains)), reverse=True)
     if not hits or hits[0][0] == 0 or (len(hits) > 1 and hits[1][0] == hits[0][0]):
         return -1
     return hits[0][1]
@@ -648,7 +679,8 @@ def _guard_split(
     sets = [_specific(rows[int(m)], lex, g, int(dom[m])) for m in members]
     if mode == "star":
         conds = [_conditions(rows[int(m)].norm, g) for m in members]
-        return [p for part in _star_split(members, sets, rows) for p in _condition_split(part, members, conds)]
+        pos = {int(m): i for i, m in enumerate(members)}
+        return [p for part in _star_split(members, sets, rows) for p in _condition_split(part, pos, conds)]
     parent = list(range(len(members)))
 
     def root(i: int) -> int:
@@ -668,15 +700,15 @@ def _guard_split(
 
 def _conditions(norm: str, g: _Guard) -> frozenset[int]:
     """Classes of the conditions a text names (冷车, 加速时, 换挡): when the problem shows."""
-    return frozenset(i for i, cues in enumerate(g.conditions) if any(c in norm for c in cues))
+    return frozenset(i for i, cues in enumerate(g.conditions) if any(map(norm.__contains__, cues)))
 
 
-def _condition_split(part: np.ndarray, members: np.ndarray, conds: list[frozenset[int]]) -> list[np.ndarray]:
+def _condition_split(part: np.ndarray, pos: dict[int, int], conds: list[frozenset[int]]) -> list[np.ndarray]:
     """A part whose members name different conditions (冷车启动 vs 加速时 发动机异响) is one problem per
-    condition: the most named condition keeps the members naming none; each other one is a part of its own."""
+    condition: the most named condition keeps the members naming none; each other one is a part of its own.
+    ``pos``: a member's row -> its index in ``conds``."""
     if len(part) < 2:
         return [part]
-    pos = {int(m): i for i, m in enumerate(members)}
     of = [conds[pos[int(m)]] for m in part]
     count = Counter(c for cs in of for c in cs)
     if len(count) < 2:
@@ -697,42 +729,77 @@ def _star_split(members: np.ndarray, sets: list[set[str]], rows: list[_Row]) -> 
     # on a tie: a concept bound to a product, domain or part, a bare concept, a phrase, a topic word
     rank = lambda t: (3 if re.search(r"[|@#~]", t) else 2) if t.startswith(("C:", "S:")) else int(t in phrases)  # noqa: E731
 
-    def carriers(core: str, left: list[int]) -> list[int]:
-        into = [i for i in left if core in sets[i]]
+    left = list(range(len(members)))
+    holding: dict[str, set[int]] = defaultdict(set)  # term -> the remaining members carrying it
+    for i in left:
+        for t in sets[i]:
+            holding[t].add(i)
+
+    def carriers(core: str) -> list[int]:
+        into = sorted(holding.get(core, ()))
         if not core.startswith("C:") or "#" in core:
             return into
         bare = re.split(r"[|@~]", core, maxsplit=1)[0]
         if "|" in core:  # texts of no product in the domain of the product's texts
             doms = {t for i in into for t in sets[i] if t.startswith(bare + "@")}
+            near = set().union(*(holding.get(t, ()) for t in doms))
             into += [
                 i
-                for i in left
-                if core not in sets[i] and sets[i] & doms and not any(t.startswith(bare + "|") for t in sets[i])
+                for i in sorted(near)
+                if core not in sets[i] and not any(t.startswith(bare + "|") for t in sets[i])
             ]
         if bare != core:
             shared = {t for i in into for t in sets[i] if not t.startswith("C:")}
             taken = set(into)
             # a text naming no staff has nothing against the staff most texts name (服务态度差, 爱答不理)
             free = "~" in core
-            into += [i for i in left if i not in taken and bare in sets[i] and (free or sets[i] & shared)]
+            into += [i for i in sorted(holding.get(bare, ())) if i not in taken and (free or sets[i] & shared)]
         return sorted(into)
 
+    ranks: dict[str, int] = {}
+
+    def order(t: str, n: int) -> tuple[float, int, str]:  # the smallest is the core
+        r = ranks.get(t)
+        if r is None:
+            r = ranks[t] = rank(t)
+        return (-n * (_TOPIC_CORE if r == 0 else 1.0), -r, t)
+
+    # The carriers of every term are counted once and decremented as parts are taken (recounting the remaining
+    # members for every part was quadratic in a cluster's size); the most carried term comes off a heap whose
+    # stale entries (a term whose count fell since) are dropped when they reach the top. A concept bound to a
+    # product or a staff (C:battery|音箱, C:attitude~客服) also takes members that do not carry it: its count is
+    # its carriers among the remaining members, recomputed for every part as before.
     out: list[np.ndarray] = []
-    left = list(range(len(members)))
-    while len(left) >= 2:
-        count = Counter(t for i in left for t in sets[i])
-        for t in count:
-            if t.startswith("C:") and ("|" in t or "~" in t):
-                count[t] = len(carriers(t, left))
-        if not count:
+    count = Counter(t for i in left for t in sets[i])
+    bound = {t for t in count if t.startswith("C:") and ("|" in t or "~" in t)}
+    heap = [order(t, n) for t, n in count.items() if t not in bound]
+    heapq.heapify(heap)
+    while len(left) >= 2 and count:
+        while heap and (heap[0][2] not in count or heap[0] != order(heap[0][2], count[heap[0][2]])):
+            heapq.heappop(heap)
+        best, best_n = (heap[0], count[heap[0][2]]) if heap else (None, 0)
+        for t in bound:
+            if t in count:
+                n = len(carriers(t))
+                if best is None or order(t, n) < best:
+                    best, best_n = order(t, n), n
+        if best is None or best_n < 2:
             break
-        core = min(count, key=lambda t: (-count[t] * (_TOPIC_CORE if rank(t) == 0 else 1.0), -rank(t), t))
-        if count[core] < 2:
-            break
-        into = carriers(core, left)
+        into = carriers(best[2])
         out.append(members[into])
         taken = set(into)
         left = [i for i in left if i not in taken]
+        changed = set()
+        for i in into:
+            for t in sets[i]:
+                holding[t].discard(i)
+                count[t] -= 1
+                if not count[t]:
+                    del count[t]
+                changed.add(t)
+        for t in changed:
+            if t in count and t not in bound:
+                heapq.heappush(heap, order(t, count[t]))
     out.extend(members[[i]] for i in left)
     return out
 
@@ -817,7 +884,8 @@ def _phrase_label(ms: list[_Row]) -> tuple[str, str]:
     count: Counter[str] = Counter()
     for r in ms:
         count.update(set(r.terms))
-    ranked = sorted(count, key=lambda t: (-count[t], -(t in _phrases_of(ms)), -len(t), t))
+    phrases = _phrases_of(ms)  # once, not once per term (a 5,000-member cluster made that quadratic)
+    ranked = sorted(count, key=lambda t: (-count[t], -(t in phrases), -len(t), t))
     top = ranked[:3]
     key = "terms|" + "|".join(sorted(top)) if top else "uid|" + min(r.item.uid for r in ms)
     label = "、".join(ranked[:2]) if ranked else "其他"

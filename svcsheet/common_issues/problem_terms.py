@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 from functools import cache
+from operator import itemgetter
 from pathlib import Path
 
 import rjieba
@@ -112,6 +113,8 @@ def _is_model(word: str, pos: str, lex: Lexicon) -> bool:
 
 
 def _without_models(words: list[tuple[str, str]], lex: Lexicon) -> list[tuple[str, str]]:
+    if lex.brands.isdisjoint(map(itemgetter(0), words)):
+        return words  # no maker named (most texts): nothing to leave out
     out: list[tuple[str, str]] = []
     for i, (w, pos) in enumerate(words):
         if i and words[i - 1][0] in lex.brands and w not in lex.brands and _is_model(w, pos, lex):
