@@ -69,8 +69,19 @@ def _ticket(form: Any, n: int) -> str:
     return f"{prefix}{day:%Y%m%d}{1 + n % 9000:04d}"
 
 
-def generate(folder: Path, rows: int, rows_per_file: int, seed: int = 12) -> int:
-    """Write the workbooks for ``rows`` rows into ``folder``; returns the number of files."""
+_SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁"
+_GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华玉兰萍红鹏辉建国斌宇浩凯鑫晨波宁琳雪婷飞俊峰亮坤"
+
+
+def _person(rng: random.Random) -> str:
+    """A made-up Chinese name: a common surname and one or two given-name characters."""
+    return rng.choice(_SURNAMES) + "".join(rng.choice(_GIVEN) for _ in range(rng.choice((1, 2, 2))))
+
+
+def generate(folder: Path, rows: int, rows_per_file: int, seed: int = 12, people: str = "samples") -> int:
+    """Write the workbooks for ``rows`` rows into ``folder``; returns the number of files. ``people``:
+    "samples" keeps the sample rows' customers (a few dozen names and phones in all); "distinct" gives each row
+    a made-up customer name and mobile number, as a month of real tickets has (tens of thousands of names)."""
     import xlsxwriter
 
     from svcsheet.forms import load_forms
@@ -88,6 +99,12 @@ def generate(folder: Path, rows: int, rows_per_file: int, seed: int = 12) -> int
         values = dict(rng.choice(bad if bad and rng.random() < DEFECT_SHARE else clean))
         serial[key] += 1
         values[forms[key].id_field] = _ticket(forms[key], serial[key])
+        if people == "distinct":
+            for f in forms[key].fields:
+                if f.type == "person" and isinstance(values.get(f.key), str):
+                    values[f.key] = _person(rng)
+                elif f.type == "phone" and isinstance(values.get(f.key), str) and values[f.key].startswith("1"):
+                    values[f.key] = f"1{rng.choice('3589')}{rng.randrange(10**9):09d}"
         return values
 
     while left > 0:
@@ -263,6 +280,12 @@ def main() -> None:
     ap.add_argument("--jobs", type=int, default=None, help="passed to svcsheet run --jobs")
     ap.add_argument("--legs", default="floor,peer,svcsheet")
     ap.add_argument("--keep", type=Path, default=None, help="generate into (and keep) this folder")
+    ap.add_argument(
+        "--people",
+        choices=("samples", "distinct"),
+        default="samples",
+        help="customers of the generated rows: the samples' few dozen, or a made-up name and mobile per row",
+    )
     ap.add_argument("--leg", nargs=2, metavar=("NAME", "SRC"), help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.leg:  # inside a measured subprocess
@@ -278,7 +301,7 @@ def main() -> None:
             src = args.keep / f"in{size}" if args.keep else Path(tmp) / "in"
             src.mkdir(parents=True, exist_ok=True)
             files = (
-                generate(src, size, args.rows_per_file)
+                generate(src, size, args.rows_per_file, people=args.people)
                 if not any(src.iterdir())
                 else len(list(src.iterdir()))
             )

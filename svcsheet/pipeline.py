@@ -67,13 +67,14 @@ class RunOptions:
 class InWorker:
     """What de-identifying a file with its per-file work (its own names only) leaves for the run to check
     against the run's names (``_deidentify``): the file's names, every text they were looked for in (joined by
-    ``SEP``), each row's findings count before and after (findings added since, duplicates across files,
+    ``SEP``) and which of them each row (and the file's own names) searched, each row's findings count before and after (findings added since, duplicates across files,
     mean the row is done again), the sheets as read (their masked copies replaced them), and every row's
     parsed values as read (the rows keep only what later stages read, see ``_slim``): pickled in one piece
     and deflated when they come from another process, so the run loads them only for a row it does again."""
 
     names: frozenset[str]
     texts: str
+    uses: tuple[tuple[int, ...], ...]  # per row, then for the file itself: which of ``texts`` it searched
     counts: tuple[tuple[int, int], ...]
     sheets: list[SheetInfo]
     values: bytes | list[Any]
@@ -367,9 +368,10 @@ def _deidentify(
     but for the rows the run has given findings since (duplicates across files), done again here from their
     findings as the worker had them. Otherwise the whole file is done here, from its values and findings as read."""
     done, fr.deid = fr.deid, None
-    if done is not None and names.joinable(InWorker.SEP) and names.only_of(done.texts, done.names):
+    named = _rows_naming_others(done, names) if done is not None and names.joinable(InWorker.SEP) else None
+    if named is not None:
         counts = zip(fr.rows, done.counts, strict=True)
-        redo = [i for i, (row, (_before, after)) in enumerate(counts) if len(row.findings) != after]
+        redo = [i for i, (row, (_before, after)) in enumerate(counts) if len(row.findings) != after or i in named]
         raw = done.raw_values() if redo else []
         for i in redo:
             row, (before, after), form = fr.rows[i], done.counts[i], forms[fr.rows[i].form]
@@ -387,6 +389,22 @@ def _deidentify(
         _slim(row, _later_keys(forms[row.form]))
 
 
+def _rows_naming_others(done: InWorker, names: NameIndex) -> set[int] | None:
+    """The rows a worker de-identified that another file's name occurs in (a customer who shares a name with a
+    word: a month names tens of thousands), to be done again with the run's names; None when the file's own
+    names (its file and sheet names) hold one: the whole file is done again. Every other text was searched by
+    the worker's names with the same result as by the run's (``NameIndex.found``)."""
+    others = names.found(done.texts) - done.names
+    if not others:
+        return set()
+    texts = done.texts.split(InWorker.SEP)
+    bad = {i for i, text in enumerate(texts) if any(n in text for n in others)}
+    *rows, own = done.uses
+    if not bad.isdisjoint(own):
+        return None
+    return {i for i, used in enumerate(rows) if not bad.isdisjoint(used)}
+
+
 def _deidentify_file(
     fr: FileResult,
     forms: dict[str, FormSpec],
@@ -395,14 +413,22 @@ def _deidentify_file(
     policy: Policy,
     as_of: datetime,
     owns: list[list[str]] | None = None,
+    searched: list[set[str]] | None = None,
 ) -> None:
     """Every row's customer key and de-identified values, the file's names, then each row's SLA and
-    de-identified findings. ``owns``: each row's names, when known already."""
+    de-identified findings. ``owns``: each row's names, when known already; ``searched``: one set per row, then
+    one for the file's names, to collect the texts each looked names up in."""
     owns = owns or [person_names(row, forms[row.form]) for row in fr.rows]
-    for row, own in zip(fr.rows, owns, strict=True):
+    for i, (row, own) in enumerate(zip(fr.rows, owns, strict=True)):
+        if searched is not None:
+            names.searched = searched[i]
         redact_row(row, forms[row.form], deid, names, own)
+    if searched is not None:
+        names.searched = searched[-1]
     _redact_provenance([fr], deid, names)
-    for row, own in zip(fr.rows, owns, strict=True):
+    for i, (row, own) in enumerate(zip(fr.rows, owns, strict=True)):
+        if searched is not None:
+            names.searched = searched[i]
         _row_findings(row, forms[row.form], deid, names, policy, as_of, own)
 
 
@@ -441,10 +467,10 @@ def _deidentify_in_worker(
     owns = [person_names(row, forms[row.form]) for row in result.rows]
     own = frozenset(n for names in owns for n in names)
     names = NameIndex(own)
-    names.searched = searched = set()
+    searched: list[set[str]] = [set() for _ in range(len(result.rows) + 1)]
     before = [len(row.findings) for row in result.rows]
     sheets = result.sheets
-    _deidentify_file(result, forms, deid, names, policy, as_of, owns)
+    _deidentify_file(result, forms, deid, names, policy, as_of, owns, searched)
     after = [len(row.findings) for row in result.rows]
     values: Any = [row.values for row in result.rows]
     for row in result.rows:
@@ -455,7 +481,9 @@ def _deidentify_in_worker(
         ForkingPickler(buffer, pickle.HIGHEST_PROTOCOL).dump(values)
         values = zlib.compress(buffer.getvalue(), 1)
     counts = tuple(zip(before, after, strict=True))
-    result.deid = InWorker(own, InWorker.SEP.join(searched), counts, sheets, values)
+    number: dict[str, int] = {}
+    uses = tuple(tuple(number.setdefault(t, len(number)) for t in texts) for texts in searched)
+    result.deid = InWorker(own, InWorker.SEP.join(number), uses, counts, sheets, values)
 
 
 def _slim(row: Row, keys: tuple[str, ...]) -> None:

@@ -397,8 +397,10 @@ class Deidentifier:
                 break
             kinds += [h.kind for h in again if h.kind not in kinds]
             out = self._replace(out, again)
-        if replacements:
-            table = {n: (r, own) for n, r, own in replacements}
+        # only the names the text holds: a row's own names are mostly absent from its texts, and a pattern of
+        # names seen once (a month's distinct customers) would be compiled for nothing
+        table = {n: (r, own) for n, r, own in replacements if n in out}
+        if table:
             out = _names_pattern(tuple(table)).sub(lambda m: _name_sub(m, table), out)
         out, named = mask_text_names(out, self.mask_char)  # names no name field gave (我是张伟，…)
         if named:
