@@ -382,8 +382,8 @@ class Deidentifier:
         if text is None:
             return None, []
         text = str(text)
-        replacements = tuple(self._name_replacements(names))
-        memo_key = ("free", text, replacements) if memo and len(text) <= _MEMO_LIMIT else None
+        given = self._names_key(names)
+        memo_key = ("free", text, given) if memo and len(text) <= _MEMO_LIMIT else None
         if memo_key is not None and memo_key in self._memo:
             out, kinds = self._memo[memo_key]
             return out, list(kinds)
@@ -397,11 +397,12 @@ class Deidentifier:
                 break
             kinds += [h.kind for h in again if h.kind not in kinds]
             out = self._replace(out, again)
-        # only the names the text holds: a row's own names are mostly absent from its texts, and a pattern of
-        # names seen once (a month's distinct customers) would be compiled for nothing
-        table = {n: (r, own) for n, r, own in replacements if n in out}
-        if table:
-            out = _names_pattern(tuple(table)).sub(lambda m: _name_sub(m, table), out)
+        # only the names the text holds: a row's own names are mostly absent from its texts, and a month names
+        # tens of thousands of customers once each: their masks and a pattern of them would be made for nothing
+        if given and any(part in out for part in self._name_parts(given)):
+            table = {n: (r, own) for n, r, own in self._name_replacements(given) if n in out}
+            if table:
+                out = _names_pattern(tuple(table)).sub(lambda m: _name_sub(m, table), out)
         out, named = mask_text_names(out, self.mask_char)  # names no name field gave (我是张伟，…)
         if named:
             kinds.append("name")
@@ -411,14 +412,32 @@ class Deidentifier:
             self._memo[memo_key] = (out, tuple(kinds))
         return out, kinds
 
-    def _name_replacements(self, names: Any) -> list[tuple[str, str, bool]]:
-        """(name, replacement, masked by us) for every usable name, longest first (memoised per name list)."""
+    @staticmethod
+    def _names_key(names: Any) -> tuple:
+        """``names`` as a memo key: a tuple of names, or (_MAPPING, its items) for a name -> replacement mapping."""
         if type(names) is list or type(names) is tuple:  # the common case, before the slower ABC checks
-            names = tuple(names)
-        elif not isinstance(names, Mapping):
-            names = tuple(names)  # a generator is read once
-        key = ("names", names if type(names) is tuple else tuple(names.items()))
+            return tuple(names)
+        if isinstance(names, Mapping):
+            return (_MAPPING, tuple(names.items())) if names else ()
+        return tuple(names)  # a generator is read once
+
+    def _name_parts(self, given: tuple) -> list[str]:
+        """Every string a replacement can be made for (a superset), to skip names a text does not hold."""
+        key = ("parts", given)
+        parts = self._memo.get(key)
+        if parts is None:
+            if given[:1] == (_MAPPING,):
+                parts = [_clean(str(raw or "")) for raw, _ in given[1]]
+            else:
+                parts = [part for raw in given for part in _SPLIT.split(_clean(str(raw or "")))[::2]]
+            parts = self._memo[key] = [part for part in parts if len(part) >= 2]
+        return parts
+
+    def _name_replacements(self, given: tuple) -> list[tuple[str, str, bool]]:
+        """(name, replacement, masked by us) for every usable name, longest first (memoised per name list)."""
+        key = ("names", given)
         if key not in self._memo:
+            names = dict(given[1]) if given[:1] == (_MAPPING,) else given
             self._memo[key] = self._compute_name_replacements(names)
         return self._memo[key]
 
@@ -446,6 +465,7 @@ class Deidentifier:
 
 _CUSTOMERS_MAX = 20000
 _MEMO_MAX = 100_000
+_MAPPING = object()  # tags a mapping's items in a memo key
 _MEMO_LIMIT = 4096  # longer texts are rare and seldom repeat: not memoised
 
 
