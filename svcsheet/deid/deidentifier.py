@@ -398,11 +398,15 @@ class Deidentifier:
             kinds += [h.kind for h in again if h.kind not in kinds]
             out = self._replace(out, again)
         # only the names the text holds: a row's own names are mostly absent from its texts, and a month names
-        # tens of thousands of customers once each: their masks and a pattern of them would be made for nothing
+        # tens of thousands of customers once each: their masks and a pattern of them would be made for nothing.
+        # Without one, the result is the text's without names (memoised: a description shared by rows of
+        # different customers is then looked at once).
         if given and any(part in out for part in self._name_parts(given)):
             table = {n: (r, own) for n, r, own in self._name_replacements(given) if n in out}
             if table:
                 out = _names_pattern(tuple(table)).sub(lambda m: _name_sub(m, table), out)
+        elif given and len(text) <= _MEMO_LIMIT:
+            return self.free_text(text, (), memo=True)
         out, named = mask_text_names(out, self.mask_char)  # names no name field gave (我是张伟，…)
         if named:
             kinds.append("name")
