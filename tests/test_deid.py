@@ -444,3 +444,19 @@ def test_property_masking_is_idempotent(pieces: list[str]) -> None:
     for piece in pieces:
         assert d.phone(d.phone(piece)) == d.phone(piece)
         assert d.person(d.person(piece)) == d.person(piece)
+
+
+@settings(max_examples=500, deadline=None)
+@given(phone=st.from_regex(r"1[3-9][0-9]{9}", fullmatch=True), key=st.binary(min_size=1, max_size=40))
+def test_a_customers_key_is_the_one_earlier_versions_kept_in_the_history_store(phone, key):
+    """The window counts a customer across runs by this key: it must not change when the code gets faster
+    (the keyed hash of the mobile as found in the text, in lower-case base32, 16 characters)."""
+    import base64
+    import hashlib
+    import hmac
+
+    from svcsheet.deid.pii import find_pii
+
+    (hit,) = find_pii(phone)
+    digest = hmac.new(key, ("phone:" + hit.text).encode("utf-8"), hashlib.sha256).digest()
+    assert Deidentifier(key).customer_key(phone) == base64.b32encode(digest).decode("ascii")[:16].lower()
