@@ -1,0 +1,86 @@
+"""Privacy review of the per-row re-de-identification (review7): files de-identified in the workers with their own
+names, then only the rows that searched a text holding another file's name done again by the run. Each probe
+builds inputs where a name typed in one file (or row) is written somewhere else, then checks that no output
+except returns/ shows it, and that the outputs are the bytes of de-identifying everything in the run's process,
+with --jobs 1 and 2."""
+
+from __future__ import annotations
+
+import zipfile
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from builders import good_response_log_row, list_workbook
+from hostile import xls_workbook
+
+from svcsheet import pipeline
+from svcsheet.forms import get_form
+from svcsheet.pipeline import RunOptions, run
+
+AS_OF = datetime(2026, 11, 23, 9, 0)
+NAME = "阿依古丽"  # no surname of the text-name rule: only the run's names can find it in free text
+
+
+def _outputs(folder: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def _shown(name: str, data: bytes) -> bytes:
+    """What an output holds as a reader sees it: an .xlsx's parts inflated."""
+    if name.endswith(".xlsx"):
+        with zipfile.ZipFile(Path(name)) as z:
+            return b"".join(z.read(n) for n in z.namelist())
+    return data
+
+
+def _check(tmp_path: Path, inputs: Path, secrets: list[str], monkeypatch) -> dict[str, bytes]:
+    """Workers (--jobs 1 and 2) and the run alone (--jobs 1) give the same bytes; no secret outside returns/."""
+    outs = {}
+    for where, jobs in (("workers", 1), ("workers", 2), ("run", 1)):
+        if where == "run":
+            monkeypatch.setattr(pipeline, "_deidentify_in_worker", lambda *_a, **_k: None)
+        out = tmp_path / f"{where}{jobs}"
+        run(RunOptions(inputs=[inputs], out=out, as_of=AS_OF, history=Path("off"), jobs=jobs))
+        outs[where, jobs] = _outputs(out)
+        for name in outs[where, jobs]:
+            if name.startswith("returns"):
+                continue
+            shown = _shown(str(out / name), outs[where, jobs][name])
+            leaked = [secret for secret in secrets if secret.encode() in shown]
+            assert not leaked, f"{name} ({where}, --jobs {jobs}) shows {leaked}"
+    assert len(outs["run", 1]) > 6
+    assert outs["workers", 1] == outs["run", 1], "the workers' masks differ from the run's alone"
+    assert outs["workers", 1] == outs["workers", 2], "--jobs 1 and --jobs 2 differ"
+    return outs["run", 1]
+
+
+def _xls_list(path: Path, form_key: str, rows: list[dict[str, Any]]) -> Path:
+    """An .xls in the list layout of builders.list_workbook (title, labels, rows)."""
+    form = get_form(form_key)
+    cells: dict[tuple[int, int], Any] = {(1, 1): form.name}
+    for c, f in enumerate(form.fields, start=1):
+        cells[2, c] = f.label
+    for r, values in enumerate(rows, start=3):
+        for c, f in enumerate(form.fields, start=1):
+            if values.get(f.key) is not None:
+                cells[r, c] = values[f.key]
+    return xls_workbook(path, [(form.name[:31], 0, cells)])
+
+
+def test_a_text_holding_nul_characters_does_not_hide_a_later_row_naming_another_files_customer(tmp_path, monkeypatch):
+    """The worker's searched texts are joined by NUL: an .xls cell can hold NULs too (a legacy export pads with
+    them). Split again, the texts after it must still point at the rows that searched them."""
+    inputs = tmp_path / "in"
+    inputs.mkdir()
+    list_workbook(inputs / "a.xlsx", "response_log", [good_response_log_row(1, customer=NAME)])
+    _xls_list(
+        inputs / "b.xls",
+        "response_log",
+        [
+            good_response_log_row(2, description="设备无法启动" + "\x00" * 8),
+            good_response_log_row(3),
+            good_response_log_row(4, solution=f"远程指导重启系统，{NAME}确认已恢复"),
+        ],
+    )
+    _check(tmp_path, inputs, [NAME], monkeypatch)
