@@ -392,12 +392,14 @@ def _deidentify(
 def _rows_naming_others(done: InWorker, names: NameIndex) -> set[int] | None:
     """The rows a worker de-identified that another file's name occurs in (a customer who shares a name with a
     word: a month names tens of thousands), to be done again with the run's names; None when the file's own
-    names (its file and sheet names) hold one: the whole file is done again. Every other text was searched by
-    the worker's names with the same result as by the run's (``NameIndex.found``)."""
+    names (its file and sheet names) hold one, or a text holds the separator: the whole file is done again.
+    Every other text was searched by the worker's names with the same result as by the run's (``NameIndex.found``)."""
     others = names.found(done.texts) - done.names
     if not others:
         return set()
     texts = done.texts.split(InWorker.SEP)
+    if len(texts) != 1 + max((max(used) for used in done.uses if used), default=-1):
+        return None  # a text holds SEP itself (an .xls cell can hold NULs): the pieces no longer match ``uses``
     bad = {i for i, text in enumerate(texts) if any(n in text for n in others)}
     *rows, own = done.uses
     if not bad.isdisjoint(own):
