@@ -84,3 +84,29 @@ def test_a_text_holding_nul_characters_does_not_hide_a_later_row_naming_another_
         ],
     )
     _check(tmp_path, inputs, [NAME], monkeypatch)
+
+
+def test_a_name_typed_in_a_pair_or_with_a_space_is_masked_where_another_file_writes_it_alone(tmp_path, monkeypatch):
+    """A name field's value is masked part by part (华强电子公司/阿依古丽, 张 伟 is 张伟): the run's names are
+    those parts too, so another file's text naming one of them alone masks it."""
+    inputs = tmp_path / "in"
+    inputs.mkdir()
+    list_workbook(
+        inputs / "a.xlsx",
+        "response_log",
+        [
+            good_response_log_row(1, customer=f"华强电子公司/{NAME}"),
+            good_response_log_row(2, customer="古 丽娜尔"),
+            good_response_log_row(3, handler="王工/帕提古丽"),
+        ],
+    )
+    list_workbook(
+        inputs / "b.xlsx",
+        "response_log",
+        [
+            good_response_log_row(4, solution=f"远程指导重启系统，{NAME}确认已恢复"),
+            good_response_log_row(5, description="设备无法启动，古丽娜尔也遇到"),
+            good_response_log_row(6, solution="帕提古丽远程指导重启系统"),
+        ],
+    )
+    _check(tmp_path, inputs, [NAME, "古丽娜尔", "帕提古丽"], monkeypatch)
