@@ -394,7 +394,7 @@ def _rows_naming_others(done: InWorker, names: NameIndex) -> set[int] | None:
     word: a month names tens of thousands), to be done again with the run's names; None when the file's own
     names (its file and sheet names) hold one, or a text holds the separator: the whole file is done again.
     Every other text was searched by the worker's names with the same result as by the run's (``NameIndex.found``)."""
-    others = names.found(done.texts) - done.names
+    others = names.found(done.texts) - NameIndex.terms(done.names)
     if not others:
         return set()
     texts = done.texts.split(InWorker.SEP)

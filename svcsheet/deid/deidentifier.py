@@ -116,6 +116,12 @@ def _clean(text: str) -> str:
     return re.sub(r"(?<=[\u3400-\u9fff])\s+(?=[\u3400-\u9fff])", "", t)
 
 
+def split_name(name: str) -> list[str]:
+    """The names a name field's value holds, as masking replaces them (a 公司/联系人 pair, spaces between
+    Chinese characters removed)."""
+    return _SPLIT.split(_clean(name))[::2]
+
+
 def surname_of(name: str) -> str:
     """The surname of a Chinese name: a compound surname when the name has at least three characters."""
     if len(name) >= 3 and name[:2] in COMPOUND_SURNAMES:
@@ -435,7 +441,7 @@ class Deidentifier:
             if given[:1] == (_MAPPING,):
                 parts = [_clean(str(raw or "")) for raw, _ in given[1]]
             else:
-                parts = [part for raw in given for part in _SPLIT.split(_clean(str(raw or "")))[::2]]
+                parts = [part for raw in given for part in split_name(str(raw or ""))]
             parts = self._memo[key] = [part for part in parts if len(part) >= 2]
         return parts
 
@@ -456,7 +462,7 @@ class Deidentifier:
                     pairs[name] = (str(given), False)
         else:
             for raw in names:
-                for part in _SPLIT.split(_clean(str(raw or "")))[::2]:
+                for part in split_name(str(raw or "")):
                     # Too short, masked, a staff number or a company (not personal data) are left alone.
                     if len(part) < 2 or self._masked(part) or re.search(r"\d", part):
                         continue

@@ -19,7 +19,7 @@ from ahocorasick_rs import AhoCorasick, MatchKind
 from ..findings import at_field
 from ..forms import FieldSpec, FormSpec
 from ..records import FieldMap, Finding, Row, SharedValues
-from .deidentifier import Deidentifier, name_after_role
+from .deidentifier import Deidentifier, name_after_role, split_name
 from .pii import is_service_line, strip_bidi
 
 ID_KINDS = {"id_number", "passport"}
@@ -35,7 +35,7 @@ class NameIndex:
     of 50,000 names took 70 times as long). Leftmost-longest, as the alternation longest first did."""
 
     def __init__(self, names: Iterable[str]) -> None:
-        self._names = tuple(sorted({n for n in names if len(n) >= 2 and "*" not in n}, key=lambda n: (-len(n), n)))
+        self._names = tuple(sorted(self.terms(names), key=lambda n: (-len(n), n)))
         self._automaton = AhoCorasick(self._names, matchkind=MatchKind.LeftmostLongest) if self._names else None
         self._masked: dict[tuple, tuple[str, tuple[str, ...]]] = {}  # redact_row's free texts, see _RowNames
         self.times = SharedValues()  # equal times in the de-identified values: one object (they repeat by the minute)
@@ -45,6 +45,16 @@ class NameIndex:
 
     def __reduce__(self) -> tuple[type[NameIndex], tuple[tuple[str, ...]]]:
         return NameIndex, (self._names,)  # the automaton does not pickle; the memos are rebuilt where it goes
+
+    @staticmethod
+    def terms(names: Iterable[str]) -> set[str]:
+        """What is looked for: each name as typed, and the parts its own row's masking replaces (华强电子公司/阿依古丽,
+        张 伟 is 张伟: Deidentifier._compute_name_replacements), so another row's text naming a part alone finds it."""
+        found = set()
+        for name in names:
+            found.add(name)
+            found.update(split_name(name))
+        return {n for n in found if len(n) >= 2 and "*" not in n}
 
     @classmethod
     def from_rows(cls, rows: Iterable[Row], forms: dict[str, FormSpec]) -> NameIndex:
