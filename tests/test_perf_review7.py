@@ -110,3 +110,23 @@ def test_a_name_typed_in_a_pair_or_with_a_space_is_masked_where_another_file_wri
         ],
     )
     _check(tmp_path, inputs, [NAME, "古丽娜尔", "帕提古丽"], monkeypatch)
+
+
+def test_a_name_typed_with_a_title_is_masked_where_it_is_written_without_it(tmp_path, monkeypatch):
+    """阿依古丽女士 is masked as 阿女士; the name alone (in the row's own text or another file's) is a name too."""
+    inputs = tmp_path / "in"
+    inputs.mkdir()
+    list_workbook(
+        inputs / "a.xlsx",
+        "response_log",
+        [
+            good_response_log_row(1, customer=f"{NAME}女士", solution=f"远程指导重启系统，{NAME}确认已恢复"),
+            good_response_log_row(2, handler="帕提古丽工程师"),
+        ],
+    )
+    list_workbook(
+        inputs / "b.xlsx",
+        "response_log",
+        [good_response_log_row(3, description=f"设备无法启动，{NAME}也遇到，帕提古丽上门")],
+    )
+    _check(tmp_path, inputs, [NAME, "帕提古丽"], monkeypatch)
