@@ -118,8 +118,10 @@ def _clean(text: str) -> str:
 
 def split_name(name: str) -> list[str]:
     """The names a name field's value holds, as masking replaces them (a 公司/联系人 pair, spaces between
-    Chinese characters removed)."""
-    return _SPLIT.split(_clean(name))[::2]
+    Chinese characters removed), each full name typed with a title also without it (阿依古丽女士: 阿依古丽)."""
+    parts = _SPLIT.split(_clean(name))[::2]
+    bases = [base for base, title in map(_split_title, parts) if title and not _is_surname_only(base)]
+    return parts + bases
 
 
 def surname_of(name: str) -> str:
