@@ -13,6 +13,7 @@ from typing import Any
 
 from builders import good_response_log_row, list_workbook
 from hostile import xls_workbook
+from openpyxl import load_workbook
 
 from svcsheet import pipeline
 from svcsheet.forms import get_form
@@ -130,3 +131,45 @@ def test_a_name_typed_with_a_title_is_masked_where_it_is_written_without_it(tmp_
         [good_response_log_row(3, description=f"设备无法启动，{NAME}也遇到，帕提古丽上门")],
     )
     _check(tmp_path, inputs, [NAME, "帕提古丽"], monkeypatch)
+
+
+def test_names_in_card_sheets_timelines_phones_long_and_rejected_texts(tmp_path, monkeypatch):
+    """One file types the names; a card workbook and a list workbook write them in a timeline note, a
+    description, a sheet name (the whole file done again), next to a longer name holding a shorter one
+    (欧阳娜娜 / 欧阳娜), in a phone cell typed as text, in a text longer than the memo limit, in a rejected row
+    and in the same text on several rows (memo hits)."""
+    inputs = tmp_path / "in"
+    inputs.mkdir()
+    list_workbook(
+        inputs / "a.xlsx",
+        "response_log",
+        [
+            good_response_log_row(1, customer=NAME),
+            good_response_log_row(2, customer="欧阳娜娜", handler="帕提古丽"),
+        ],
+    )
+    cards = load_workbook(Path(__file__).resolve().parent.parent / "sample_workbooks" / "team_complaint_cards_nov.xlsx")
+    first, second, third = cards.worksheets
+    first["A13"] = f"2. 2026-11-19 14:30 上门检测，{NAME}在场，电源板烧毁"
+    second["A4"] = "客户姓名：欧阳娜"  # her own name, shorter than file a's customer
+    second["A7"] = "开机没反应，欧阳娜娜也反馈过，欧阳娜确认是同一批次"
+    third.title = "11.21帕提古丽"
+    cards.save(inputs / "cards.xlsx")
+    long_text = "设备无法启动，" + "按电源键没反应。" * 600 + f"{NAME}也遇到"
+    shared = f"远程指导重启系统，{NAME}确认已恢复"
+    list_workbook(
+        inputs / "c.xlsx",
+        "response_log",
+        [
+            good_response_log_row(3, description=long_text),
+            good_response_log_row(4, phone=f"微信{NAME}"),
+            good_response_log_row(5, received_time="不是时间", description=f"设备无法启动，{NAME}也遇到"),
+            good_response_log_row(6, solution=shared),
+            good_response_log_row(7, solution=shared, customer="古丽娜尔"),
+            good_response_log_row(8, solution=shared),
+        ],
+    )
+    assert len(long_text) > 4096
+    out = _check(tmp_path, inputs, [NAME, "欧阳娜", "帕提古丽"], monkeypatch)
+    assert "11.21帕**".encode() in out["run.json"]
+    assert "欧阳**也反馈过，欧阳**确认".encode() in _shown(str(tmp_path / "run1" / "clean.xlsx"), b"")
