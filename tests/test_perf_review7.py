@@ -6,6 +6,7 @@ with --jobs 1 and 2."""
 
 from __future__ import annotations
 
+import pickle
 import zipfile
 from datetime import datetime
 from pathlib import Path
@@ -13,9 +14,13 @@ from typing import Any
 
 from builders import good_response_log_row, list_workbook
 from hostile import xls_workbook
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from openpyxl import load_workbook
 
 from svcsheet import pipeline
+from svcsheet.deid.deidentifier import _SPLIT, _clean, _is_surname_only, _split_title, split_name
+from svcsheet.deid.redact import NameIndex
 from svcsheet.forms import get_form
 from svcsheet.pipeline import RunOptions, run
 
@@ -173,3 +178,14 @@ def test_names_in_card_sheets_timelines_phones_long_and_rejected_texts(tmp_path,
     out = _check(tmp_path, inputs, [NAME, "欧阳娜", "帕提古丽"], monkeypatch)
     assert "11.21帕**".encode() in out["run.json"]
     assert "欧阳**也反馈过，欧阳**确认".encode() in _shown(str(tmp_path / "run1" / "clean.xlsx"), b"")
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet="阿依古丽王女士先生工总/、 ＡA", max_size=8))
+def test_a_names_parts_are_the_same_whatever_the_path(name):
+    """split_name skips cleaning and splitting for plain Chinese names: what the full path gives them too."""
+    parts = _SPLIT.split(_clean(name))[::2]
+    bases = [base for base, title in map(_split_title, parts) if title and not _is_surname_only(base)]
+    assert split_name(name) == parts + bases
+    index = NameIndex([name])
+    assert pickle.loads(pickle.dumps(index))._names == index._names  # as a worker's index would come back

@@ -89,6 +89,7 @@ _COMPANY_LATIN = re.compile(r"(?:\b(?:co|ltd|inc|corp|llc|gmbh)\.?)$", re.IGNORE
 _MOBILE = re.compile(r"1[3-9][0-9]{9}")
 _SPLIT = re.compile(r"\s*([/／、,，;；])\s*")
 _MASK_CHARS = "*＊"
+_PLAIN_NAME = re.compile(r"[\u4e00-\u9fff]{2,4}")  # NFKC leaves these characters as they are
 _CJK = re.compile(r"[\u3400-\u9fff]")
 # A masked role followed by a full name, as agents sign: *工程师刘建军, *客服 王芳.
 _ROLE_THEN_NAME = re.compile(
@@ -119,6 +120,8 @@ def _clean(text: str) -> str:
 def split_name(name: str) -> list[str]:
     """The names a name field's value holds, as masking replaces them (a 公司/联系人 pair, spaces between
     Chinese characters removed), each full name typed with a title also without it (阿依古丽女士: 阿依古丽)."""
+    if _PLAIN_NAME.fullmatch(name) and not name.endswith(_TITLES):
+        return [name]  # most names: nothing to clean, split or take off (the run's check does every name)
     parts = _SPLIT.split(_clean(name))[::2]
     bases = [base for base, title in map(_split_title, parts) if title and not _is_surname_only(base)]
     return parts + bases

@@ -34,8 +34,9 @@ class NameIndex:
     an Aho-Corasick automaton finds them in time linear in the text, whatever their number (a regex alternation
     of 50,000 names took 70 times as long). Leftmost-longest, as the alternation longest first did."""
 
-    def __init__(self, names: Iterable[str]) -> None:
-        self._names = tuple(sorted(self.terms(names), key=lambda n: (-len(n), n)))
+    def __init__(self, names: Iterable[str], as_typed: bool = True) -> None:
+        """``as_typed``: ``names`` as name fields give them, looked for with their parts (``terms``)."""
+        self._names = tuple(sorted(self.terms(names) if as_typed else names, key=lambda n: (-len(n), n)))
         self._automaton = AhoCorasick(self._names, matchkind=MatchKind.LeftmostLongest) if self._names else None
         self._masked: dict[tuple, tuple[str, tuple[str, ...]]] = {}  # redact_row's free texts, see _RowNames
         self.times = SharedValues()  # equal times in the de-identified values: one object (they repeat by the minute)
@@ -44,7 +45,7 @@ class NameIndex:
         self.searched: set[str] | None = None
 
     def __reduce__(self) -> tuple[type[NameIndex], tuple[tuple[str, ...]]]:
-        return NameIndex, (self._names,)  # the automaton does not pickle; the memos are rebuilt where it goes
+        return NameIndex, (self._names, False)  # the automaton does not pickle; the memos are rebuilt where it goes
 
     @staticmethod
     def terms(names: Iterable[str]) -> set[str]:
