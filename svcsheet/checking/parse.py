@@ -18,7 +18,7 @@ from ..records import Parsed, RawRow, Row
 from .values import parse_value
 
 _MEMO: dict[tuple[int, type, Any], tuple[FieldSpec, Parsed]] = {}
-_MEMO_MAX = 200_000
+_MEMO_MAX = 50_000  # a month of distinct customers fills it with one-off names and phones: 200,000 held ~40 MB a worker
 _MEMO_TEXT = 64  # longer texts (descriptions, notes) rarely repeat: not worth keeping
 
 

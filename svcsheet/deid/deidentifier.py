@@ -481,7 +481,7 @@ class Deidentifier:
 
 
 _CUSTOMERS_MAX = 20000
-_MEMO_MAX = 100_000
+_MEMO_MAX = 25_000  # as parse's: one-off texts of distinct customers; 100,000 took the tree past 500 MB
 _MAPPING = object()  # tags a mapping's items in a memo key
 _MEMO_LIMIT = 4096  # longer texts are rare and seldom repeat: not memoised
 
