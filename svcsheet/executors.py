@@ -413,6 +413,8 @@ def _dask_map(
         tries: dict[int, int] = {}
         running: dict[Any, int] = {}
         done: dict[int, Any] = {}
+        suspects: deque[int] = deque()  # killed twice beside other files: each is tried once more, alone
+        alone: set[int] = set()
         following = 0
         completed = as_completed(loop=client.loop)
 
@@ -442,6 +444,8 @@ def _dask_map(
             except (KilledWorker, FutureCancelledError):  # its worker died (twice, see above)
                 if tries[i] < 2:  # a neighbour of a hostile file can be blamed once: try again
                     submit(i)
+                elif i not in alone:  # on a loaded cluster a neighbour can be blamed twice: alone, it is not
+                    suspects.append(i)
                 elif lost is None:
                     raise
                 else:
@@ -450,6 +454,9 @@ def _dask_map(
             fut.release()
             while todo and len(running) < window:
                 submit(todo.popleft())
+            if not todo and not running and suspects:
+                alone.add(suspects[0])
+                submit(suspects.popleft())
             while following in done:
                 yield done.pop(following)
                 following += 1
