@@ -68,9 +68,10 @@ class InWorker:
     """What de-identifying a file with its per-file work (its own names only) leaves for the run to check
     against the run's names (``_deidentify``): the file's names, every text they were looked for in (joined by
     ``SEP``) and which of them each row (and the file's own names) searched, each row's findings count before
-    and after (findings added since, duplicates across files, mean the row is done again), the sheets as read (their masked copies replaced them), and every row's
-    parsed values as read (the rows keep only what later stages read, see ``_slim``): pickled in one piece
-    and deflated when they come from another process, so the run loads them only for a row it does again."""
+    and after (findings added since, duplicates across files, mean the row is done again), the sheets as read
+    (their masked copies replaced them), and every row's parsed values as read (the rows keep only what later
+    stages read, see ``_slim``): pickled in one piece and deflated when they come from another process, so the
+    run loads them only for a row it does again."""
 
     names: frozenset[str]
     texts: str
