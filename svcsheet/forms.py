@@ -12,10 +12,8 @@ from dataclasses import dataclass, field
 from functools import cache, cached_property
 from typing import Any
 
-import yaml
-
 from .errors import UsageError
-from .resources import data_path
+from .resources import data_path, load_yaml
 
 FORM_KEYS = ("service_feedback", "issue_feedback", "complaint_followup", "service_card", "response_log")
 
@@ -356,7 +354,7 @@ def load_forms() -> dict[str, FormSpec]:
     forms = {}
     for key in FORM_KEYS:
         with open(data_path("forms", f"{key}.yaml"), encoding="utf-8") as fh:
-            forms[key] = _form(yaml.safe_load(fh))
+            forms[key] = _form(load_yaml(fh.read()))
     return forms
 
 

@@ -8,6 +8,13 @@ from __future__ import annotations
 
 from functools import cache
 from pathlib import Path
+from typing import Any
+
+import yaml
+
+# libyaml's loader reads the shipped forms and lexicon ~6x faster (same values: a YAML 1.1 safe loader both);
+# a PyYAML built without libyaml falls back to the pure-Python one.
+_SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 @cache
@@ -23,3 +30,8 @@ def data_dir() -> Path:
 def data_path(*parts: str) -> Path:
     """Path of one shipped data file, e.g. ``data_path("forms", "response_log.yaml")``."""
     return data_dir().joinpath(*parts)
+
+
+def load_yaml(text: str | bytes) -> Any:
+    """``yaml.safe_load`` through libyaml when PyYAML has it (errors are ``yaml.YAMLError`` either way)."""
+    return yaml.load(text, Loader=_SAFE_LOADER)  # noqa: S506 - a safe loader

@@ -36,13 +36,11 @@ from types import MappingProxyType
 
 import numpy as np
 import rjieba
-import yaml
-from scipy.cluster.hierarchy import fcluster, linkage
 from scipy.sparse import coo_matrix, csr_matrix
 from scipy.sparse.csgraph import connected_components
 
 from ..errors import PolicyError
-from ..resources import data_path
+from ..resources import data_path, load_yaml
 from .alternation import Alternation
 from .lexicon_suggest import layered_lexicon
 from .problem_terms import objects_before, senses, weighted_phrases
@@ -455,6 +453,10 @@ def _average_link(
     if len(idx) == 1:
         return [idx]
     if len(idx) <= _LINK_LIMIT:
+        # imported here: scipy.cluster pulls in scipy.spatial and scipy.linalg (~0.4 s at start), which a run
+        # whose components need no linkage never uses
+        from scipy.cluster.hierarchy import fcluster, linkage
+
         tree = linkage(_condensed_distances(x[idx], prod[idx]), method="average")
         labels = fcluster(tree, t=1.0 - cfg["threshold"], criterion="distance")
         return [idx[labels == k] for k in np.unique(labels)]
@@ -598,7 +600,7 @@ class _Guard:
 @cache
 def _guard() -> _Guard:
     """The precision guard's data (templates/lexicon/guard.yaml)."""
-    data = yaml.safe_load(data_path("lexicon", "guard.yaml").read_text(encoding="utf-8")) or {}
+    data = load_yaml(data_path("lexicon", "guard.yaml").read_text(encoding="utf-8")) or {}
     words = lambda key: frozenset(str(w) for w in data.get(key) or ())  # noqa: E731
     return _Guard(
         words("generic_words"),

@@ -17,7 +17,7 @@ import rjieba
 import yaml
 
 from ..errors import PolicyError
-from ..resources import data_path
+from ..resources import data_path, load_yaml
 
 _COMPOUND = "欧阳|司马|诸葛|上官|东方|皇甫|尉迟|公孙|慕容|长孙|宇文|司徒|夏侯|令狐|澹台|西门|南宫|独孤|端木|轩辕|申屠|太史"
 # Masked personal data, in the order they are removed (after NFKC, lower case). Every pattern runs in linear
@@ -212,7 +212,7 @@ def _parse_lexicon(data: object, source: str) -> Lexicon:
 @cache
 def _load_cached(path: str, mtime: float) -> Lexicon:
     try:
-        data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+        data = load_yaml(Path(path).read_text(encoding="utf-8"))
     except (OSError, yaml.YAMLError) as exc:
         raise PolicyError(f"无法读取词库文件 {path}：{exc}") from exc
     return _parse_lexicon(data, path)
