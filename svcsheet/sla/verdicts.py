@@ -207,6 +207,74 @@ def evaluate_row(
     form: FormSpec, values: Mapping[str, Parsed], policy: Policy, cal: BusinessCalendar, as_of: dt.datetime
 ) -> Mapping[str, StageResult]:
     """The outcome of every stage of ``form`` for one row (stage key -> StageResult, in the form's order)."""
+    memo, reads = _memo_for(form, policy, cal, as_of)
+    try:  # the verdicts depend only on the values the stages read (and the form, policy, calendar, as_of)
+        key = tuple([_signature(values.get(k, _ABSENT)) for k in reads])
+        hit = memo.get(key)
+    except TypeError:  # a value that does not hash (an issue's params): computed, not kept
+        return _evaluate_row(form, values, policy, cal, as_of)
+    if hit is None:
+        hit = _evaluate_row(form, values, policy, cal, as_of)
+        if len(memo) >= _MEMO_MAX:
+            memo.clear()
+        memo[key] = hit
+    return hit
+
+
+def _signature(parsed: Any) -> Any:
+    """A parsed value as the memo compares it: its value's type keeps 1, 1.0 and True apart."""
+    if parsed is None or parsed is _ABSENT:
+        return parsed
+    return (parsed.value.__class__, parsed)
+
+
+# Rows whose stages read equal values get equal verdicts: one computation and one (read-only) FieldMap for
+# all of them. Tickets repeat their timestamps (a busy minute, a morning's batch entered at once, a date
+# without time); the memo is per (form, policy, calendar, as_of) and bounded like the parse memo.
+_ABSENT = object()  # a field the sheet has no column for (not the same as an empty cell)
+_MEMO_MAX = 50_000
+_MEMOS: dict[int, tuple[FormSpec, tuple[str, ...], dict[tuple, Mapping[str, StageResult]]]] = {}
+_MEMO_OWNER: list[Any] = [None]  # (policy sha256, calendar, as_of) the memos were made for
+
+
+def _memo_for(
+    form: FormSpec, policy: Policy, cal: BusinessCalendar, as_of: dt.datetime
+) -> tuple[dict[tuple, Mapping[str, StageResult]], tuple[str, ...]]:
+    owner = _MEMO_OWNER[0]
+    if owner is None or owner[0] != policy.sha256 or owner[1] is not cal or owner[2] != as_of:
+        _MEMOS.clear()
+        _MEMO_OWNER[0] = (policy.sha256, cal, as_of)
+    hit = _MEMOS.get(id(form))
+    if hit is None or hit[0] is not form:
+        hit = _MEMOS[id(form)] = (form, _read_keys(form, policy), {})
+    return hit[2], hit[1]
+
+
+def _read_keys(form: FormSpec, policy: Policy) -> tuple[str, ...]:
+    """Every field whose value one of the form's stages reads (``_evaluate`` and its helpers)."""
+    keys: list[str] = []
+
+    def condition(cond: dict[str, Any] | None) -> None:
+        for key, want in (cond or {}).items():
+            if key == "any":
+                for alt in want:
+                    condition(alt)
+            else:
+                keys.append(key)
+
+    for spec in form.stages:
+        rule = policy.stage_rule(form.key, spec.key)
+        if rule is None or not rule.enabled:
+            continue
+        condition(rule.applies_when)
+        condition(rule.open_when)
+        keys += [k for k in (spec.start, spec.end, rule.priority_field, rule.since, rule.until) if k]
+    return tuple(dict.fromkeys(keys))
+
+
+def _evaluate_row(
+    form: FormSpec, values: Mapping[str, Parsed], policy: Policy, cal: BusinessCalendar, as_of: dt.datetime
+) -> Mapping[str, StageResult]:
     out: dict[str, StageResult] = {}
     for spec in form.stages:
         st = _Stage(form, spec.key, values, cal, as_of)
