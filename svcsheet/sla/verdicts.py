@@ -130,7 +130,9 @@ def _matches(value: Any, want: Any) -> bool | None:
     return bool(values & set(want))
 
 
-def eval_condition(cond: dict[str, Any] | None, values: Mapping[str, Parsed]) -> tuple[bool | None, str | None]:
+def eval_condition(
+    cond: dict[str, Any] | None, values: Mapping[str, Parsed]
+) -> tuple[bool | None, str | None]:
     """(True/False/None, the empty field key when None). All listed fields must match; ``any`` needs one
     alternative to match, and an alternative whose field is empty does not match."""
     if not cond:
