@@ -210,8 +210,15 @@ def evaluate_row(
 ) -> Mapping[str, StageResult]:
     """The outcome of every stage of ``form`` for one row (stage key -> StageResult, in the form's order)."""
     memo, reads = _memo_for(form, policy, cal, as_of)
+    get = values.get
     try:  # the verdicts depend only on the values the stages read (and the form, policy, calendar, as_of)
-        key = tuple([_signature(values.get(k, _ABSENT)) for k in reads])
+        # a parsed value compared with its value's type (1, 1.0 and True apart); None: empty, _ABSENT: no column
+        key = tuple(
+            [
+                p if p is None or p is _ABSENT else (p.value.__class__, p)
+                for p in [get(k, _ABSENT) for k in reads]
+            ]
+        )
         hit = memo.get(key)
     except TypeError:  # a value that does not hash (an issue's params): computed, not kept
         return _evaluate_row(form, values, policy, cal, as_of)
@@ -221,13 +228,6 @@ def evaluate_row(
             memo.clear()
         memo[key] = hit
     return hit
-
-
-def _signature(parsed: Any) -> Any:
-    """A parsed value as the memo compares it: its value's type keeps 1, 1.0 and True apart."""
-    if parsed is None or parsed is _ABSENT:
-        return parsed
-    return (parsed.value.__class__, parsed)
 
 
 # Rows whose stages read equal values get equal verdicts: one computation and one (read-only) FieldMap for
