@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 
 from svcsheet import pipeline
 from svcsheet.forms import load_forms
+from svcsheet.outputs import xlsx_patch
 from svcsheet.policy import load_policy
 from svcsheet.reading.discover import discover_inputs
 from svcsheet.records import FieldMap
@@ -90,3 +91,30 @@ def test_the_stages_read_keys_cover_priorities_and_conditions() -> None:
         for s in f.stages
         if policy.stage_rule(f.key, s.key)
     )
+
+
+# pieces of sheet XML around the tags returns/ looks for: prefixes, look-alike names, names in attributes and text
+_TAG_PIECES = st.sampled_from(
+    [
+        "<col ", '<col min="1" max="2" style="3"/>', "<x:col>", "<cols>", "</cols>", "<colx>", "col", "cols",
+        "<legacyDrawing ", "<x:legacyDrawing/>", "legacyDrawing", "<legacyDrawingHF/>", "<drawingHF>", "drawingHF",
+        "<picture/>", "<x:tableParts>", "<extLst>", "<x:y:col>", "<col:col a>", '<c r="A1">', "<", ">", ":", "x",
+        " ", "<x:", "<row>", "</row>", "\n", "é", "<é:picture>",
+    ]
+)  # fmt: skip
+
+
+@settings(max_examples=1500, deadline=None)
+@given(st.lists(_TAG_PIECES, max_size=30))
+def test_tag_searches_from_the_names_find_what_the_whole_search_finds(pieces: list[str]) -> None:
+    """returns/ looks for the legacy drawing, the columns' styles and the elements after the legacy drawing from
+    where their names occur: the same matches as searching the whole sheet part."""
+    xml = "".join(pieces)
+    for pattern, names in (
+        (xlsx_patch._LEGACY, ("legacyDrawing",)),
+        (xlsx_patch._AFTER, xlsx_patch._AFTER_LEGACY),
+    ):
+        want = pattern.search(xml)
+        got = xlsx_patch._search_tag(pattern, xml, names)
+        assert (got and got.span()) == (want and want.span())
+    assert xlsx_patch._findall_tag(xlsx_patch._COL_TAG, xml, "col") == xlsx_patch._COL_TAG.findall(xml)
