@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, timedelta
 from functools import cache
 from pathlib import Path
@@ -118,3 +119,59 @@ def test_tag_searches_from_the_names_find_what_the_whole_search_finds(pieces: li
         got = xlsx_patch._search_tag(pattern, xml, names)
         assert (got and got.span()) == (want and want.span())
     assert xlsx_patch._findall_tag(xlsx_patch._COL_TAG, xml, "col") == xlsx_patch._COL_TAG.findall(xml)
+
+
+def _restyle_cells_before(xml, wanted, new_style, col_styles):
+    """xlsx_patch._restyle_cells as it was (every wanted row sorted again at every row of the sheet)."""
+    m = re.search(r"<((?:\w+:)?)sheetData\b[^>]*?(/>|>)", xml)
+    p = m.group(1)
+    start = m.end()
+    end = xml.index(f"</{p}sheetData>", start)
+    data = xml[start:end]
+    by_row: dict[int, dict[int, str]] = {}
+    for (r, c), fill in wanted.items():
+        by_row.setdefault(r, {})[c] = fill
+    out: list[str] = []
+    pos = 0
+    implicit = 0
+    for rm in xlsx_patch._rows(data):
+        r_attr = xlsx_patch._attr(rm.open_tag, "r")
+        row = int(r_attr) if r_attr else implicit + 1
+        implicit = row
+        for missing in sorted(k for k in by_row if k < row):
+            out.append(data[pos : rm.start()])
+            pos = rm.start()
+            out.append(xlsx_patch._new_row(p, missing, by_row.pop(missing), None, new_style, col_styles))
+        if row not in by_row:
+            continue
+        out.append(data[pos : rm.start()])
+        out.append(xlsx_patch._patch_row(rm, row, by_row.pop(row), new_style, col_styles))
+        pos = rm.end()
+    out.append(data[pos:])
+    for missing in sorted(by_row):
+        out.append(xlsx_patch._new_row(p, missing, by_row[missing], None, new_style, col_styles))
+    return xml[:start] + "".join(out) + xml[end:]
+
+
+_ROW_TAGS = st.sampled_from(
+    ['<row r="{n}">', "<row>", '<row r="{n}" s="4" customFormat="1">', '<row r="{n}"/>']
+)  # fmt: skip
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    st.lists(st.tuples(_ROW_TAGS, st.integers(1, 12), st.lists(st.integers(1, 5), max_size=3)), max_size=10),
+    st.dictionaries(st.tuples(st.integers(1, 14), st.integers(1, 6)), st.sampled_from(["FFC7CE", "FFEB9C"])),
+)
+def test_wanted_rows_walked_once_restyle_as_before(rows: list, wanted: dict) -> None:
+    """returns/ marks the wanted cells of a sheet whose rows come in any order, with or without numbers: the
+    rows it creates and patches are those the former pass made."""
+    body = []
+    for tag, n, cols in rows:
+        open_tag = tag.format(n=n)
+        cells = "".join(f'<c r="{"ABCDE"[c - 1]}{n}"><v>1</v></c>' for c in sorted(set(cols)))
+        body.append(open_tag if open_tag.endswith("/>") else f"{open_tag}{cells}</row>")
+    xml = f"<worksheet><sheetData>{''.join(body)}</sheetData></worksheet>"
+    style = lambda s, fill: s * 100 + len(fill)  # noqa: E731
+    want = _restyle_cells_before(xml, dict(wanted), style, {2: 7})
+    assert xlsx_patch._restyle_cells(xml, dict(wanted), style, {2: 7}) == want

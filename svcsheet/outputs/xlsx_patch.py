@@ -369,11 +369,19 @@ def _restyle_cells(
     out: list[str] = []
     pos = 0
     implicit = 0
+    # the wanted rows in order, walked once: those before each row not patched yet are created before it (a
+    # sorted pass over every wanted row at every row of the sheet was rows x wanted rows)
+    pending = sorted(by_row)
+    i = 0
     for rm in _rows(data):
         r_attr = _attr(rm.open_tag, "r")  # the row's opening tag: its text up to the first ">"
         row = int(r_attr) if r_attr else implicit + 1
         implicit = row
-        for missing in sorted(k for k in by_row if k < row):
+        while i < len(pending) and pending[i] < row:
+            missing = pending[i]
+            i += 1
+            if missing not in by_row:  # a row of that number came earlier and was patched
+                continue
             out.append(data[pos : rm.start()])
             pos = rm.start()
             out.append(_new_row(p, missing, by_row.pop(missing), None, new_style, col_styles))
