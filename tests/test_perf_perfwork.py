@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from svcsheet import pipeline
 from svcsheet.forms import load_forms
-from svcsheet.outputs import xlsx_patch
+from svcsheet.outputs import returns, xlsx_patch
 from svcsheet.policy import load_policy
 from svcsheet.reading.discover import discover_inputs
 from svcsheet.records import FieldMap
@@ -175,3 +175,34 @@ def test_wanted_rows_walked_once_restyle_as_before(rows: list, wanted: dict) -> 
     style = lambda s, fill: s * 100 + len(fill)  # noqa: E731
     want = _restyle_cells_before(xml, dict(wanted), style, {2: 7})
     assert xlsx_patch._restyle_cells(xml, dict(wanted), style, {2: 7}) == want
+
+
+_LIST_VALUES = st.sampled_from(
+    [None, "", 1, 12, True, 1.0, "1", "B3", "客户姓名", "这一行是模板自带的示例，请删除后再提交。" * 3, "第一行\n第二行很长很长很长很长很长很长很长很长",
+     "x" * 90, "错误", "警告", "客户服务问题反馈表"]
+)  # fmt: skip
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.lists(_LIST_VALUES, min_size=7, max_size=7), max_size=25))
+def test_list_sheet_measures_each_distinct_value_once_as_before(rows: list) -> None:
+    """The returns/ list sheet's column widths and row heights: the same as measuring every cell."""
+    widths = []
+    for c, cap in enumerate(returns.LIST_WIDTHS):
+        need = max(
+            [returns.text_width(returns.LIST_HEADER[c])]
+            + [returns._line_width(r[c]) for r in rows if r[c] not in (None, "")]
+        )
+        widths.append(float(min(cap, max(6, need + 2))))
+    heights = {}
+    for r, values in enumerate(rows, start=2):
+        lines = 1
+        for c in returns.LIST_WRAP:
+            if values[c] in (None, ""):
+                continue
+            room = max(1.0, widths[c] - 1)
+            lines = max(lines, sum(returns._lines(p, widths[c], room) for p in str(values[c]).split("\n")))
+        if lines > 1:
+            heights[r] = returns.LINE_HEIGHT * lines + 3
+    assert returns._list_widths(rows) == widths
+    assert returns._list_heights(rows, widths) == heights
