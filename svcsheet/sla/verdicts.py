@@ -231,10 +231,12 @@ def evaluate_row(
 
 
 # Rows whose stages read equal values get equal verdicts: one computation and one (read-only) FieldMap for
-# all of them. Tickets repeat their timestamps (a busy minute, a morning's batch entered at once, a date
-# without time); the memo is per (form, policy, calendar, as_of) and bounded like the parse memo.
+# all of them (a batch of tickets entered with the same times, rows copied from a template; the generated
+# bench's rows repeat the samples' 72 sets of times). The memo is per (form, policy, calendar, as_of) and small:
+# an entry holds 0.7-3.1 KB of verdicts and key, and rows whose times are all their own (a real month) only
+# fill it; cleared when full, so a worker keeps at most ~2 MB of it between files.
 _ABSENT = object()  # a field the sheet has no column for (not the same as an empty cell)
-_MEMO_MAX = 50_000
+_MEMO_MAX = 256
 _MEMOS: dict[int, tuple[FormSpec, tuple[str, ...], dict[tuple, Mapping[str, StageResult]]]] = {}
 _MEMO_OWNER: list[Any] = [None]  # (policy sha256, calendar, as_of) the memos were made for
 
