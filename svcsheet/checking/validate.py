@@ -59,20 +59,20 @@ def check_row(row: Row, form: FormSpec, as_of: datetime | None = None) -> None:
             found = _check_order(row, form, stage.start, stage.end, "time_order", finding)
             if found:
                 add(found)
-    values = row.values
-    for spec in form.fields:
-        parsed = values.get(spec.key)
+    get = row.values.get
+    today = None if as_of is None else as_of.date()
+    for spec, vague in _field_checks(form):
+        parsed = get(spec.key)
         value = None if parsed is None else parsed.value
-        if spec.vague_values and _bare(value) in _vague(spec):
+        if vague is not None and _bare(value) in vague:
             add(finding("vague_solution", spec))
         if isinstance(value, str):
             if len(value) > EXCEL_CELL_LIMIT:
                 add(finding("text_too_long", spec))
             continue
-        if not isinstance(value, date):
+        if today is None or spec.future_ok or not isinstance(value, date):
             continue  # only a date or a time can lie in the future
-        when = _as_datetime(value)
-        if as_of is not None and when is not None and not spec.future_ok and when[0].date() > as_of.date():
+        if (value.date() if isinstance(value, datetime) else value) > today:
             add(finding("future_time", spec, as_of=f"{as_of:%Y-%m-%d %H:%M}"))
 
 
@@ -84,6 +84,18 @@ def _required(form: FormSpec) -> tuple[FieldSpec, ...]:
     hit = _REQUIRED.get(id(form))
     if hit is None or hit[0] is not form:
         hit = _REQUIRED[id(form)] = (form, tuple(f for f in form.fields if f.required))
+    return hit[1]
+
+
+_FIELD_CHECKS: dict[int, tuple[FormSpec, tuple[tuple[FieldSpec, frozenset[str] | None], ...]]] = {}
+
+
+def _field_checks(form: FormSpec) -> tuple[tuple[FieldSpec, frozenset[str] | None], ...]:
+    """(spec, its vague values as compared or None) of every field, in the form's order; once per form."""
+    hit = _FIELD_CHECKS.get(id(form))
+    if hit is None or hit[0] is not form:
+        checks = tuple((spec, _vague(spec) if spec.vague_values else None) for spec in form.fields)
+        hit = _FIELD_CHECKS[id(form)] = (form, checks)
     return hit[1]
 
 
@@ -131,19 +143,36 @@ def _check_id(row: Row, form: FormSpec, finding) -> None:
 
 def _is_example(row: Row, form: FormSpec) -> bool:
     """The row repeats one of the paper form's printed example rows (the id compared in canonical form)."""
-    for example in form.examples:
+    id_field = form.id_field
+    for example in _bare_examples(form):
         matched = True
-        for key, expected in example.items():
-            if key == form.id_field:
-                actual, expected = row.ticket_id, _canonical_example(form, expected)
-            else:
-                actual = row.value(key)
-            if _bare(actual) != _bare(expected):
+        for key, expected in example:
+            actual = row.ticket_id if key == id_field else row.value(key)
+            if _bare(actual) != expected:
                 matched = False
                 break
         if matched:
             return True
     return False
+
+
+_EXAMPLES: dict[int, tuple[FormSpec, tuple[tuple[tuple[str, str], ...], ...]]] = {}
+
+
+def _bare_examples(form: FormSpec) -> tuple[tuple[tuple[str, str], ...], ...]:
+    """The form's example rows as compared: (field key, bare expected text) in the example's order, the id in
+    canonical form (made once per form, not once per row)."""
+    hit = _EXAMPLES.get(id(form))
+    if hit is None or hit[0] is not form:
+        examples = tuple(
+            tuple(
+                (key, _bare(_canonical_example(form, expected) if key == form.id_field else expected))
+                for key, expected in example.items()
+            )
+            for example in form.examples
+        )
+        hit = _EXAMPLES[id(form)] = (form, examples)
+    return hit[1]
 
 
 _EXAMPLE_IDS: dict[tuple[int, str], tuple[FormSpec, str | None]] = {}
@@ -168,7 +197,9 @@ def _example_mark(row: Row, form: FormSpec) -> FieldSpec | None:
     """The field whose cell marks the row as an example (its whole text is 示例/样例 and filler words)."""
     raw_items = getattr(row.cells, "raw_items", None)  # compact cells: the values as typed, no Cell made
     if raw_items is not None:
-        marked = {k for k, text in raw_items() if isinstance(text, str) and len(text) <= 40 and _marks_example(text)}
+        marked = {
+            k for k, text in raw_items() if isinstance(text, str) and len(text) <= 40 and _marks_example(text)
+        }
         return next((spec for spec in form.fields if spec.key in marked), None) if marked else None
     for spec in form.fields:
         cell = row.cells.get(spec.key)

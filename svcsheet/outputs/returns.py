@@ -40,7 +40,8 @@ FILLS = {sev: PatternFill("solid", fgColor=rgb) for sev, rgb in FILL_RGB.items()
 LIST_SHEET = "svcsheet问题清单"
 LIST_HEADER = ("级别", "工作表", "行号", "单元格", "字段", "填写内容", "怎么改")
 LIST_WIDTHS = (6, 14, 6, 8, 16, 24, 70)  # the widest each column gets; narrower when its content is
-LIST_WRAP = tuple(range(len(LIST_HEADER)))  # every cell wraps, top-aligned: a row reads level across its cells
+# every cell wraps, top-aligned: a row reads level across its cells
+LIST_WRAP = tuple(range(len(LIST_HEADER)))
 CONVERTED = "（转换副本）"
 CONVERTED_NOTE = (
     "注意：这是 svcsheet 把原表「{name}」（{fmt} 格式）转换成的 .xlsx 副本，只用来查看哪里要改。"
@@ -209,7 +210,13 @@ def _listing(findings: list[Finding]) -> ListSheet:
     ]
     widths = _list_widths(rows)
     return ListSheet(
-        LIST_SHEET, list(LIST_HEADER), rows, widths, HEADER_RGB, wrap_col=6, wrap_cols=LIST_WRAP,
+        LIST_SHEET,
+        list(LIST_HEADER),
+        rows,
+        widths,
+        HEADER_RGB,
+        wrap_col=6,
+        wrap_cols=LIST_WRAP,
         heights=_list_heights(rows, widths),
     )
 
@@ -218,7 +225,9 @@ def _list_widths(rows: list[list[str | int | None]]) -> list[float]:
     """Each column as wide as its header and content need, up to ``LIST_WIDTHS`` (longer text wraps)."""
     widths = []
     for c, cap in enumerate(LIST_WIDTHS):
-        need = max([text_width(LIST_HEADER[c])] + [_line_width(r[c]) for r in rows if r[c] not in (None, "")])
+        # each distinct value measured once (a column repeats its sheet, label and message texts)
+        distinct = {(type(v), v): v for r in rows if (v := r[c]) not in (None, "")}
+        need = max([text_width(LIST_HEADER[c])] + [_line_width(v) for v in distinct.values()])
         widths.append(float(min(cap, max(6, need + 2))))
     return widths
 
@@ -236,15 +245,21 @@ def _list_heights(rows: list[list[str | int | None]], widths: list[float]) -> di
     """Row heights (1-based sheet rows, header is row 1) for rows whose wrapped text needs several lines;
     LibreOffice does not grow a row for wrapped text by itself."""
     heights = {}
+    # (column, value) -> the lines it takes: values repeat down a column (sheet names, labels, messages)
+    counted: dict[tuple[int, type, object], int] = {}
     for r, values in enumerate(rows, start=2):
         lines = 1
         for c in LIST_WRAP:
             text = values[c]
             if text in (None, ""):
                 continue
-            room = max(1.0, widths[c] - 1)
-            # 15% margin: fonts differ between Excel, WPS and LibreOffice; a spare line beats a cut one
-            lines = max(lines, sum(_lines(p, widths[c], room) for p in str(text).split("\n")))
+            key = (c, type(text), text)
+            n = counted.get(key)
+            if n is None:
+                room = max(1.0, widths[c] - 1)
+                # 15% margin: fonts differ between Excel, WPS and LibreOffice; a spare line beats a cut one
+                n = counted[key] = sum(_lines(p, widths[c], room) for p in str(text).split("\n"))
+            lines = max(lines, n)
         if lines > 1:
             heights[r] = LINE_HEIGHT * lines + 3
     return heights
@@ -393,12 +408,16 @@ def _copy_grid(grid, ws) -> None:
         elif isinstance(value, bool | int | float):
             cell.value = value
             cell.alignment = TOP
-            widths[c] = max(widths[c], min(20.0, len(f"{value:g}" if isinstance(value, float) else str(value)) + 2))
+            widths[c] = max(
+                widths[c], min(20.0, len(f"{value:g}" if isinstance(value, float) else str(value)) + 2)
+            )
         elif isinstance(value, datetime | date | time):
             cell.value = value
             cell.alignment = TOP
             dated = isinstance(value, datetime) and (value.hour, value.minute, value.second) != (0, 0, 0)
-            cell.number_format = DATETIME_FORMAT if dated else DATE_FORMAT if not isinstance(value, time) else "hh:mm"
+            cell.number_format = (
+                DATETIME_FORMAT if dated else DATE_FORMAT if not isinstance(value, time) else "hh:mm"
+            )
             widths[c] = max(widths[c], 18.0 if dated else 12.0)
         elif value is not None:
             cell.value = str(value)
@@ -414,7 +433,11 @@ def _copy_grid(grid, ws) -> None:
         ws.column_dimensions[get_column_letter(c)].width = width
     lines: dict[int, int] = defaultdict(lambda: 1)
     for (r, c), value in grid.values.items():  # LibreOffice does not grow a row for wrapped text by itself
-        if isinstance(value, str) and ("\n" in value or text_width(value) > 38) and grid.anchor(r, c) == (r, c):
+        if (
+            isinstance(value, str)
+            and ("\n" in value or text_width(value) > 38)
+            and grid.anchor(r, c) == (r, c)
+        ):
             room = max(1.0, widths[c] - 1)
             lines[r] = max(lines[r], sum(_lines(p, widths[c], room) for p in value.split("\n")))
     for r, n in lines.items():

@@ -130,7 +130,9 @@ def _matches(value: Any, want: Any) -> bool | None:
     return bool(values & set(want))
 
 
-def eval_condition(cond: dict[str, Any] | None, values: Mapping[str, Parsed]) -> tuple[bool | None, str | None]:
+def eval_condition(
+    cond: dict[str, Any] | None, values: Mapping[str, Parsed]
+) -> tuple[bool | None, str | None]:
     """(True/False/None, the empty field key when None). All listed fields must match; ``any`` needs one
     alternative to match, and an alternative whose field is empty does not match."""
     if not cond:
@@ -207,6 +209,76 @@ def evaluate_row(
     form: FormSpec, values: Mapping[str, Parsed], policy: Policy, cal: BusinessCalendar, as_of: dt.datetime
 ) -> Mapping[str, StageResult]:
     """The outcome of every stage of ``form`` for one row (stage key -> StageResult, in the form's order)."""
+    memo, reads = _memo_for(form, policy, cal, as_of)
+    get = values.get
+    try:  # the verdicts depend only on the values the stages read (and the form, policy, calendar, as_of)
+        # a parsed value compared with its value's type (1, 1.0 and True apart); None: empty, _ABSENT: no column
+        key = tuple(
+            [
+                p if p is None or p is _ABSENT else (p.value.__class__, p)
+                for p in [get(k, _ABSENT) for k in reads]
+            ]
+        )
+        hit = memo.get(key)
+    except TypeError:  # a value that does not hash (an issue's params): computed, not kept
+        return _evaluate_row(form, values, policy, cal, as_of)
+    if hit is None:
+        hit = _evaluate_row(form, values, policy, cal, as_of)
+        if len(memo) >= _MEMO_MAX:
+            memo.clear()
+        memo[key] = hit
+    return hit
+
+
+# Rows whose stages read equal values get equal verdicts: one computation and one (read-only) FieldMap for
+# all of them (a batch of tickets entered with the same times, rows copied from a template; the generated
+# bench's rows repeat the samples' 72 sets of times). The memo is per (form, policy, calendar, as_of) and small:
+# an entry holds 0.7-3.1 KB of verdicts and key, and rows whose times are all their own (a real month) only
+# fill it; cleared when full, so a worker keeps at most ~2 MB of it between files.
+_ABSENT = object()  # a field the sheet has no column for (not the same as an empty cell)
+_MEMO_MAX = 256
+_MEMOS: dict[int, tuple[FormSpec, tuple[str, ...], dict[tuple, Mapping[str, StageResult]]]] = {}
+_MEMO_OWNER: list[Any] = [None]  # (policy sha256, calendar, as_of) the memos were made for
+
+
+def _memo_for(
+    form: FormSpec, policy: Policy, cal: BusinessCalendar, as_of: dt.datetime
+) -> tuple[dict[tuple, Mapping[str, StageResult]], tuple[str, ...]]:
+    owner = _MEMO_OWNER[0]
+    if owner is None or owner[0] != policy.sha256 or owner[1] is not cal or owner[2] != as_of:
+        _MEMOS.clear()
+        _MEMO_OWNER[0] = (policy.sha256, cal, as_of)
+    hit = _MEMOS.get(id(form))
+    if hit is None or hit[0] is not form:
+        hit = _MEMOS[id(form)] = (form, _read_keys(form, policy), {})
+    return hit[2], hit[1]
+
+
+def _read_keys(form: FormSpec, policy: Policy) -> tuple[str, ...]:
+    """Every field whose value one of the form's stages reads (``_evaluate`` and its helpers)."""
+    keys: list[str] = []
+
+    def condition(cond: dict[str, Any] | None) -> None:
+        for key, want in (cond or {}).items():
+            if key == "any":
+                for alt in want:
+                    condition(alt)
+            else:
+                keys.append(key)
+
+    for spec in form.stages:
+        rule = policy.stage_rule(form.key, spec.key)
+        if rule is None or not rule.enabled:
+            continue
+        condition(rule.applies_when)
+        condition(rule.open_when)
+        keys += [k for k in (spec.start, spec.end, rule.priority_field, rule.since, rule.until) if k]
+    return tuple(dict.fromkeys(keys))
+
+
+def _evaluate_row(
+    form: FormSpec, values: Mapping[str, Parsed], policy: Policy, cal: BusinessCalendar, as_of: dt.datetime
+) -> Mapping[str, StageResult]:
     out: dict[str, StageResult] = {}
     for spec in form.stages:
         st = _Stage(form, spec.key, values, cal, as_of)
