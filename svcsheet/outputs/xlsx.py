@@ -582,6 +582,7 @@ class Sheet:
         self.key_column: int | None = None  # repeated on every page when the sheet is too wide for one
         self.last_row = 0
         self._memos: list[_ColumnMemo] = []  # streamed tables: per column, its values' cell XML
+        self._tagged: set[int] = set()  # streamed rows written with their height in their tag
 
     def __getattr__(self, name: str) -> Any:  # everything else goes to the worksheet
         return getattr(self.ws, name)
@@ -747,6 +748,7 @@ class Sheet:
                             if lines > 1:
                                 self.heights[r] = LINE_HEIGHT * lines + 3
                                 parts[0] = _row_start(ws, r, self.heights[r])
+                                self._tagged.add(r)
                         parts.append("</row>")
                         out.append("".join(parts))
                         # the dimensions xlsxwriter records, gathered and recorded before anything reads them
@@ -861,6 +863,7 @@ class Sheet:
                     r = first + i
                     height = self.heights[r] = LINE_HEIGHT * counts[i] + 3
                     opens[i] = _row_start(ws, r, height).encode()
+                    self._tagged.add(r)
         built = list(map(b"".join, zip(opens, *cells, repeat(b"</row>", n), strict=False)))
         empty = {i for i, x in enumerate(built) if x == _EMPTY_ROW} if _EMPTY_ROW in built else set()
         numbers = map(str.encode, map(str, range(first + 1, first + n + 1)))
@@ -1243,7 +1246,10 @@ class Sheet:
             if lines[row] > 1:
                 self.heights[row] = max(self.heights.get(row, 0), LINE_HEIGHT * lines[row] + 3)
         for row in sorted(self.heights):
-            self.ws.set_row(row, self.heights[row])
+            # a streamed row written with its height in its tag is done: set_row of the last row written would
+            # write it a second time, empty (a table ending in an empty row after a wrapped one)
+            if row not in self._tagged:
+                self.ws.set_row(row, self.heights[row])
         self._page_setup()
 
     def _page_setup(self) -> None:
