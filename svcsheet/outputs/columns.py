@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import date, time
-from itertools import islice
+from itertools import chain, islice
 from operator import attrgetter, itemgetter
 from typing import Any
 
@@ -246,12 +246,12 @@ def write_columns_in_parts(
         rows = [] if first is None else [list(values) for values in zip(*first, strict=True)]
         write_table(ws, 0, headers, rows, st)
         return
-    del first, parts
     width = len(headers)
     state = [[False, False] for _ in range(width)]  # as write_table_in_parts gathers them
     needs: list[float] | None = [0.0] * width
     count = empty = 0
-    for part in make():
+    for part in chain([first], parts):  # the first pass goes on with the parts already begun
+        first = None  # (the first part is not held past its turn)
         n = len(part[0])
         count += n
         for c, st_c in enumerate(state):
