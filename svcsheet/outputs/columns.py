@@ -96,11 +96,12 @@ class FieldColumns:
             return [list(col) for col in zip(*map(self.values, rows), strict=True)]
         values = list(map(_VALUES, safes))
         if len(indexes) == 1:
+            # one pass over the rows' values (each row's tuple read once: the rows lie all over the heap)
             index = next(iter(indexes.values()))
-            out = []
-            for key in self.keys:
-                at = index.get(key)
-                out.append([None] * len(rows) if at is None else list(map(itemgetter(at), values)))
+            every = list(zip(*values, strict=True))
+            out = [
+                [None] * len(rows) if (at := index.get(key)) is None else list(every[at]) for key in self.keys
+            ]
         else:
             getters = {i: self._plan(index)[1] for i, index in indexes.items()}
             # a key the row does not have reads the None appended
@@ -122,6 +123,7 @@ class FieldColumns:
 
 
 _SAFE, _VALUES, _INDEX = attrgetter("safe"), attrgetter("_values"), attrgetter("_index")
+_PROV = attrgetter("file", "sheet", "row")
 
 
 def shared_index(maps: list[Any]) -> dict[str, int] | None:
@@ -165,8 +167,8 @@ def verdict_columns(rows: list[Row], keys: list[str], shown: dict[int, tuple[Any
 
 def provenance_columns(rows: list[Row]) -> list[list[Any]]:
     """``provenance(row)`` of each row, as three columns (file, sheet, row)."""
-    provs = [r.shown_prov for r in rows]
-    return [list(map(attrgetter(name), provs)) for name in ("file", "sheet", "row")]
+    provs = map(_PROV, map(attrgetter("shown_prov"), rows))  # each provenance read once
+    return [list(col) for col in zip(*provs, strict=True)] if rows else [[], [], []]
 
 
 def display(value: Any) -> Any:
