@@ -89,12 +89,6 @@ DETAIL_HEADERS = [
 ]
 
 
-def _detail(forms: dict[str, FormSpec], accepted: dict[str, list]) -> Iterator[tuple]:
-    """The 时效明细 lines: every verdict of every accepted row, form by form."""
-    for part in in_parts(_detail_lines(forms, accepted), _detail_columns):
-        yield from zip(*part, strict=True)
-
-
 def _detail_lines(forms: dict[str, FormSpec], accepted: dict[str, list]) -> Iterator[tuple]:
     """(form name, row, stage label, verdict) of every verdict of every accepted row, form by form, stage by
     stage; a row's verdicts read by position when its verdicts are a FieldMap (positions once per key index)."""
