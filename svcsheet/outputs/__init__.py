@@ -80,14 +80,18 @@ FORK_MAX_ROWS = 50_000
 # the GIL: the deflate, about a third of clean.xlsx's time, runs on another core).
 CLOSED_IN_BACKGROUND = ("clean", "rejects", "summary")
 # Writers that run with the garbage collector paused (gcpause.py): they make no cycles but an xlsxwriter
-# workbook's. Not trace.json: the JSON encoder (with indent) leaves a cycle of closures per ticket.
-GC_PAUSED = ("clean", "rejects", "summary", "report")
+# workbook's. trace.json too since its tickets are written from the rows (manifest._ticket_json): the JSON
+# encoder (with indent), which leaves a cycle of closures per ticket, now encodes only a ticket holding an
+# unusual value.
+GC_PAUSED = ("clean", "rejects", "summary", "report", "trace")
 # ... and a writer that may fork (the returns/ pool) waits for those threads first: a forked process keeps
 # only the forking thread, and could inherit a lock another thread held.
 FORKS = ("returns",)
 
 
-def _write_files(result, forms: dict[str, FormSpec], folder: Path, returns: EarlyReturns | None = None) -> None:
+def _write_files(
+    result, forms: dict[str, FormSpec], folder: Path, returns: EarlyReturns | None = None
+) -> None:
     """Every output but run.json, in this order; the error raised is the one of the first writer that failed
     in this order, whichever process (or thread) wrote it, as when one process writes them all."""
     steps = [
@@ -100,7 +104,11 @@ def _write_files(result, forms: dict[str, FormSpec], folder: Path, returns: Earl
         ("trace", lambda: write_trace(result, folder / "trace.json")),
         (
             "returns",
-            lambda: returns.finish(folder / "returns") if returns else write_returns(result, forms, folder / "returns"),
+            lambda: (
+                returns.finish(folder / "returns")
+                if returns
+                else write_returns(result, forms, folder / "returns")
+            ),
         ),
     ]
     numbered = [(i, name, fn) for i, (name, fn) in enumerate(steps)]

@@ -4,6 +4,7 @@ and a 时效明细 sheet with the start, deadline, end and minutes behind every 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from operator import attrgetter, itemgetter
 from pathlib import Path
 from typing import Any
 
@@ -12,12 +13,14 @@ from .columns import (
     COMMON_ISSUE,
     CUSTOMER,
     PROVENANCE,
+    Columns,
     FieldColumns,
     field_headers,
+    in_parts,
     note_fields,
-    provenance,
-    verdict_text,
-    write_table_in_parts,
+    provenance_columns,
+    verdict_columns,
+    write_columns_in_parts,
 )
 from .xlsx import Sheet, new_workbook
 
@@ -37,22 +40,37 @@ def write_clean(result, forms: dict[str, FormSpec], path: Path) -> None:
         headers += [s.label for s in form.stages] + [COMMON_ISSUE, "提示"]
         keys = [s.key for s in form.stages]
 
-        def table(rows=rows, columns=columns, keys=keys) -> Iterator[list]:
-            for row in rows:
-                sla = row.sla
-                stages = [None if (res := sla.get(k)) is None else verdict_text(res, shown) for k in keys]
-                hints = "；".join(f"{f.cell or ''} {f.message}".strip() for f in row.safe_findings)
-                values = columns.values(row)
-                yield provenance(row) + [row.customer_key] + values + stages + [row.cluster, hints or None]
+        def table(rows=rows, columns=columns, keys=keys) -> Iterator[Columns]:
+            # each part's columns: provenance, customer, fields, verdicts, common issue, hints
+            def build(part: list) -> Columns:
+                cols = provenance_columns(part)
+                cols.append([r.customer_key for r in part])
+                cols += columns.columns(part)
+                cols += verdict_columns(part, keys, shown)
+                cols.append([r.cluster for r in part])
+                cols.append([_hints(fs) if fs else None for fs in map(_FINDINGS, part)])
+                return cols
+
+            return in_parts(rows, build)
 
         ws = Sheet(wb.add_worksheet(form.name[:31]), st)
         ws.key_column = len(PROVENANCE) + 1  # the ticket id (first field) on every printed page
-        write_table_in_parts(ws, headers, table, st)
+        write_columns_in_parts(ws, headers, table, st)
         ws.finish()
     ws = Sheet(wb.add_worksheet("时效明细"), st)
-    write_table_in_parts(ws, DETAIL_HEADERS, lambda: _detail(forms, accepted), st)
+    write_columns_in_parts(
+        ws, DETAIL_HEADERS, lambda: in_parts(_detail_lines(forms, accepted), _detail_columns), st
+    )
     ws.finish()
     wb.close()
+
+
+_FINDINGS = attrgetter("safe_findings")
+
+
+def _hints(findings: list) -> str | None:
+    """The 提示 cell: every finding of the row (cell and message), or None."""
+    return "；".join(f"{f.cell or ''} {f.message}".strip() for f in findings) or None
 
 
 DETAIL_HEADERS = [
@@ -71,28 +89,52 @@ DETAIL_HEADERS = [
 ]
 
 
-def _detail(forms: dict[str, FormSpec], accepted: dict[str, list]) -> Iterator[tuple]:
-    """The 时效明细 lines: every verdict of every accepted row, form by form."""
+def _detail_lines(forms: dict[str, FormSpec], accepted: dict[str, list]) -> Iterator[tuple]:
+    """(form name, row, stage label, verdict) of every verdict of every accepted row, form by form, stage by
+    stage; a row's verdicts read by position when its verdicts are a FieldMap (positions once per key index)."""
     for form in forms.values():
         stages = [(s.key, s.label) for s in form.stages]
+        name = form.name
+        plans: dict[int, tuple[Any, list[tuple[str, int]]]] = {}
         for row in accepted[form.key]:
             sla = row.sla
-            prov = None
-            for key, label in stages:
-                res = sla.get(key)
+            index = getattr(sla, "_index", None)
+            if type(index) is not dict:
+                for key, label in stages:
+                    res = sla.get(key)
+                    if res is not None:
+                        yield name, row, label, res
+                continue
+            plan = plans.get(id(index))
+            if plan is None or plan[0] is not index:
+                at = [(label, index[key]) for key, label in stages if key in index]
+                plan = plans[id(index)] = (index, at)
+            values = sla._values
+            for label, i in plan[1]:
+                res = values[i]
                 if res is not None:
-                    prov = prov or provenance(row)
-                    yield (
-                        form.name,
-                        row.ticket_id,
-                        label,
-                        res.outcome,
-                        res.target,
-                        res.start,
-                        res.deadline,
-                        res.end,
-                        res.elapsed_minutes,
-                        res.overrun_minutes,
-                        res.reason,
-                        *prov,
-                    )
+                    yield name, row, label, res
+
+
+_DETAIL_VERDICT = [
+    attrgetter(name)
+    for name in (
+        "outcome",
+        "target",
+        "start",
+        "deadline",
+        "end",
+        "elapsed_minutes",
+        "overrun_minutes",
+        "reason",
+    )
+]
+
+
+def _detail_columns(lines: list[tuple]) -> Columns:
+    """A part of the 时效明细 table (``DETAIL_HEADERS``), column by column."""
+    rows = list(map(itemgetter(1), lines))
+    verdicts = list(map(itemgetter(3), lines))
+    cols = [list(map(itemgetter(0), lines)), [r.ticket_id for r in rows], list(map(itemgetter(2), lines))]
+    cols += [list(map(get, verdicts)) for get in _DETAIL_VERDICT]
+    return cols + provenance_columns(rows)

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from itertools import islice
-from operator import itemgetter
+from datetime import date, time
+from itertools import chain, islice
+from operator import attrgetter, itemgetter
 from typing import Any
 
 from ..forms import FormSpec
 from ..records import Row
-from .xlsx import MAX_WIDTH, Sheet, Styles, column_need, scan_column, write_table
+from .xlsx import _NUMERIC_TYPES, MAX_WIDTH, Sheet, Styles, column_need, scan_column, write_table
 
 PROVENANCE = ["来源文件", "工作表", "行号"]
 CUSTOMER = "客户标识"
@@ -78,12 +79,96 @@ class FieldColumns:
         index = getattr(safe, "_index", None)
         if index is None or len(self.keys) < 2:
             return field_values(self.form, row, self.notes)
-        plan = self._plans.get(id(index))
-        if plan is None or plan[0] is not index:
-            missing = len(index)  # a key the row does not have reads the None appended below
-            plan = self._plans[id(index)] = (index, itemgetter(*(index.get(k, missing) for k in self.keys)))
+        plan = self._plan(index)
         # a note is text, so display() (which changes tuples only) leaves the note columns as they are
         return [display(v) if isinstance(v, tuple) else v for v in plan[1](safe._values + (None,))]
+
+    def columns(self, rows: list[Row]) -> list[list[Any]]:
+        """The field columns of ``rows``: column ``i`` is ``[self.values(row)[i] for row in rows]``. Rows whose
+        FieldMaps share one key index are read a column at a time (in C); rows of several indexes (a note
+        or a field some files lack) are put in this table's order a row at a time, then transposed (in C)."""
+        safes = list(map(_SAFE, rows))
+        try:
+            indexes = dict(zip(map(id, map(_INDEX, safes)), map(_INDEX, safes), strict=True))
+        except AttributeError:  # not FieldMaps
+            indexes = {}
+        if not indexes or len(self.keys) < 2 or any(type(index) is not dict for index in indexes.values()):
+            return [list(col) for col in zip(*map(self.values, rows), strict=True)]
+        values = list(map(_VALUES, safes))
+        if len(indexes) == 1:
+            # one pass over the rows' values (each row's tuple read once: the rows lie all over the heap)
+            index = next(iter(indexes.values()))
+            every = list(zip(*values, strict=True))
+            out = [
+                [None] * len(rows) if (at := index.get(key)) is None else list(every[at]) for key in self.keys
+            ]
+        else:
+            getters = {i: self._plan(index)[1] for i, index in indexes.items()}
+            # a key the row does not have reads the None appended
+            ordered = [getters[id(safe._index)](v + (None,)) for safe, v in zip(safes, values, strict=True)]
+            out = [list(col) for col in zip(*ordered, strict=True)]
+        for c, col in enumerate(out):
+            # a note is text, so display() (which changes tuples only) leaves the note columns as they are
+            if any(issubclass(kind, tuple) for kind in set(map(type, col))):
+                out[c] = [display(v) if isinstance(v, tuple) else v for v in col]
+        return out
+
+    def _plan(self, index: dict[str, int]) -> tuple[Any, Any]:
+        """(index, getter of this table's keys from a row's values with a None appended), once per index."""
+        plan = self._plans.get(id(index))
+        if plan is None or plan[0] is not index:
+            missing = len(index)  # a key the row does not have reads the None appended
+            plan = self._plans[id(index)] = (index, itemgetter(*(index.get(k, missing) for k in self.keys)))
+        return plan
+
+
+_SAFE, _VALUES, _INDEX = attrgetter("safe"), attrgetter("_values"), attrgetter("_index")
+_PROV = attrgetter("file", "sheet", "row")
+
+
+def shared_index(maps: list[Any]) -> dict[str, int] | None:
+    """The key index every one of ``maps`` (FieldMaps) shares; None: they do not share one, or one is not a
+    FieldMap."""
+    if not maps:
+        return None
+    try:
+        ids = set(map(id, map(_INDEX, maps)))
+    except AttributeError:
+        return None
+    index = maps[0]._index
+    return index if len(ids) == 1 and type(index) is dict else None
+
+
+def verdict_columns(rows: list[Row], keys: list[str], shown: dict[int, tuple[Any, str]]) -> list[list[Any]]:
+    """Per stage key, each row's verdict text (``verdict_text``) or None: a verdict's text looked up once per
+    distinct verdict object of the column (equal verdicts are mostly one object)."""
+    slas = [r.sla for r in rows]
+    index = shared_index(slas)
+    if index is None:
+        return [
+            [None if (res := sla.get(k)) is None else verdict_text(res, shown) for sla in slas] for k in keys
+        ]
+    values = list(map(_VALUES, slas))
+    out = []
+    for key in keys:
+        at = index.get(key)
+        if at is None:
+            out.append([None] * len(rows))
+            continue
+        col = list(map(itemgetter(at), values))
+        ids = list(map(id, col))
+        texts = {
+            i: None if v is None else verdict_text(v, shown)
+            for i, v in dict(zip(ids, col, strict=True)).items()
+        }
+        out.append(list(map(texts.__getitem__, ids)))
+    return out
+
+
+def provenance_columns(rows: list[Row]) -> list[list[Any]]:
+    """``provenance(row)`` of each row, as three columns (file, sheet, row)."""
+    provs = map(_PROV, map(attrgetter("shown_prov"), rows))  # each provenance read once
+    return [list(col) for col in zip(*provs, strict=True)] if rows else [[], [], []]
 
 
 def display(value: Any) -> Any:
@@ -137,6 +222,71 @@ def write_table_in_parts(
         if needs is not None:
             needs = _needs(part, needs)
         empty = _trailing_empty(part, empty)
+    _start_table(ws, headers, state, needs, count, empty, st)
+    top = 1
+    try:
+        for part in _parts(make()):
+            ws.write_rows(top, part)
+            top += len(part)
+    except BaseException:
+        ws.stop_deflate()  # the workbook will not be closed: its deflate thread must not wait for it
+        raise
+
+
+Columns = list[Sequence]  # a part of a table given column by column: one sequence per header, of one length
+
+
+def write_columns_in_parts(
+    ws: Sheet, headers: list[str], make: Callable[[], Iterable[Columns]], st: Styles
+) -> None:
+    """``write_table_in_parts`` for a table whose parts ``make()`` gives column by column (each part one
+    sequence of values per header, PART rows long but the last): the same bytes, without making each row a
+    list and taking the lists apart again (``Sheet.write_columns`` builds the cells column by column)."""
+    parts = iter(make())
+    first = next(parts, None)
+    if first is None or len(first[0]) < PART:  # a short table: as write_table_in_parts writes it
+        rows = [] if first is None else [list(values) for values in zip(*first, strict=True)]
+        write_table(ws, 0, headers, rows, st)
+        return
+    width = len(headers)
+    state = [[False, False] for _ in range(width)]  # as write_table_in_parts gathers them
+    needs: list[float] | None = [0.0] * width
+    count = empty = 0
+    for part in chain([first], parts):  # the first pass goes on with the parts already begun
+        first = None  # (the first part is not held past its turn)
+        n = len(part[0])
+        count += n
+        for c, st_c in enumerate(state):
+            if not st_c[0]:
+                other, numeric = scan_values(part[c])
+                st_c[0] = other
+                st_c[1] = st_c[1] or numeric
+        if needs is not None:
+            needs = _column_needs(part, needs)
+        empty = _trailing_empty_columns(part, n, empty)
+    _start_table(ws, headers, state, needs, count, empty, st)
+    top = 1
+    try:
+        for part in make():
+            ws.write_columns(top, part)
+            top += len(part[0])
+    except BaseException:
+        ws.stop_deflate()  # the workbook will not be closed: its deflate thread must not wait for it
+        raise
+
+
+def _start_table(
+    ws: Sheet,
+    headers: list[str],
+    state: list[list[bool]],
+    needs: list[float] | None,
+    count: int,
+    empty: int,
+    st: Styles,
+) -> None:
+    """The header row, filter, frozen pane and print header of a table written in parts, then (widths known)
+    its sheet part started (rows deflated as written)."""
+    width = len(headers)
     for c, h in enumerate(headers):
         bad, numeric = state[c]
         ws.write_string(0, c, h, st.header_right if numeric and not bad else st.header)
@@ -147,14 +297,43 @@ def write_table_in_parts(
     ws.header_row = 0
     if needs is not None:  # the header, filter and page setup are set: the sheet part can start now
         ws.deflate_rows({c: n for c, n in enumerate(needs) if state[c] != [False, False]}, count - empty)
-    top = 1
-    try:
-        for part in _parts(make()):
-            ws.write_rows(top, part)
-            top += len(part)
-    except BaseException:
-        ws.stop_deflate()  # the workbook will not be closed: its deflate thread must not wait for it
-        raise
+
+
+def _column_needs(part: Columns, needs: list[float]) -> list[float] | None:
+    """``_needs`` of a part given column by column."""
+    for c, need in enumerate(needs):
+        if need < MAX_WIDTH:
+            got = column_need(part[c], need)
+            if got is None:
+                return None
+            needs[c] = got
+    return needs
+
+
+def _trailing_empty_columns(part: Columns, n: int, before: int) -> int:
+    """``_trailing_empty`` of a part of ``n`` rows given column by column."""
+    for i in range(n - 1, -1, -1):
+        for col in part:
+            v = col[i]
+            if v is not None and v != "":
+                return n - 1 - i
+    return before + n
+
+
+def scan_values(values: Sequence[Any]) -> tuple[bool, bool]:
+    """``scan_column(rows, c, whole=True)`` of the column ``values``."""
+    kinds = set(map(type, values))
+    kinds.discard(type(None))
+    if kinds <= _NUMERIC_TYPES:
+        return False, bool(kinds)
+    numeric = False
+    for v in values:
+        if v is None or v == "":
+            continue
+        if isinstance(v, bool) or not isinstance(v, (int, float, date, time)):
+            return True, numeric  # most columns hold text: the first value decides
+        numeric = True
+    return False, numeric
 
 
 def _needs(part: list[Sequence], needs: list[float]) -> list[float] | None:
@@ -176,6 +355,12 @@ def _trailing_empty(part: list[Sequence], before: int) -> int:
         if any(v is not None and v != "" for v in row):
             return i
     return before + len(part)
+
+
+def in_parts(items: Iterable[Any], build: Callable[[list[Any]], Columns]) -> Iterator[Columns]:
+    """``build(part)`` of each part of PART items (the last shorter): a table's parts, column by column."""
+    for part in _parts(items):
+        yield build(part)
 
 
 def _parts(rows: Iterable[Sequence]) -> Iterator[list[Sequence]]:

@@ -60,33 +60,41 @@ def ticket_records(result) -> list[dict[str, Any]]:
 
 
 def _ticket_records(result) -> Iterator[dict[str, Any]]:
+    forms, sha_of, shown = _ticket_context(result)
+    for row in result.rows:
+        yield _ticket_record(row, forms, sha_of, shown)
+
+
+def _ticket_context(result) -> tuple[dict[str, Any], dict[str, str | None], dict[int, tuple[Any, str]]]:
+    """What every ticket's record reads: the forms, each input's hash by name, the verdict texts shown so far."""
     from ..forms import load_forms
 
-    forms = load_forms()
-    sha_of = {fr.name: fr.sha256 for fr in result.files}
-    shown: dict[int, tuple[Any, str]] = {}  # a verdict's text (equal verdicts are mostly one object)
-    for row in result.rows:
-        yield {
-            "form": row.form,
-            "ticket_id": row.ticket_id,
-            "file": row.shown_prov.file,
-            "sha256": sha_of.get(row.shown_prov.file),
-            "sheet": row.shown_prov.sheet,
-            **_place(row, forms.get(row.form)),
-            "status": "rejected" if row.rejected else "clean",
-            "findings": [
-                {
-                    "code": f.code,
-                    "severity": f.severity,
-                    "cell": f.cell,
-                    "field": f.field,
-                    "message": f.message,
-                }
-                for f in row.safe_findings
-            ],
-            "sla": {k: verdict_text(v, shown) for k, v in row.sla.items()},
-            "common_issue": row.cluster,
-        }
+    # a verdict's text (equal verdicts are mostly one object)
+    return load_forms(), {fr.name: fr.sha256 for fr in result.files}, {}
+
+
+def _ticket_record(row, forms, sha_of, shown) -> dict[str, Any]:
+    return {
+        "form": row.form,
+        "ticket_id": row.ticket_id,
+        "file": row.shown_prov.file,
+        "sha256": sha_of.get(row.shown_prov.file),
+        "sheet": row.shown_prov.sheet,
+        **_place(row, forms.get(row.form)),
+        "status": "rejected" if row.rejected else "clean",
+        "findings": [
+            {
+                "code": f.code,
+                "severity": f.severity,
+                "cell": f.cell,
+                "field": f.field,
+                "message": f.message,
+            }
+            for f in row.safe_findings
+        ],
+        "sla": {k: verdict_text(v, shown) for k, v in row.sla.items()},
+        "common_issue": row.cluster,
+    }
 
 
 def _place(row, form) -> dict[str, Any]:
@@ -116,16 +124,21 @@ def write_trace(result, path: Path) -> None:
         {"as_of": result.as_of.strftime("%Y-%m-%d %H:%M"), "tickets": []}, ensure_ascii=False, indent=1
     )
     encoder = json.JSONEncoder(ensure_ascii=False, indent=1)
+    forms, sha_of, shown = _ticket_context(result)
     with path.open("w", encoding="utf-8") as fh:
         fh.write(empty[: -len("[]\n}")])
         opened = False
         batch: list[str] = []
-        for record in _ticket_records(result):
-            # a ticket sits two levels deep: its lines move two spaces right (JSON strings hold no raw newline)
+        for row in result.rows:
             try:
-                batch.append("  " + indented_json(record, "  "))
-            except _NotPlain:
-                batch.append("  " + encoder.encode(record).replace("\n", "\n  "))
+                batch.append(_ticket_json(row, forms, sha_of, shown))
+            except _NotPlain:  # a value _ticket_json does not write: the ticket's record, encoded as before
+                record = _ticket_record(row, forms, sha_of, shown)
+                # a ticket sits two levels deep: its lines move two spaces right (JSON strings hold no raw newline)
+                try:
+                    batch.append("  " + indented_json(record, "  "))
+                except _NotPlain:
+                    batch.append("  " + encoder.encode(record).replace("\n", "\n  "))
             if len(batch) >= TRACE_BATCH:
                 fh.write((",\n" if opened else "[\n") + ",\n".join(batch))
                 opened, batch = True, []
@@ -173,6 +186,71 @@ def indented_json(value: Any, pad: str = "") -> str:
             return "[]"
         return "[\n" + ",\n".join(inner + indented_json(v, inner) for v in value) + "\n" + pad + "]"
     raise _NotPlain
+
+
+def _plain(value: Any) -> str:
+    """A scalar of a ticket as ``indented_json`` writes it; anything else raises _NotPlain."""
+    kind = type(value)
+    if kind is str:
+        return _STRING(value)
+    if value is None:
+        return "null"
+    if kind is int:
+        return int.__repr__(value)
+    if value is True:
+        return "true"
+    if value is False:
+        return "false"
+    raise _NotPlain
+
+
+def _ticket_json(row, forms, sha_of, shown) -> str:
+    """``"  " + indented_json(_ticket_record(row, ...), "  ")`` written from the row at once: no record, and
+    the ticket's fixed keys and indentation are constants (a generic walk of each record was most of
+    trace.json's time). A value that is not plain raises _NotPlain (the caller then encodes the record)."""
+    prov = row.shown_prov
+    file = prov.file
+    if row.layout != "card":
+        place = f'   "row": {_plain(prov.row)},\n'
+    else:
+        place = "".join(
+            f"   {_STRING(k)}: {_plain(v)},\n" for k, v in _place(row, forms.get(row.form)).items()
+        )
+    findings = row.safe_findings
+    if findings:
+        found = (
+            "[\n"
+            + ",\n".join(
+                [
+                    f'    {{\n     "code": {_plain(f.code)},\n     "severity": {_plain(f.severity)},\n'
+                    f'     "cell": {_plain(f.cell)},\n     "field": {_plain(f.field)},\n'
+                    f'     "message": {_plain(f.message)}\n    }}'
+                    for f in findings
+                ]
+            )
+            + "\n   ]"
+        )
+    else:
+        found = "[]"
+    sla = row.sla
+    index = getattr(sla, "_index", None)
+    # a FieldMap's pairs in its order, without the Mapping mixin's lookups
+    pairs = zip(index, sla._values, strict=True) if type(index) is dict else sla.items()
+    stages = [f"    {_key(k)}: {_plain(verdict_text(v, shown))}" for k, v in pairs]
+    verdicts = "{\n" + ",\n".join(stages) + "\n   }" if stages else "{}"
+    status = '"rejected"' if row.rejected else '"clean"'
+    return (
+        f'  {{\n   "form": {_plain(row.form)},\n   "ticket_id": {_plain(row.ticket_id)},\n'
+        f'   "file": {_plain(file)},\n   "sha256": {_plain(sha_of.get(file))},\n   "sheet": {_plain(prov.sheet)},\n'
+        f'{place}   "status": {status},\n   "findings": {found},\n'
+        f'   "sla": {verdicts},\n   "common_issue": {_plain(row.cluster)}\n  }}'
+    )
+
+
+def _key(key: Any) -> str:
+    if type(key) is not str:  # indented_json writes text keys only
+        raise _NotPlain
+    return _STRING(key)
 
 
 def write_manifest(manifest: dict[str, Any], path: Path) -> None:

@@ -12,11 +12,13 @@ from ..forms import FormSpec
 from .columns import (
     CUSTOMER,
     PROVENANCE,
+    Columns,
     FieldColumns,
     field_headers,
+    in_parts,
     note_fields,
-    provenance,
-    write_table_in_parts,
+    provenance_columns,
+    write_columns_in_parts,
 )
 from .xlsx import Sheet, new_workbook
 
@@ -33,42 +35,54 @@ def write_rejects(result, forms: dict[str, FormSpec], path: Path) -> None:
         columns = FieldColumns(form, notes)
         headers = PROVENANCE + ["问题单元格", "退回原因", CUSTOMER] + field_headers(form, notes)
 
-        def table(rows=rows, columns=columns) -> Iterator[list]:
-            for row in rows:
-                errors = [f for f in row.safe_findings if f.severity == "error"]
-                cells = "、".join(dict.fromkeys(f.cell for f in errors if f.cell))
-                reasons = "\n".join(f"{f.cell or '整行'}：{f.message}" for f in errors)
-                prov = provenance(row)
-                # a card's 行号 is its id cell: point at the first problem cell instead
-                if row.layout == "card":
-                    prov[2] = _cell_row(next((f.cell for f in errors if f.cell), None)) or prov[2]
-                yield prov + [cells, reasons, row.customer_key] + columns.values(row)
+        def table(rows=rows, columns=columns) -> Iterator[Columns]:
+            # each part's columns: provenance, problem cells, reasons, customer, fields
+            def build(part: list) -> Columns:
+                cols = provenance_columns(part)
+                where, why = [], []
+                for i, row in enumerate(part):
+                    errors = [f for f in row.safe_findings if f.severity == "error"]
+                    where.append("、".join(dict.fromkeys(f.cell for f in errors if f.cell)))
+                    why.append("\n".join(f"{f.cell or '整行'}：{f.message}" for f in errors))
+                    # a card's 行号 is its id cell: point at the first problem cell instead
+                    if row.layout == "card":
+                        cols[2][i] = _cell_row(next((f.cell for f in errors if f.cell), None)) or cols[2][i]
+                cols += [where, why, [r.customer_key for r in part]]
+                return cols + columns.columns(part)
+
+            return in_parts(rows, build)
 
         ws = Sheet(wb.add_worksheet(f"退回-{form.name}"[:31]), st)
         # on paper: where, which cell, why, and the id; the whole row stays on screen (too wide for A4)
         ws.print_columns = len(PROVENANCE) + 3 + 1
-        write_table_in_parts(ws, headers, table, st)
+        write_columns_in_parts(ws, headers, table, st)
         ws.finish()
     ws = Sheet(wb.add_worksheet("全部问题"), st)
     findings = sorted(result.findings, key=lambda f: (f.file, f.sheet, f.row or 0, f.cell or "", f.code))
+    names = {key: form.name for key, form in forms.items()}
+    rows_of: dict[str | None, int | None] = {}  # a cell address's row number, once per address
 
-    def lines() -> Iterator[list]:
-        for f in findings:
-            yield [
-                SEVERITY_LABELS.get(f.severity, f.severity),
-                f.code,
-                forms[f.form].name if f.form in forms else None,
-                f.file,
-                f.sheet,
-                _cell_row(f.cell) or f.row,
-                f.cell,
-                f.label,
-                f.ticket_id,
-                f.value,
-                f.message,
-            ]
+    def lines(part: list) -> Columns:
+        severity = [f.severity for f in part]
+        cells = [f.cell for f in part]
+        for cell in set(cells) - rows_of.keys():
+            rows_of[cell] = _cell_row(cell)
+        return [
+            list(map(SEVERITY_LABELS.get, severity, severity)),
+            [f.code for f in part],
+            [names.get(f.form) for f in part],  # None: no form (or one not loaded)
+            [f.file for f in part],
+            [f.sheet for f in part],
+            [rows_of[cell] or f.row for cell, f in zip(cells, part, strict=True)],
+            cells,
+            [f.label for f in part],
+            [f.ticket_id for f in part],
+            [f.value for f in part],
+            [f.message for f in part],
+        ]
 
-    write_table_in_parts(ws, FINDING_HEADERS, lines, st)  # a line per finding: not all held at once
+    # a line per finding: not all held at once
+    write_columns_in_parts(ws, FINDING_HEADERS, lambda: in_parts(findings, lines), st)
     ws.finish()
     wb.close()
 

@@ -21,7 +21,7 @@ import re
 import threading
 import unicodedata
 from collections import defaultdict
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
@@ -106,6 +106,8 @@ def new_workbook(path: Path, *, stream: bool = False) -> tuple[xlsxwriter.Workbo
 
 # what xlsxwriter's _escape_control_characters rewrites: _xHHHH_ look-alikes, control characters, U+FFFE/U+FFFF
 _CONTROL = re.compile("_x[0-9a-fA-F]{4}_|[\x00-\x08\x0b-\x1f\ufffe\uffff]")
+
+
 class _Workbook(xlsxwriter.Workbook):
     """``close`` packages and deflates the workbook; inside ``closing_in_background()`` it does so in a thread
     (zlib releases the GIL: the deflate runs on another core while the next output is built). Once a streamed
@@ -358,7 +360,8 @@ _MISSING = object()
 # column by column (Sheet._write_rows_by_column): the value types whose equal values always write the same cell
 # (not float: 0.0 == -0.0; not bool: True == 1; an aware datetime or time is checked on its own)
 _COLUMN_KINDS = frozenset({str, int, datetime, date, time, type(None)})
-_COLUMN_MEMO = 100_000  # distinct values a table's columns keep the cell XML of (ids are unique: cleared when full)
+# distinct values a table's columns keep the cell XML of (ids are unique: cleared when full)
+_COLUMN_MEMO = 100_000
 _ROW_OPEN = b'<row r="\x00">'
 _EMPTY_ROW = _ROW_OPEN + b"</row>"
 
@@ -575,10 +578,11 @@ class Sheet:
         self.row_blocks: list[tuple[int, int]] = []  # (first row, last row) to keep on one page
         self.header_row: int | None = None  # the table header repeated on every printed page
         self.charts_right: list[tuple[int, float]] = []  # (first column, width in points) of each chart
-        self.print_columns: int | None = None
-        self.key_column: int | None = None  # repeated on every page when the sheet is too wide for one  # print only the first N columns (a very wide sheet)
+        self.print_columns: int | None = None  # print only the first N columns (a very wide sheet)
+        self.key_column: int | None = None  # repeated on every page when the sheet is too wide for one
         self.last_row = 0
         self._memos: list[_ColumnMemo] = []  # streamed tables: per column, its values' cell XML
+        self._tagged: set[int] = set()  # streamed rows written with their height in their tag
 
     def __getattr__(self, name: str) -> Any:  # everything else goes to the worksheet
         return getattr(self.ws, name)
@@ -711,7 +715,11 @@ class Sheet:
                             got = texts[v] = self._fragment(v)
                     elif v is None:
                         continue
-                    elif kind in _MEMO_TYPES and (kind is not float or v) and (kind not in _ZONED or v.tzinfo is None):
+                    elif (
+                        kind in _MEMO_TYPES
+                        and (kind is not float or v)
+                        and (kind not in _ZONED or v.tzinfo is None)
+                    ):
                         key = (kind, v)
                         got = others.get(key, _MISSING)
                         if got is _MISSING:
@@ -740,6 +748,7 @@ class Sheet:
                             if lines > 1:
                                 self.heights[r] = LINE_HEIGHT * lines + 3
                                 parts[0] = _row_start(ws, r, self.heights[r])
+                                self._tagged.add(r)
                         parts.append("</row>")
                         out.append("".join(parts))
                         # the dimensions xlsxwriter records, gathered and recorded before anything reads them
@@ -762,23 +771,40 @@ class Sheet:
         if grown is not None:
             _grow_rows(self, *grown)
 
-    def _write_rows_by_column(self, first: int, rows: list[list[Any]]) -> bool:
+    def write_columns(self, first: int, columns: Sequence[Sequence[Any]]) -> None:
+        """``write_rows(first, rows)`` for the rows ``zip(*columns)`` (columns of one length), given column by
+        column: a streamed sheet builds its cells column by column, so the table's rows are never made."""
+        ws = self.ws
+        if isinstance(ws, _StreamWorksheet) and ws.excel_version == 2007 and ws.constant_memory:
+            if self._write_rows_by_column(first, None, columns):
+                return
+        self.write_rows(first, [list(values) for values in zip(*columns, strict=True)])
+
+    def _write_rows_by_column(
+        self, first: int, rows: list[list[Any]] | None, given: Sequence[Sequence[Any]] | None = None
+    ) -> bool:
         """``write_rows`` on a streamed sheet for rows of one length, built column by column: each distinct value
         of a column gets its cell XML once (``_cell``: with the column's letter and a placeholder for the row
         number), each row is the join of its cells' XML with the row number put in, in C. Rows the per-row
         path writes cell by cell (a value without a fragment, the last row, a row xlsxwriter holds) are left
         to xlsxwriter as there. The same bytes, widths, heights and dimensions. False: not done (rows of
-        unequal lengths, a value that cannot be a set member)."""
+        unequal lengths, a value that cannot be a set member). ``given``: the rows as columns (``rows`` None)."""
         ws = self.ws
-        n = len(rows)
-        width = len(rows[0]) if rows else 0
-        if not n or not width or set(map(len, rows)) != {width}:
-            return False
+        if given is None:
+            n = len(rows)
+            width = len(rows[0]) if rows else 0
+            if not n or not width or set(map(len, rows)) != {width}:
+                return False
+        else:
+            width = len(given)
+            n = len(given[0]) if given else 0
+            if not n or not width or set(map(len, given)) != {n}:
+                return False
         if first + n > ws.xls_rowmax or width > ws.xls_colmax:
             return False
         if ws.previous_row >= first:  # rows xlsxwriter has written already: as the per-row path does
             return False
-        columns = list(zip(*rows, strict=True))
+        columns = list(zip(*rows, strict=True)) if given is None else given
         try:
             distincts = [set(col) for col in columns]
         except TypeError:
@@ -789,7 +815,7 @@ class Sheet:
         prev = ws.previous_row
         if prev in ws.row_info or prev in ws.comments or ws.table.get(prev):
             ws._write_single_row(first)
-        self._index_formats(rows, kinds)
+        self._index_formats(zip(*columns, strict=True) if rows is None else rows, kinds)
         cells: list[Any] = []  # per column, each row's cell XML
         lines: list[list[int]] = []  # per column holding text on several lines, each row's line count
         slow: set[int] = set()  # rows (index in ``rows``) written cell by cell
@@ -803,11 +829,12 @@ class Sheet:
                 if lo < 0:
                     lo = c
                 hi = c
-            if kind <= _COLUMN_KINDS and not (kind & _ZONED and any(getattr(v, "tzinfo", None) for v in distinct)):
+            if kind <= _COLUMN_KINDS and not (
+                kind & _ZONED and any(getattr(v, "tzinfo", None) for v in distinct)
+            ):
                 if len(memo.xml) > max(_COLUMN_MEMO // width, 2048):
                     memo.clear()
-                for v in distinct - memo.xml.keys():
-                    memo.xml[v] = self._cell(c, memo, v)
+                self._cells(c, memo, distinct - memo.xml.keys())
                 xml = list(map(memo.xml.__getitem__, col))
                 if distinct & memo.lines.keys():
                     lines.append(list(map(memo.lines.get, col, repeat(1, n))))
@@ -836,6 +863,7 @@ class Sheet:
                     r = first + i
                     height = self.heights[r] = LINE_HEIGHT * counts[i] + 3
                     opens[i] = _row_start(ws, r, height).encode()
+                    self._tagged.add(r)
         built = list(map(b"".join, zip(opens, *cells, repeat(b"</row>", n), strict=False)))
         empty = {i for i, x in enumerate(built) if x == _EMPTY_ROW} if _EMPTY_ROW in built else set()
         numbers = map(str.encode, map(str, range(first + 1, first + n + 1)))
@@ -848,7 +876,7 @@ class Sheet:
                 if kept:
                     _grow_rows(self, first + kept[0], first + kept[-1], lo, hi)
             if b < n:
-                for c, v in enumerate(rows[b]):
+                for c, v in enumerate([col[b] for col in columns] if rows is None else rows[b]):
                     write_value(self, first + b, c, v, self.st)
             a = b + 1
         return True
@@ -875,7 +903,7 @@ class Sheet:
         else:
             fh.write(data.decode("utf-8"))
 
-    def _index_formats(self, rows: list[list[Any]], kinds: list[set[type]]) -> None:
+    def _index_formats(self, rows: Iterable[Sequence[Any]], kinds: list[set[type]]) -> None:
         """Give the formats this part's cells use and that have no index yet (a workbook's formats are numbered
         in the order of first use) their index in the order the per-row path would: row by row."""
         st = self.st
@@ -927,6 +955,34 @@ class Sheet:
             text = str(value)
             text = text if len(text) <= CELL_LIMIT else text[: CELL_LIMIT - len(TRUNCATED)] + TRUNCATED
         return st.wrap if text_width(text) > MAX_WIDTH - PAD or "\n" in text else st.text
+
+    def _cells(self, c: int, memo: _ColumnMemo, values: set[Any]) -> None:
+        """``memo.xml[v] = self._cell(c, memo, v)`` for each of ``values``. Texts of plain ASCII (printable, no
+        space, no ``&<>``, no ``_x`` of an escape look-alike) short enough not to wrap are most of them (ids,
+        keys): their cells are made together, checked once (what ``_text_fragment`` would find: format
+        ``text``, no escaping, no ``xml:space``, width its length)."""
+        xml = memo.xml
+        texts = [v for v in values if type(v) is str and v] if len(values) > 16 else None
+        if texts:
+            joined = "".join(texts)
+            longest = max(map(len, texts))
+            if (
+                longest + PAD <= MAX_WIDTH
+                and joined.isascii()
+                and joined.isprintable()
+                and not any(ch in joined for ch in " &<>")
+                and "_x" not in joined
+            ):
+                need = longest + PAD
+                if need > self.widths[c]:
+                    self.widths[c] = need
+                head = f'<c r="{memo.letter}\x00" s="{self.st.text._get_xf_index()}" t="inlineStr"><is><t>'.encode()
+                tail = b"</t></is></c>"
+                cells = "\x01".join(texts).encode().split(b"\x01")  # (no text holds \x01: printable)
+                xml.update(zip(texts, map(b"".join, zip(repeat(head), cells, repeat(tail))), strict=True))
+                values = values - xml.keys()
+        for v in values:
+            xml[v] = self._cell(c, memo, v)
 
     def _cell(self, c: int, memo: _ColumnMemo, value: Any) -> bytes | None:
         """A value's cell XML in column ``c`` with ``\x00`` for its row number ("" for an empty cell), its width
@@ -1028,7 +1084,9 @@ class Sheet:
         share of that is worked out once per distinct value. Other values go through ``write_value``."""
         ws, st = self.ws, self.st
         sst, table, widths, wrapped = ws.str_table, ws.table, self.widths, self.wrapped
-        texts: dict[str, tuple[int, Any, float, str | None]] = {}  # text -> (index, format, width, wrapped text)
+        texts: dict[
+            str, tuple[int, Any, float, str | None]
+        ] = {}  # text -> (index, format, width, wrapped text)
         dates: dict[datetime, float] = {}
         date_need = min(MAX_WIDTH, 16 + PAD)
         date_fmt = st.datetime
@@ -1188,7 +1246,10 @@ class Sheet:
             if lines[row] > 1:
                 self.heights[row] = max(self.heights.get(row, 0), LINE_HEIGHT * lines[row] + 3)
         for row in sorted(self.heights):
-            self.ws.set_row(row, self.heights[row])
+            # a streamed row written with its height in its tag is done: set_row of the last row written would
+            # write it a second time, empty (a table ending in an empty row after a wrapped one)
+            if row not in self._tagged:
+                self.ws.set_row(row, self.heights[row])
         self._page_setup()
 
     def _page_setup(self) -> None:
@@ -1265,7 +1326,9 @@ def write_table(
     """
     whole = min(map(len, rows)) if rows else 0  # columns every row has
     for c, h in enumerate(headers):
-        ws.write_string(top, c, h, styles.header_right if _numeric_column(rows, c, c < whole) else styles.header)
+        ws.write_string(
+            top, c, h, styles.header_right if _numeric_column(rows, c, c < whole) else styles.header
+        )
     if isinstance(ws, Sheet) and ws.st is styles:
         ws.write_rows(top + 1, rows)
     else:
@@ -1274,7 +1337,9 @@ def write_table(
                 write_value(ws, r, c, v, styles)
     if isinstance(ws, Sheet) and len(rows) <= 30:  # a short table prints on one page, with the line above it
         ws.keep_rows(max(top - 1, 0), top + len(rows))
-    elif isinstance(ws, Sheet) and not autofilter:  # a long one below others: never its heading alone at a page foot
+    elif (
+        isinstance(ws, Sheet) and not autofilter
+    ):  # a long one below others: never its heading alone at a page foot
         ws.keep_rows(max(top - 1, 0), top + 3)
     if autofilter and headers:
         ws.autofilter(top, 0, top + max(len(rows), 1), len(headers) - 1)
