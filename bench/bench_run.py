@@ -25,7 +25,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from datetime import time as dtime
 from pathlib import Path
 from typing import Any
@@ -78,10 +78,15 @@ def _person(rng: random.Random) -> str:
     return rng.choice(_SURNAMES) + "".join(rng.choice(_GIVEN) for _ in range(rng.choice((1, 2, 2))))
 
 
-def generate(folder: Path, rows: int, rows_per_file: int, seed: int = 12, people: str = "samples") -> int:
+def generate(
+    folder: Path, rows: int, rows_per_file: int, seed: int = 12, people: str = "samples", times: str = "samples"
+) -> int:
     """Write the workbooks for ``rows`` rows into ``folder``; returns the number of files. ``people``:
     "samples" keeps the sample rows' customers (a few dozen names and phones in all); "distinct" gives each row
-    a made-up customer name and mobile number, as a month of real tickets has (tens of thousands of names)."""
+    a made-up customer name and mobile number, as a month of real tickets has (tens of thousands of names).
+    ``times``: "samples" keeps the sample rows' dates and times (a few dozen, so every memo keyed by them hits);
+    "distinct" moves each row's dates and times back by one random number of minutes (up to 14 days; the
+    intervals within a row kept), as a month of real tickets has a time of its own on nearly every row."""
     import xlsxwriter
 
     from svcsheet.forms import load_forms
@@ -105,6 +110,13 @@ def generate(folder: Path, rows: int, rows_per_file: int, seed: int = 12, people
                     values[f.key] = _person(rng)
                 elif f.type == "phone" and isinstance(values.get(f.key), str) and values[f.key].startswith("1"):
                     values[f.key] = f"1{rng.choice('3589')}{rng.randrange(10**9):09d}"
+        if times == "distinct":
+            back = timedelta(minutes=rng.randrange(14 * 24 * 60))
+            for k, v in list(values.items()):
+                if isinstance(v, datetime):
+                    values[k] = v - back
+                elif isinstance(v, date):
+                    values[k] = (datetime.combine(v, datetime.min.time()) - back).date()
         return values
 
     while left > 0:
@@ -286,6 +298,12 @@ def main() -> None:
         default="samples",
         help="customers of the generated rows: the samples' few dozen, or a made-up name and mobile per row",
     )
+    ap.add_argument(
+        "--times",
+        choices=("samples", "distinct"),
+        default="samples",
+        help="dates and times of the generated rows: the samples' few dozen, or each row's moved back at random",
+    )
     ap.add_argument("--leg", nargs=2, metavar=("NAME", "SRC"), help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.leg:  # inside a measured subprocess
@@ -301,7 +319,7 @@ def main() -> None:
             src = args.keep / f"in{size}" if args.keep else Path(tmp) / "in"
             src.mkdir(parents=True, exist_ok=True)
             files = (
-                generate(src, size, args.rows_per_file, people=args.people)
+                generate(src, size, args.rows_per_file, people=args.people, times=args.times)
                 if not any(src.iterdir())
                 else len(list(src.iterdir()))
             )
