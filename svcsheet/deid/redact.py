@@ -43,6 +43,7 @@ class NameIndex:
         # every text the names were looked for in, when set (a file's de-identification in a worker: see
         # pipeline._deidentify_in_worker); a text masked from the memo was searched earlier with this index
         self.searched: set[str] | None = None
+        self._joinable: dict[str, bool] = {}
 
     def __reduce__(self) -> tuple[type[NameIndex], tuple[tuple[str, ...]]]:
         return NameIndex, (self._names, False)  # the automaton does not pickle; the memos are rebuilt where it goes
@@ -78,8 +79,12 @@ class NameIndex:
         return set(self._automaton.find_matches_as_strings(texts)) if self._automaton is not None else set()
 
     def joinable(self, sep: str) -> bool:
-        """Whether no name of this index holds ``sep`` (texts joined by it cannot form a name across two)."""
-        return not any(sep in n for n in self._names)
+        """Whether no name of this index holds ``sep`` (texts joined by it cannot form a name across two).
+        Asked once per file, of tens of thousands of names: answered once per separator."""
+        known = self._joinable.get(sep)
+        if known is None:
+            known = self._joinable[sep] = not any(sep in n for n in self._names)
+        return known
 
 
 def redact_row(
