@@ -73,6 +73,7 @@ _CHUNK = 4000
 _SUB_ROWS = 256  # rows of a block multiplied at a time
 _EDGE_LIMIT = 1_000_000  # candidate pairs kept before they are reduced to a forest with the same components
 _DIST_ROWS = 256  # rows of a dense linkage's distance matrix computed at a time
+_DIST_DISTINCT = 1024  # distinct rows whose distances are held whole (8 MB) to copy those of their copies
 _PARTNER = frozenset("和跟与同连给")
 # A topic word counts for this share of its carriers when the star picks a core: a problem phrase carried by
 # three texts (酸, 有头发) is the core before the goods they name (橙子), which a fourth text names for another
@@ -269,35 +270,55 @@ def _first_concept(norm: str, lex: Lexicon, m: _Matcher) -> _Concept:
     return None, None, frozenset()
 
 
+_Analysed = tuple[int | None, frozenset[str], str | None]  # concept, objects, the product the text names
+
+
 def _analyse(
-    row: _Row, lex: Lexicon, m: _Matcher, seen: dict[str, _Concept], shared: dict[frozenset[str], frozenset[str]]
+    row: _Row,
+    lex: Lexicon,
+    m: _Matcher,
+    seen: dict[str, _Analysed],
+    shared: dict[frozenset[str], frozenset[str]],
+    by_model: dict[tuple[str | None, str], str | None],
 ) -> None:
-    """Primary concept and product of one text."""
+    """Primary concept and product of one text. Both are found once per wording (``seen``); the product a
+    text does not name, from its model cell and the model numbers in its text, once per (model, text)."""
     norm = row.norm
-    if norm not in seen:
+    hit = seen.get(norm)
+    if hit is None:
         concept, start, objects = _first_concept(norm, lex, m)
-        seen[norm] = (concept, start, shared.setdefault(objects, objects))  # equal object sets shared
-    row.concept, start, row.objects = seen[norm]
-    if m.product_rx is not None:
-        before = after = None
-        for pm in m.product_rx.finditer(norm):
-            if pm.start() > 0 and norm[pm.start() - 1] in _PARTNER:
-                continue  # 耳机和手机配对不上: the product after 和/跟 is the partner, not the subject
-            if start is None or pm.start() <= start:
-                before = pm
-                if start is None:
-                    break
-            elif after is None:
-                after = pm
-                break
-        pick = before or after
-        if pick is not None:
-            row.product = m.term_product[pick.group(0).replace(" ", "")]
+        # equal object sets shared
+        hit = seen[norm] = (concept, shared.setdefault(objects, objects), _named_product(norm, start, m))
+    row.concept, row.objects, row.product = hit
     if row.product is None:
-        for model in ([row.item.model] if row.item.model else []) + model_numbers(row.item.text):
-            row.product = _prefix_product(model, m)
-            if row.product:
+        key = (row.item.model, row.item.text)
+        if key not in by_model:
+            product = None
+            for model in ([row.item.model] if row.item.model else []) + model_numbers(row.item.text):
+                product = _prefix_product(model, m)
+                if product:
+                    break
+            by_model[key] = product
+        row.product = by_model[key]
+
+
+def _named_product(norm: str, start: int | None, m: _Matcher) -> str | None:
+    """The product a text names: the last one before its concept (at ``start``), else the first after it."""
+    if m.product_rx is None:
+        return None
+    before = after = None
+    for pm in m.product_rx.finditer(norm):
+        if pm.start() > 0 and norm[pm.start() - 1] in _PARTNER:
+            continue  # 耳机和手机配对不上: the product after 和/跟 is the partner, not the subject
+        if start is None or pm.start() <= start:
+            before = pm
+            if start is None:
                 break
+        elif after is None:
+            after = pm
+            break
+    pick = before or after
+    return None if pick is None else m.term_product[pick.group(0).replace(" ", "")]
 
 
 def _model_key(item: ProblemText) -> str | None:
@@ -307,12 +328,14 @@ def _model_key(item: ProblemText) -> str | None:
 def _resolve_products(rows: list[_Row], lex: Lexicon) -> None:
     """Fill missing products from the same model's other texts, else the concept's only product."""
     votes: dict[str, Counter[str]] = defaultdict(Counter)
+    model_key: dict[str | None, str | None] = {}  # per model as typed: most rows repeat a few models
     for r in rows:
-        mk = _model_key(r.item)
+        model = r.item.model
+        mk = model_key[model] if model in model_key else model_key.setdefault(model, _model_key(r.item))
         if mk and r.product:
             votes[mk][r.product] += 1
     for r in rows:
-        mk = _model_key(r.item)
+        mk = model_key[r.item.model]
         if r.product is None and mk in votes:
             r.product = min(votes[mk].items(), key=lambda kv: (-kv[1], kv[0]))[0]
     keys: dict[str, str] = {}  # one string per key, not one per row
@@ -387,6 +410,9 @@ def _vectors(rows: list[_Row], lex: Lexicon, cfg: dict) -> tuple[csr_matrix, csr
     # typed arrays, not lists: a list holds a float object per stored value (millions at 100,000 rows)
     data, ind, ptr = array("d"), array("q"), array("q", [0])
     weighted: dict[str, tuple[dict[str, float], tuple[str, ...], dict[str, set[str]]]] = {}
+    # a row's stored values depend on its wording, concept and product only: built once per such triple (the
+    # vocabulary's order is the same: a repeated triple's terms all have their column already)
+    built: dict[tuple[str, int | None, str | None], tuple[array, array]] = {}
     for r, d in zip(rows, docs, strict=True):
         if r.norm not in weighted:
             # A term of this text only cannot link it to anything, but it says the text is about more than its
@@ -403,6 +429,12 @@ def _vectors(rows: list[_Row], lex: Lexicon, cfg: dict) -> tuple[csr_matrix, csr
                 {t: words[t] for t in terms if t in words},
             )
         terms, r.terms, r.senses = weighted[r.norm]
+        hit = built.get((r.norm, r.concept, r.product))
+        if hit is not None:
+            ind.extend(hit[0])
+            data.extend(hit[1])
+            ptr.append(len(ind))
+            continue
         norm2 = sum(w * w for w in terms.values())
         share = 1.0
         extra: dict[str, float] = {}
@@ -424,11 +456,13 @@ def _vectors(rows: list[_Row], lex: Lexicon, cfg: dict) -> tuple[csr_matrix, csr
         for _t, w in items:
             sum_ += w * w
         norm = math.sqrt(sum_) if sum_ != 0.0 else 1.0
-        for t, w in items:
-            ind.append(vocab.setdefault(t, len(vocab)))
-            data.append(w / norm if sum_ != 0.0 else w)
+        cols = array("q", [vocab.setdefault(t, len(vocab)) for t, _w in items])
+        vals = array("d", [w / norm if sum_ != 0.0 else w for _t, w in items])
+        built[(r.norm, r.concept, r.product)] = (cols, vals)
+        ind.extend(cols)
+        data.extend(vals)
         ptr.append(len(ind))
-    del docs, df, seen, weighted  # the weights are in the arrays now: free them before the matrices exist
+    del docs, df, seen, weighted, built  # the weights are in the arrays now: free them before the matrices exist
     x = csr_matrix(
         (np.array(data, dtype=np.float64), np.array(ind, dtype=np.int64), np.array(ptr, dtype=np.int64)),
         shape=(n, max(1, len(vocab))),
@@ -481,19 +515,57 @@ def _condensed_distances(sub: csr_matrix, p: np.ndarray) -> np.ndarray:
     them; two known products that clash are at distance 1), a block of rows at a time: never the n x n matrix."""
     n = sub.shape[0]
     out = np.empty(n * (n - 1) // 2)
-    right = sub.T.tocsr()  # what `sub @ sub.T` converts to: each entry is the same sum in the same order
+    cols = np.arange(n)
+    # Copied texts are rows with the same bytes (vector and products): their distances to every row are the
+    # same numbers (each row of a sparse product is computed on its own, in its stored order), so with few
+    # distinct rows the distances between those are computed once and each row's are copied from its own's.
+    seen: dict[tuple[bytes, bytes, bytes], int] = {}
+    group = np.fromiter(
+        (
+            seen.setdefault(
+                (
+                    sub.indices[sub.indptr[i] : sub.indptr[i + 1]].tobytes(),
+                    sub.data[sub.indptr[i] : sub.indptr[i + 1]].tobytes(),
+                    p[i].tobytes(),
+                ),
+                len(seen),
+            )
+            for i in range(n)
+        ),
+        dtype=np.int64,
+        count=n,
+    )
+    copied = len(seen) < n and len(seen) <= _DIST_DISTINCT
+    if copied:
+        _, reps = np.unique(group, return_index=True)  # first row of each distinct row (group numbers in order)
+        distinct = _distance_rows(sub[reps], p[reps], 0, len(reps))
+    else:
+        right = sub.T.tocsr()  # what `sub @ sub.T` converts to: each entry is the same sum in the same order
     for lo in range(0, n, _DIST_ROWS):
-        block = (sub[lo : lo + _DIST_ROWS] @ right).toarray()
-        for a in p.T:
-            b = a[lo : lo + _DIST_ROWS, None]
-            block[(b != a[None, :]) & (b >= 0) & (a[None, :] >= 0)] = 0.0
-        np.subtract(1.0, block, out=block)
-        np.clip(block, 0.0, 2.0, out=block)
-        for i in range(block.shape[0]):
-            r = lo + i
-            start = r * n - r * (r + 1) // 2
-            out[start : start + n - r - 1] = block[i, r + 1 :]
+        if copied:
+            block = distinct[group[lo : lo + _DIST_ROWS]][:, group]
+        else:
+            block = _distance_rows(sub, p, lo, lo + _DIST_ROWS, right)
+        # the block's rows' entries right of the diagonal, row by row, are one run of the condensed form
+        hi = lo + block.shape[0]
+        start = lo * n - lo * (lo + 1) // 2
+        out[start : hi * n - hi * (hi + 1) // 2] = block[cols[None, :] > np.arange(lo, hi)[:, None]]
     return out
+
+
+def _distance_rows(
+    sub: csr_matrix, p: np.ndarray, lo: int, hi: int, right: csr_matrix | None = None
+) -> np.ndarray:
+    """Cosine distances of the rows lo:hi of sub to every row (dense; clashing products at 1)."""
+    if right is None:
+        right = sub.T.tocsr()
+    block = (sub[lo:hi] @ right).toarray()
+    for a in p.T:
+        b = a[lo:hi, None]
+        block[(b != a[None, :]) & (b >= 0) & (a[None, :] >= 0)] = 0.0
+    np.subtract(1.0, block, out=block)
+    np.clip(block, 0.0, 2.0, out=block)
+    return block
 
 
 def _components(
@@ -667,7 +739,14 @@ def _concept_words(c: Concept) -> frozenset[str]:
 
 
 def _guard_split(
-    members: np.ndarray, rows: list[_Row], lex: Lexicon, g: _Guard, dom: np.ndarray, mode: str = "star"
+    members: np.ndarray,
+    rows: list[_Row],
+    lex: Lexicon,
+    g: _Guard,
+    dom: np.ndarray,
+    mode: str = "star",
+    memo: dict[tuple[str, str | None], set[str]] | None = None,
+    conds: dict[str, frozenset[int]] | None = None,
 ) -> list[np.ndarray]:
     """The precision guard: a cluster keeps only members that share a specific term (a hotel room that is 吵
     and a laptop fan that is 吵 share only a generic word). ``chain``: it falls apart into the chains of members
@@ -676,11 +755,28 @@ def _guard_split(
     cores, or stay alone."""
     if len(members) < 2:
         return [members]
-    sets = [_specific(rows[int(m)], lex, g, int(dom[m])) for m in members]
+    # a text's specific terms depend on its wording and product only (its concept, phrases, domain and
+    # conditions are its wording's): once per pair, the members of one share the set (read only)
+    specific = memo if memo is not None else {}
+    sets = []
+    for m in members:
+        r = rows[int(m)]
+        key = (r.norm, r.product)
+        got = specific.get(key)
+        if got is None:
+            got = specific[key] = _specific(r, lex, g, int(dom[m]))
+        sets.append(got)
     if mode == "star":
-        conds = [_conditions(rows[int(m)].norm, g) for m in members]
+        conditions = conds if conds is not None else {}
+        conds_of = []
+        for m in members:
+            norm = rows[int(m)].norm
+            got = conditions.get(norm)
+            if got is None:
+                got = conditions[norm] = _conditions(norm, g)
+            conds_of.append(got)
         pos = {int(m): i for i, m in enumerate(members)}
-        return [p for part in _star_split(members, sets, rows) for p in _condition_split(part, pos, conds)]
+        return [p for part in _star_split(members, sets, rows) for p in _condition_split(part, pos, conds_of)]
     parent = list(range(len(members)))
 
     def root(i: int) -> int:
@@ -819,7 +915,10 @@ def _cluster_all(rows: list[_Row], lex: Lexicon, cfg: dict) -> tuple[dict[int, s
     concept_of = np.array([-1 if r.concept is None else r.concept for r in rows])
     g = _guard()
     seen_domain: dict[str, int] = {}
-    dom = np.array([seen_domain.setdefault(r.norm, _domain(r.norm, g)) for r in rows])
+    for r in rows:
+        if r.norm not in seen_domain:
+            seen_domain[r.norm] = _domain(r.norm, g)
+    dom = np.array([seen_domain[r.norm] for r in rows])
     # Columns that must not clash between two texts of a cluster: the product, and the business domain.
     prod = np.array(
         [
@@ -842,7 +941,13 @@ def _cluster_all(rows: list[_Row], lex: Lexicon, cfg: dict) -> tuple[dict[int, s
     groups = [np.sort(np.concatenate(parts)) for parts in merged.values()]
     # ... then the precision guard splits clusters whose members share no specific term.
     if cfg["guard"]:
-        groups = [part for members in groups for part in _guard_split(members, rows, lex, g, dom, cfg["guard_mode"])]
+        specific: dict[tuple[str, str | None], set[str]] = {}  # shared by every cluster's split
+        conds: dict[str, frozenset[int]] = {}
+        mode = cfg["guard_mode"]
+        groups = [
+            part for members in groups for part in _guard_split(members, rows, lex, g, dom, mode, specific, conds)
+        ]
+        del specific, conds
     groups.sort(key=lambda ms: (-len(ms), int(ms.min())))  # a key taken twice goes to the larger cluster
     out: dict[int, str] = {}
     labels: dict[str, str] = {}
@@ -961,21 +1066,28 @@ def cluster_problems(items: Sequence[ProblemText], settings: dict | None = None)
     if len(set(uids)) != len(uids):
         dup = sorted(u for u, n in Counter(uids).items() if n > 1)[:3]
         raise PolicyError(f"共性问题分析的文本编号重复：{', '.join(dup)}")
-    rows = [
-        _Row(
-            it,
-            lex.fix(normalise_text(it.text)),
-            it.customer.strip() if it.customer and it.customer.strip() else None,
-        )
-        for it in sorted(items, key=lambda it: it.uid)
-    ]
+    # A month repeats its wordings (canned and copied texts): each distinct text is normalised once and its
+    # rows share the one normalised string.
+    norm_of: dict[str, str] = {}
+    one: dict[str, str] = {}  # equal normal forms of different texts: one string
+    rows = []
+    for it in sorted(items, key=lambda it: it.uid):
+        norm = norm_of.get(it.text)
+        if norm is None:
+            norm = lex.fix(normalise_text(it.text))
+            norm = norm_of[it.text] = one.setdefault(norm, norm)
+        customer = it.customer.strip() if it.customer else None
+        rows.append(_Row(it, norm, customer or None))
+    del norm_of, one
     if not rows:
         return Clustering({}, [], {})
     if cfg["use_lexicon"]:
-        seen: dict[str, _Concept] = {}
+        seen: dict[str, _Analysed] = {}
         shared: dict[frozenset[str], frozenset[str]] = {}
+        by_model: dict[tuple[str | None, str], str | None] = {}
         for r in rows:
-            _analyse(r, lex, m, seen, shared)
+            _analyse(r, lex, m, seen, shared, by_model)
+        del seen, by_model
         _resolve_products(rows, lex)
     assigned, labels = _cluster_all(rows, lex, cfg)
     keyed: dict[str, list[_Row]] = defaultdict(list)
