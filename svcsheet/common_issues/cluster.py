@@ -229,7 +229,9 @@ class _Row:
     key: str | None = None
     phrases: frozenset[str] = frozenset()  # set by _vectors (shared by the texts of one wording)
     terms: tuple[str, ...] = ()
-    senses: Mapping[str, set[str]] = field(default_factory=lambda: _NO_SENSES)  # synonym class -> the text's words in it
+    senses: Mapping[str, set[str]] = field(
+        default_factory=lambda: _NO_SENSES
+    )  # synonym class -> the text's words in it
     objects: frozenset[str] = frozenset()  # nouns before the concept in its clause (轮胎 of 轮胎开裂)
     praised: frozenset[str] = frozenset()  # topic words met only in clauses of praise (外观漂亮)
 
@@ -398,7 +400,9 @@ def _vectors(rows: list[_Row], lex: Lexicon, cfg: dict) -> tuple[csr_matrix, csr
             found = sets.setdefault(found, found)  # equal phrase sets shared (read only)
             d, words = _with_senses(d, cfg) if cfg["synonym_weight"] else (d, {})
             # words met only in praise never bind in the guard (外观漂亮: what the customer likes)
-            praised = frozenset(sys.intern(t) for t, kind in topics.items() if kind == "praise" and t not in found)
+            praised = frozenset(
+                sys.intern(t) for t, kind in topics.items() if kind == "praise" and t not in found
+            )
             praised = sets.setdefault(praised, praised)
             seen[r.norm] = (found, d, words, praised)
         r.phrases, d, _, r.praised = seen[r.norm]
@@ -462,7 +466,13 @@ def _vectors(rows: list[_Row], lex: Lexicon, cfg: dict) -> tuple[csr_matrix, csr
         ind.extend(cols)
         data.extend(vals)
         ptr.append(len(ind))
-    del docs, df, seen, weighted, built  # the weights are in the arrays now: free them before the matrices exist
+    del (
+        docs,
+        df,
+        seen,
+        weighted,
+        built,
+    )  # the weights are in the arrays now: free them before the matrices exist
     x = csr_matrix(
         (np.array(data, dtype=np.float64), np.array(ind, dtype=np.int64), np.array(ptr, dtype=np.int64)),
         shape=(n, max(1, len(vocab))),
@@ -537,7 +547,9 @@ def _condensed_distances(sub: csr_matrix, p: np.ndarray) -> np.ndarray:
     )
     copied = len(seen) < n and len(seen) <= _DIST_DISTINCT
     if copied:
-        _, reps = np.unique(group, return_index=True)  # first row of each distinct row (group numbers in order)
+        _, reps = np.unique(
+            group, return_index=True
+        )  # first row of each distinct row (group numbers in order)
         distinct = _distance_rows(sub[reps], p[reps], 0, len(reps))
     else:
         right = sub.T.tocsr()  # what `sub @ sub.T` converts to: each entry is the same sum in the same order
@@ -700,9 +712,15 @@ def _specific(r: _Row, lex: Lexicon, g: _Guard, domain: int = -1) -> set[str]:
     concept unless that concept is broad. A concept the lexicon marks `by_part` binds by the part named before
     it (轮胎开裂 is not 挡风玻璃开裂; its own words 开裂/异响 bind nothing); another product-scoped concept binds
     by product, else by business domain."""
-    c = lex.concepts[r.concept] if r.concept is not None and lex.concepts[r.concept].id not in g.broad else None
+    c = (
+        lex.concepts[r.concept]
+        if r.concept is not None and lex.concepts[r.concept].id not in g.broad
+        else None
+    )
     words = {t for t in r.terms if t not in g.generic and t not in g.objects and t not in r.praised}
-    parts = {f"C:{c.id}#{o}" for o in r.objects if o not in g.generic} if c is not None and c.by_part else set()
+    parts = (
+        {f"C:{c.id}#{o}" for o in r.objects if o not in g.generic} if c is not None and c.by_part else set()
+    )
     if c is not None and c.by_part:
         words -= _concept_words(c)
     out = words | {s for s, ws in r.senses.items() if ws & words} | parts  # 抖动 and 震动 share a class
@@ -822,8 +840,10 @@ def _star_split(members: np.ndarray, sets: list[set[str]], rows: list[_Row]) -> 
     (``C:weak_signal`` of 信号差) joins a core of that concept when it shares another specific term with the
     core's carriers."""
     phrases = set().union(*(rows[int(m)].phrases for m in members))
+
     # on a tie: a concept bound to a product, domain or part, a bare concept, a phrase, a topic word
-    rank = lambda t: (3 if re.search(r"[|@#~]", t) else 2) if t.startswith(("C:", "S:")) else int(t in phrases)  # noqa: E731
+    def rank(t: str) -> int:
+        return (3 if re.search(r"[|@#~]", t) else 2) if t.startswith(("C:", "S:")) else int(t in phrases)
 
     left = list(range(len(members)))
     holding: dict[str, set[int]] = defaultdict(set)  # term -> the remaining members carrying it
@@ -849,7 +869,9 @@ def _star_split(members: np.ndarray, sets: list[set[str]], rows: list[_Row]) -> 
             taken = set(into)
             # a text naming no staff has nothing against the staff most texts name (服务态度差, 爱答不理)
             free = "~" in core
-            into += [i for i in sorted(holding.get(bare, ())) if i not in taken and (free or sets[i] & shared)]
+            into += [
+                i for i in sorted(holding.get(bare, ())) if i not in taken and (free or sets[i] & shared)
+            ]
         return sorted(into)
 
     ranks: dict[str, int] = {}
@@ -945,7 +967,9 @@ def _cluster_all(rows: list[_Row], lex: Lexicon, cfg: dict) -> tuple[dict[int, s
         conds: dict[str, frozenset[int]] = {}
         mode = cfg["guard_mode"]
         groups = [
-            part for members in groups for part in _guard_split(members, rows, lex, g, dom, mode, specific, conds)
+            part
+            for members in groups
+            for part in _guard_split(members, rows, lex, g, dom, mode, specific, conds)
         ]
         del specific, conds
     groups.sort(key=lambda ms: (-len(ms), int(ms.min())))  # a key taken twice goes to the larger cluster
