@@ -14,9 +14,10 @@ import zlib
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from contextlib import ExitStack
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 from datetime import date, datetime, timedelta
 from multiprocessing.reduction import ForkingPickler
+from operator import attrgetter
 from pathlib import Path
 from typing import Any
 
@@ -40,7 +41,7 @@ from .reading.reader import UNEXPECTED, check_size, read_workbook
 from .records import FieldMap, Finding, Parsed, Provenance, Row, SharedValues, SheetInfo
 from .sla.bizcal import BusinessCalendar
 from .sla.period import Period, as_datetime, parse_period
-from .sla.verdicts import evaluate_row
+from .sla.verdicts import StageResult, evaluate_row
 
 EXIT_OK = 0
 EXIT_SOME_UNREADABLE = 3
@@ -235,7 +236,7 @@ def _stages(options: RunOptions, progress: Progress | None, cleanup: ExitStack) 
         read_file, inputs, (policy, as_of, how), options.jobs, options.executor, lost=lost_file, pool=pool
     )
     texts: dict[str, str] = {}  # one object per distinct finding message and value: most repeat across rows
-    verdicts = SharedValues()  # equal verdicts (same outcome, times, minutes): one object
+    verdicts = SharedValues(by_fields=StageResult)  # equal verdicts (same outcome, times, minutes): one object
     in_process = _in_process(options, len(inputs))
     collecting = gc.isenabled()
     if not in_process:
@@ -300,12 +301,13 @@ def _stages(options: RunOptions, progress: Progress | None, cleanup: ExitStack) 
     period = parse_period(options.period, as_of, [_opened(r, forms) for r in accepted])
     rule = policy.common_issues
     in_window = [r for r in accepted if rule.window != "period" or period.contains(_opened(r, forms))]
-    texts = _problem_texts(in_window, forms)
     earlier = []
     if rule.window == "days":  # every accepted row is clustered (and marked); only the window's rows count
         start = period.end - timedelta(days=rule.window_days)
-        texts = [replace(t, counts=t.opened is None or start <= t.opened < period.end) for t in texts]
+        texts = _problem_texts(in_window, forms, (start, period.end))
         earlier = _window_history(options, policy, period, in_window, forms)
+    else:
+        texts = _problem_texts(in_window, forms)
     settings = {"min_customers": rule.min_customers, "threshold": rule.similarity, "lexicon": rule.lexicon}
     if early is not None:  # workers gone before the clustering: idle, they would add to its transient
         early.settle()
@@ -556,8 +558,18 @@ def _share_texts(findings: list[Finding], texts: dict[str, str]) -> list[Finding
     for f in findings:
         message = texts.setdefault(f.message, f.message)
         value = f.value if f.value is None else texts.setdefault(f.value, f.value)
-        out.append(f if message is f.message and value is f.value else replace(f, message=message, value=value))
+        if message is f.message and value is f.value:
+            out.append(f)
+        else:  # what ``replace(f, message=..., value=...)`` makes, without its per-call field walk
+            parts = list(_FINDING_FIELDS(f))
+            parts[_MESSAGE], parts[_VALUE] = message, value
+            out.append(Finding(*parts))
     return out
+
+
+_FINDING_NAMES = [f.name for f in fields(Finding)]
+_FINDING_FIELDS = attrgetter(*_FINDING_NAMES)
+_MESSAGE, _VALUE = _FINDING_NAMES.index("message"), _FINDING_NAMES.index("value")
 
 
 def lost_file(item: InputFile, reason: str) -> FileResult:
@@ -734,34 +746,70 @@ def _uid(row: Row) -> str:
     return f"{row.prov.file}|{row.prov.sheet}|{row.prov.row}"
 
 
-def _problem_texts(rows: list[Row], forms: dict[str, FormSpec]) -> list[ProblemText]:
-    return [p for row in rows if (p := _problem_text(row, forms[row.form], forms)) is not None]
+def _problem_texts(
+    rows: list[Row], forms: dict[str, FormSpec], window: tuple[datetime, datetime] | None = None
+) -> list[ProblemText]:
+    """The problem texts of the rows; ``window`` (start, end): a text opened outside it counts for nobody."""
+    seen: dict[str, tuple[str, str | None]] = {}  # one string (and its batch) per distinct text
+    out = []
+    for row in rows:
+        p = _problem_text(row, forms[row.form], forms, window, seen)
+        if p is not None:
+            out.append(p)
+    return out
 
 
-def _problem_text(row: Row, form: FormSpec, forms: dict[str, FormSpec]) -> ProblemText | None:
-    """The row's de-identified problem text for the clustering; None when its problem fields are empty."""
-    text = "；".join(str(row.safe[k]) for k in form.problem_fields if row.safe.get(k))
+def _problem_text(
+    row: Row,
+    form: FormSpec,
+    forms: dict[str, FormSpec],
+    window: tuple[datetime, datetime] | None = None,
+    seen: dict[str, tuple[str, str | None]] | None = None,
+) -> ProblemText | None:
+    """The row's de-identified problem text for the clustering; None when its problem fields are empty.
+    ``seen``: text -> (the text, the batch it names), shared by the rows of one text."""
+    safe = row.safe
+    text = "；".join([str(v) for k in form.problem_fields if (v := safe.get(k))])
     if not text:
         return None
     # what the outputs keep (a cell holds 32767 characters): a 1 MB cell would cost seconds per MB in
     # the concept matching, after the per-file time budget
     text = text[:EXCEL_CELL_LIMIT]
+    hit = seen.get(text) if seen is not None else None
+    if hit is None:
+        hit = (text, batch_in_text(text))
+        if seen is not None:
+            seen[text] = hit
+    text, named_batch = hit
+    model_key, batch_key, department_key = _text_roles(form)
+    opened = as_datetime(_opened(row, forms))
     return ProblemText(
         uid=_uid(row),
         text=text,
         customer=row.customer_key,
         form=row.form,
-        model=_first(row, form, "model"),
-        batch=_first(row, form, "batch") or batch_in_text(text),
-        department=_first(row, form, "department"),
-        opened=as_datetime(_opened(row, forms)),
+        model=_joined(safe, model_key),
+        batch=_joined(safe, batch_key) or named_batch,
+        department=_joined(safe, department_key),
+        opened=opened,
+        counts=window is None or opened is None or window[0] <= opened < window[1],
     )
 
 
-def _first(row: Row, form: FormSpec, role: str) -> str | None:
-    """The de-identified value of the field playing ``role`` on the row's form, as one text; None if empty."""
-    key = form.role_key(role)
-    value = row.safe.get(key) if key else None
+def _text_roles(form: FormSpec) -> tuple[str | None, str | None, str | None]:
+    """The keys of the form's model, batch and department fields (once per form)."""
+    hit = _TEXT_ROLES.get(id(form))
+    if hit is None or hit[0] is not form:
+        hit = _TEXT_ROLES[id(form)] = (form, tuple(form.role_key(r) for r in ("model", "batch", "department")))
+    return hit[1]
+
+
+_TEXT_ROLES: dict[int, tuple[FormSpec, Any]] = {}
+
+
+def _joined(safe: Any, key: str | None) -> str | None:
+    """The de-identified value of the field ``key`` as one text; None if empty or no such field."""
+    value = safe.get(key) if key else None
     if value:
         return "、".join(value) if isinstance(value, tuple) else str(value)
     return None
