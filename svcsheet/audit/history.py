@@ -108,17 +108,18 @@ def _decide(conditions: tuple[Condition, ...], safe: dict[str, Any]) -> bool:
 def to_record(row: Any, form: FormSpec) -> TicketRecord:
     """The light record of an accepted Row, from its de-identified values and SLA outcomes."""
     safe = row.safe
+    get = safe.get
     roles, score_fields, sat_key = _record_plan(form)
-    pick = {role: _text(safe.get(key)) if key else None for role, key in roles}
+    # the roles the form has (the others stay None)
+    pick = {role: _text(get(key)) for role, key in roles}
     scores: dict[str, int] = {}
     for key, dim in score_fields:
-        v = safe.get(key)
+        v = get(key)
         if isinstance(v, int) and not isinstance(v, bool):
             scores[dim] = v
-    sat = safe.get(sat_key) if sat_key else None
+    sat = get(sat_key) if sat_key else None
     sat = sat if isinstance(sat, int) and not isinstance(sat, bool) else _text(sat)
     opened = as_datetime(row.value(form.opened_field)) if form.opened_field else None
-    stages = sorted(row.sla.items())
     return TicketRecord(
         form=form.key,
         ticket_id=row.ticket_id,
@@ -129,20 +130,38 @@ def to_record(row: Any, form: FormSpec) -> TicketRecord:
         resolved=_decide(form.report.resolved, safe),
         closed=_decide(form.report.closed, safe) if form.report.closed is not None else None,
         # one per accepted row, kept until the history is written: the stage keys shared, not a dict each
-        stages=FieldMap([k for k, _ in stages], [r.outcome for _, r in stages]),
+        stages=_outcomes(row.sla),
         **pick,
     )
 
 
+def _outcomes(sla: Any) -> FieldMap:
+    """Stage key -> outcome, in key order. A row's verdicts are a FieldMap whose keys its form's rows share:
+    their order is sorted once per set of keys, not once per row."""
+    if not isinstance(sla, FieldMap):
+        stages = sorted(sla.items())
+        return FieldMap([k for k, _ in stages], [r.outcome for _, r in stages])
+    keys = sla.key_tuple
+    hit = _SORTED_STAGES.get(keys)
+    if hit is None:
+        order = sorted(range(len(keys)), key=keys.__getitem__)
+        hit = _SORTED_STAGES[keys] = (tuple(keys[i] for i in order), tuple(order))
+    values = sla.value_tuple
+    return FieldMap(hit[0], [values[i].outcome for i in hit[1]])
+
+
+_SORTED_STAGES: dict[tuple[str, ...], tuple[tuple[str, ...], tuple[int, ...]]] = {}
 _PLANS: dict[int, tuple[FormSpec, Any]] = {}
 
 
-def _record_plan(form: FormSpec) -> tuple[tuple[tuple[str, str | None], ...], tuple[tuple[str, str], ...], str | None]:
-    """Per form, once: (role, field key) of the record's roles, (field key, dimension) of its scores, the
-    satisfaction field."""
+def _record_plan(
+    form: FormSpec,
+) -> tuple[tuple[tuple[str, str], ...], tuple[tuple[str, str], ...], str | None]:
+    """Per form, once: (role, field key) of the record's roles the form has, (field key, dimension) of its
+    scores, the satisfaction field."""
     hit = _PLANS.get(id(form))
     if hit is None or hit[0] is not form:
-        roles = tuple((role, form.role_key(role)) for role in RECORD_ROLES)
+        roles = tuple((role, key) for role in RECORD_ROLES if (key := form.role_key(role)))
         scores = tuple((f.key, dimension(f.label)) for f in form.fields if f.type == "score")
         hit = _PLANS[id(form)] = (form, (roles, scores, satisfaction_field(form)))
     return hit[1]
