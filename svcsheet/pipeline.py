@@ -100,7 +100,9 @@ class FileResult:
     findings: list[Finding] = field(default_factory=list)  # file- and sheet-level findings (no row)
     safe_name: str | None = None  # the display name with personal data masked (set by the de-identify stage)
     safe_findings: list[Finding] = field(default_factory=list)
-    deid: InWorker | None = None  # the file de-identified with the per-file work (checked, then dropped, by the run)
+    deid: InWorker | None = (
+        None  # the file de-identified with the per-file work (checked, then dropped, by the run)
+    )
 
     @property
     def name(self) -> str:
@@ -172,7 +174,11 @@ class RunResult:
 
     @property
     def exit_code(self) -> int:
-        return EXIT_SOME_UNREADABLE if any(not s.unsupported for s in self.skipped) or any(f.error for f in self.files) else EXIT_OK
+        return (
+            EXIT_SOME_UNREADABLE
+            if any(not s.unsupported for s in self.skipped) or any(f.error for f in self.files)
+            else EXIT_OK
+        )
 
 
 def run(options: RunOptions, progress: Progress | None = None) -> RunResult:
@@ -237,7 +243,9 @@ def _stages(options: RunOptions, progress: Progress | None, cleanup: ExitStack) 
         read_file, inputs, (policy, as_of, how), options.jobs, options.executor, lost=lost_file, pool=pool
     )
     texts: dict[str, str] = {}  # one object per distinct finding message and value: most repeat across rows
-    verdicts = SharedValues(by_fields=StageResult)  # equal verdicts (same outcome, times, minutes): one object
+    verdicts = SharedValues(
+        by_fields=StageResult
+    )  # equal verdicts (same outcome, times, minutes): one object
     in_process = _in_process(options, len(inputs))
     collecting = gc.isenabled()
     if not in_process:
@@ -291,7 +299,9 @@ def _stages(options: RunOptions, progress: Progress | None, cleanup: ExitStack) 
             for row in fr.rows:
                 row.findings = row.safe_findings
     _keep()
-    skipped = [replace(s, name=deid.free_text(s.name, names.present(s.name))[0] or s.name) for s in found.skipped]
+    skipped = [
+        replace(s, name=deid.free_text(s.name, names.present(s.name))[0] or s.name) for s in found.skipped
+    ]
     # their memos key masked texts by the texts as typed (names, phones, descriptions): tens of MB at 100,000
     # rows, no longer needed, and no raw value should stay behind the outputs
     del deid, names
@@ -307,7 +317,9 @@ def _stages(options: RunOptions, progress: Progress | None, cleanup: ExitStack) 
     # collections walked them all (~0.3 s each at 100,000 rows) and freed nothing; one collection after
     with paused_gc():
         earlier = []
-        if rule.window == "days":  # every accepted row is clustered (and marked); only the window's rows count
+        if (
+            rule.window == "days"
+        ):  # every accepted row is clustered (and marked); only the window's rows count
             start = period.end - timedelta(days=rule.window_days)
             texts = _problem_texts(in_window, forms, (start, period.end))
             earlier = _window_history(options, policy, period, in_window, forms)
@@ -368,7 +380,12 @@ def _names_of(fr: FileResult, forms: dict[str, FormSpec]) -> Iterable[str]:
 
 
 def _deidentify(
-    fr: FileResult, forms: dict[str, FormSpec], deid: Deidentifier, names: NameIndex, policy: Policy, as_of: datetime
+    fr: FileResult,
+    forms: dict[str, FormSpec],
+    deid: Deidentifier,
+    names: NameIndex,
+    policy: Policy,
+    as_of: datetime,
 ) -> None:
     """Steps 4-5 for one file with the run's names. A worker did them with the file's names alone: they stand
     when no other file's name occurs in a text the names were looked for in (the masks are then the same),
@@ -378,7 +395,9 @@ def _deidentify(
     named = _rows_naming_others(done, names) if done is not None and names.joinable(InWorker.SEP) else None
     if named is not None:
         counts = zip(fr.rows, done.counts, strict=True)
-        redo = [i for i, (row, (_before, after)) in enumerate(counts) if len(row.findings) != after or i in named]
+        redo = [
+            i for i, (row, (_before, after)) in enumerate(counts) if len(row.findings) != after or i in named
+        ]
         raw = done.raw_values() if redo else []
         for i in redo:
             row, (before, after), form = fr.rows[i], done.counts[i], forms[fr.rows[i].form]
@@ -406,7 +425,9 @@ def _rows_naming_others(done: InWorker, names: NameIndex) -> set[int] | None:
         return set()
     texts = done.texts.split(InWorker.SEP)
     if len(texts) != 1 + max((max(used) for used in done.uses if used), default=-1):
-        return None  # a text holds SEP itself (an .xls cell can hold NULs): the pieces no longer match ``uses``
+        return (
+            None  # a text holds SEP itself (an .xls cell can hold NULs): the pieces no longer match ``uses``
+        )
     bad = {i for i, text in enumerate(texts) if any(n in text for n in others)}
     *rows, own = done.uses
     if not bad.isdisjoint(own):
@@ -618,7 +639,11 @@ def _read_file(item: InputFile, forms: dict[str, FormSpec], policy: Policy, as_o
         check_size(item.path, policy.raw["limits"])  # before hashing: a 20 GB file is refused at once
         sha = sha256_file(item.path)
     except (UnreadableWorkbook, OSError) as exc:
-        reason = str(exc) if isinstance(exc, UnreadableWorkbook) else f"无法读取文件「{item.path.name}」：没有读取权限"
+        reason = (
+            str(exc)
+            if isinstance(exc, UnreadableWorkbook)
+            else f"无法读取文件「{item.path.name}」：没有读取权限"
+        )
         return FileResult(input=item, sha256="", error=reason)
     result = FileResult(input=item, sha256=sha)
     try:
@@ -804,7 +829,10 @@ def _text_roles(form: FormSpec) -> tuple[str | None, str | None, str | None]:
     """The keys of the form's model, batch and department fields (once per form)."""
     hit = _TEXT_ROLES.get(id(form))
     if hit is None or hit[0] is not form:
-        hit = _TEXT_ROLES[id(form)] = (form, tuple(form.role_key(r) for r in ("model", "batch", "department")))
+        hit = _TEXT_ROLES[id(form)] = (
+            form,
+            tuple(form.role_key(r) for r in ("model", "batch", "department")),
+        )
     return hit[1]
 
 

@@ -278,7 +278,9 @@ class HistoryStore:
     def has_period(self, period: str) -> bool:
         """Whether a run already reported ``period`` (2026-W47) into this history."""
         with self._connect() as conn:
-            return conn.execute("SELECT 1 FROM runs WHERE period = ? LIMIT 1", (period,)).fetchone() is not None
+            return (
+                conn.execute("SELECT 1 FROM runs WHERE period = ? LIMIT 1", (period,)).fetchone() is not None
+            )
 
     def list_runs(self) -> list[RunEntry]:
         """Every run kept, oldest first, with the tickets it still holds and the folder it wrote."""

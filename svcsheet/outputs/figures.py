@@ -976,7 +976,7 @@ def _models(value: Any) -> tuple[str, str]:
     counts: dict[str, int] = {}
     products: dict[str, None] = {}
     for item in items:
-        name, n = (item if isinstance(item, (tuple, list)) and len(item) == 2 else (item, 1))
+        name, n = item if isinstance(item, (tuple, list)) and len(item) == 2 else (item, 1)
         text = _BATCH_NOTE.sub("", str(name)).strip()
         code = _MODEL_CODE.search(text)
         rest = (text[: code.start()] + " " + text[code.end() :]).strip(" -—/") if code else text
@@ -1007,7 +1007,9 @@ def _issue_trend(issue: Any, period: Period | None) -> tuple[int | None, str, st
     return len(now), first.strftime("%Y-%m-%d") if first else "", status
 
 
-def common_issues(clustering: Any, forms: dict[str, FormSpec], period: Period | None = None) -> list[IssueView]:
+def common_issues(
+    clustering: Any, forms: dict[str, FormSpec], period: Period | None = None
+) -> list[IssueView]:
     """The common issues (共性问题) as the report shows them; tolerant of how the clustering names its parts.
     ``customers`` counts the whole window; ``customers_period`` the report period only."""
     if clustering is None:
@@ -1031,7 +1033,11 @@ def common_issues(clustering: Any, forms: dict[str, FormSpec], period: Period | 
                 ),
                 departments=_join(_rename(getattr(issue, "departments", None), names)),
                 examples=[str(e) for e in list(examples)[:3]],
-                **dict(zip(("customers_period", "first_seen", "status"), _issue_trend(issue, period), strict=True)),
+                **dict(
+                    zip(
+                        ("customers_period", "first_seen", "status"), _issue_trend(issue, period), strict=True
+                    )
+                ),
             )
         )
     return out
