@@ -383,6 +383,7 @@ def _vectors(rows: list[_Row], lex: Lexicon, cfg: dict) -> tuple[csr_matrix, csr
     and the same rows with the concept and product columns left out (for finding candidates fast)."""
     docs: list[dict[str, float]] = []
     df: Counter[str] = Counter()
+    df_get = df.get
     # ticket texts repeat (copied descriptions): each wording is phrased and weighted once, its rows share it
     seen: dict[str, tuple[frozenset[str], dict[str, float], dict[str, set[str]], frozenset[str]]] = {}
     sets: dict[frozenset[str], frozenset[str]] = {}
@@ -407,7 +408,8 @@ def _vectors(rows: list[_Row], lex: Lexicon, cfg: dict) -> tuple[csr_matrix, csr
             seen[r.norm] = (found, d, words, praised)
         r.phrases, d, _, r.praised = seen[r.norm]
         docs.append(d)
-        df.update(d)
+        for t, w in d.items():  # what df.update(d) adds, in the same order, without its per-call checks
+            df[t] = w + df_get(t, 0)
     n = len(rows)
     max_df = max(5, int(cfg["max_df_share"] * n))
     vocab: dict[str, int] = {}
@@ -839,17 +841,31 @@ def _star_split(members: np.ndarray, sets: list[set[str]], rows: list[_Row]) -> 
     domain of its carriers (``C:battery@2``: 电池不耐用); a member whose concept names neither product nor domain
     (``C:weak_signal`` of 信号差) joins a core of that concept when it shares another specific term with the
     core's carriers."""
-    phrases = set().union(*(rows[int(m)].phrases for m in members))
+    phrases = set().union(*{id(p): p for p in (rows[int(m)].phrases for m in members)}.values())
 
     # on a tie: a concept bound to a product, domain or part, a bare concept, a phrase, a topic word
     def rank(t: str) -> int:
         return (3 if re.search(r"[|@#~]", t) else 2) if t.startswith(("C:", "S:")) else int(t in phrases)
 
-    left = list(range(len(members)))
-    holding: dict[str, set[int]] = defaultdict(set)  # term -> the remaining members carrying it
-    for i in left:
-        for t in sets[i]:
-            holding[t].add(i)
+    # Members given the same set of terms (the texts of one wording and product share one) are taken by the
+    # same cores, together: the parts are found over these classes, each counting for its members.
+    class_of: dict[int, int] = {}
+    of_class: list[list[int]] = []  # class -> its members' positions, in order
+    terms: list[set[str]] = []  # class -> its members' terms
+    for i, ts in enumerate(sets):
+        c = class_of.get(id(ts))
+        if c is None:
+            c = class_of[id(ts)] = len(of_class)
+            of_class.append([])
+            terms.append(ts)
+        of_class[c].append(i)
+    size = [len(ms) for ms in of_class]
+
+    left = list(range(len(of_class)))
+    holding: dict[str, set[int]] = defaultdict(set)  # term -> the remaining classes carrying it
+    for c in left:
+        for t in terms[c]:
+            holding[t].add(c)
 
     def carriers(core: str) -> list[int]:
         into = sorted(holding.get(core, ()))
@@ -857,22 +873,22 @@ def _star_split(members: np.ndarray, sets: list[set[str]], rows: list[_Row]) -> 
             return into
         bare = re.split(r"[|@~]", core, maxsplit=1)[0]
         if "|" in core:  # texts of no product in the domain of the product's texts
-            doms = {t for i in into for t in sets[i] if t.startswith(bare + "@")}
+            doms = {t for c in into for t in terms[c] if t.startswith(bare + "@")}
             near = set().union(*(holding.get(t, ()) for t in doms))
             into += [
-                i
-                for i in sorted(near)
-                if core not in sets[i] and not any(t.startswith(bare + "|") for t in sets[i])
+                c
+                for c in sorted(near)
+                if core not in terms[c] and not any(t.startswith(bare + "|") for t in terms[c])
             ]
         if bare != core:
-            shared = {t for i in into for t in sets[i] if not t.startswith("C:")}
+            shared = {t for c in into for t in terms[c] if not t.startswith("C:")}
             taken = set(into)
             # a text naming no staff has nothing against the staff most texts name (服务态度差, 爱答不理)
             free = "~" in core
             into += [
-                i for i in sorted(holding.get(bare, ())) if i not in taken and (free or sets[i] & shared)
+                c for c in sorted(holding.get(bare, ())) if c not in taken and (free or terms[c] & shared)
             ]
-        return sorted(into)
+        return into
 
     ranks: dict[str, int] = {}
 
@@ -888,37 +904,42 @@ def _star_split(members: np.ndarray, sets: list[set[str]], rows: list[_Row]) -> 
     # product or a staff (C:battery|音箱, C:attitude~客服) also takes members that do not carry it: its count is
     # its carriers among the remaining members, recomputed for every part as before.
     out: list[np.ndarray] = []
-    count = Counter(t for i in left for t in sets[i])
+    count: Counter[str] = Counter()
+    for c in left:
+        for t in terms[c]:
+            count[t] += size[c]
     bound = {t for t in count if t.startswith("C:") and ("|" in t or "~" in t)}
     heap = [order(t, n) for t, n in count.items() if t not in bound]
     heapq.heapify(heap)
-    while len(left) >= 2 and count:
+    remaining = len(members)
+    while remaining >= 2 and count:
         while heap and (heap[0][2] not in count or heap[0] != order(heap[0][2], count[heap[0][2]])):
             heapq.heappop(heap)
         best, best_n = (heap[0], count[heap[0][2]]) if heap else (None, 0)
         for t in bound:
             if t in count:
-                n = len(carriers(t))
+                n = sum(size[c] for c in carriers(t))
                 if best is None or order(t, n) < best:
                     best, best_n = order(t, n), n
         if best is None or best_n < 2:
             break
         into = carriers(best[2])
-        out.append(members[into])
+        out.append(members[sorted(i for c in into for i in of_class[c])])
         taken = set(into)
-        left = [i for i in left if i not in taken]
+        left = [c for c in left if c not in taken]
+        remaining -= sum(size[c] for c in into)
         changed = set()
-        for i in into:
-            for t in sets[i]:
-                holding[t].discard(i)
-                count[t] -= 1
+        for c in into:
+            for t in terms[c]:
+                holding[t].discard(c)
+                count[t] -= size[c]
                 if not count[t]:
                     del count[t]
                 changed.add(t)
         for t in changed:
             if t in count and t not in bound:
                 heapq.heappush(heap, order(t, count[t]))
-    out.extend(members[[i]] for i in left)
+    out.extend(members[[i]] for i in sorted(i for c in left for i in of_class[c]))
     return out
 
 
