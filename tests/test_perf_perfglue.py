@@ -14,11 +14,18 @@ from hypothesis import strategies as st
 from scipy.sparse import csr_matrix
 
 from svcsheet.audit.history import TicketRecord, to_record
-from svcsheet.common_issues.cluster import _DIST_ROWS, ProblemText, _condensed_distances, cluster_problems
+from svcsheet.common_issues.cluster import (
+    _DIST_ROWS,
+    ProblemText,
+    _condensed_distances,
+    _star_split,
+    cluster_problems,
+)
 from svcsheet.forms import load_forms
 from svcsheet.records import FieldMap, Provenance, Row, SharedValues
 from svcsheet.sla.verdicts import StageResult
 from tests.test_common_issues_distances import _whole_matrix
+from tests.test_common_issues_speed import _MEMBER, _PLAIN, _R, _star_split_recount
 
 TEXT = "开机后不制冷，一直吹热风"
 
@@ -120,3 +127,22 @@ def test_record_stages_in_key_order() -> None:
     for rec in records:
         assert isinstance(rec, TicketRecord)
         assert list(rec.stages.items()) == [("alpha", "达标"), ("zeta", "超时")]
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(_MEMBER, min_size=1, max_size=6),
+    st.lists(st.integers(0, 5), min_size=1, max_size=30),
+    st.sets(st.sampled_from(_PLAIN), max_size=3),
+)
+def test_star_split_over_members_sharing_their_terms_matches_recounting(pool, picks, phrases) -> None:
+    """Members of one wording and product share one set of terms (the guard's memo): the star split over
+    those classes gives the parts the recounting guard gives member by member."""
+    sets = [pool[i % len(pool)] for i in picks]  # the same set objects, many times over
+    members = np.arange(50, 50 + len(sets))
+    rows = [_R(frozenset())] * 50 + [
+        _R(frozenset(phrases) if i % 3 else frozenset()) for i in range(len(sets))
+    ]
+    got = _star_split(members, sets, rows)  # type: ignore[arg-type]
+    want = _star_split_recount(members, [set(s) for s in sets], rows)
+    assert [p.tolist() for p in got] == [p.tolist() for p in want]
