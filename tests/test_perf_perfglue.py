@@ -146,3 +146,27 @@ def test_star_split_over_members_sharing_their_terms_matches_recounting(pool, pi
     got = _star_split(members, sets, rows)  # type: ignore[arg-type]
     want = _star_split_recount(members, [set(s) for s in sets], rows)
     assert [p.tolist() for p in got] == [p.tolist() for p in want]
+
+
+_SAFE_VALUES = st.sampled_from([None, "", (), 1, True, 1.0, 5, "5", "满意", "已解决", ("网点", "电话")])
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.sampled_from(sorted(load_forms())),
+    st.lists(st.lists(_SAFE_VALUES, min_size=40, max_size=40), max_size=6),
+)
+def test_records_made_once_per_combination_equal_records_made_alone(form_key, rows) -> None:
+    """Records share the roles, scores and satisfaction of equal values (a memo): each is the record made from
+    the row's values alone (a dict), 1, True and 1.0 included (equal, but not the same score)."""
+    form = load_forms()[form_key]
+    keys = [f.key for f in form.fields][:40]
+    for values in rows + rows:  # twice: the second time from the memo
+        safe = dict(zip(keys, values, strict=False))
+        made = []
+        for mapping in (FieldMap(safe.keys(), safe.values()), safe):
+            row = Row(form=form.key, prov=Provenance("f.xlsx", "s", 2), cells={}, values={}, sla={})
+            row.safe = mapping
+            made.append(to_record(row, form))
+        assert made[0] == made[1]
+        assert made[0].to_json() == made[1].to_json()

@@ -800,26 +800,30 @@ def breaches(rows: list[Any], forms: dict[str, FormSpec]) -> list[Breach]:
 def _breaches(rows: list[Any], forms: dict[str, FormSpec]) -> list[Breach]:
     """``breaches`` of rows already in report order."""
     out = []
+    keys: dict[str, tuple[str | None, ...]] = {}  # per form: its priority, overdue reason and handler fields
     for row in rows:
         form = forms[row.form]
         for stage in form.stages:
             res = row.sla.get(stage.key)
             if res is None or res.outcome not in (BREACHED, OVERDUE):
                 continue
+            priority, reason, handler = keys.get(form.key) or keys.setdefault(
+                form.key, tuple(_role_key(form, r) for r in ("priority", "overdue_reason", "handler"))
+            )
             minutes = res.overrun_minutes
             out.append(
                 Breach(
                     form=form.name,
                     ticket_id=row.ticket_id,
                     stage=stage.label,
-                    priority=priority_of(form.key, _safe_text(row, _role_key(form, "priority"))),
+                    priority=priority_of(form.key, _safe_text(row, priority)),
                     outcome=res.outcome,
                     deadline=res.deadline,
                     end=res.end,
                     overrun_minutes=minutes,
                     overrun_text=res.overrun_text() or "—",
-                    reason=_safe_text(row, _role_key(form, "overdue_reason")),
-                    handler=staff_label(_safe_text(row, _role_key(form, "handler"))),
+                    reason=_safe_text(row, reason),
+                    handler=staff_label(_safe_text(row, handler)),
                 )
             )
     return out
