@@ -831,7 +831,7 @@ def _text_roles(form: FormSpec) -> tuple[str | None, str | None, str | None]:
     if hit is None or hit[0] is not form:
         hit = _TEXT_ROLES[id(form)] = (
             form,
-            tuple(form.role_key(r) for r in ("model", "batch", "department")),
+            (form.role_key("model"), form.role_key("batch"), form.role_key("department")),
         )
     return hit[1]
 

@@ -807,9 +807,13 @@ def _breaches(rows: list[Any], forms: dict[str, FormSpec]) -> list[Breach]:
             res = row.sla.get(stage.key)
             if res is None or res.outcome not in (BREACHED, OVERDUE):
                 continue
-            priority, reason, handler = keys.get(form.key) or keys.setdefault(
-                form.key, tuple(_role_key(form, r) for r in ("priority", "overdue_reason", "handler"))
-            )
+            if form.key not in keys:
+                keys[form.key] = (
+                    _role_key(form, "priority"),
+                    _role_key(form, "overdue_reason"),
+                    _role_key(form, "handler"),
+                )
+            priority, reason, handler = keys[form.key]
             minutes = res.overrun_minutes
             out.append(
                 Breach(
