@@ -17,6 +17,7 @@ from svcsheet.audit.history import TicketRecord, to_record
 from svcsheet.common_issues.cluster import (
     _DIST_ROWS,
     ProblemText,
+    _components,
     _condensed_distances,
     _star_split,
     cluster_problems,
@@ -54,9 +55,9 @@ def test_rows_of_one_wording_get_their_own_product_in_their_vector(monkeypatch) 
     real = cluster._vectors
 
     def spy(rows, lex, cfg):
-        seen["x"], x_phr = real(rows, lex, cfg)
-        seen["products"] = [r.product for r in rows]
-        return seen["x"], x_phr
+        got = real(rows, lex, cfg)
+        seen["x"], seen["products"] = got[0], [r.product for r in rows]
+        return got
 
     monkeypatch.setattr(cluster, "_vectors", spy)
     models = ["KFR-35GW", "BCD-470WDPF", None, "KFR-26GW", "BCD-215"]
@@ -170,3 +171,31 @@ def test_records_made_once_per_combination_equal_records_made_alone(form_key, ro
             made.append(to_record(row, form))
         assert made[0] == made[1]
         assert made[0].to_json() == made[1].to_json()
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(st.integers(0, 5), min_size=1, max_size=30),
+    st.integers(0, 10_000),
+    st.sampled_from([0.3, 0.5, 0.8]),
+)
+def test_rows_numbered_by_wording_give_the_components_and_distances_of_their_bytes(picks, seed, t) -> None:
+    """The clustering numbers each row's (wording, concept, product): rows of one number are copies, and rows
+    of one bytes may have two numbers. Grouping copies by those numbers, or each row alone, gives the same
+    candidate groups, in the same order, and the same distances, as grouping them by their bytes."""
+    rng = np.random.default_rng(seed)
+    protos = rng.random((6, 5)) * (rng.random((6, 5)) < 0.5)
+    dense = protos[picks]
+    norms = np.linalg.norm(dense, axis=1, keepdims=True)
+    x = csr_matrix(np.divide(dense, norms, out=np.zeros_like(dense), where=norms > 0))
+    prod = rng.integers(-1, 2, size=(6, 2))[picks]
+    key = rng.integers(-1, 2, size=len(picks))
+    idx = np.arange(len(picks))
+    want = [g.tolist() for g in _components(x, prod, key, idx, t)]
+    split = np.array(picks) * 2 + rng.integers(
+        0, 2, size=len(picks)
+    )  # one prototype's copies under two numbers
+    for sig in (np.array(picks), np.arange(len(picks))[::-1].copy(), split):
+        assert [g.tolist() for g in _components(x, prod, key, idx, t, sig)] == want
+        if len(picks) > 1:
+            assert np.array_equal(_condensed_distances(x, prod, sig), _condensed_distances(x, prod))

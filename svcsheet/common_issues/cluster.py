@@ -378,9 +378,10 @@ def _with_senses(d: dict[str, float], cfg: dict) -> tuple[dict[str, float], dict
     return out, words
 
 
-def _vectors(rows: list[_Row], lex: Lexicon, cfg: dict) -> tuple[csr_matrix, csr_matrix]:
+def _vectors(rows: list[_Row], lex: Lexicon, cfg: dict) -> tuple[csr_matrix, csr_matrix, np.ndarray]:
     """One l2-normalised row per text: its concept, its product and its problem phrases (IDF-weighted);
-    and the same rows with the concept and product columns left out (for finding candidates fast)."""
+    the same rows with the concept and product columns left out (for finding candidates fast); and each
+    row's wording, concept and product as a number (rows of one number have the same vector and products)."""
     docs: list[dict[str, float]] = []
     df: Counter[str] = Counter()
     df_get = df.get
@@ -418,7 +419,8 @@ def _vectors(rows: list[_Row], lex: Lexicon, cfg: dict) -> tuple[csr_matrix, csr
     weighted: dict[str, tuple[dict[str, float], tuple[str, ...], dict[str, set[str]]]] = {}
     # a row's stored values depend on its wording, concept and product only: built once per such triple (the
     # vocabulary's order is the same: a repeated triple's terms all have their column already)
-    built: dict[tuple[str, int | None, str | None], tuple[array, array]] = {}
+    built: dict[tuple[str, int | None, str | None], tuple[array, array, int]] = {}
+    sig = array("q")  # per row: its triple's number in ``built``
     for r, d in zip(rows, docs, strict=True):
         if r.norm not in weighted:
             # A term of this text only cannot link it to anything, but it says the text is about more than its
@@ -437,6 +439,7 @@ def _vectors(rows: list[_Row], lex: Lexicon, cfg: dict) -> tuple[csr_matrix, csr
         terms, r.terms, r.senses = weighted[r.norm]
         hit = built.get((r.norm, r.concept, r.product))
         if hit is not None:
+            sig.append(hit[2])
             ind.extend(hit[0])
             data.extend(hit[1])
             ptr.append(len(ind))
@@ -464,7 +467,8 @@ def _vectors(rows: list[_Row], lex: Lexicon, cfg: dict) -> tuple[csr_matrix, csr
         norm = math.sqrt(sum_) if sum_ != 0.0 else 1.0
         cols = array("q", [vocab.setdefault(t, len(vocab)) for t, _w in items])
         vals = array("d", [w / norm if sum_ != 0.0 else w for _t, w in items])
-        built[(r.norm, r.concept, r.product)] = (cols, vals)
+        built[(r.norm, r.concept, r.product)] = (cols, vals, len(built))
+        sig.append(len(built) - 1)
         ind.extend(cols)
         data.extend(vals)
         ptr.append(len(ind))
@@ -484,7 +488,7 @@ def _vectors(rows: list[_Row], lex: Lexicon, cfg: dict) -> tuple[csr_matrix, csr
     x_phr = x.copy()
     x_phr.data = x_phr.data * keep[x_phr.indices]
     x_phr.eliminate_zeros()
-    return x, x_phr
+    return x, x_phr, np.frombuffer(sig, dtype=np.int64) if len(sig) else np.zeros(0, dtype=np.int64)
 
 
 def _average_link(
@@ -495,13 +499,16 @@ def _average_link(
     idx: np.ndarray,
     cfg: dict,
     t_edge: float,
+    sig: np.ndarray | None = None,
 ) -> list[np.ndarray]:
     """Groups of the rows idx: average linkage cut at cfg['threshold'] (the precision guard: a group's
     members are on average that similar), on pieces small enough for a dense matrix."""
     if len(idx) == 1:
         return [idx]
     if len(idx) <= _LINK_LIMIT:
-        tree = linkage(_condensed_distances(x[idx], prod[idx]), method="average")
+        tree = linkage(
+            _condensed_distances(x[idx], prod[idx], None if sig is None else sig[idx]), method="average"
+        )
         labels = fcluster(tree, t=1.0 - cfg["threshold"], criterion="distance")
         return [idx[labels == k] for k in np.unique(labels)]
     # Too large for a dense matrix. Texts of one concept and product are at least concept_weight alike
@@ -511,28 +518,59 @@ def _average_link(
     for k in np.unique(key[idx]):
         part = idx[key[idx] == k]
         if k >= 0 or len(part) <= _LINK_LIMIT:
-            out.extend([part] if k >= 0 else _average_link(x, x_phr, prod, key, part, cfg, t_edge))
+            out.extend([part] if k >= 0 else _average_link(x, x_phr, prod, key, part, cfg, t_edge, sig))
             continue
         t_next = min(t_edge + 0.1, cfg["threshold"])
-        for piece in _components(x_phr, prod, None, part, t_next):
+        for piece in _components(x_phr, prod, None, part, t_next, sig):
             if t_next >= cfg["threshold"] and len(piece) > _LINK_LIMIT:
                 out.append(piece)  # every edge already at the threshold: keep the component
             else:
-                out.extend(_average_link(x, x_phr, prod, key, piece, cfg, t_next))
+                out.extend(_average_link(x, x_phr, prod, key, piece, cfg, t_next, sig))
     return out
 
 
-def _condensed_distances(sub: csr_matrix, p: np.ndarray) -> np.ndarray:
+def _condensed_distances(sub: csr_matrix, p: np.ndarray, sig: np.ndarray | None = None) -> np.ndarray:
     """The condensed cosine distances of the rows of sub (upper triangle, row by row, as squareform gives
-    them; two known products that clash are at distance 1), a block of rows at a time: never the n x n matrix."""
+    them; two known products that clash are at distance 1), a block of rows at a time: never the n x n matrix.
+    ``sig``: a number per row, equal only for rows with the same vector and products (``_vectors``' third)."""
     n = sub.shape[0]
     out = np.empty(n * (n - 1) // 2)
     cols = np.arange(n)
     # Copied texts are rows with the same bytes (vector and products): their distances to every row are the
     # same numbers (each row of a sparse product is computed on its own, in its stored order), so with few
     # distinct rows the distances between those are computed once and each row's are copied from its own's.
+    group = _copies(sub, p, sig)
+    distinct = int(group.max()) + 1 if n else 0
+    copied = distinct < n and distinct <= _DIST_DISTINCT
+    if copied:
+        _, reps = np.unique(group, return_index=True)  # first row of each distinct row, in row order
+        between = _distance_rows(sub[reps], p[reps], 0, len(reps))
+    else:
+        right = sub.T.tocsr()  # what `sub @ sub.T` converts to: each entry is the same sum in the same order
+    for lo in range(0, n, _DIST_ROWS):
+        if copied:
+            block = between[group[lo : lo + _DIST_ROWS]][:, group]
+        else:
+            block = _distance_rows(sub, p, lo, lo + _DIST_ROWS, right)
+        # the block's rows' entries right of the diagonal, row by row, are one run of the condensed form
+        hi = lo + block.shape[0]
+        start = lo * n - lo * (lo + 1) // 2
+        out[start : hi * n - hi * (hi + 1) // 2] = block[cols[None, :] > np.arange(lo, hi)[:, None]]
+    return out
+
+
+def _copies(sub: csr_matrix, p: np.ndarray, sig: np.ndarray | None) -> np.ndarray:
+    """A number per row of sub, in order of first appearance (0, 1, ...), equal for rows with the same stored
+    values and products: from ``sig`` when given (its numbers may split such rows further: each part is then
+    computed on its own, to the same figures), else from the rows' bytes."""
+    n = sub.shape[0]
+    if sig is not None:
+        _, first, inverse = np.unique(sig, return_index=True, return_inverse=True)
+        rank = np.empty(len(first), dtype=np.int64)
+        rank[np.argsort(first, kind="stable")] = np.arange(len(first))
+        return rank[inverse.reshape(-1)]
     seen: dict[tuple[bytes, bytes, bytes], int] = {}
-    group = np.fromiter(
+    return np.fromiter(
         (
             seen.setdefault(
                 (
@@ -547,24 +585,6 @@ def _condensed_distances(sub: csr_matrix, p: np.ndarray) -> np.ndarray:
         dtype=np.int64,
         count=n,
     )
-    copied = len(seen) < n and len(seen) <= _DIST_DISTINCT
-    if copied:
-        _, reps = np.unique(
-            group, return_index=True
-        )  # first row of each distinct row (group numbers in order)
-        distinct = _distance_rows(sub[reps], p[reps], 0, len(reps))
-    else:
-        right = sub.T.tocsr()  # what `sub @ sub.T` converts to: each entry is the same sum in the same order
-    for lo in range(0, n, _DIST_ROWS):
-        if copied:
-            block = distinct[group[lo : lo + _DIST_ROWS]][:, group]
-        else:
-            block = _distance_rows(sub, p, lo, lo + _DIST_ROWS, right)
-        # the block's rows' entries right of the diagonal, row by row, are one run of the condensed form
-        hi = lo + block.shape[0]
-        start = lo * n - lo * (lo + 1) // 2
-        out[start : hi * n - hi * (hi + 1) // 2] = block[cols[None, :] > np.arange(lo, hi)[:, None]]
-    return out
 
 
 def _distance_rows(
@@ -583,32 +603,22 @@ def _distance_rows(
 
 
 def _components(
-    x: csr_matrix, prod: np.ndarray, key: np.ndarray | None, idx: np.ndarray, t: float
+    x: csr_matrix,
+    prod: np.ndarray,
+    key: np.ndarray | None,
+    idx: np.ndarray,
+    t: float,
+    sig: np.ndarray | None = None,
 ) -> list[np.ndarray]:
     """Connected components of rows idx linked at phrase cosine >= t (never across two known products),
-    rows of one concept and product (same ``key`` >= 0) always together."""
+    rows of one concept and product (same ``key`` >= 0) always together. ``sig``: as ``_condensed_distances``'."""
     sub = x[idx].astype(np.float32)
     # Copied texts give rows with the same bytes (vector and product columns): such rows have the same
     # similarity to every row, so the pairs are computed between distinct rows only (a month of 100,000 rows
     # with a few hundred wordings would otherwise hold hundreds of millions of pairs). A distinct row with
     # any link (to itself or another) joins all its copies; one without stays apart, as do its copies.
     p_idx = prod[idx]
-    seen: dict[tuple[bytes, bytes, bytes], int] = {}
-    group = np.fromiter(
-        (
-            seen.setdefault(
-                (
-                    sub.indices[sub.indptr[i] : sub.indptr[i + 1]].tobytes(),
-                    sub.data[sub.indptr[i] : sub.indptr[i + 1]].tobytes(),
-                    p_idx[i].tobytes(),
-                ),
-                len(seen),
-            )
-            for i in range(len(idx))
-        ),
-        dtype=np.int64,
-        count=len(idx),
-    )
+    group = _copies(sub, p_idx, None if sig is None else sig[idx])
     _, reps = np.unique(group, return_index=True)  # first row of each distinct row, in row order
     uniq = sub[reps]
     del sub
@@ -945,7 +955,7 @@ def _star_split(members: np.ndarray, sets: list[set[str]], rows: list[_Row]) -> 
 
 def _cluster_all(rows: list[_Row], lex: Lexicon, cfg: dict) -> tuple[dict[int, str], dict[str, str]]:
     """Group every text on its problem phrases, concept and product; returns row index -> key, key -> label."""
-    x, x_phr = _vectors(rows, lex, cfg)
+    x, x_phr, sig = _vectors(rows, lex, cfg)
     names = sorted({r.product for r in rows if r.product})
     codes: dict[tuple[int, str], int] = {}
     key = np.array(
@@ -975,8 +985,8 @@ def _cluster_all(rows: list[_Row], lex: Lexicon, cfg: dict) -> tuple[dict[int, s
         ]
     ).reshape(len(rows), 2)
     groups: list[np.ndarray] = []
-    for comp in _components(x_phr, prod, concept_of, np.arange(len(rows)), cfg["link_threshold"]):
-        groups.extend(_average_link(x, x_phr, prod, key, comp, cfg, cfg["link_threshold"]))
+    for comp in _components(x_phr, prod, concept_of, np.arange(len(rows)), cfg["link_threshold"], sig):
+        groups.extend(_average_link(x, x_phr, prod, key, comp, cfg, cfg["link_threshold"], sig))
     # Linkage groups named by one concept and product are one cluster (as the key says) ...
     merged: dict[str, list[np.ndarray]] = defaultdict(list)
     for members in groups:
