@@ -561,30 +561,28 @@ def _condensed_distances(sub: csr_matrix, p: np.ndarray, sig: np.ndarray | None 
 
 def _copies(sub: csr_matrix, p: np.ndarray, sig: np.ndarray | None) -> np.ndarray:
     """A number per row of sub, in order of first appearance (0, 1, ...), equal for rows with the same stored
-    values and products: from ``sig`` when given (its numbers may split such rows further: each part is then
-    computed on its own, to the same figures), else from the rows' bytes."""
+    values and products. ``sig`` (when given): rows of one number have the same bytes, so only the first row
+    of each number is looked at (different wordings can still give the same row: they are copies too)."""
     n = sub.shape[0]
-    if sig is not None:
-        _, first, inverse = np.unique(sig, return_index=True, return_inverse=True)
-        rank = np.empty(len(first), dtype=np.int64)
-        rank[np.argsort(first, kind="stable")] = np.arange(len(first))
-        return rank[inverse.reshape(-1)]
     seen: dict[tuple[bytes, bytes, bytes], int] = {}
-    return np.fromiter(
-        (
-            seen.setdefault(
-                (
-                    sub.indices[sub.indptr[i] : sub.indptr[i + 1]].tobytes(),
-                    sub.data[sub.indptr[i] : sub.indptr[i + 1]].tobytes(),
-                    p[i].tobytes(),
-                ),
-                len(seen),
-            )
-            for i in range(n)
-        ),
-        dtype=np.int64,
-        count=n,
-    )
+
+    def number(i: int) -> int:
+        return seen.setdefault(
+            (
+                sub.indices[sub.indptr[i] : sub.indptr[i + 1]].tobytes(),
+                sub.data[sub.indptr[i] : sub.indptr[i + 1]].tobytes(),
+                p[i].tobytes(),
+            ),
+            len(seen),
+        )
+
+    if sig is None:
+        return np.fromiter((number(i) for i in range(n)), dtype=np.int64, count=n)
+    _, first, inverse = np.unique(sig, return_index=True, return_inverse=True)
+    of_sig = np.empty(len(first), dtype=np.int64)
+    for j in np.argsort(first, kind="stable"):  # in order of first rows: the numbers come in row order
+        of_sig[j] = number(int(first[j]))
+    return of_sig[inverse.reshape(-1)]
 
 
 def _distance_rows(
