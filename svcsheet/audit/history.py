@@ -16,6 +16,7 @@ import sqlite3
 from collections.abc import Container, Iterable, Iterator
 from contextlib import closing
 from dataclasses import dataclass, field, fields
+from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
@@ -108,43 +109,107 @@ def _decide(conditions: tuple[Condition, ...], safe: dict[str, Any]) -> bool:
 def to_record(row: Any, form: FormSpec) -> TicketRecord:
     """The light record of an accepted Row, from its de-identified values and SLA outcomes."""
     safe = row.safe
-    roles, score_fields, sat_key = _record_plan(form)
-    pick = {role: _text(safe.get(key)) if key else None for role, key in roles}
-    scores: dict[str, int] = {}
-    for key, dim in score_fields:
-        v = safe.get(key)
-        if isinstance(v, int) and not isinstance(v, bool):
-            scores[dim] = v
-    sat = safe.get(sat_key) if sat_key else None
-    sat = sat if isinstance(sat, int) and not isinstance(sat, bool) else _text(sat)
+    pick, scores, sat = _described(safe, form)
     opened = as_datetime(row.value(form.opened_field)) if form.opened_field else None
-    stages = sorted(row.sla.items())
     return TicketRecord(
         form=form.key,
         ticket_id=row.ticket_id,
         opened=opened,
         customer_key=row.customer_key,
-        scores=scores,
+        scores=dict(scores),
         satisfaction=sat,
         resolved=_decide(form.report.resolved, safe),
         closed=_decide(form.report.closed, safe) if form.report.closed is not None else None,
         # one per accepted row, kept until the history is written: the stage keys shared, not a dict each
-        stages=FieldMap([k for k, _ in stages], [r.outcome for _, r in stages]),
+        stages=_outcomes(row.sla),
         **pick,
     )
 
 
+def _described(safe: Any, form: FormSpec) -> tuple[dict[str, str | None], dict[str, int], int | str | None]:
+    """The record's roles (those the form has: the others stay None), scores and satisfaction. Tickets repeat
+    a few choices and scores: made once per form and combination of the values they are made from (fetched
+    in one step from a FieldMap), not once per ticket. Read only: the record copies the scores."""
+    roles, score_fields, sat_key, wanted = _record_plan(form)
+    if not isinstance(safe, FieldMap):
+        return _describe(safe.get, roles, score_fields, sat_key)
+    keys = safe.key_tuple
+    fetch = _FETCH.get((id(keys), wanted))
+    if fetch is None:
+        at = {k: i for i, k in enumerate(keys)}
+        missing = len(keys)  # the None appended to the values below
+        fetch = _FETCH[(id(keys), wanted)] = itemgetter(*(at.get(k, missing) for k in wanted), missing)
+    values = fetch((*safe.value_tuple, None))
+    if not _PLAIN.issuperset(map(type, values)):  # equal values of two types (1, True, 1.0) read differently
+        return _describe(safe.get, roles, score_fields, sat_key)
+    memo_key = (wanted, values)
+    hit = _DESCRIBED.get(memo_key)
+    if hit is None:
+        if len(_DESCRIBED) >= 20_000:
+            _DESCRIBED.clear()
+        hit = _DESCRIBED[memo_key] = _describe(safe.get, roles, score_fields, sat_key)
+    return hit
+
+
+def _describe(
+    get: Any,
+    roles: tuple[tuple[str, str], ...],
+    score_fields: tuple[tuple[str, str], ...],
+    sat_key: str | None,
+) -> tuple[dict[str, str | None], dict[str, int], int | str | None]:
+    pick = {role: _text(get(key)) for role, key in roles}
+    scores: dict[str, int] = {}
+    for key, dim in score_fields:
+        v = get(key)
+        if isinstance(v, int) and not isinstance(v, bool):
+            scores[dim] = v
+    sat = get(sat_key) if sat_key else None
+    sat = sat if isinstance(sat, int) and not isinstance(sat, bool) else _text(sat)
+    return pick, scores, sat
+
+
+# (id of a FieldMap's keys, a form's wanted keys) -> the getter of those values (a FieldMap's keys tuple
+# lives as long as the process: see records._KEYS)
+_FETCH: dict[tuple[int, tuple[str, ...]], Any] = {}
+_DESCRIBED: dict[
+    tuple[tuple[str, ...], tuple[Any, ...]], Any
+] = {}  # (wanted keys, their values) -> _describe's
+_PLAIN = frozenset({str, int, type(None)})  # types whose equal values are of one type and read the same
+
+
+def _outcomes(sla: Any) -> FieldMap:
+    """Stage key -> outcome, in key order. A row's verdicts are a FieldMap whose keys its form's rows share:
+    their order is sorted once per set of keys, not once per row."""
+    if not isinstance(sla, FieldMap):
+        stages = sorted(sla.items())
+        return FieldMap([k for k, _ in stages], [r.outcome for _, r in stages])
+    keys = sla.key_tuple
+    hit = _SORTED_STAGES.get(keys)
+    if hit is None:
+        order = sorted(range(len(keys)), key=keys.__getitem__)
+        hit = _SORTED_STAGES[keys] = (tuple(keys[i] for i in order), tuple(order))
+    values = sla.value_tuple
+    return FieldMap(hit[0], [values[i].outcome for i in hit[1]])
+
+
+_SORTED_STAGES: dict[tuple[str, ...], tuple[tuple[str, ...], tuple[int, ...]]] = {}
 _PLANS: dict[int, tuple[FormSpec, Any]] = {}
 
 
-def _record_plan(form: FormSpec) -> tuple[tuple[tuple[str, str | None], ...], tuple[tuple[str, str], ...], str | None]:
-    """Per form, once: (role, field key) of the record's roles, (field key, dimension) of its scores, the
-    satisfaction field."""
+def _record_plan(
+    form: FormSpec,
+) -> tuple[tuple[tuple[str, str], ...], tuple[tuple[str, str], ...], str | None, tuple[str, ...]]:
+    """Per form, once: (role, field key) of the record's roles the form has, (field key, dimension) of its
+    scores, the satisfaction field, and every field key these read."""
     hit = _PLANS.get(id(form))
     if hit is None or hit[0] is not form:
-        roles = tuple((role, form.role_key(role)) for role in RECORD_ROLES)
+        roles = tuple((role, key) for role in RECORD_ROLES if (key := form.role_key(role)))
         scores = tuple((f.key, dimension(f.label)) for f in form.fields if f.type == "score")
-        hit = _PLANS[id(form)] = (form, (roles, scores, satisfaction_field(form)))
+        sat = satisfaction_field(form)
+        wanted = tuple(
+            dict.fromkeys([k for _r, k in roles] + [k for k, _d in scores] + ([sat] if sat else []))
+        )
+        hit = _PLANS[id(form)] = (form, (roles, scores, sat, wanted))
     return hit[1]
 
 
@@ -259,7 +324,9 @@ class HistoryStore:
     def has_period(self, period: str) -> bool:
         """Whether a run already reported ``period`` (2026-W47) into this history."""
         with self._connect() as conn:
-            return conn.execute("SELECT 1 FROM runs WHERE period = ? LIMIT 1", (period,)).fetchone() is not None
+            return (
+                conn.execute("SELECT 1 FROM runs WHERE period = ? LIMIT 1", (period,)).fetchone() is not None
+            )
 
     def list_runs(self) -> list[RunEntry]:
         """Every run kept, oldest first, with the tickets it still holds and the folder it wrote."""

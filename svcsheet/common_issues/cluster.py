@@ -71,6 +71,7 @@ _CHUNK = 4000
 _SUB_ROWS = 256  # rows of a block multiplied at a time
 _EDGE_LIMIT = 1_000_000  # candidate pairs kept before they are reduced to a forest with the same components
 _DIST_ROWS = 256  # rows of a dense linkage's distance matrix computed at a time
+_DIST_DISTINCT = 1024  # distinct rows whose distances are held whole (8 MB) to copy those of their copies
 _PARTNER = frozenset("和跟与同连给")
 # A topic word counts for this share of its carriers when the star picks a core: a problem phrase carried by
 # three texts (酸, 有头发) is the core before the goods they name (橙子), which a fourth text names for another
@@ -226,7 +227,9 @@ class _Row:
     key: str | None = None
     phrases: frozenset[str] = frozenset()  # set by _vectors (shared by the texts of one wording)
     terms: tuple[str, ...] = ()
-    senses: Mapping[str, set[str]] = field(default_factory=lambda: _NO_SENSES)  # synonym class -> the text's words in it
+    senses: Mapping[str, set[str]] = field(
+        default_factory=lambda: _NO_SENSES
+    )  # synonym class -> the text's words in it
     objects: frozenset[str] = frozenset()  # nouns before the concept in its clause (轮胎 of 轮胎开裂)
     praised: frozenset[str] = frozenset()  # topic words met only in clauses of praise (外观漂亮)
 
@@ -267,35 +270,55 @@ def _first_concept(norm: str, lex: Lexicon, m: _Matcher) -> _Concept:
     return None, None, frozenset()
 
 
+_Analysed = tuple[int | None, frozenset[str], str | None]  # concept, objects, the product the text names
+
+
 def _analyse(
-    row: _Row, lex: Lexicon, m: _Matcher, seen: dict[str, _Concept], shared: dict[frozenset[str], frozenset[str]]
+    row: _Row,
+    lex: Lexicon,
+    m: _Matcher,
+    seen: dict[str, _Analysed],
+    shared: dict[frozenset[str], frozenset[str]],
+    by_model: dict[tuple[str | None, str], str | None],
 ) -> None:
-    """Primary concept and product of one text."""
+    """Primary concept and product of one text. Both are found once per wording (``seen``); the product a
+    text does not name, from its model cell and the model numbers in its text, once per (model, text)."""
     norm = row.norm
-    if norm not in seen:
+    hit = seen.get(norm)
+    if hit is None:
         concept, start, objects = _first_concept(norm, lex, m)
-        seen[norm] = (concept, start, shared.setdefault(objects, objects))  # equal object sets shared
-    row.concept, start, row.objects = seen[norm]
-    if m.product_rx is not None:
-        before = after = None
-        for pm in m.product_rx.finditer(norm):
-            if pm.start() > 0 and norm[pm.start() - 1] in _PARTNER:
-                continue  # 耳机和手机配对不上: the product after 和/跟 is the partner, not the subject
-            if start is None or pm.start() <= start:
-                before = pm
-                if start is None:
-                    break
-            elif after is None:
-                after = pm
-                break
-        pick = before or after
-        if pick is not None:
-            row.product = m.term_product[pick.group(0).replace(" ", "")]
+        # equal object sets shared
+        hit = seen[norm] = (concept, shared.setdefault(objects, objects), _named_product(norm, start, m))
+    row.concept, row.objects, row.product = hit
     if row.product is None:
-        for model in ([row.item.model] if row.item.model else []) + model_numbers(row.item.text):
-            row.product = _prefix_product(model, m)
-            if row.product:
+        key = (row.item.model, row.item.text)
+        if key not in by_model:
+            product = None
+            for model in ([row.item.model] if row.item.model else []) + model_numbers(row.item.text):
+                product = _prefix_product(model, m)
+                if product:
+                    break
+            by_model[key] = product
+        row.product = by_model[key]
+
+
+def _named_product(norm: str, start: int | None, m: _Matcher) -> str | None:
+    """The product a text names: the last one before its concept (at ``start``), else the first after it."""
+    if m.product_rx is None:
+        return None
+    before = after = None
+    for pm in m.product_rx.finditer(norm):
+        if pm.start() > 0 and norm[pm.start() - 1] in _PARTNER:
+            continue  # 耳机和手机配对不上: the product after 和/跟 is the partner, not the subject
+        if start is None or pm.start() <= start:
+            before = pm
+            if start is None:
                 break
+        elif after is None:
+            after = pm
+            break
+    pick = before or after
+    return None if pick is None else m.term_product[pick.group(0).replace(" ", "")]
 
 
 def _model_key(item: ProblemText) -> str | None:
@@ -305,12 +328,14 @@ def _model_key(item: ProblemText) -> str | None:
 def _resolve_products(rows: list[_Row], lex: Lexicon) -> None:
     """Fill missing products from the same model's other texts, else the concept's only product."""
     votes: dict[str, Counter[str]] = defaultdict(Counter)
+    model_key: dict[str | None, str | None] = {}  # per model as typed: most rows repeat a few models
     for r in rows:
-        mk = _model_key(r.item)
+        model = r.item.model
+        mk = model_key[model] if model in model_key else model_key.setdefault(model, _model_key(r.item))
         if mk and r.product:
             votes[mk][r.product] += 1
     for r in rows:
-        mk = _model_key(r.item)
+        mk = model_key[r.item.model]
         if r.product is None and mk in votes:
             r.product = min(votes[mk].items(), key=lambda kv: (-kv[1], kv[0]))[0]
     keys: dict[str, str] = {}  # one string per key, not one per row
@@ -351,11 +376,13 @@ def _with_senses(d: dict[str, float], cfg: dict) -> tuple[dict[str, float], dict
     return out, words
 
 
-def _vectors(rows: list[_Row], lex: Lexicon, cfg: dict) -> tuple[csr_matrix, csr_matrix]:
+def _vectors(rows: list[_Row], lex: Lexicon, cfg: dict) -> tuple[csr_matrix, csr_matrix, np.ndarray]:
     """One l2-normalised row per text: its concept, its product and its problem phrases (IDF-weighted);
-    and the same rows with the concept and product columns left out (for finding candidates fast)."""
+    the same rows with the concept and product columns left out (for finding candidates fast); and each
+    row's wording, concept and product as a number (rows of one number have the same vector and products)."""
     docs: list[dict[str, float]] = []
     df: Counter[str] = Counter()
+    df_get = df.get
     # ticket texts repeat (copied descriptions): each wording is phrased and weighted once, its rows share it
     seen: dict[str, tuple[frozenset[str], dict[str, float], dict[str, set[str]], frozenset[str]]] = {}
     sets: dict[frozenset[str], frozenset[str]] = {}
@@ -373,18 +400,25 @@ def _vectors(rows: list[_Row], lex: Lexicon, cfg: dict) -> tuple[csr_matrix, csr
             found = sets.setdefault(found, found)  # equal phrase sets shared (read only)
             d, words = _with_senses(d, cfg) if cfg["synonym_weight"] else (d, {})
             # words met only in praise never bind in the guard (外观漂亮: what the customer likes)
-            praised = frozenset(sys.intern(t) for t, kind in topics.items() if kind == "praise" and t not in found)
+            praised = frozenset(
+                sys.intern(t) for t, kind in topics.items() if kind == "praise" and t not in found
+            )
             praised = sets.setdefault(praised, praised)
             seen[r.norm] = (found, d, words, praised)
         r.phrases, d, _, r.praised = seen[r.norm]
         docs.append(d)
-        df.update(d)
+        for t, w in d.items():  # what df.update(d) adds, in the same order, without its per-call checks
+            df[t] = w + df_get(t, 0)
     n = len(rows)
     max_df = max(5, int(cfg["max_df_share"] * n))
     vocab: dict[str, int] = {}
     # typed arrays, not lists: a list holds a float object per stored value (millions at 100,000 rows)
     data, ind, ptr = array("d"), array("q"), array("q", [0])
     weighted: dict[str, tuple[dict[str, float], tuple[str, ...], dict[str, set[str]]]] = {}
+    # a row's stored values depend on its wording, concept and product only: built once per such triple (the
+    # vocabulary's order is the same: a repeated triple's terms all have their column already)
+    built: dict[tuple[str, int | None, str | None], tuple[array, array, int]] = {}
+    sig = array("q")  # per row: its triple's number in ``built``
     for r, d in zip(rows, docs, strict=True):
         if r.norm not in weighted:
             # A term of this text only cannot link it to anything, but it says the text is about more than its
@@ -401,6 +435,13 @@ def _vectors(rows: list[_Row], lex: Lexicon, cfg: dict) -> tuple[csr_matrix, csr
                 {t: words[t] for t in terms if t in words},
             )
         terms, r.terms, r.senses = weighted[r.norm]
+        hit = built.get((r.norm, r.concept, r.product))
+        if hit is not None:
+            sig.append(hit[2])
+            ind.extend(hit[0])
+            data.extend(hit[1])
+            ptr.append(len(ind))
+            continue
         norm2 = sum(w * w for w in terms.values())
         share = 1.0
         extra: dict[str, float] = {}
@@ -422,11 +463,20 @@ def _vectors(rows: list[_Row], lex: Lexicon, cfg: dict) -> tuple[csr_matrix, csr
         for _t, w in items:
             sum_ += w * w
         norm = math.sqrt(sum_) if sum_ != 0.0 else 1.0
-        for t, w in items:
-            ind.append(vocab.setdefault(t, len(vocab)))
-            data.append(w / norm if sum_ != 0.0 else w)
+        cols = array("q", [vocab.setdefault(t, len(vocab)) for t, _w in items])
+        vals = array("d", [w / norm if sum_ != 0.0 else w for _t, w in items])
+        built[(r.norm, r.concept, r.product)] = (cols, vals, len(built))
+        sig.append(len(built) - 1)
+        ind.extend(cols)
+        data.extend(vals)
         ptr.append(len(ind))
-    del docs, df, seen, weighted  # the weights are in the arrays now: free them before the matrices exist
+    del (
+        docs,
+        df,
+        seen,
+        weighted,
+        built,
+    )  # the weights are in the arrays now: free them before the matrices exist
     x = csr_matrix(
         (np.array(data, dtype=np.float64), np.array(ind, dtype=np.int64), np.array(ptr, dtype=np.int64)),
         shape=(n, max(1, len(vocab))),
@@ -436,7 +486,7 @@ def _vectors(rows: list[_Row], lex: Lexicon, cfg: dict) -> tuple[csr_matrix, csr
     x_phr = x.copy()
     x_phr.data = x_phr.data * keep[x_phr.indices]
     x_phr.eliminate_zeros()
-    return x, x_phr
+    return x, x_phr, np.frombuffer(sig, dtype=np.int64) if len(sig) else np.zeros(0, dtype=np.int64)
 
 
 def _average_link(
@@ -447,6 +497,7 @@ def _average_link(
     idx: np.ndarray,
     cfg: dict,
     t_edge: float,
+    sig: np.ndarray | None = None,
 ) -> list[np.ndarray]:
     """Groups of the rows idx: average linkage cut at cfg['threshold'] (the precision guard: a group's
     members are on average that similar), on pieces small enough for a dense matrix."""
@@ -457,7 +508,9 @@ def _average_link(
         # whose components need no linkage never uses
         from scipy.cluster.hierarchy import fcluster, linkage
 
-        tree = linkage(_condensed_distances(x[idx], prod[idx]), method="average")
+        tree = linkage(
+            _condensed_distances(x[idx], prod[idx], None if sig is None else sig[idx]), method="average"
+        )
         labels = fcluster(tree, t=1.0 - cfg["threshold"], criterion="distance")
         return [idx[labels == k] for k in np.unique(labels)]
     # Too large for a dense matrix. Texts of one concept and product are at least concept_weight alike
@@ -467,64 +520,105 @@ def _average_link(
     for k in np.unique(key[idx]):
         part = idx[key[idx] == k]
         if k >= 0 or len(part) <= _LINK_LIMIT:
-            out.extend([part] if k >= 0 else _average_link(x, x_phr, prod, key, part, cfg, t_edge))
+            out.extend([part] if k >= 0 else _average_link(x, x_phr, prod, key, part, cfg, t_edge, sig))
             continue
         t_next = min(t_edge + 0.1, cfg["threshold"])
-        for piece in _components(x_phr, prod, None, part, t_next):
+        for piece in _components(x_phr, prod, None, part, t_next, sig):
             if t_next >= cfg["threshold"] and len(piece) > _LINK_LIMIT:
                 out.append(piece)  # every edge already at the threshold: keep the component
             else:
-                out.extend(_average_link(x, x_phr, prod, key, piece, cfg, t_next))
+                out.extend(_average_link(x, x_phr, prod, key, piece, cfg, t_next, sig))
     return out
 
 
-def _condensed_distances(sub: csr_matrix, p: np.ndarray) -> np.ndarray:
+def _condensed_distances(sub: csr_matrix, p: np.ndarray, sig: np.ndarray | None = None) -> np.ndarray:
     """The condensed cosine distances of the rows of sub (upper triangle, row by row, as squareform gives
-    them; two known products that clash are at distance 1), a block of rows at a time: never the n x n matrix."""
+    them; two known products that clash are at distance 1), a block of rows at a time: never the n x n matrix.
+    ``sig``: a number per row, equal only for rows with the same vector and products (``_vectors``' third)."""
     n = sub.shape[0]
     out = np.empty(n * (n - 1) // 2)
-    right = sub.T.tocsr()  # what `sub @ sub.T` converts to: each entry is the same sum in the same order
+    cols = np.arange(n)
+    # Copied texts are rows with the same bytes (vector and products): their distances to every row are the
+    # same numbers (each row of a sparse product is computed on its own, in its stored order), so with few
+    # distinct rows the distances between those are computed once and each row's are copied from its own's.
+    group = _copies(sub, p, sig)
+    distinct = int(group.max()) + 1 if n else 0
+    copied = distinct < n and distinct <= _DIST_DISTINCT
+    if copied:
+        _, reps = np.unique(group, return_index=True)  # first row of each distinct row, in row order
+        between = _distance_rows(sub[reps], p[reps], 0, len(reps))
+    else:
+        right = sub.T.tocsr()  # what `sub @ sub.T` converts to: each entry is the same sum in the same order
     for lo in range(0, n, _DIST_ROWS):
-        block = (sub[lo : lo + _DIST_ROWS] @ right).toarray()
-        for a in p.T:
-            b = a[lo : lo + _DIST_ROWS, None]
-            block[(b != a[None, :]) & (b >= 0) & (a[None, :] >= 0)] = 0.0
-        np.subtract(1.0, block, out=block)
-        np.clip(block, 0.0, 2.0, out=block)
-        for i in range(block.shape[0]):
-            r = lo + i
-            start = r * n - r * (r + 1) // 2
-            out[start : start + n - r - 1] = block[i, r + 1 :]
+        if copied:
+            block = between[group[lo : lo + _DIST_ROWS]][:, group]
+        else:
+            block = _distance_rows(sub, p, lo, lo + _DIST_ROWS, right)
+        # the block's rows' entries right of the diagonal, row by row, are one run of the condensed form
+        hi = lo + block.shape[0]
+        start = lo * n - lo * (lo + 1) // 2
+        out[start : hi * n - hi * (hi + 1) // 2] = block[cols[None, :] > np.arange(lo, hi)[:, None]]
     return out
+
+
+def _copies(sub: csr_matrix, p: np.ndarray, sig: np.ndarray | None) -> np.ndarray:
+    """A number per row of sub, in order of first appearance (0, 1, ...), equal for rows with the same stored
+    values and products. ``sig`` (when given): rows of one number have the same bytes, so only the first row
+    of each number is looked at (different wordings can still give the same row: they are copies too)."""
+    n = sub.shape[0]
+    seen: dict[tuple[bytes, bytes, bytes], int] = {}
+
+    def number(i: int) -> int:
+        return seen.setdefault(
+            (
+                sub.indices[sub.indptr[i] : sub.indptr[i + 1]].tobytes(),
+                sub.data[sub.indptr[i] : sub.indptr[i + 1]].tobytes(),
+                p[i].tobytes(),
+            ),
+            len(seen),
+        )
+
+    if sig is None:
+        return np.fromiter((number(i) for i in range(n)), dtype=np.int64, count=n)
+    _, first, inverse = np.unique(sig, return_index=True, return_inverse=True)
+    of_sig = np.empty(len(first), dtype=np.int64)
+    for j in np.argsort(first, kind="stable"):  # in order of first rows: the numbers come in row order
+        of_sig[j] = number(int(first[j]))
+    return of_sig[inverse.reshape(-1)]
+
+
+def _distance_rows(
+    sub: csr_matrix, p: np.ndarray, lo: int, hi: int, right: csr_matrix | None = None
+) -> np.ndarray:
+    """Cosine distances of the rows lo:hi of sub to every row (dense; clashing products at 1)."""
+    if right is None:
+        right = sub.T.tocsr()
+    block = (sub[lo:hi] @ right).toarray()
+    for a in p.T:
+        b = a[lo:hi, None]
+        block[(b != a[None, :]) & (b >= 0) & (a[None, :] >= 0)] = 0.0
+    np.subtract(1.0, block, out=block)
+    np.clip(block, 0.0, 2.0, out=block)
+    return block
 
 
 def _components(
-    x: csr_matrix, prod: np.ndarray, key: np.ndarray | None, idx: np.ndarray, t: float
+    x: csr_matrix,
+    prod: np.ndarray,
+    key: np.ndarray | None,
+    idx: np.ndarray,
+    t: float,
+    sig: np.ndarray | None = None,
 ) -> list[np.ndarray]:
     """Connected components of rows idx linked at phrase cosine >= t (never across two known products),
-    rows of one concept and product (same ``key`` >= 0) always together."""
+    rows of one concept and product (same ``key`` >= 0) always together. ``sig``: as ``_condensed_distances``'."""
     sub = x[idx].astype(np.float32)
     # Copied texts give rows with the same bytes (vector and product columns): such rows have the same
     # similarity to every row, so the pairs are computed between distinct rows only (a month of 100,000 rows
     # with a few hundred wordings would otherwise hold hundreds of millions of pairs). A distinct row with
     # any link (to itself or another) joins all its copies; one without stays apart, as do its copies.
     p_idx = prod[idx]
-    seen: dict[tuple[bytes, bytes, bytes], int] = {}
-    group = np.fromiter(
-        (
-            seen.setdefault(
-                (
-                    sub.indices[sub.indptr[i] : sub.indptr[i + 1]].tobytes(),
-                    sub.data[sub.indptr[i] : sub.indptr[i + 1]].tobytes(),
-                    p_idx[i].tobytes(),
-                ),
-                len(seen),
-            )
-            for i in range(len(idx))
-        ),
-        dtype=np.int64,
-        count=len(idx),
-    )
+    group = _copies(sub, p_idx, None if sig is None else sig[idx])
     _, reps = np.unique(group, return_index=True)  # first row of each distinct row, in row order
     uniq = sub[reps]
     del sub
@@ -630,9 +724,15 @@ def _specific(r: _Row, lex: Lexicon, g: _Guard, domain: int = -1) -> set[str]:
     concept unless that concept is broad. A concept the lexicon marks `by_part` binds by the part named before
     it (轮胎开裂 is not 挡风玻璃开裂; its own words 开裂/异响 bind nothing); another product-scoped concept binds
     by product, else by business domain."""
-    c = lex.concepts[r.concept] if r.concept is not None and lex.concepts[r.concept].id not in g.broad else None
+    c = (
+        lex.concepts[r.concept]
+        if r.concept is not None and lex.concepts[r.concept].id not in g.broad
+        else None
+    )
     words = {t for t in r.terms if t not in g.generic and t not in g.objects and t not in r.praised}
-    parts = {f"C:{c.id}#{o}" for o in r.objects if o not in g.generic} if c is not None and c.by_part else set()
+    parts = (
+        {f"C:{c.id}#{o}" for o in r.objects if o not in g.generic} if c is not None and c.by_part else set()
+    )
     if c is not None and c.by_part:
         words -= _concept_words(c)
     out = words | {s for s, ws in r.senses.items() if ws & words} | parts  # 抖动 and 震动 share a class
@@ -669,7 +769,14 @@ def _concept_words(c: Concept) -> frozenset[str]:
 
 
 def _guard_split(
-    members: np.ndarray, rows: list[_Row], lex: Lexicon, g: _Guard, dom: np.ndarray, mode: str = "star"
+    members: np.ndarray,
+    rows: list[_Row],
+    lex: Lexicon,
+    g: _Guard,
+    dom: np.ndarray,
+    mode: str = "star",
+    memo: dict[tuple[str, str | None], set[str]] | None = None,
+    conds: dict[str, frozenset[int]] | None = None,
 ) -> list[np.ndarray]:
     """The precision guard: a cluster keeps only members that share a specific term (a hotel room that is 吵
     and a laptop fan that is 吵 share only a generic word). ``chain``: it falls apart into the chains of members
@@ -678,11 +785,28 @@ def _guard_split(
     cores, or stay alone."""
     if len(members) < 2:
         return [members]
-    sets = [_specific(rows[int(m)], lex, g, int(dom[m])) for m in members]
+    # a text's specific terms depend on its wording and product only (its concept, phrases, domain and
+    # conditions are its wording's): once per pair, the members of one share the set (read only)
+    specific = memo if memo is not None else {}
+    sets = []
+    for m in members:
+        r = rows[int(m)]
+        key = (r.norm, r.product)
+        got = specific.get(key)
+        if got is None:
+            got = specific[key] = _specific(r, lex, g, int(dom[m]))
+        sets.append(got)
     if mode == "star":
-        conds = [_conditions(rows[int(m)].norm, g) for m in members]
+        conditions = conds if conds is not None else {}
+        conds_of = []
+        for m in members:
+            norm = rows[int(m)].norm
+            got = conditions.get(norm)
+            if got is None:
+                got = conditions[norm] = _conditions(norm, g)
+            conds_of.append(got)
         pos = {int(m): i for i, m in enumerate(members)}
-        return [p for part in _star_split(members, sets, rows) for p in _condition_split(part, pos, conds)]
+        return [p for part in _star_split(members, sets, rows) for p in _condition_split(part, pos, conds_of)]
     parent = list(range(len(members)))
 
     def root(i: int) -> int:
@@ -727,15 +851,31 @@ def _star_split(members: np.ndarray, sets: list[set[str]], rows: list[_Row]) -> 
     domain of its carriers (``C:battery@2``: 电池不耐用); a member whose concept names neither product nor domain
     (``C:weak_signal`` of 信号差) joins a core of that concept when it shares another specific term with the
     core's carriers."""
-    phrases = set().union(*(rows[int(m)].phrases for m in members))
-    # on a tie: a concept bound to a product, domain or part, a bare concept, a phrase, a topic word
-    rank = lambda t: (3 if re.search(r"[|@#~]", t) else 2) if t.startswith(("C:", "S:")) else int(t in phrases)  # noqa: E731
+    phrases = set().union(*{id(p): p for p in (rows[int(m)].phrases for m in members)}.values())
 
-    left = list(range(len(members)))
-    holding: dict[str, set[int]] = defaultdict(set)  # term -> the remaining members carrying it
-    for i in left:
-        for t in sets[i]:
-            holding[t].add(i)
+    # on a tie: a concept bound to a product, domain or part, a bare concept, a phrase, a topic word
+    def rank(t: str) -> int:
+        return (3 if re.search(r"[|@#~]", t) else 2) if t.startswith(("C:", "S:")) else int(t in phrases)
+
+    # Members given the same set of terms (the texts of one wording and product share one) are taken by the
+    # same cores, together: the parts are found over these classes, each counting for its members.
+    class_of: dict[int, int] = {}
+    of_class: list[list[int]] = []  # class -> its members' positions, in order
+    terms: list[set[str]] = []  # class -> its members' terms
+    for i, ts in enumerate(sets):
+        c = class_of.get(id(ts))
+        if c is None:
+            c = class_of[id(ts)] = len(of_class)
+            of_class.append([])
+            terms.append(ts)
+        of_class[c].append(i)
+    size = [len(ms) for ms in of_class]
+
+    left = list(range(len(of_class)))
+    holding: dict[str, set[int]] = defaultdict(set)  # term -> the remaining classes carrying it
+    for c in left:
+        for t in terms[c]:
+            holding[t].add(c)
 
     def carriers(core: str) -> list[int]:
         into = sorted(holding.get(core, ()))
@@ -743,20 +883,22 @@ def _star_split(members: np.ndarray, sets: list[set[str]], rows: list[_Row]) -> 
             return into
         bare = re.split(r"[|@~]", core, maxsplit=1)[0]
         if "|" in core:  # texts of no product in the domain of the product's texts
-            doms = {t for i in into for t in sets[i] if t.startswith(bare + "@")}
+            doms = {t for c in into for t in terms[c] if t.startswith(bare + "@")}
             near = set().union(*(holding.get(t, ()) for t in doms))
             into += [
-                i
-                for i in sorted(near)
-                if core not in sets[i] and not any(t.startswith(bare + "|") for t in sets[i])
+                c
+                for c in sorted(near)
+                if core not in terms[c] and not any(t.startswith(bare + "|") for t in terms[c])
             ]
         if bare != core:
-            shared = {t for i in into for t in sets[i] if not t.startswith("C:")}
+            shared = {t for c in into for t in terms[c] if not t.startswith("C:")}
             taken = set(into)
             # a text naming no staff has nothing against the staff most texts name (服务态度差, 爱答不理)
             free = "~" in core
-            into += [i for i in sorted(holding.get(bare, ())) if i not in taken and (free or sets[i] & shared)]
-        return sorted(into)
+            into += [
+                c for c in sorted(holding.get(bare, ())) if c not in taken and (free or terms[c] & shared)
+            ]
+        return into
 
     ranks: dict[str, int] = {}
 
@@ -772,43 +914,48 @@ def _star_split(members: np.ndarray, sets: list[set[str]], rows: list[_Row]) -> 
     # product or a staff (C:battery|音箱, C:attitude~客服) also takes members that do not carry it: its count is
     # its carriers among the remaining members, recomputed for every part as before.
     out: list[np.ndarray] = []
-    count = Counter(t for i in left for t in sets[i])
+    count: Counter[str] = Counter()
+    for c in left:
+        for t in terms[c]:
+            count[t] += size[c]
     bound = {t for t in count if t.startswith("C:") and ("|" in t or "~" in t)}
     heap = [order(t, n) for t, n in count.items() if t not in bound]
     heapq.heapify(heap)
-    while len(left) >= 2 and count:
+    remaining = len(members)
+    while remaining >= 2 and count:
         while heap and (heap[0][2] not in count or heap[0] != order(heap[0][2], count[heap[0][2]])):
             heapq.heappop(heap)
         best, best_n = (heap[0], count[heap[0][2]]) if heap else (None, 0)
         for t in bound:
             if t in count:
-                n = len(carriers(t))
+                n = sum(size[c] for c in carriers(t))
                 if best is None or order(t, n) < best:
                     best, best_n = order(t, n), n
         if best is None or best_n < 2:
             break
         into = carriers(best[2])
-        out.append(members[into])
+        out.append(members[sorted(i for c in into for i in of_class[c])])
         taken = set(into)
-        left = [i for i in left if i not in taken]
+        left = [c for c in left if c not in taken]
+        remaining -= sum(size[c] for c in into)
         changed = set()
-        for i in into:
-            for t in sets[i]:
-                holding[t].discard(i)
-                count[t] -= 1
+        for c in into:
+            for t in terms[c]:
+                holding[t].discard(c)
+                count[t] -= size[c]
                 if not count[t]:
                     del count[t]
                 changed.add(t)
         for t in changed:
             if t in count and t not in bound:
                 heapq.heappush(heap, order(t, count[t]))
-    out.extend(members[[i]] for i in left)
+    out.extend(members[[i]] for i in sorted(i for c in left for i in of_class[c]))
     return out
 
 
 def _cluster_all(rows: list[_Row], lex: Lexicon, cfg: dict) -> tuple[dict[int, str], dict[str, str]]:
     """Group every text on its problem phrases, concept and product; returns row index -> key, key -> label."""
-    x, x_phr = _vectors(rows, lex, cfg)
+    x, x_phr, sig = _vectors(rows, lex, cfg)
     names = sorted({r.product for r in rows if r.product})
     codes: dict[tuple[int, str], int] = {}
     key = np.array(
@@ -821,7 +968,10 @@ def _cluster_all(rows: list[_Row], lex: Lexicon, cfg: dict) -> tuple[dict[int, s
     concept_of = np.array([-1 if r.concept is None else r.concept for r in rows])
     g = _guard()
     seen_domain: dict[str, int] = {}
-    dom = np.array([seen_domain.setdefault(r.norm, _domain(r.norm, g)) for r in rows])
+    for r in rows:
+        if r.norm not in seen_domain:
+            seen_domain[r.norm] = _domain(r.norm, g)
+    dom = np.array([seen_domain[r.norm] for r in rows])
     # Columns that must not clash between two texts of a cluster: the product, and the business domain.
     prod = np.array(
         [
@@ -835,8 +985,8 @@ def _cluster_all(rows: list[_Row], lex: Lexicon, cfg: dict) -> tuple[dict[int, s
         ]
     ).reshape(len(rows), 2)
     groups: list[np.ndarray] = []
-    for comp in _components(x_phr, prod, concept_of, np.arange(len(rows)), cfg["link_threshold"]):
-        groups.extend(_average_link(x, x_phr, prod, key, comp, cfg, cfg["link_threshold"]))
+    for comp in _components(x_phr, prod, concept_of, np.arange(len(rows)), cfg["link_threshold"], sig):
+        groups.extend(_average_link(x, x_phr, prod, key, comp, cfg, cfg["link_threshold"], sig))
     # Linkage groups named by one concept and product are one cluster (as the key says) ...
     merged: dict[str, list[np.ndarray]] = defaultdict(list)
     for members in groups:
@@ -844,7 +994,15 @@ def _cluster_all(rows: list[_Row], lex: Lexicon, cfg: dict) -> tuple[dict[int, s
     groups = [np.sort(np.concatenate(parts)) for parts in merged.values()]
     # ... then the precision guard splits clusters whose members share no specific term.
     if cfg["guard"]:
-        groups = [part for members in groups for part in _guard_split(members, rows, lex, g, dom, cfg["guard_mode"])]
+        specific: dict[tuple[str, str | None], set[str]] = {}  # shared by every cluster's split
+        conds: dict[str, frozenset[int]] = {}
+        mode = cfg["guard_mode"]
+        groups = [
+            part
+            for members in groups
+            for part in _guard_split(members, rows, lex, g, dom, mode, specific, conds)
+        ]
+        del specific, conds
     groups.sort(key=lambda ms: (-len(ms), int(ms.min())))  # a key taken twice goes to the larger cluster
     out: dict[int, str] = {}
     labels: dict[str, str] = {}
@@ -963,21 +1121,28 @@ def cluster_problems(items: Sequence[ProblemText], settings: dict | None = None)
     if len(set(uids)) != len(uids):
         dup = sorted(u for u, n in Counter(uids).items() if n > 1)[:3]
         raise PolicyError(f"共性问题分析的文本编号重复：{', '.join(dup)}")
-    rows = [
-        _Row(
-            it,
-            lex.fix(normalise_text(it.text)),
-            it.customer.strip() if it.customer and it.customer.strip() else None,
-        )
-        for it in sorted(items, key=lambda it: it.uid)
-    ]
+    # A month repeats its wordings (canned and copied texts): each distinct text is normalised once and its
+    # rows share the one normalised string.
+    norm_of: dict[str, str] = {}
+    one: dict[str, str] = {}  # equal normal forms of different texts: one string
+    rows = []
+    for it in sorted(items, key=lambda it: it.uid):
+        norm = norm_of.get(it.text)
+        if norm is None:
+            norm = lex.fix(normalise_text(it.text))
+            norm = norm_of[it.text] = one.setdefault(norm, norm)
+        customer = it.customer.strip() if it.customer else None
+        rows.append(_Row(it, norm, customer or None))
+    del norm_of, one
     if not rows:
         return Clustering({}, [], {})
     if cfg["use_lexicon"]:
-        seen: dict[str, _Concept] = {}
+        seen: dict[str, _Analysed] = {}
         shared: dict[frozenset[str], frozenset[str]] = {}
+        by_model: dict[tuple[str | None, str], str | None] = {}
         for r in rows:
-            _analyse(r, lex, m, seen, shared)
+            _analyse(r, lex, m, seen, shared, by_model)
+        del seen, by_model
         _resolve_products(rows, lex)
     assigned, labels = _cluster_all(rows, lex, cfg)
     keyed: dict[str, list[_Row]] = defaultdict(list)

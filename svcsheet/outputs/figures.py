@@ -800,26 +800,34 @@ def breaches(rows: list[Any], forms: dict[str, FormSpec]) -> list[Breach]:
 def _breaches(rows: list[Any], forms: dict[str, FormSpec]) -> list[Breach]:
     """``breaches`` of rows already in report order."""
     out = []
+    keys: dict[str, tuple[str | None, ...]] = {}  # per form: its priority, overdue reason and handler fields
     for row in rows:
         form = forms[row.form]
         for stage in form.stages:
             res = row.sla.get(stage.key)
             if res is None or res.outcome not in (BREACHED, OVERDUE):
                 continue
+            if form.key not in keys:
+                keys[form.key] = (
+                    _role_key(form, "priority"),
+                    _role_key(form, "overdue_reason"),
+                    _role_key(form, "handler"),
+                )
+            priority, reason, handler = keys[form.key]
             minutes = res.overrun_minutes
             out.append(
                 Breach(
                     form=form.name,
                     ticket_id=row.ticket_id,
                     stage=stage.label,
-                    priority=priority_of(form.key, _safe_text(row, _role_key(form, "priority"))),
+                    priority=priority_of(form.key, _safe_text(row, priority)),
                     outcome=res.outcome,
                     deadline=res.deadline,
                     end=res.end,
                     overrun_minutes=minutes,
                     overrun_text=res.overrun_text() or "—",
-                    reason=_safe_text(row, _role_key(form, "overdue_reason")),
-                    handler=staff_label(_safe_text(row, _role_key(form, "handler"))),
+                    reason=_safe_text(row, reason),
+                    handler=staff_label(_safe_text(row, handler)),
                 )
             )
     return out
@@ -976,7 +984,7 @@ def _models(value: Any) -> tuple[str, str]:
     counts: dict[str, int] = {}
     products: dict[str, None] = {}
     for item in items:
-        name, n = (item if isinstance(item, (tuple, list)) and len(item) == 2 else (item, 1))
+        name, n = item if isinstance(item, (tuple, list)) and len(item) == 2 else (item, 1)
         text = _BATCH_NOTE.sub("", str(name)).strip()
         code = _MODEL_CODE.search(text)
         rest = (text[: code.start()] + " " + text[code.end() :]).strip(" -—/") if code else text
@@ -1007,7 +1015,9 @@ def _issue_trend(issue: Any, period: Period | None) -> tuple[int | None, str, st
     return len(now), first.strftime("%Y-%m-%d") if first else "", status
 
 
-def common_issues(clustering: Any, forms: dict[str, FormSpec], period: Period | None = None) -> list[IssueView]:
+def common_issues(
+    clustering: Any, forms: dict[str, FormSpec], period: Period | None = None
+) -> list[IssueView]:
     """The common issues (共性问题) as the report shows them; tolerant of how the clustering names its parts.
     ``customers`` counts the whole window; ``customers_period`` the report period only."""
     if clustering is None:
@@ -1031,7 +1041,11 @@ def common_issues(clustering: Any, forms: dict[str, FormSpec], period: Period | 
                 ),
                 departments=_join(_rename(getattr(issue, "departments", None), names)),
                 examples=[str(e) for e in list(examples)[:3]],
-                **dict(zip(("customers_period", "first_seen", "status"), _issue_trend(issue, period), strict=True)),
+                **dict(
+                    zip(
+                        ("customers_period", "first_seen", "status"), _issue_trend(issue, period), strict=True
+                    )
+                ),
             )
         )
     return out
