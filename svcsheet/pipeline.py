@@ -243,9 +243,8 @@ def _stages(options: RunOptions, progress: Progress | None, cleanup: ExitStack) 
         read_file, inputs, (policy, as_of, how), options.jobs, options.executor, lost=lost_file, pool=pool
     )
     texts: dict[str, str] = {}  # one object per distinct finding message and value: most repeat across rows
-    verdicts = SharedValues(
-        by_fields=StageResult
-    )  # equal verdicts (same outcome, times, minutes): one object
+    # equal verdicts (same outcome, times, minutes): one object
+    verdicts = SharedValues(by_fields=StageResult)
     in_process = _in_process(options, len(inputs))
     collecting = gc.isenabled()
     if not in_process:
@@ -317,9 +316,7 @@ def _stages(options: RunOptions, progress: Progress | None, cleanup: ExitStack) 
     # collections walked them all (~0.3 s each at 100,000 rows) and freed nothing; one collection after
     with paused_gc():
         earlier = []
-        if (
-            rule.window == "days"
-        ):  # every accepted row is clustered (and marked); only the window's rows count
+        if rule.window == "days":  # every accepted row is clustered (and marked); only the window's rows count
             start = period.end - timedelta(days=rule.window_days)
             texts = _problem_texts(in_window, forms, (start, period.end))
             earlier = _window_history(options, policy, period, in_window, forms)

@@ -231,9 +231,7 @@ class Row:
     layout: str = "list"
     ticket_id: str | None = None
     customer_key: str | None = None  # keyed hash of phone / customer id, computed before masking
-    safe: Mapping[str, Any] = field(
-        default_factory=dict
-    )  # de-identified values for every output (a FieldMap)
+    safe: Mapping[str, Any] = field(default_factory=dict)  # de-identified values for every output (a FieldMap)
     safe_findings: list[Finding] = field(
         default_factory=list
     )  # findings with de-identified value and message

@@ -227,9 +227,8 @@ class _Row:
     key: str | None = None
     phrases: frozenset[str] = frozenset()  # set by _vectors (shared by the texts of one wording)
     terms: tuple[str, ...] = ()
-    senses: Mapping[str, set[str]] = field(
-        default_factory=lambda: _NO_SENSES
-    )  # synonym class -> the text's words in it
+    # synonym class -> the text's words in it
+    senses: Mapping[str, set[str]] = field(default_factory=lambda: _NO_SENSES)
     objects: frozenset[str] = frozenset()  # nouns before the concept in its clause (轮胎 of 轮胎开裂)
     praised: frozenset[str] = frozenset()  # topic words met only in clauses of praise (外观漂亮)
 

@@ -1337,9 +1337,7 @@ def write_table(
                 write_value(ws, r, c, v, styles)
     if isinstance(ws, Sheet) and len(rows) <= 30:  # a short table prints on one page, with the line above it
         ws.keep_rows(max(top - 1, 0), top + len(rows))
-    elif (
-        isinstance(ws, Sheet) and not autofilter
-    ):  # a long one below others: never its heading alone at a page foot
+    elif isinstance(ws, Sheet) and not autofilter:  # a long one below others: never its heading alone at a page foot
         ws.keep_rows(max(top - 1, 0), top + 3)
     if autofilter and headers:
         ws.autofilter(top, 0, top + max(len(rows), 1), len(headers) - 1)
