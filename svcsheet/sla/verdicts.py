@@ -212,10 +212,16 @@ def evaluate_row(
     memo, reads = _memo_for(form, policy, cal, as_of)
     get = values.get
     try:  # the verdicts depend only on the values the stages read (and the form, policy, calendar, as_of)
-        # a parsed value compared with its value's type (1, 1.0 and True apart); None: empty, _ABSENT: no column
+        # a parsed value compared with its value's type (1, 1.0 and True apart); None: empty, _ABSENT: no column.
+        # An aware datetime equals the same instant in another zone, but the calendar reads its wall clock: its
+        # zone joins the key (the reader's datetimes are naive: the usual key is unchanged)
         key = tuple(
             [
-                p if p is None or p is _ABSENT else (p.value.__class__, p)
+                p
+                if p is None or p is _ABSENT
+                else (c, p)
+                if (c := p.value.__class__) is not dt.datetime or p.value.tzinfo is None
+                else (c, p, p.value.tzinfo)
                 for p in [get(k, _ABSENT) for k in reads]
             ]
         )
