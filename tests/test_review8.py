@@ -3,16 +3,20 @@ tests' inputs did not reach."""
 
 from __future__ import annotations
 
+import json
 from datetime import datetime, timedelta, timezone
+from types import SimpleNamespace
 
-from hypothesis import given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from svcsheet import pipeline
 from svcsheet.forms import load_forms
+from svcsheet.outputs import manifest
 from svcsheet.policy import load_policy
-from svcsheet.records import FieldMap, Parsed
+from svcsheet.records import FieldMap, Finding, Parsed, Provenance
 from svcsheet.sla import verdicts
+from svcsheet.sla.verdicts import StageResult
 
 AS_OF = datetime(2026, 11, 23, 9, 0)
 FORM = "complaint_followup"  # its 核实 stage: 1个工作小时 from 接收时间 to 核实时间
@@ -56,3 +60,53 @@ def test_a_memoised_verdict_is_the_rows_own_in_any_zone(start: datetime, minutes
         s = instant.replace(tzinfo=None) if zone is None else instant.astimezone(zone)
         values = _row(s, s + timedelta(minutes=minutes))
         assert _verdicts(values, memo=True) == _verdicts(values, memo=False)
+
+
+# text a JSON encoder must escape or may pass through: quotes, backslash, control characters, DEL, the JS line
+# separators, a non-BMP character, a lone surrogate (a file name read with surrogateescape), look-alike escapes
+hostile = st.lists(
+    st.sampled_from(['"', "\\", "\x00", "\x1f", "\n", "\t", "\x7f", "\u2028", "\u2029", "😀", "\ud800",
+                     "\udcff", "客", "/", "u", "0", "_x0041_", "'", " "]),
+    max_size=8,
+).map("".join)  # fmt: skip
+
+
+@st.composite
+def _hostile_rows(draw: st.DrawFn) -> SimpleNamespace:
+    findings = [
+        Finding(code=draw(hostile), severity="error", file="f", sheet="s", row=None,
+                cell=draw(st.one_of(st.none(), hostile, st.just("B5"))), field=draw(st.one_of(st.none(), hostile)),
+                label=None, message=draw(hostile) * draw(st.sampled_from([1, 1, 3000])))
+        for _ in range(draw(st.integers(0, 2)))
+    ]  # fmt: skip
+    stages = draw(st.lists(hostile, unique=True, max_size=3))  # stage keys needing escapes too
+    reasons = [draw(hostile) for _ in stages]
+    results = [StageResult(stage=s, label=s, outcome="无法判定", reason=r) for s, r in zip(stages, reasons, strict=True)]
+    sla = draw(st.sampled_from([FieldMap(stages, results), dict(zip(stages, results, strict=True))]))
+    number = draw(st.one_of(st.integers(-(10**20), 10**20), st.none(), st.floats(allow_nan=True), st.booleans()))
+    return SimpleNamespace(
+        form=draw(hostile), ticket_id=draw(st.one_of(st.none(), hostile)),
+        shown_prov=Provenance(file=draw(hostile), sheet=draw(hostile), row=number),
+        layout=draw(st.sampled_from(["list", "card"])), cells={}, safe_findings=findings,
+        rejected=bool(findings), sla=sla, cluster=draw(st.one_of(st.none(), hostile, st.integers())),
+    )  # fmt: skip
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(_hostile_rows())
+def test_a_ticket_written_from_the_row_is_the_json_modules_text_for_hostile_values(row: SimpleNamespace) -> None:
+    """_ticket_json gives the text the json module gives the ticket's record (as trace.json was written before
+    round 8), whatever its texts hold; a value it does not write is left to the json module (_NotPlain)."""
+    files = [SimpleNamespace(name=row.shown_prov.file, sha256="ab" * 32)]
+    forms, sha_of, shown = manifest._ticket_context(SimpleNamespace(files=files))
+    want = "  " + json.JSONEncoder(ensure_ascii=False, indent=1).encode(
+        manifest._ticket_record(row, forms, sha_of, {})
+    ).replace("\n", "\n  ")
+    try:
+        got = manifest._ticket_json(row, forms, sha_of, shown)
+    except manifest._NotPlain:
+        assert not (type(row.shown_prov.row) in (int, type(None)) or row.shown_prov.row is True
+                    or row.shown_prov.row is False)  # fmt: skip
+        return
+    assert got == want
+    assert json.loads(got) == json.loads(want)
