@@ -22,7 +22,7 @@ AS_OF = datetime(2026, 11, 23, 9, 0)
 FORM = "complaint_followup"  # its 核实 stage: 1个工作小时 from 接收时间 to 核实时间
 
 
-def _row(received: datetime, verified: datetime) -> FieldMap:
+def _row(received: datetime, verified: datetime | None) -> FieldMap:
     return FieldMap.of(
         {"received_time": Parsed(received, precision="minute"), "verified_time": Parsed(verified, precision="minute")}
     )
@@ -110,3 +110,31 @@ def test_a_ticket_written_from_the_row_is_the_json_modules_text_for_hostile_valu
         return
     assert got == want
     assert json.loads(got) == json.loads(want)
+
+
+def test_a_memo_made_while_another_as_of_took_over_is_not_that_as_ofs(monkeypatch) -> None:
+    """Two threads judging with different as-of times (a library caller's): one switching the memos to its
+    as-of between the other's check and its new memo must not leave the other's verdicts under its as-of. The
+    switch is made from inside the first call (where a thread switch could fall)."""
+    policy = load_policy(None)
+    form, cal = load_forms()[FORM], pipeline.calendar_of(policy)
+    early, late = datetime(2026, 11, 20, 10, 30), datetime(2026, 11, 23, 9, 0)  # an open verdict, then an overdue one
+    values = _row(datetime(2026, 11, 20, 10, 0), None)
+    verdicts._MEMOS.clear()
+    verdicts._MEMO_OWNER[0] = None
+    verdicts.evaluate_row(form, values, policy, cal, late)  # the memos are late's
+    read_keys = verdicts._read_keys
+
+    def interleaved(*args):
+        monkeypatch.setattr(verdicts, "_read_keys", read_keys)
+        verdicts.evaluate_row(form, values, policy, cal, late)  # "another thread", while early's memo is made
+        return read_keys(*args)
+
+    verdicts._MEMO_OWNER[0] = None  # early's first call after late's: its memo is made anew
+    monkeypatch.setattr(verdicts, "_read_keys", interleaved)
+    verdicts.evaluate_row(form, values, policy, cal, early)
+    got = verdicts.evaluate_row(form, values, policy, cal, late)
+    assert got["verify"].outcome == verdicts.OVERDUE
+    assert [repr(v) for v in got.values()] == [
+        repr(v) for v in verdicts._evaluate_row(form, values, policy, cal, late).values()
+    ]
