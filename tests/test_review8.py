@@ -120,8 +120,7 @@ def test_a_memo_made_while_another_as_of_took_over_is_not_that_as_ofs(monkeypatc
     form, cal = load_forms()[FORM], pipeline.calendar_of(policy)
     early, late = datetime(2026, 11, 20, 10, 30), datetime(2026, 11, 23, 9, 0)  # an open verdict, then an overdue one
     values = _row(datetime(2026, 11, 20, 10, 0), None)
-    verdicts._MEMOS.clear()
-    verdicts._MEMO_OWNER[0] = None
+    verdicts._MEMO_STATE[0] = (None, {})
     verdicts.evaluate_row(form, values, policy, cal, late)  # the memos are late's
     read_keys = verdicts._read_keys
 
@@ -130,7 +129,7 @@ def test_a_memo_made_while_another_as_of_took_over_is_not_that_as_ofs(monkeypatc
         verdicts.evaluate_row(form, values, policy, cal, late)  # "another thread", while early's memo is made
         return read_keys(*args)
 
-    verdicts._MEMO_OWNER[0] = None  # early's first call after late's: its memo is made anew
+    verdicts._MEMO_STATE[0] = (None, {})  # early's first call after late's: its memo is made anew
     monkeypatch.setattr(verdicts, "_read_keys", interleaved)
     verdicts.evaluate_row(form, values, policy, cal, early)
     got = verdicts.evaluate_row(form, values, policy, cal, late)

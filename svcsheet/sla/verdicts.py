@@ -243,20 +243,21 @@ def evaluate_row(
 # fill it; cleared when full, so a worker keeps at most ~2 MB of it between files.
 _ABSENT = object()  # a field the sheet has no column for (not the same as an empty cell)
 _MEMO_MAX = 256
-_MEMOS: dict[int, tuple[FormSpec, tuple[str, ...], dict[tuple, Mapping[str, StageResult]]]] = {}
-_MEMO_OWNER: list[Any] = [None]  # (policy sha256, calendar, as_of) the memos were made for
+# [((policy sha256, calendar, as_of), the memos made for them by id(form))]: owner and memos are replaced
+# together, never cleared in place, so a caller (a thread) that read them keeps a pair that belong together
+_MEMO_STATE: list[tuple[Any, dict[int, tuple[FormSpec, tuple[str, ...], dict[tuple, Any]]]]] = [(None, {})]
 
 
 def _memo_for(
     form: FormSpec, policy: Policy, cal: BusinessCalendar, as_of: dt.datetime
 ) -> tuple[dict[tuple, Mapping[str, StageResult]], tuple[str, ...]]:
-    owner = _MEMO_OWNER[0]
+    owner, memos = _MEMO_STATE[0]
     if owner is None or owner[0] != policy.sha256 or owner[1] is not cal or owner[2] != as_of:
-        _MEMOS.clear()
-        _MEMO_OWNER[0] = (policy.sha256, cal, as_of)
-    hit = _MEMOS.get(id(form))
+        memos = {}
+        _MEMO_STATE[0] = ((policy.sha256, cal, as_of), memos)
+    hit = memos.get(id(form))
     if hit is None or hit[0] is not form:
-        hit = _MEMOS[id(form)] = (form, _read_keys(form, policy), {})
+        hit = memos[id(form)] = (form, _read_keys(form, policy), {})
     return hit[2], hit[1]
 
 
