@@ -55,7 +55,8 @@ def test_same_instant_written_in_two_zones_keeps_each_rows_own_verdict() -> None
 )
 def test_a_memoised_verdict_is_the_rows_own_in_any_zone(start: datetime, minutes: int, zones: list) -> None:
     """Rows holding one instant written in different zones (or naive) each get what they alone would get."""
-    instant = start.replace(second=0, microsecond=0, tzinfo=timezone.utc)
+    # fold left out: equal naive times apart only in fold share an entry, and nothing computed or written reads it
+    instant = start.replace(second=0, microsecond=0, fold=0, tzinfo=timezone.utc)
     for zone in [None, *zones]:
         s = instant.replace(tzinfo=None) if zone is None else instant.astimezone(zone)
         values = _row(s, s + timedelta(minutes=minutes))
