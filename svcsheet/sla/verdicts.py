@@ -212,10 +212,16 @@ def evaluate_row(
     memo, reads = _memo_for(form, policy, cal, as_of)
     get = values.get
     try:  # the verdicts depend only on the values the stages read (and the form, policy, calendar, as_of)
-        # a parsed value compared with its value's type (1, 1.0 and True apart); None: empty, _ABSENT: no column
+        # a parsed value compared with its value's type (1, 1.0 and True apart); None: empty, _ABSENT: no column.
+        # An aware datetime equals the same instant in another zone, but the calendar reads its wall clock: its
+        # zone joins the key (the reader's datetimes are naive: the usual key is unchanged)
         key = tuple(
             [
-                p if p is None or p is _ABSENT else (p.value.__class__, p)
+                p
+                if p is None or p is _ABSENT
+                else (c, p)
+                if (c := p.value.__class__) is not dt.datetime or p.value.tzinfo is None
+                else (c, p, p.value.tzinfo)
                 for p in [get(k, _ABSENT) for k in reads]
             ]
         )
@@ -237,20 +243,21 @@ def evaluate_row(
 # fill it; cleared when full, so a worker keeps at most ~2 MB of it between files.
 _ABSENT = object()  # a field the sheet has no column for (not the same as an empty cell)
 _MEMO_MAX = 256
-_MEMOS: dict[int, tuple[FormSpec, tuple[str, ...], dict[tuple, Mapping[str, StageResult]]]] = {}
-_MEMO_OWNER: list[Any] = [None]  # (policy sha256, calendar, as_of) the memos were made for
+# [((policy sha256, calendar, as_of), the memos made for them by id(form))]: owner and memos are replaced
+# together, never cleared in place, so a caller (a thread) that read them keeps a pair that belong together
+_MEMO_STATE: list[tuple[Any, dict[int, tuple[FormSpec, tuple[str, ...], dict[tuple, Any]]]]] = [(None, {})]
 
 
 def _memo_for(
     form: FormSpec, policy: Policy, cal: BusinessCalendar, as_of: dt.datetime
 ) -> tuple[dict[tuple, Mapping[str, StageResult]], tuple[str, ...]]:
-    owner = _MEMO_OWNER[0]
+    owner, memos = _MEMO_STATE[0]
     if owner is None or owner[0] != policy.sha256 or owner[1] is not cal or owner[2] != as_of:
-        _MEMOS.clear()
-        _MEMO_OWNER[0] = (policy.sha256, cal, as_of)
-    hit = _MEMOS.get(id(form))
+        memos = {}
+        _MEMO_STATE[0] = ((policy.sha256, cal, as_of), memos)
+    hit = memos.get(id(form))
     if hit is None or hit[0] is not form:
-        hit = _MEMOS[id(form)] = (form, _read_keys(form, policy), {})
+        hit = memos[id(form)] = (form, _read_keys(form, policy), {})
     return hit[2], hit[1]
 
 
