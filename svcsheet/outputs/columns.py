@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from datetime import date, time
 from itertools import chain, islice
 from operator import attrgetter, itemgetter
 from typing import Any
 
 from ..forms import FormSpec
 from ..records import Row
-from .xlsx import _NUMERIC_TYPES, MAX_WIDTH, Sheet, Styles, column_need, scan_column, write_table
+from .xlsx import MAX_WIDTH, Sheet, Styles, column_need, scan_column, scan_values, write_table
 
 PROVENANCE = ["来源文件", "工作表", "行号"]
 CUSTOMER = "客户标识"
@@ -318,22 +317,6 @@ def _trailing_empty_columns(part: Columns, n: int, before: int) -> int:
             if v is not None and v != "":
                 return n - 1 - i
     return before + n
-
-
-def scan_values(values: Sequence[Any]) -> tuple[bool, bool]:
-    """``scan_column(rows, c, whole=True)`` of the column ``values``."""
-    kinds = set(map(type, values))
-    kinds.discard(type(None))
-    if kinds <= _NUMERIC_TYPES:
-        return False, bool(kinds)
-    numeric = False
-    for v in values:
-        if v is None or v == "":
-            continue
-        if isinstance(v, bool) or not isinstance(v, (int, float, date, time)):
-            return True, numeric  # most columns hold text: the first value decides
-        numeric = True
-    return False, numeric
 
 
 def _needs(part: list[Sequence], needs: list[float]) -> list[float] | None:

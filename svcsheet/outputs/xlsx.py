@@ -1363,21 +1363,25 @@ def scan_column(rows: Sequence[Sequence[Any]], c: int, whole: bool = False) -> t
     over a column of numbers or times only is right-aligned (``write_table``; tables written in parts gather
     this part by part)."""
     if whole:
-        # the column's value types, collected in C: an empty or numeric column was walked value by value
-        # (a text column still goes below: its first text decides)
-        kinds = set(map(type, map(itemgetter(c), rows)))
-        kinds.discard(type(None))
-        if kinds <= _NUMERIC_TYPES:
-            return False, bool(kinds)
+        return scan_values(list(map(itemgetter(c), rows)))
+    return scan_values([r[c] for r in rows if c < len(r)])
+
+
+def scan_values(values: Sequence[Any]) -> tuple[bool, bool]:
+    """``scan_column`` of one column's values."""
+    # the column's value types, collected in C: an empty or numeric column was walked value by value
+    # (a text column still goes below: its first text decides)
+    kinds = set(map(type, values))
+    kinds.discard(type(None))
+    if kinds <= _NUMERIC_TYPES:
+        return False, bool(kinds)
     numeric = False
-    for r in rows:
-        if c < len(r):
-            v = r[c]
-            if v is None or v == "":
-                continue
-            if isinstance(v, bool) or not isinstance(v, (int, float, date, time)):
-                return True, numeric  # most columns hold text: the first value decides
-            numeric = True
+    for v in values:
+        if v is None or v == "":
+            continue
+        if isinstance(v, bool) or not isinstance(v, (int, float, date, time)):
+            return True, numeric  # most columns hold text: the first value decides
+        numeric = True
     return False, numeric
 
 
