@@ -184,8 +184,15 @@ def verdict_text(res: Any, shown: dict[int, tuple[Any, str]]) -> str:
     ``shown`` holds each object with its text, so an id is never another object's."""
     hit = shown.get(id(res))
     if hit is None or hit[0] is not res:
+        if len(shown) >= SHOWN_MAX:
+            shown.clear()  # a month of times of their own: every verdict is its own object, and none repeats
         hit = shown[id(res)] = (res, res.cell_text())
     return hit[1]
+
+
+# verdict texts ``shown`` keeps (the samples' times give a few hundred verdict objects; a real month's, one per row
+# and stage: 300,000 texts held through clean.xlsx's writing at 100,000 rows)
+SHOWN_MAX = 20_000
 
 
 def provenance(row: Row) -> list[Any]:
