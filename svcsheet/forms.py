@@ -191,10 +191,7 @@ class FormSpec:
         """The field playing ``role`` on this form (see ``ROLES``), or None when the form has none."""
         if role not in ROLES:
             raise KeyError(f"unknown field role {role!r}")
-        for f in self.fields:
-            if f.role == role:
-                return f
-        return None
+        return self._fields_by_role.get(role)
 
     def role_key(self, role: str) -> str | None:
         """The key of the field playing ``role``, or None."""
@@ -215,6 +212,14 @@ class FormSpec:
         for f in self.fields:
             by_key.setdefault(f.key, f)  # the first field of a key wins, as the walk did
         return by_key
+
+    @cached_property
+    def _fields_by_role(self) -> dict[str, FieldSpec]:
+        by_role: dict[str, FieldSpec] = {}
+        for f in self.fields:
+            if f.role:
+                by_role.setdefault(f.role, f)  # the first field of a role wins, as the walk did
+        return by_role
 
     @cached_property
     def field_keys(self) -> tuple[str, ...]:

@@ -100,9 +100,8 @@ class FileResult:
     findings: list[Finding] = field(default_factory=list)  # file- and sheet-level findings (no row)
     safe_name: str | None = None  # the display name with personal data masked (set by the de-identify stage)
     safe_findings: list[Finding] = field(default_factory=list)
-    deid: InWorker | None = (
-        None  # the file de-identified with the per-file work (checked, then dropped, by the run)
-    )
+    # the file de-identified with the per-file work (checked, then dropped, by the run)
+    deid: InWorker | None = None
 
     @property
     def name(self) -> str:
@@ -422,9 +421,8 @@ def _rows_naming_others(done: InWorker, names: NameIndex) -> set[int] | None:
         return set()
     texts = done.texts.split(InWorker.SEP)
     if len(texts) != 1 + max((max(used) for used in done.uses if used), default=-1):
-        return (
-            None  # a text holds SEP itself (an .xls cell can hold NULs): the pieces no longer match ``uses``
-        )
+        # a text holds SEP itself (an .xls cell can hold NULs): the pieces no longer match ``uses``
+        return None
     bad = {i for i, text in enumerate(texts) if any(n in text for n in others)}
     *rows, own = done.uses
     if not bad.isdisjoint(own):
@@ -807,33 +805,18 @@ def _problem_text(
         if seen is not None:
             seen[text] = hit
     text, named_batch = hit
-    model_key, batch_key, department_key = _text_roles(form)
     opened = as_datetime(_opened(row, forms))
     return ProblemText(
         uid=_uid(row),
         text=text,
         customer=row.customer_key,
         form=row.form,
-        model=_joined(safe, model_key),
-        batch=_joined(safe, batch_key) or named_batch,
-        department=_joined(safe, department_key),
+        model=_joined(safe, form.role_key("model")),
+        batch=_joined(safe, form.role_key("batch")) or named_batch,
+        department=_joined(safe, form.role_key("department")),
         opened=opened,
         counts=window is None or opened is None or window[0] <= opened < window[1],
     )
-
-
-def _text_roles(form: FormSpec) -> tuple[str | None, str | None, str | None]:
-    """The keys of the form's model, batch and department fields (once per form)."""
-    hit = _TEXT_ROLES.get(id(form))
-    if hit is None or hit[0] is not form:
-        hit = _TEXT_ROLES[id(form)] = (
-            form,
-            (form.role_key("model"), form.role_key("batch"), form.role_key("department")),
-        )
-    return hit[1]
-
-
-_TEXT_ROLES: dict[int, tuple[FormSpec, Any]] = {}
 
 
 def _joined(safe: Any, key: str | None) -> str | None:

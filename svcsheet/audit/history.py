@@ -171,9 +171,8 @@ def _describe(
 # (id of a FieldMap's keys, a form's wanted keys) -> the getter of those values (a FieldMap's keys tuple
 # lives as long as the process: see records._KEYS)
 _FETCH: dict[tuple[int, tuple[str, ...]], Any] = {}
-_DESCRIBED: dict[
-    tuple[tuple[str, ...], tuple[Any, ...]], Any
-] = {}  # (wanted keys, their values) -> _describe's
+# (wanted keys, their values) -> _describe's
+_DESCRIBED: dict[tuple[tuple[str, ...], tuple[Any, ...]], Any] = {}
 _PLAIN = frozenset({str, int, type(None)})  # types whose equal values are of one type and read the same
 
 

@@ -28,7 +28,7 @@ from ..audit.history import (
     to_record,
 )
 from ..errors import CalendarGap
-from ..forms import FORM_KEYS, FieldSpec, FormSpec, load_forms
+from ..forms import FORM_KEYS, FormSpec, load_forms
 from ..gcpause import paused_gc
 from ..policy import route_department
 from ..sla.bizcal import BusinessCalendar
@@ -562,14 +562,14 @@ def _compare(cur, prev, key, order: list[str]) -> list[Compared]:
 def priority_of(record_form: str, value: str | None) -> str:
     """The priority as reports show it: the choice, 未填写 when left empty, 不分级 when the form has none."""
     form = load_forms().get(record_form)
-    if form is None or _by_role(form, "priority") is None:
+    if form is None or form.by_role("priority") is None:
         return NO_LEVEL
     return value or NOT_GIVEN
 
 
 def priority_rank(form: FormSpec, value: str) -> tuple[int, int, str]:
     """Sort key following the form's own choice order (紧急, 高, 中, 低 / 紧急, 一般, 建议), unknowns after."""
-    spec = _by_role(form, "priority")
+    spec = form.by_role("priority")
     choices = spec.choices if spec else ()
     if value in choices:
         return (0, choices.index(value), "")
@@ -660,7 +660,7 @@ def categories(cur: list[TicketRecord], forms: dict[str, FormSpec]) -> list[Cate
 
 def report_name(forms: dict[str, FormSpec], form: str, department: str | None) -> str | None:
     """The department under the name reports use: the field's ``report_as`` (投诉表的“售后” -> 售后部)."""
-    spec = _by_role(forms[form], "department") if form in forms else None
+    spec = forms[form].by_role("department") if form in forms else None
     if department is None or spec is None:
         return department
     return spec.report_as.get(department, department)
@@ -669,7 +669,7 @@ def report_name(forms: dict[str, FormSpec], form: str, department: str | None) -
 def _all_report_names(forms: dict[str, FormSpec]) -> dict[str, str]:
     out: dict[str, str] = {}
     for form in forms.values():
-        spec = _by_role(form, "department")
+        spec = form.by_role("department")
         if spec is not None:
             out.update(spec.report_as)
     return out
@@ -763,22 +763,6 @@ def staff_label(shown: str | None) -> str | None:
     return f"工号{number}" if number else shown
 
 
-_ROLES: dict[tuple[int, str], tuple[FormSpec, FieldSpec | None]] = {}
-
-
-def _by_role(form: FormSpec, role: str) -> FieldSpec | None:
-    """form.by_role, once per form and role (asked for every row)."""
-    hit = _ROLES.get((id(form), role))
-    if hit is None or hit[0] is not form:
-        hit = _ROLES[(id(form), role)] = (form, form.by_role(role))
-    return hit[1]
-
-
-def _role_key(form: FormSpec, role: str) -> str | None:
-    spec = _by_role(form, role)
-    return spec.key if spec else None
-
-
 def _safe_text(row: Any, key: str | None) -> str | None:
     if key is None:
         return None
@@ -800,34 +784,26 @@ def breaches(rows: list[Any], forms: dict[str, FormSpec]) -> list[Breach]:
 def _breaches(rows: list[Any], forms: dict[str, FormSpec]) -> list[Breach]:
     """``breaches`` of rows already in report order."""
     out = []
-    keys: dict[str, tuple[str | None, ...]] = {}  # per form: its priority, overdue reason and handler fields
     for row in rows:
         form = forms[row.form]
         for stage in form.stages:
             res = row.sla.get(stage.key)
             if res is None or res.outcome not in (BREACHED, OVERDUE):
                 continue
-            if form.key not in keys:
-                keys[form.key] = (
-                    _role_key(form, "priority"),
-                    _role_key(form, "overdue_reason"),
-                    _role_key(form, "handler"),
-                )
-            priority, reason, handler = keys[form.key]
             minutes = res.overrun_minutes
             out.append(
                 Breach(
                     form=form.name,
                     ticket_id=row.ticket_id,
                     stage=stage.label,
-                    priority=priority_of(form.key, _safe_text(row, priority)),
+                    priority=priority_of(form.key, _safe_text(row, form.role_key("priority"))),
                     outcome=res.outcome,
                     deadline=res.deadline,
                     end=res.end,
                     overrun_minutes=minutes,
                     overrun_text=res.overrun_text() or "—",
-                    reason=_safe_text(row, reason),
-                    handler=staff_label(_safe_text(row, handler)),
+                    reason=_safe_text(row, form.role_key("overdue_reason")),
+                    handler=staff_label(_safe_text(row, form.role_key("handler"))),
                 )
             )
     return out
@@ -888,9 +864,9 @@ def _followups(
             todo.append((KIND_REASON, "首次响应超时，未写超时原因", None))
         if not todo:  # most rows: nothing to follow up, nothing more to look up
             continue
-        dept = department_of(rec, policy, forms) if _by_role(form, "department") else ""
-        handler = staff_label(_safe_text(row, _role_key(form, "handler")))
-        status = _safe_text(row, _role_key(form, "status")) or _safe_text(row, _role_key(form, "result"))
+        dept = department_of(rec, policy, forms) if form.by_role("department") else ""
+        handler = staff_label(_safe_text(row, form.role_key("handler")))
+        status = _safe_text(row, form.role_key("status")) or _safe_text(row, form.role_key("result"))
         for kind, detail, due in todo:
             late = due is not None and as_of > due
             out.append(FollowupItem(kind, form.name, row.ticket_id, handler, dept, detail, due, late, status))
@@ -908,11 +884,11 @@ def _suggestions(rows: list[Any], forms: dict[str, FormSpec]) -> list[Suggestion
     groups: dict[tuple[int, str, str], list[Suggestion]] = defaultdict(list)
     for row in rows:
         form = forms[row.form]
-        key = _role_key(form, "suggestion")
+        key = form.role_key("suggestion")
         text = _safe_text(row, key) if key else None
         if not text:
             continue
-        cat = _safe_text(row, _role_key(form, "category")) or NOT_GIVEN
+        cat = _safe_text(row, form.role_key("category")) or NOT_GIVEN
         label = form.field(key).label
         groups[(FORM_KEYS.index(form.key), label, cat)].append(
             Suggestion(form.name, row.ticket_id, cat, text)
