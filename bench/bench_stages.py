@@ -27,7 +27,8 @@ sys.path.insert(0, str(ROOT))
 from svcsheet import outputs, pipeline  # noqa: E402
 from svcsheet.outputs import figures  # noqa: E402
 
-STAGES: dict[str, list[float]] = {}  # name -> [cpu seconds, rss after, peak after, gc seconds]
+STAGES: dict[str, list[float]] = {}  # name -> [cpu seconds, rss after, peak after, gc seconds, wall from, to]
+T0 = [0.0]  # the run's start (perf_counter): the wall columns are seconds since it
 GC = {"collections": [0, 0, 0], "seconds": [0.0, 0.0, 0.0], "_t": 0.0, "_last": 0.0}
 
 
@@ -48,8 +49,9 @@ def _peak_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def _note(name: str, cpu: float) -> None:
-    entry = STAGES.setdefault(name, [0.0, 0.0, 0.0, 0.0])
+def _note(name: str, cpu: float, began: float) -> None:
+    entry = STAGES.setdefault(name, [0.0, 0.0, 0.0, 0.0, began - T0[0], 0.0])
+    entry[5] = time.perf_counter() - T0[0]
     entry[0] += cpu
     entry[3] += sum(GC["seconds"]) - GC["_last"]
     GC["_last"] = sum(GC["seconds"])
@@ -61,11 +63,11 @@ def _wrap(module, attr: str, name: str) -> None:
     inner = getattr(module, attr)
 
     def timed(*args, **kwargs):
-        t = time.process_time()
+        t, w = time.process_time(), time.perf_counter()
         try:
             return inner(*args, **kwargs)
         finally:
-            _note(name, time.process_time() - t)
+            _note(name, time.process_time() - t, w)
 
     setattr(module, attr, timed)
 
@@ -76,13 +78,13 @@ def _wrap_iter(module, attr: str, name: str) -> None:
     def timed(*args, **kwargs):
         it = inner(*args, **kwargs)
         while True:
-            t = time.process_time()
+            t, w = time.process_time(), time.perf_counter()
             try:
                 item = next(it)
             except StopIteration:
-                _note(name, time.process_time() - t)
+                _note(name, time.process_time() - t, w)
                 return
-            _note(name, time.process_time() - t)
+            _note(name, time.process_time() - t, w)
             yield item
 
     setattr(module, attr, timed)
@@ -134,12 +136,13 @@ def main() -> None:
         inputs=args.inputs, out=args.out, as_of=datetime.fromisoformat(args.as_of), history=args.history, jobs=args.jobs
     )
     start_rss, t0, w0 = _rss_mb(), time.process_time(), time.perf_counter()
+    T0[0] = w0
     pipeline.run(options)
     cpu, wall = time.process_time() - t0, time.perf_counter() - w0
     print(f"rss after imports {start_rss:.0f} MB")
-    print(f"{'stage':34} {'CPU s':>8} {'RSS MB':>8} {'peak MB':>8} {'gc s':>6}")
-    for name, (c, rss, peak, g) in STAGES.items():
-        print(f"{name:34} {c:8.2f} {rss:8.0f} {peak:8.0f} {g:6.2f}")
+    print(f"{'stage':34} {'CPU s':>8} {'RSS MB':>8} {'peak MB':>8} {'gc s':>6} {'wall from-to s':>15}")
+    for name, (c, rss, peak, g, w_from, w_to) in STAGES.items():
+        print(f"{name:34} {c:8.2f} {rss:8.0f} {peak:8.0f} {g:6.2f} {w_from:7.1f}-{w_to:<7.1f}")
     print(f"{'whole run':34} {cpu:8.2f} {_rss_mb():8.0f} {_peak_mb():8.0f}   wall {wall:.1f} s")
     gen = ", ".join(f"gen{i} {n} in {s:.2f} s" for i, (n, s) in enumerate(zip(GC["collections"], GC["seconds"], strict=True)))
     print(f"garbage collections: {gen}")
