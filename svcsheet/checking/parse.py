@@ -18,7 +18,9 @@ from ..records import Parsed, RawRow, Row
 from .values import parse_value
 
 _MEMO: dict[tuple[int, type, Any], tuple[FieldSpec, Parsed]] = {}
-_MEMO_MAX = 50_000  # a month of distinct customers fills it with one-off names and phones: 200,000 held ~40 MB a worker
+# a month of distinct customers fills it with one-off names, phones and times (cleared when full): 50,000 entries
+# held ~15 MB in each pool worker; 10,000 keep every repeating value (staff, choices, models) at no CPU cost
+_MEMO_MAX = 10_000
 _MEMO_TEXT = 64  # longer texts (descriptions, notes) rarely repeat: not worth keeping
 
 

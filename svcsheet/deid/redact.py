@@ -307,7 +307,8 @@ def _name_fields(form: FormSpec) -> tuple[tuple[str, bool], ...]:
     return hit[1]
 
 
-@lru_cache(maxsize=65536)
+# bounded for a month of distinct customers: 65,536 names held ~7 MB in each pool worker, for one-off names
+@lru_cache(maxsize=8192)
 def _name_in(value: str, signature: bool) -> str | None:
     """The name a person, staff or signature cell gives (names and signatures repeat across rows: memoised)."""
     if len(value.strip("*")) < 2:
