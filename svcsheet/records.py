@@ -80,6 +80,10 @@ class FieldMap(Mapping[str, Any]):
         """Each value replaced by an equal one ``shared`` holds already (the same mapping: equal values)."""
         self._values = shared.all(self._values)
 
+    def share_texts(self, texts: dict[str, str]) -> None:
+        """Each text (a plain str) replaced by the equal one ``texts`` holds, added when new; other values kept."""
+        self._values = tuple([texts.setdefault(v, v) if type(v) is str else v for v in self._values])
+
     def __reduce__(self) -> tuple:
         # the one keys tuple of the index: pickled once for all the rows of a file, not once a row
         return (FieldMap, (_KEYS[id(self._index)], self._values))
