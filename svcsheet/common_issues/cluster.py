@@ -33,11 +33,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cache
 from types import MappingProxyType
+from typing import TYPE_CHECKING
 
 import numpy as np
 import rjieba
-from scipy.sparse import coo_matrix, csr_matrix
-from scipy.sparse.csgraph import connected_components
 
 from ..errors import PolicyError
 from ..resources import data_path, load_yaml
@@ -45,6 +44,10 @@ from .alternation import Alternation
 from .lexicon_suggest import layered_lexicon
 from .problem_terms import objects_before, senses, weighted_phrases
 from .textnorm import Concept, Lexicon, batch_in_text, model_numbers, normalise_text, segmenter
+
+if TYPE_CHECKING:  # scipy.sparse is imported by the functions that use it: ~16 MB that the run's process (and
+    # the reading pool it forks) would otherwise hold from the start, while only the clustering needs it
+    from scipy.sparse import csr_matrix
 
 DEFAULTS: dict = {
     "min_customers": 3,
@@ -476,6 +479,8 @@ def _vectors(rows: list[_Row], lex: Lexicon, cfg: dict) -> tuple[csr_matrix, csr
         weighted,
         built,
     )  # the weights are in the arrays now: free them before the matrices exist
+    from scipy.sparse import csr_matrix
+
     x = csr_matrix(
         (np.array(data, dtype=np.float64), np.array(ind, dtype=np.int64), np.array(ptr, dtype=np.int64)),
         shape=(n, max(1, len(vocab))),
@@ -660,6 +665,9 @@ def _components(
             uniq, first, inverse = np.unique(k[has], return_index=True, return_inverse=True)
             rs.append(has)
             cs.append(has[first][inverse])
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import connected_components
+
     r, c = np.concatenate(rs), np.concatenate(cs)
     graph = coo_matrix((np.ones(len(r)), (r, c)), shape=(n, n))
     _, comp = connected_components(graph, directed=False)
@@ -671,6 +679,9 @@ def _components(
 def _forest(rs: list[np.ndarray], cs: list[np.ndarray], n: int) -> tuple[list[np.ndarray], list[np.ndarray]]:
     """Edges with the same connected components, one per row: each row of a component of two or more rows
     linked to the component's first row."""
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import connected_components
+
     r, c = np.concatenate(rs), np.concatenate(cs)
     _, comp = connected_components(coo_matrix((np.ones(len(r)), (r, c)), shape=(n, n)), directed=False)
     _, first = np.unique(comp, return_index=True)
