@@ -11,6 +11,7 @@ import gc
 import io
 import pickle
 import zlib
+from array import array
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from contextlib import ExitStack
@@ -73,20 +74,44 @@ class InWorker:
     ``SEP``) and which of them each row (and the file's own names) searched, each row's findings count before
     and after (findings added since, duplicates across files, mean the row is done again), the sheets as read
     (their masked copies replaced them), and every row's parsed values as read (the rows keep only what later
-    stages read, see ``_slim``): pickled in one piece and deflated when they come from another process, so the
-    run loads them only for a row it does again."""
+    stages read, see ``_slim``). From another process the names, the texts searched and the values come
+    pickled and deflated, and the counts as one array: the run holds every file's until it checks them all,
+    ~40 MB at 100,000 rows of distinct customers as sets and tuples, and opens a file's only when it needs them."""
 
-    names: frozenset[str]
+    names: frozenset[str] | bytes
     texts: str
-    uses: tuple[tuple[int, ...], ...]  # per row, then for the file itself: which of ``texts`` it searched
-    counts: tuple[tuple[int, int], ...]
+    uses: tuple[tuple[int, ...], ...] | bytes  # per row, then for the file itself: which of ``texts`` it searched
+    counts: tuple[tuple[int, int], ...] | array  # per row (before, after); an array: the pairs one after another
     sheets: list[SheetInfo]
     values: bytes | list[Any]
 
     SEP = "\x00"  # in no name (else the run does every file again: ``NameIndex.joinable``)
 
     def raw_values(self) -> list[Any]:
-        return pickle.loads(zlib.decompress(self.values)) if isinstance(self.values, bytes) else self.values
+        return _unpacked(self.values)
+
+    def name_set(self) -> frozenset[str]:
+        return _unpacked(self.names)
+
+    def searched(self) -> tuple[tuple[int, ...], ...]:
+        return _unpacked(self.uses)
+
+    def count_pairs(self) -> Iterable[tuple[int, int]]:
+        """Each row's (findings before, after)."""
+        if isinstance(self.counts, array):
+            return zip(self.counts[0::2], self.counts[1::2], strict=True)
+        return self.counts
+
+
+def _packed(value: Any) -> bytes:
+    """Pickled with the pool's reductions (executors._send_records_as_calls) and deflated."""
+    buffer = io.BytesIO()
+    ForkingPickler(buffer, pickle.HIGHEST_PROTOCOL).dump(value)
+    return zlib.compress(buffer.getvalue(), 1)
+
+
+def _unpacked(value: Any) -> Any:
+    return pickle.loads(zlib.decompress(value)) if isinstance(value, bytes) else value
 
 
 @dataclass
@@ -379,7 +404,7 @@ def _stages(options: RunOptions, progress: Progress | None, cleanup: ExitStack) 
 def _names_of(fr: FileResult, forms: dict[str, FormSpec]) -> Iterable[str]:
     """Every person and staff name typed in the file's rows (as its worker sent them, when it did)."""
     if fr.deid is not None:
-        return fr.deid.names
+        return fr.deid.name_set()
     return (n for row in fr.rows for n in person_names(row, forms[row.form]))
 
 
@@ -398,13 +423,15 @@ def _deidentify(
     done, fr.deid = fr.deid, None
     named = _rows_naming_others(done, names) if done is not None and names.joinable(InWorker.SEP) else None
     if named is not None:
-        counts = zip(fr.rows, done.counts, strict=True)
+        counts = list(done.count_pairs())
         redo = [
-            i for i, (row, (_before, after)) in enumerate(counts) if len(row.findings) != after or i in named
+            i
+            for i, (row, (_before, after)) in enumerate(zip(fr.rows, counts, strict=True))
+            if len(row.findings) != after or i in named
         ]
         raw = done.raw_values() if redo else []
         for i in redo:
-            row, (before, after), form = fr.rows[i], done.counts[i], forms[fr.rows[i].form]
+            row, (before, after), form = fr.rows[i], counts[i], forms[fr.rows[i].form]
             row.findings, row.values = row.findings[:before] + row.findings[after:], raw[i]
             redact_row(row, form, deid, names)
             _row_findings(row, form, deid, names, policy, as_of)
@@ -412,7 +439,7 @@ def _deidentify(
         return
     if done is not None:
         fr.sheets = done.sheets
-        for row, (before, after), values in zip(fr.rows, done.counts, done.raw_values(), strict=True):
+        for row, (before, after), values in zip(fr.rows, done.count_pairs(), done.raw_values(), strict=True):
             row.findings, row.values = row.findings[:before] + row.findings[after:], values
     _deidentify_file(fr, forms, deid, names, policy, as_of)
     for row in fr.rows:
@@ -424,15 +451,16 @@ def _rows_naming_others(done: InWorker, names: NameIndex) -> set[int] | None:
     word: a month names tens of thousands), to be done again with the run's names; None when the file's own
     names (its file and sheet names) hold one, or a text holds the separator: the whole file is done again.
     Every other text was searched by the worker's names with the same result as by the run's (``NameIndex.found``)."""
-    others = names.found(done.texts) - NameIndex.terms(done.names)
+    others = names.found(done.texts) - NameIndex.terms(done.name_set())
     if not others:
         return set()
     texts = done.texts.split(InWorker.SEP)
-    if len(texts) != 1 + max((max(used) for used in done.uses if used), default=-1):
+    uses = done.searched()
+    if len(texts) != 1 + max((max(used) for used in uses if used), default=-1):
         # a text holds SEP itself (an .xls cell can hold NULs): the pieces no longer match ``uses``
         return None
     bad = {i for i, text in enumerate(texts) if any(n in text for n in others)}
-    *rows, own = done.uses
+    *rows, own = uses
     if not bad.isdisjoint(own):
         return None
     return {i for i, used in enumerate(rows) if not bad.isdisjoint(used)}
@@ -508,15 +536,15 @@ def _deidentify_in_worker(
     values: Any = [row.values for row in result.rows]
     for row in result.rows:
         _slim(row, _later_keys(forms[row.form]))
-    if pack:  # in one piece, with the pool's reductions (executors._send_records_as_calls); deflated, as
-        # the run keeps them until it checks the file: 14 MB -> 1.5 MB at 100,000 rows, for ~0.05 s
-        buffer = io.BytesIO()
-        ForkingPickler(buffer, pickle.HIGHEST_PROTOCOL).dump(values)
-        values = zlib.compress(buffer.getvalue(), 1)
-    counts = tuple(zip(before, after, strict=True))
+    counts: Any = tuple(zip(before, after, strict=True))
     number: dict[str, int] = {}
-    uses = tuple(tuple(number.setdefault(t, len(number)) for t in texts) for texts in searched)
-    result.deid = InWorker(own, InWorker.SEP.join(number), uses, counts, sheets, values)
+    uses: Any = tuple(tuple(number.setdefault(t, len(number)) for t in texts) for texts in searched)
+    names: Any = own
+    if pack:  # in one piece each, deflated, as the run keeps them until it checks the file (values: 14 MB ->
+        # 1.5 MB at 100,000 rows, for ~0.05 s); the counts as one array of small numbers
+        values, uses, names = _packed(values), _packed(uses), _packed(own)
+        counts = array("I", [n for pair in counts for n in pair])
+    result.deid = InWorker(names, InWorker.SEP.join(number), uses, counts, sheets, values)
 
 
 def _slim(row: Row, keys: tuple[str, ...]) -> None:
