@@ -46,8 +46,8 @@ from .sla.period import Period, as_datetime, parse_period
 from .sla.verdicts import StageResult, evaluate_row
 
 EXIT_OK = 0
-SHARED_TEXTS_MAX = 50_000
 EXIT_SOME_UNREADABLE = 3
+SHARED_TEXTS_MAX = 50_000  # distinct de-identified texts the run shares as results arrive (emptied when full)
 
 Progress = Callable[[str, int, int], None]  # (stage label, done, total)
 
