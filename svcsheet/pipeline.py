@@ -75,13 +75,13 @@ class InWorker:
     and after (findings added since, duplicates across files, mean the row is done again), the sheets as read
     (their masked copies replaced them), and every row's parsed values as read (the rows keep only what later
     stages read, see ``_slim``). From another process the names, the texts searched and the values come
-    pickled and deflated, and the counts as one array: the run holds every file's until it checks them all,
+    pickled and deflated (the counts are one array): the run holds every file's until it checks them all,
     ~40 MB at 100,000 rows of distinct customers as sets and tuples, and opens a file's only when it needs them."""
 
     names: frozenset[str] | bytes
     texts: str
     uses: tuple[tuple[int, ...], ...] | bytes  # per row, then for the file itself: which of ``texts`` it searched
-    counts: tuple[tuple[int, int], ...] | array  # per row (before, after); an array: the pairs one after another
+    counts: array  # per row, its findings count before and after, one pair after another
     sheets: list[SheetInfo]
     values: bytes | list[Any]
 
@@ -98,9 +98,7 @@ class InWorker:
 
     def count_pairs(self) -> Iterable[tuple[int, int]]:
         """Each row's (findings before, after)."""
-        if isinstance(self.counts, array):
-            return zip(self.counts[0::2], self.counts[1::2], strict=True)
-        return self.counts
+        return zip(self.counts[0::2], self.counts[1::2], strict=True)
 
 
 def _packed(value: Any) -> bytes:
@@ -536,14 +534,13 @@ def _deidentify_in_worker(
     values: Any = [row.values for row in result.rows]
     for row in result.rows:
         _slim(row, _later_keys(forms[row.form]))
-    counts: Any = tuple(zip(before, after, strict=True))
     number: dict[str, int] = {}
     uses: Any = tuple(tuple(number.setdefault(t, len(number)) for t in texts) for texts in searched)
     names: Any = own
     if pack:  # in one piece each, deflated, as the run keeps them until it checks the file (values: 14 MB ->
-        # 1.5 MB at 100,000 rows, for ~0.05 s); the counts as one array of small numbers
+        # 1.5 MB at 100,000 rows, for ~0.05 s)
         values, uses, names = _packed(values), _packed(uses), _packed(own)
-        counts = array("I", [n for pair in counts for n in pair])
+    counts = array("I", [n for pair in zip(before, after, strict=True) for n in pair])
     result.deid = InWorker(names, InWorker.SEP.join(number), uses, counts, sheets, values)
 
 
