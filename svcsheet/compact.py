@@ -12,8 +12,10 @@ again), so a row then holds its cells' addresses only and every Cell it makes ha
 
 from __future__ import annotations
 
+import pickle
 import sys
-from collections.abc import ItemsView, Iterator, Mapping
+import zlib
+from collections.abc import ItemsView, Iterable, Iterator, Mapping
 from typing import Any
 
 from .records import Cell
@@ -118,3 +120,32 @@ def share_layouts(cells: Any) -> Any:
         intern = sys.intern
         cells._raws = tuple([intern(r) if type(r) is str and len(r) <= INTERN_MAX else r for r in cells._raws])
     return cells
+
+
+class PackedTuples:
+    """Tuples kept as deflated pickles of ``chunk`` at a time, read back in order: what a later stage writes
+    row by row (the history's records and problem texts) made once, where they are at hand, without holding
+    them as objects (~40 MB at 100,000 rows) beside the outputs' writers."""
+
+    def __init__(self, items: Iterable[tuple[Any, ...]] = (), chunk: int = 4096) -> None:
+        self._chunk = chunk
+        self._sealed: list[bytes] = []
+        self._open: list[tuple[Any, ...]] = []
+        self._count = 0
+        for item in items:
+            self.append(item)
+
+    def append(self, item: tuple[Any, ...]) -> None:
+        self._open.append(item)
+        self._count += 1
+        if len(self._open) >= self._chunk:
+            self._sealed.append(zlib.compress(pickle.dumps(self._open, pickle.HIGHEST_PROTOCOL), 1))
+            self._open = []
+
+    def __len__(self) -> int:
+        return self._count
+
+    def __iter__(self) -> Iterator[tuple[Any, ...]]:
+        for packed in self._sealed:
+            yield from pickle.loads(zlib.decompress(packed))
+        yield from list(self._open)

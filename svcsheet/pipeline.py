@@ -20,6 +20,7 @@ from datetime import date, datetime, timedelta
 from multiprocessing.reduction import ForkingPickler
 from operator import attrgetter
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 from . import __version__
@@ -28,7 +29,7 @@ from .checking.parse import parse_row
 from .checking.validate import EXCEL_CELL_LIMIT, check_duplicates, check_row
 from .common_issues.cluster import Clustering, ProblemText, cluster_problems
 from .common_issues.textnorm import batch_in_text
-from .compact import compact_cells, share_layouts
+from .compact import PackedTuples, compact_cells, share_layouts
 from .deid.deidentifier import Deidentifier
 from .deid.keys import resolve_key
 from .deid.redact import NameIndex, forget_typed_names, person_names, redact_findings, redact_row
@@ -346,17 +347,19 @@ def _stages(options: RunOptions, progress: Progress | None, cleanup: ExitStack) 
     # collections walked them all (~0.3 s each at 100,000 rows) and freed nothing; one collection after
     with paused_gc():
         earlier = []
+        ids: list[str | None] = []  # each text's ticket id, for the history
         if rule.window == "days":  # every accepted row is clustered (and marked); only the window's rows count
             start = period.end - timedelta(days=rule.window_days)
-            texts = _problem_texts(in_window, forms, (start, period.end))
+            texts = _problem_texts(in_window, forms, (start, period.end), ids)
             earlier = _window_history(options, policy, period, in_window, forms)
         else:
-            texts = _problem_texts(in_window, forms)
+            texts = _problem_texts(in_window, forms, ids=ids)
         if early is not None:  # workers gone before the clustering: idle, they would add to its transient
             early.settle()
         _release_freed_memory()  # the raw values and memos dropped above: their pages go back before the clustering
         clustering = cluster_problems(texts + [p for _f, _t, _o, p in earlier], settings)
-        del texts, earlier, in_window  # a text per accepted row: not needed by the outputs
+        window_items = _window_items(options, policy, rule, ids, texts)
+        del texts, ids, earlier, in_window  # a text per accepted row: not needed by the outputs
     _release_freed_memory()  # the clustering's matrices are gone: their pages go back before the outputs
     for row in rows:
         row.cluster = clustering.common_id(_uid(row))
@@ -388,7 +391,7 @@ def _stages(options: RunOptions, progress: Progress | None, cleanup: ExitStack) 
         from .audit.history import save_run  # the history keeps the run's tickets only once its outputs exist
 
         save_run(result)
-        _save_window_texts(result, accepted, forms)
+        _save_window_texts(result, accepted, forms, window_items)
         report("写出", 1, 1)
 
     # 8. with a store: archive the originals and record the run in the ledger
@@ -774,8 +777,6 @@ def _window_history(
     options: RunOptions, policy: Policy, period: Any, rows: list[Row], forms: dict[str, FormSpec]
 ) -> list:
     """Earlier runs' problem texts of the window (window_days ending with the period), minus this run's tickets."""
-    from types import SimpleNamespace
-
     from .audit.history import history_path, load_problems
 
     path = history_path(SimpleNamespace(options=options, policy=policy))
@@ -786,12 +787,31 @@ def _window_history(
     return load_problems(path, start, period.end, skip=mine)
 
 
-def _save_window_texts(result: RunResult, rows: list[Row], forms: dict[str, FormSpec]) -> None:
-    """Keep this run's de-identified problem texts in the history for later runs' windows."""
-    from .audit.history import save_problems
+def _window_items(
+    options: RunOptions, policy: Policy, rule: Any, ids: list[str | None], texts: list[ProblemText]
+) -> PackedTuples | None:
+    """What the history will keep of the clustered texts (``history.problem_items``), kept deflated until the
+    outputs are written: None when the run has no history, or clustered the period's rows only (the history
+    keeps every accepted row's text)."""
+    from .audit.history import history_path, problem_items
+
+    if rule.window == "period" or history_path(SimpleNamespace(options=options, policy=policy)) is None:
+        return None
+    return PackedTuples(problem_items(zip(ids, (p.opened for p in texts), texts, strict=True)))
+
+
+def _save_window_texts(
+    result: RunResult, rows: list[Row], forms: dict[str, FormSpec], items: PackedTuples | None = None
+) -> None:
+    """Keep this run's de-identified problem texts in the history for later runs' windows (``items``: as
+    ``_window_items`` kept them; else made again from the rows)."""
+    from .audit.history import save_problem_items, save_problems
 
     path = getattr(result.figures, "history_path", None)
     if not path:
+        return
+    if items is not None:
+        save_problem_items(path, items)
         return
     # made again row by row and written as they come (the clustering's were dropped before the outputs):
     # a list or a dict of every row's text was the run's memory peak. (ticket id, opened) as its TicketRecord.
@@ -804,15 +824,21 @@ def _uid(row: Row) -> str:
 
 
 def _problem_texts(
-    rows: list[Row], forms: dict[str, FormSpec], window: tuple[datetime, datetime] | None = None
+    rows: list[Row],
+    forms: dict[str, FormSpec],
+    window: tuple[datetime, datetime] | None = None,
+    ids: list[str | None] | None = None,
 ) -> list[ProblemText]:
-    """The problem texts of the rows; ``window`` (start, end): a text opened outside it counts for nobody."""
+    """The problem texts of the rows; ``window`` (start, end): a text opened outside it counts for nobody.
+    ``ids``: each text's ticket id appended to it."""
     seen: dict[str, tuple[str, str | None]] = {}  # one string (and its batch) per distinct text
     out = []
     for row in rows:
         p = _problem_text(row, forms[row.form], forms, window, seen)
         if p is not None:
             out.append(p)
+            if ids is not None:
+                ids.append(row.ticket_id)
     return out
 
 

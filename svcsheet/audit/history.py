@@ -218,6 +218,14 @@ def run_records(rows: Iterable[Any], forms: dict[str, FormSpec] | None = None) -
     return [to_record(r, forms[r.form]) for r in rows if not r.rejected]
 
 
+def ticket_items(records: Iterable[TicketRecord]) -> Iterator[tuple[str, str, str | None, str]]:
+    """(form, ticket id, opened, record JSON) of each record that has a ticket id: what the history stores of
+    it. A ticket without an id cannot be keyed and is not stored."""
+    for r in records:
+        if r.ticket_id:
+            yield (r.form, r.ticket_id, _iso(r.opened) if r.opened else None, r.to_json())
+
+
 def _iso(when: dt.datetime) -> str:
     return when.replace(tzinfo=None).isoformat(timespec="seconds")
 
@@ -261,19 +269,22 @@ class HistoryStore:
         A ticket without an id cannot be keyed and is not stored.
         """
         forms = load_forms()
+        # one record and its JSON at a time: a list of every ticket's text was the run's memory peak
+        records = (row if isinstance(row, TicketRecord) else to_record(row, forms[row.form]) for row in rows)
+        return self.upsert_items(run_id, ticket_items(records))
+
+    def upsert_items(self, run_id: str, items: Iterable[tuple[str, str, str | None, str]]) -> int:
+        """Store tickets given as ``ticket_items`` made them; returns how many."""
         stored = 0
 
-        def items() -> Iterator[tuple[Any, ...]]:
-            # one record and its JSON at a time: a list of every ticket's text was the run's memory peak
+        def with_run() -> Iterator[tuple[Any, ...]]:
             nonlocal stored
-            for row in rows:
-                r = row if isinstance(row, TicketRecord) else to_record(row, forms[row.form])
-                if r.ticket_id:
-                    stored += 1
-                    yield (r.form, r.ticket_id, _iso(r.opened) if r.opened else None, run_id, r.to_json())
+            for form, ticket_id, opened, text in items:
+                stored += 1
+                yield (form, ticket_id, opened, run_id, text)
 
         with self._connect() as conn, conn:
-            conn.executemany("INSERT OR REPLACE INTO tickets VALUES (?, ?, ?, ?, ?)", items())
+            conn.executemany("INSERT OR REPLACE INTO tickets VALUES (?, ?, ?, ?, ?)", with_run())
         return stored
 
     def rows_between(
@@ -422,9 +433,11 @@ def save_run(result: Any) -> None:
         return
     store = HistoryStore(path)
     run_id = result.manifest.get("run_id") or fig.run_id
-    # the records of the figures, made again one at a time as they are written (the run does not keep them:
-    # one per accepted ticket, ~40 MB at 100,000 rows held beside the writers)
-    store.upsert_rows(run_id, (r for f in result.files for r in f.rows if not r.rejected))
+    packed = getattr(fig, "history_items", None)
+    if packed is not None:  # made with the figures' records, kept deflated (history.ticket_items)
+        store.upsert_items(run_id, packed)
+    else:  # the records made again one at a time as they are written
+        store.upsert_rows(run_id, (r for f in result.files for r in f.rows if not r.rejected))
     if result.manifest:
         store.record_run(result.manifest)
     if getattr(result.options, "out", None) is not None:
@@ -443,12 +456,20 @@ CREATE INDEX IF NOT EXISTS problems_opened ON problems (opened);
 
 def save_problems(path: Path | str, entries: Iterable[tuple[str, dt.datetime | None, Any]]) -> None:
     """Keep (ticket_id, opened, ProblemText) of a run's accepted rows; a ticket seen again is replaced."""
+    save_problem_items(path, problem_items(entries))
+
+
+def problem_items(entries: Iterable[tuple[str, dt.datetime | None, Any]]) -> Iterator[tuple[Any, ...]]:
+    """What the history stores of each (ticket_id, opened, ProblemText) that has a ticket id."""
+    for tid, opened, p in entries:
+        if tid:
+            when = _iso(opened) if opened else None
+            yield (p.form, tid, when, p.customer, p.text, p.model, p.batch, p.department)
+
+
+def save_problem_items(path: Path | str, items: Iterable[tuple[Any, ...]]) -> None:
+    """Keep the problem texts ``problem_items`` made; a ticket seen again is replaced."""
     store = HistoryStore(path)
-    items = (
-        (p.form, tid, _iso(opened) if opened else None, p.customer, p.text, p.model, p.batch, p.department)
-        for tid, opened, p in entries
-        if tid
-    )
     with store._connect() as conn, conn:
         conn.executescript(_PROBLEMS_DDL)
         # executemany consumes the generator a row at a time: no list of every text
