@@ -8,8 +8,9 @@ from contextlib import contextmanager
 
 
 @contextmanager
-def paused_gc() -> Iterator[None]:
-    """No automatic collection inside the block, one collection at its end.
+def paused_gc(collect: bool = True) -> Iterator[None]:
+    """No automatic collection inside the block, one collection at its end (unless ``collect`` is False: a
+    block that makes no cycles, whose objects the caller freezes next).
 
     The figures and the writers allocate millions of short-lived objects (records, table rows, cell XML):
     every 700 allocations a young collection, and now and then a full one over every object made since the
@@ -24,4 +25,5 @@ def paused_gc() -> Iterator[None]:
     finally:
         if enabled:
             gc.enable()
-            gc.collect()
+            if collect:
+                gc.collect()

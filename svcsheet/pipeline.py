@@ -378,8 +378,8 @@ def _stages(options: RunOptions, progress: Progress | None, cleanup: ExitStack) 
     # 7. figures, then every output into a temporary folder moved into place
     from .outputs.figures import compute_figures
 
-    result.figures = compute_figures(result, forms)
-    result.figures.records = []  # a record per accepted ticket: the history write makes them again, one at a time
+    result.figures = compute_figures(result, forms, collect=False)
+    result.figures.records = []  # a record per accepted ticket: the history keeps them packed (history_items)
     _keep()
     _release_freed_memory()  # the figures' working lists are gone too
     if options.out is not None:
