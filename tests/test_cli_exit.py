@@ -1,5 +1,5 @@
-"""The installed command exits with its documented codes and every message printed, though it skips the
-interpreter's teardown (cli._leave)."""
+"""The installed command (``cli.main``, which freezes what is left before the interpreter's teardown) exits with
+its documented codes and every message printed."""
 
 from __future__ import annotations
 
