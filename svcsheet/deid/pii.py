@@ -44,8 +44,11 @@ def normalize_chars(text: str) -> str:
     return "".join(out)
 
 
+_NOT_DIGIT = re.compile(r"\D")
+
+
 def digits_of(text: str) -> str:
-    return re.sub(r"\D", "", normalize_chars(text))
+    return _NOT_DIGIT.sub("", normalize_chars(text))
 
 
 # --- checks ---------------------------------------------------------------------------------------

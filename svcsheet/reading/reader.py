@@ -22,7 +22,7 @@ from ..checking.values import is_masked_staff
 from ..compact import INTERN_MAX, CompactCells, shared_layout
 from ..errors import UnreadableWorkbook
 from ..findings import make
-from ..forms import FormSpec, label_base, load_forms, normalize_label
+from ..forms import FormSpec, base_of_normalized, label_base, load_forms, normalize_label
 from ..records import Cell, Finding, Provenance, RawRow, SheetInfo
 from .grid import DEFAULT_LIMITS, Grid, cell_ref, load_grid, range_ref
 from .scan import Budget
@@ -213,7 +213,7 @@ def _match_full(idx: LabelIndex, text: str) -> tuple[str, bool] | None:
         return None
     if n in idx.exact:
         return idx.exact[n], True
-    base = label_base(text).strip("*★☆:")
+    base = base_of_normalized(n).strip("*★☆:")  # label_base(text), without normalising the text again
     if base in idx.exact:
         return idx.exact[base], False
     if base in idx.base:
@@ -271,7 +271,7 @@ def cell_hits(text: str) -> tuple[CardHit, ...]:
     whole = normalize_label(text)
     if whole in words:
         return (CardHit(whole, None),)
-    base = label_base(text).strip("*★☆:")
+    base = base_of_normalized(whole).strip("*★☆:")
     if base and base in words and len(whole) <= len(base) + 12:
         return (CardHit(base, None),)
     norm, pos = _normalize_with_map(text)
