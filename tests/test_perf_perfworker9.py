@@ -8,6 +8,7 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from svcsheet.forms import label_base, load_forms, normalize_label
+from svcsheet.outputs import xlsx_patch
 from svcsheet.reading.reader import LabelIndex
 
 FORMS = load_forms()
@@ -64,3 +65,99 @@ def test_phone_compaction_same_as_string_patterns(text: str) -> None:
     s = re.sub(r"^\+86", "", s)
     s = re.sub(r"\((0\d{2,3})\)", r"\1", s)
     assert _compact_phone(text) == re.sub(r"[\s\-.\u2010-\u2015]", "", s)
+
+
+# --- returns/: a flagged row's cells found in two steps, its wanted columns walked once
+
+_CELL_PIECES = st.sampled_from(
+    [
+        '<c r="A1">', '<c r="B1" s="3">', "<c>", '<c r="C1"/>', "<c/>", '<x:c r="D1">', "</c>", "</x:c>",
+        "</cx>", "<cx>", "<v>1</v>", "<is><t>x</t></is>", "text", ">", "<", "/", "c>", "</", '<c r="E1" a="x/y">',
+        "<col>", '<c r="$F$1">', " ", "\n",
+    ]
+)  # fmt: skip
+
+
+@settings(max_examples=600, deadline=None)
+@given(st.lists(_CELL_PIECES, max_size=25))
+def test_cells_are_the_matches_of_the_cell_pattern(pieces: list[str]) -> None:
+    """returns/ finds a patched row's cells in two steps: the same cells, opening tags and spans as the one
+    pattern."""
+    body = "".join(pieces)
+    want = [
+        (m.start(), m.start() + m.group(0).index(">") + 1, m.end()) for m in xlsx_patch._CELL.finditer(body)
+    ]
+    assert list(xlsx_patch._cells(body)) == want
+
+
+def _patch_row_before(rm, row, cols, new_style, col_styles):
+    """xlsx_patch._patch_row as round 9 wrote it (every wanted column sorted again at every cell of the row)."""
+    whole = rm.group(0)
+    p = rm.group(1)
+    open_end = whole.index(">") + 1
+    open_tag = whole[:open_end]
+    row_style = xlsx_patch._row_style(open_tag)
+    if whole.endswith("/>") and rm.group(3) is None:
+        body, closing = "", f"</{p}row>"
+        open_tag = open_tag[:-2].rstrip() + ">"
+    else:
+        body = rm.group(3) or ""
+        closing = whole[open_end + len(body) :]
+    base_style, new_cell = xlsx_patch._base_style, xlsx_patch._new_cell
+    out, pos, implicit = [], 0, 0
+    for cm in xlsx_patch._CELL.finditer(body):
+        tag_end = cm.group(0).index(">") + 1
+        tag = cm.group(0)[:tag_end]
+        ref = xlsx_patch._attr(tag, "r")
+        col = xlsx_patch._split_ref(ref)[1] if ref else implicit + 1
+        implicit = col
+        for missing in sorted(k for k in cols if k < col):
+            out.append(body[pos : cm.start()])
+            pos = cm.start()
+            out.append(
+                new_cell(
+                    p, row, missing, new_style(base_style(missing, row_style, col_styles), cols.pop(missing))
+                )
+            )
+        if col not in cols:
+            continue
+        s = xlsx_patch._attr(tag, "s")
+        base = int(s) if s and s.isdigit() else base_style(col, row_style, col_styles)
+        style = new_style(base, cols.pop(col))
+        out.append(body[pos : cm.start()])
+        out.append(xlsx_patch._set_attr(tag, "s", str(style)) + cm.group(0)[tag_end:])
+        pos = cm.end()
+    out.append(body[pos:])
+    for missing in sorted(cols):
+        out.append(
+            new_cell(p, row, missing, new_style(base_style(missing, row_style, col_styles), cols[missing]))
+        )
+    return open_tag + "".join(out) + closing
+
+
+_CELL_TAGS = st.sampled_from(
+    ['<c r="{ref}">', "<c>", '<c r="{ref}" s="5">', '<c r="{ref}"/>', "<c/>", '<x:c r="{ref}">']
+)
+_ROW_OPENS = st.sampled_from(['<row r="4">', '<row r="4" s="2" customFormat="1">', '<row r="4"/>', "<x:row>"])
+
+
+@settings(max_examples=600, deadline=None)
+@given(
+    _ROW_OPENS,
+    st.lists(st.tuples(_CELL_TAGS, st.integers(1, 8)), max_size=8),
+    st.dictionaries(st.integers(1, 9), st.sampled_from(["FFC7CE", "FFEB9C"]), min_size=1),
+)
+def test_patched_row_as_before(open_tag: str, cells: list, cols: dict) -> None:
+    """A flagged row whose cells come in any order, with or without references: the cells it restyles and
+    the ones it creates (and where) are those the former pass made."""
+    body = []
+    for tag, c in cells:
+        t = tag.format(ref=f"{'ABCDEFGH'[c - 1]}4")
+        close = "</x:c>" if t.startswith("<x:") else "</c>"
+        body.append(t if t.endswith("/>") else f"{t}<v>{c}</v>{close}")
+    prefix = "x:" if open_tag.startswith("<x:") else ""
+    data = open_tag if open_tag.endswith("/>") else f"{open_tag}{''.join(body)}</{prefix}row>"
+    (rm,) = list(xlsx_patch._rows(data))
+    style = lambda s, fill: s * 100 + len(fill)  # noqa: E731
+    want = _patch_row_before(rm, 4, dict(cols), style, {2: 7})
+    assert xlsx_patch._patch_row(rm, 4, dict(cols), style, {2: 7}) == want
