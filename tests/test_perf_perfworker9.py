@@ -7,6 +7,8 @@ import re
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
+from svcsheet.deid.deidentifier import Deidentifier, split_name
+from svcsheet.deid.pii import digits_of, strip_bidi
 from svcsheet.forms import label_base, load_forms, normalize_label
 from svcsheet.outputs import xlsx_patch
 from svcsheet.reading.reader import LabelIndex
@@ -161,3 +163,105 @@ def test_patched_row_as_before(open_tag: str, cells: list, cols: dict) -> None:
     style = lambda s, fill: s * 100 + len(fill)  # noqa: E731
     want = _patch_row_before(rm, 4, dict(cols), style, {2: 7})
     assert xlsx_patch._patch_row(rm, 4, dict(cols), style, {2: 7}) == want
+
+
+# --- de-identification: each number detector skipped when the text has too few digits for it; a plainly
+# typed mobile masked without the detectors; a text without the given names masked once
+
+
+_PII_PIECES = st.sampled_from(
+    [
+        "13812345678", "138 1234 5678", "+86 139-1234-5678", "0086", "010-12345678", "（021）87654321", "0755-1234567",
+        "02112345678", "110105491231002", "11010519491231002X", "6222021234567890123", "4111 1111 1111 1111",
+        "护照", "E12345678", "EA1234567", "zhang.wei@example.com", "@", "北京市朝阳区建国路88号3单元501", "小区3栋",
+        "故障码E3", "12", "7", "1", "０１２３４５６７８９", "٣", " ", "-", "，", "张伟", "x",
+    ]
+)  # fmt: skip
+
+
+@settings(max_examples=800, deadline=None)
+@given(st.lists(_PII_PIECES, max_size=8).map("".join))
+def test_detectors_skipped_by_digit_count_find_the_same(text: str) -> None:
+    """Personal data found in a text when each number detector runs only on texts with its fewest digits: the
+    same hits as running every number detector on any text with 7 digits (round 9)."""
+    from svcsheet.deid import pii
+
+    every = dict.fromkeys(pii._NUMBER_DETECTORS, 7)
+    before = pii._NUMBER_DETECTORS
+    try:
+        pii._NUMBER_DETECTORS = every
+        want = pii._find_pii(text)
+    finally:
+        pii._NUMBER_DETECTORS = before
+    assert pii._find_pii(text) == want
+
+
+def _deid() -> Deidentifier:
+    return Deidentifier(b"test-key-not-secret")
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    st.one_of(
+        st.from_regex(r"1[0-9]{10}", fullmatch=True),
+        st.lists(
+            st.sampled_from(["1", "2", "3", "5", "8", "0", "9", "１", " ", "-", "+86", "\u202e", "@", "a"]),
+            max_size=13,
+        ).map("".join),
+    )
+)
+def test_phone_masks_as_the_detectors_do(text: str) -> None:
+    """A contact number masked as the personal-data detectors mask it, a plain mobile included (138****5678)."""
+    from svcsheet.deid.pii import find_pii, is_service_line
+
+    deid = _deid()
+    t = strip_bidi(text).strip()
+    hits = [h for h in find_pii(t) if h.kind != "address"]
+    if hits:
+        want = deid._replace(t, hits)
+    elif is_service_line(t) or deid._masked(t):
+        want = t
+    else:
+        d = digits_of(t)
+        want = "****" + d[-4:] if len(d) >= 7 else t
+    assert deid.phone(text) == want
+
+
+_TEXT_PIECES = st.sampled_from(
+    [
+        "张伟",
+        "王芳女士",
+        "李",
+        "客户",
+        "13812345678",
+        "说",
+        "我是张三",
+        "打来",
+        "，",
+        " ",
+        "\u202e",
+        "北京市朝阳区建国路88号",
+        "无",
+    ]
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    st.lists(_TEXT_PIECES, max_size=6).map("".join),
+    st.lists(st.sampled_from(["张伟", "王芳女士", "欧阳娜娜", "华强电子公司/阿依古丽"]), max_size=2),
+    st.booleans(),
+)
+def test_free_text_same_whatever_was_masked_before(text: str, names: list[str], without_first: bool) -> None:
+    """A text masked with a row's names: the same masks and kinds whether or not the text was masked before
+    (with no names, or with these), and without names the same as with names it does not hold."""
+    fresh = _deid().free_text(text, names, memo=False)
+    deid = _deid()
+    if without_first:
+        deid.free_text(text, ())
+    first = deid.free_text(text, names, memo=False)
+    again = deid.free_text(text, names)
+    assert first == fresh and again == fresh
+    assert deid.free_text(text, ()) == _deid().free_text(text, ())
+    if not any(part in strip_bidi(text) for name in names for part in split_name(name)):
+        assert fresh == _deid().free_text(text, ())
