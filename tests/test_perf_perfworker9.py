@@ -265,3 +265,51 @@ def test_free_text_same_whatever_was_masked_before(text: str, names: list[str], 
     assert deid.free_text(text, ()) == _deid().free_text(text, ())
     if not any(part in strip_bidi(text) for name in names for part in split_name(name)):
         assert fresh == _deid().free_text(text, ())
+
+
+# --- reading: a plain row's footer test from its field values when all its cells are in the table's columns
+
+_ROW_VALUES = st.sampled_from(
+    [None, None, "FB202611200001", "张伟", "填表人：王芳", "审核：李", "合计", "13812345678", "备注：无", 3, 2.5,
+     "服务单号", "客户姓名", "x"]
+)  # fmt: skip
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.permutations(range(8)),
+    st.lists(
+        st.tuples(st.lists(_ROW_VALUES, min_size=8, max_size=8), st.sampled_from([None, "合计：3", 7])),
+        max_size=6,
+    ),
+)
+def test_plain_rows_are_what_the_cell_by_cell_reading_makes(columns: list[int], rows: list) -> None:
+    """A list sheet's rows read a row at a time (the table's columns in any order, a cell outside the table or
+    not, footers and repeated labels among them): each is data, or not, and holds the values, exactly as the
+    cell-by-cell reading of that row says."""
+    from svcsheet.reading import reader
+    from svcsheet.reading.grid import Grid
+
+    form = FORMS["service_feedback"]
+    fields = form.fields[:8]
+    grid = Grid(name="表1")
+    for f, c in zip(fields, columns, strict=True):
+        grid.values[(1, c + 1)] = f.label
+    for r, (values, outside) in enumerate(rows, start=2):
+        for c, v in zip(columns, values, strict=True):
+            if v is not None:
+                grid.values[(r, c + 1)] = v
+        if outside is not None:
+            grid.values[(r, 12)] = outside
+    match = reader._best_list(grid, {form.key: form}, form.key)
+    assert match is not None
+    plain = reader._plain_rows(grid, match, "f.xlsx")
+    keys = set(match.columns.values())
+    for r, row in plain.items():
+        out = reader.WorkbookRead(file="f.xlsx")
+        count = reader._list_row(grid, match, out, r, keys)
+        assert count == (row is not None)
+        if row is not None:
+            assert {k: c.raw for k, c in row.cells.items()} == {
+                k: c.raw for k, c in out.rows[0].cells.items()
+            }

@@ -112,6 +112,9 @@ class Grid:
         return None
 
     def _index_merges(self) -> None:
+        if not self.merged:  # most sheets: no merge, and no pass over every cell for the bounds
+            self._anchor = {}
+            return
         # Merges are clipped to the area that holds values, so a sheet-wide merge stays cheap.
         max_r, max_c = self.bounds()
         index: dict[tuple[int, int], tuple[int, int]] = {}
