@@ -353,8 +353,11 @@ _MOBILE = re.compile(r"1[3-9]\d{9}")
 def _phone_valid(digits: str) -> bool:
     if not digits.isdigit():
         return False
-    if _MOBILE.fullmatch(digits):  # what parse(digits, "CN") gives, without its 30 us (a month's phones are distinct)
-        return phonenumbers.is_valid_number(phonenumbers.PhoneNumber(country_code=86, national_number=int(digits)))
+    # what parse(digits, "CN") gives, without its 30 us (a month's phones are distinct)
+    if _MOBILE.fullmatch(digits):
+        return phonenumbers.is_valid_number(
+            phonenumbers.PhoneNumber(country_code=86, national_number=int(digits))
+        )
     if re.fullmatch(r"[48]00\d{7}|0\d{9,11}", digits):
         try:
             return phonenumbers.is_valid_number(phonenumbers.parse(digits, "CN"))

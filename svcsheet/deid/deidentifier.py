@@ -179,9 +179,7 @@ class Deidentifier:
         self.keep_company_names = bool(s.get("keep_company_names", True))
         self.address_level = str(s.get("address_level", "city"))
         if self.address_level not in ADDRESS_LEVELS:
-            raise PolicyError(
-                f"deid.address_level: 只能是 {'/'.join(ADDRESS_LEVELS)}"
-            )
+            raise PolicyError(f"deid.address_level: 只能是 {'/'.join(ADDRESS_LEVELS)}")
         self.mask_char = str(s.get("mask_char", "*"))
         if len(self.mask_char) != 1 or self.mask_char.isalnum() or self.mask_char.isspace():
             raise PolicyError("deid.mask_char: 必须是单个符号，如 *")
@@ -411,7 +409,8 @@ class Deidentifier:
         hits = find_pii(text)
         kinds = list(dict.fromkeys(h.kind for h in hits))
         out = self._replace(text, hits) if hits else text
-        for _ in range(3):  # a mask can uncover a neighbour (an e-mail glued after an ID number): until nothing moves
+        # a mask can uncover a neighbour (an e-mail glued after an ID number): until nothing moves
+        for _ in range(3):
             again = find_pii(out) if hits else []
             if not again:
                 break
@@ -436,7 +435,8 @@ class Deidentifier:
         if named:
             kinds.append("name")
         if memo_key is not None:
-            if len(self._memo) >= _MEMO_MAX:  # distinct texts of a large run: a bounded cache, not a copy of them all
+            # distinct texts of a large run: a bounded cache, not a copy of them all
+            if len(self._memo) >= _MEMO_MAX:
                 self._memo.clear()
             self._memo[memo_key] = (out, tuple(kinds))
         return out, kinds

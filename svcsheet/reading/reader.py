@@ -141,7 +141,9 @@ def _limits(limits: Any) -> dict[str, Any]:
     lim: dict[str, Any] = dict(DEFAULT_LIMITS)
     if limits is None:
         return lim
-    given = dict(limits) if isinstance(limits, dict) else {k: getattr(limits, k, None) for k in _POLICY_LIMITS}
+    given = (
+        dict(limits) if isinstance(limits, dict) else {k: getattr(limits, k, None) for k in _POLICY_LIMITS}
+    )
     for key, value in given.items():
         if value is None:
             continue
@@ -475,7 +477,9 @@ def _best_list(grid: Grid, forms: dict[str, FormSpec], declared: str | None) -> 
     return best
 
 
-def _row_labels(grid: Grid, cells: _HeaderCells, idx: LabelIndex, r: int, memo: dict[int, set[str]]) -> set[str]:
+def _row_labels(
+    grid: Grid, cells: _HeaderCells, idx: LabelIndex, r: int, memo: dict[int, set[str]]
+) -> set[str]:
     """The fields whose labels the cells of row ``r`` hold (one form)."""
     found = memo.get(r)
     if found is None:
