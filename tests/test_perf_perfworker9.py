@@ -313,3 +313,57 @@ def test_plain_rows_are_what_the_cell_by_cell_reading_makes(columns: list[int], 
             assert {k: c.raw for k, c in row.cells.items()} == {
                 k: c.raw for k, c in out.rows[0].cells.items()
             }
+
+
+# --- validation: only a text holding 例 or U+F9B5 can mark an example row
+
+
+def test_only_li_and_its_twin_normalise_to_li() -> None:
+    """The example-row check looks only at texts holding 例 or U+F9B5: no other character's NFKC holds 例 (so no
+    text without them can say 示例/样例/范例 once normalised)."""
+    import sys
+    import unicodedata
+
+    from svcsheet.checking import validate
+
+    found = {
+        chr(c)
+        for c in range(sys.maxunicode + 1)
+        if not 0xD800 <= c <= 0xDFFF and "例" in unicodedata.normalize("NFKD", chr(c))
+    }
+    assert found == {validate._LI, validate._LI_TWIN}
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.sampled_from(
+            ["示例", "樣例", "样\uf9b5", "范例", "此行", "请删除", "（", "】", " ", "张伟", "例", "示", 7]
+        ),
+        min_size=3,
+        max_size=3,
+    )
+)
+def test_example_mark_sees_every_spelling_of_li(cells: list) -> None:
+    """The cell marking a row as an example is found whichever 例 it was typed with (U+F9B5 or 例): the same
+    field as for the row typed with 例 alone, and none when no cell marks it."""
+    from svcsheet.checking import validate
+    from svcsheet.checking.parse import parse_row
+    from svcsheet.compact import CompactCells
+    from svcsheet.records import Provenance, RawRow
+
+    form = FORMS["service_feedback"]
+    keys = [f.key for f in form.fields[1:4]]
+
+    def mark(values: list) -> str | None:
+        layout = tuple((k, "BCD"[i]) for i, k in enumerate(keys))
+        raw = RawRow(form.key, Provenance("f.xlsx", "表1", 5), CompactCells(layout, 5, tuple(values)), "list")
+        spec = validate._example_mark(parse_row(raw, form), form)
+        return None if spec is None else spec.key
+
+    plain = [v.replace("\uf9b5", "例") if isinstance(v, str) else v for v in cells]
+    want = next(
+        (k for k, v in zip(keys, plain, strict=True) if isinstance(v, str) and validate._marks_example(v)),
+        None,
+    )
+    assert mark(cells) == mark(plain) == want
