@@ -407,15 +407,18 @@ class Deidentifier:
             return out, list(kinds)
         text = strip_bidi(text)
         hits = find_pii(text)
-        kinds = list(dict.fromkeys(h.kind for h in hits))
-        out = self._replace(text, hits) if hits else text
-        # a mask can uncover a neighbour (an e-mail glued after an ID number): until nothing moves
-        for _ in range(3):
-            again = find_pii(out) if hits else []
-            if not again:
-                break
-            kinds += [h.kind for h in again if h.kind not in kinds]
-            out = self._replace(out, again)
+        kinds: list[str] = []
+        out = text
+        if hits:  # most texts hold none: nothing to collect or replace
+            kinds = list(dict.fromkeys(h.kind for h in hits))
+            out = self._replace(text, hits)
+            # a mask can uncover a neighbour (an e-mail glued after an ID number): until nothing moves
+            for _ in range(3):
+                again = find_pii(out)
+                if not again:
+                    break
+                kinds += [h.kind for h in again if h.kind not in kinds]
+                out = self._replace(out, again)
         # only the names the text holds: a row's own names are mostly absent from its texts, and a month names
         # tens of thousands of customers once each: their masks and a pattern of them would be made for nothing.
         # Without one, the result is the text's without names (memoised: a description shared by rows of
