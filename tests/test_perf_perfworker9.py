@@ -367,3 +367,38 @@ def test_example_mark_sees_every_spelling_of_li(cells: list) -> None:
         None,
     )
     assert mark(cells) == mark(plain) == want
+
+
+# --- parsing: the half-width forms by str.translate
+
+_WIDE = st.lists(
+    st.one_of(
+        st.sampled_from([chr(c) for c in range(0xFEF0, 0xFF70)]),
+        st.sampled_from("\u3000 a1张，：（）\u2028"),
+        st.characters(),
+    ),
+    max_size=30,
+).map("".join)
+
+
+@settings(max_examples=600, deadline=None)
+@given(_WIDE)
+def test_half_width_forms_as_the_character_loops_made_them(text: str) -> None:
+    """What agents type in full width (Ａ１！：（ and the ideographic space) becomes the same text as the former
+    loops over the characters made: every full-width ASCII form for to_halfwidth, only digits and letters for
+    the soft form (Chinese punctuation stays as typed)."""
+    from svcsheet.checking import values
+
+    def halfwidth_before(t: str) -> str:
+        return "".join(
+            chr(ord(c) - 0xFEE0) if 0xFF01 <= ord(c) <= 0xFF5E else " " if c == "\u3000" else c for c in t
+        )
+
+    def soft_before(t: str) -> str:
+        return "".join(
+            chr(ord(c) - 0xFEE0) if values._FULLWIDTH_ALNUM.match(c) else " " if c == "\u3000" else c
+            for c in t
+        )
+
+    assert values.to_halfwidth(text) == halfwidth_before(text)
+    assert values._soft(text) == soft_before(text)
