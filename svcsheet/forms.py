@@ -51,19 +51,27 @@ ROLES = {
 }
 
 _BRACKETS = str.maketrans({"（": "(", "）": ")", "【": "(", "】": ")", "[": "(", "]": ")", "：": ":"})
+# compiled once: labels are normalised for every distinct cell text a reader looks at (re.sub's cache costs more)
+_SPACES = re.compile(r"\s+")
+_NOTE = re.compile(r"\([^)]*\)")
 
 
 def normalize_label(text: str) -> str:
     """Canonical form of a header label: NFKC, no spaces, no required-marks, no trailing colon."""
     s = unicodedata.normalize("NFKC", str(text)).translate(_BRACKETS)
-    s = re.sub(r"\s+", "", s)
+    s = _SPACES.sub("", s)
     s = s.strip("*★☆:")
     return s
 
 
 def label_base(text: str) -> str:
     """The label without parenthesised notes: 效率评分(1-5) -> 效率评分."""
-    return re.sub(r"\([^)]*\)", "", normalize_label(text))
+    return base_of_normalized(normalize_label(text))
+
+
+def base_of_normalized(label: str) -> str:
+    """``label_base`` of a label already normalised (``normalize_label``): its parenthesised notes removed."""
+    return _NOTE.sub("", label)
 
 
 @dataclass(frozen=True)

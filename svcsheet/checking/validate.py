@@ -193,18 +193,33 @@ _EXAMPLE_FILLER = re.compile(
 )
 
 
+# Every example word holds 例; NFKC makes 例 only of 例 and its compatibility twin U+F9B5 (no composition yields it):
+# a text without either cannot mark an example, and most cells are not looked up in _marks_example's memo.
+_LI, _LI_TWIN = "例", "\uf9b5"
+
+
 def _example_mark(row: Row, form: FormSpec) -> FieldSpec | None:
     """The field whose cell marks the row as an example (its whole text is 示例/样例 and filler words)."""
     raw_items = getattr(row.cells, "raw_items", None)  # compact cells: the values as typed, no Cell made
     if raw_items is not None:
         marked = {
-            k for k, text in raw_items() if isinstance(text, str) and len(text) <= 40 and _marks_example(text)
+            k
+            for k, text in raw_items()
+            if isinstance(text, str)
+            and (_LI in text or _LI_TWIN in text)
+            and len(text) <= 40
+            and _marks_example(text)
         }
         return next((spec for spec in form.fields if spec.key in marked), None) if marked else None
     for spec in form.fields:
         cell = row.cells.get(spec.key)
         text = cell.raw if cell is not None else None
-        if isinstance(text, str) and len(text) <= 40 and _marks_example(text):
+        if (
+            isinstance(text, str)
+            and (_LI in text or _LI_TWIN in text)
+            and len(text) <= 40
+            and _marks_example(text)
+        ):
             return spec
     return None
 

@@ -44,8 +44,11 @@ def normalize_chars(text: str) -> str:
     return "".join(out)
 
 
+_NOT_DIGIT = re.compile(r"\D")
+
+
 def digits_of(text: str) -> str:
-    return re.sub(r"\D", "", normalize_chars(text))
+    return _NOT_DIGIT.sub("", normalize_chars(text))
 
 
 # --- checks ---------------------------------------------------------------------------------------
@@ -248,7 +251,10 @@ def _addresses(norm: str):
 # E-mails first, so an address whose name holds a number (13812345678_zhang@qq.com) is masked whole; then the
 # numbers (an ID number before a bank card: both can be 18 digits), then addresses.
 _DETECTORS = (_emails, _ids, _passports, _cards, _mobiles, _landlines, _addresses)
-_NUMBER_DETECTORS = frozenset({_ids, _passports, _cards, _mobiles, _landlines})
+# The fewest digits (``\d``) each number's pattern holds: an ID number 15 (\d{15}, or 17 and an X), a passport 7,
+# a card 16, a mobile 11, a landline 10 (an area code 0\d{2,3} and \d{7,8}, or 0\d{9,11}). A text with fewer
+# digits than that cannot hold one, and blanking what an earlier detector took only removes digits.
+_NUMBER_DETECTORS = {_ids: 15, _passports: 7, _cards: 16, _mobiles: 11, _landlines: 10}
 BIDI_CONTROLS = _BIDI = re.compile("[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 _CACHE_LIMIT = 4096  # texts up to this length are memoised: names, staff and choices repeat across rows
 
@@ -282,10 +288,10 @@ _DIGIT = re.compile(r"\d")
 def _find_pii(text: str) -> list[PiiHit]:
     norm = normalize_chars(text)
     taken: list[tuple[int, int, str]] = []
-    # Every number kind needs at least 7 digits, an e-mail an @: skip the detectors that cannot match.
-    numbers = len(_DIGIT.findall(norm, 0, len(norm))) >= 7 if len(norm) < 4096 else True
+    # Every number kind needs its digits (_NUMBER_DETECTORS), an e-mail an @: skip the detectors that cannot match.
+    digits = len(_DIGIT.findall(norm, 0, len(norm))) if len(norm) < 4096 else len(norm)
     for detector in _DETECTORS:
-        if (detector is _emails and "@" not in norm) or (not numbers and detector in _NUMBER_DETECTORS):
+        if (detector is _emails and "@" not in norm) or digits < _NUMBER_DETECTORS.get(detector, 0):
             continue
         # Patterns never match the blanks, so a hit overlaps nothing taken; the check costs one slice per hit.
         found = [hit for hit in detector(norm) if "\0" not in norm[hit[1] : hit[2]]]

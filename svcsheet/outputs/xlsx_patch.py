@@ -397,18 +397,23 @@ def _restyle_cells(
 
 
 class _RowMatch:
-    """What _restyle_cells and _patch_row read of a _ROW match (the row's text is cut out only when asked)."""
+    """What _restyle_cells and _patch_row read of a _ROW match (the row's text and its body are cut out only
+    when asked: most rows of a flagged sheet are not patched)."""
 
     __slots__ = ("_data", "_start", "_end", "open_tag", "_prefix", "_body")
 
-    def __init__(self, data: str, start: int, end: int, open_tag: str, prefix: str, body: str | None) -> None:
+    def __init__(
+        self, data: str, start: int, end: int, open_tag: str, prefix: str, body: tuple[int, int] | None
+    ) -> None:
         self._data, self._start, self._end = data, start, end
         self.open_tag, self._prefix, self._body = open_tag, prefix, body
 
     def group(self, i: int = 0) -> str | None:
         if i == 0:
             return self._data[self._start : self._end]
-        return self._prefix if i == 1 else self._body
+        if i == 1:
+            return self._prefix
+        return None if self._body is None else self._data[self._body[0] : self._body[1]]
 
     def start(self) -> int:
         return self._start
@@ -433,7 +438,7 @@ def _rows(data: str) -> Iterator[_RowMatch]:
         if close is None:
             pos = m.start() + 1
             continue
-        yield _RowMatch(data, m.start(), close.end(), m.group(0), m.group(1), data[m.end() : close.start()])
+        yield _RowMatch(data, m.start(), close.end(), m.group(0), m.group(1), (m.end(), close.start()))
         pos = close.end()
 
 
@@ -475,15 +480,22 @@ def _patch_row(rm: _RowMatch, row: int, cols: dict[int, str], new_style, col_sty
     out: list[str] = []
     pos = 0
     implicit = 0
-    for cm in _CELL.finditer(body):
-        tag_end = cm.group(0).index(">") + 1
-        tag = cm.group(0)[:tag_end]
+    # the wanted columns in order, walked once (as _restyle_cells walks the rows): those before each cell not
+    # patched yet are created before it
+    pending = sorted(cols)
+    i = 0
+    for start, tag_end, end in _cells(body):
+        tag = body[start:tag_end]
         ref = _attr(tag, "r")
         col = _split_ref(ref)[1] if ref else implicit + 1
         implicit = col
-        for missing in sorted(k for k in cols if k < col):
-            out.append(body[pos : cm.start()])
-            pos = cm.start()
+        while i < len(pending) and pending[i] < col:
+            missing = pending[i]
+            i += 1
+            if missing not in cols:  # a cell of that column came earlier and was patched
+                continue
+            out.append(body[pos:start])
+            pos = start
             out.append(
                 _new_cell(
                     p, row, missing, new_style(_base_style(missing, row_style, col_styles), cols.pop(missing))
@@ -494,15 +506,41 @@ def _patch_row(rm: _RowMatch, row: int, cols: dict[int, str], new_style, col_sty
         s = _attr(tag, "s")
         base = int(s) if s and s.isdigit() else _base_style(col, row_style, col_styles)
         style = new_style(base, cols.pop(col))
-        out.append(body[pos : cm.start()])
-        out.append(_set_attr(tag, "s", str(style)) + cm.group(0)[tag_end:])
-        pos = cm.end()
+        out.append(body[pos:start])
+        out.append(_set_attr(tag, "s", str(style)) + body[tag_end:end])
+        pos = end
     out.append(body[pos:])
     for missing in sorted(cols):
         out.append(
             _new_cell(p, row, missing, new_style(_base_style(missing, row_style, col_styles), cols[missing]))
         )
     return open_tag + "".join(out) + closing
+
+
+# _CELL in two steps (_cells), as _ROW in _rows: the opening tag, then the first closing tag after it
+_CELL_OPEN = re.compile(r"<(?:\w+:)?c\b[^>]*?(/>|>)")
+_CELL_CLOSE = re.compile(r"</(?:\w+:)?c>")
+
+
+def _cells(body: str) -> Iterator[tuple[int, int, int]]:
+    """(start, end of the opening tag, end) of each match of ``_CELL.finditer(body)``: where an opening tag has
+    no closing tag after it, the pattern fails at that tag and the search goes on from the next character."""
+    pos = 0
+    search_open, search_close = _CELL_OPEN.search, _CELL_CLOSE.search
+    while True:
+        m = search_open(body, pos)
+        if m is None:
+            return
+        if m.group(1) == "/>":
+            yield m.start(), m.end(), m.end()
+            pos = m.end()
+            continue
+        close = search_close(body, m.end())
+        if close is None:
+            pos = m.start() + 1
+            continue
+        yield m.start(), m.end(), close.end()
+        pos = close.end()
 
 
 def _col_styles(xml: str) -> dict[int, int]:
@@ -714,8 +752,11 @@ def _set_attr(tag: str, name: str, value: str) -> str:
     return f'{tag[: m.end()]} {name}="{value}"{tag[m.end() :]}'
 
 
+_REF = re.compile(r"\$?([A-Za-z]{1,3})\$?(\d+)")  # compiled once: a call per cell of a patched row
+
+
 def _split_ref(ref: str) -> tuple[int, int]:
-    m = re.fullmatch(r"\$?([A-Za-z]{1,3})\$?(\d+)", ref)
+    m = _REF.fullmatch(ref)
     if m is None:
         raise PatchError(f"not a cell reference: {ref}")
     return int(m.group(2)), column_index_from_string(m.group(1).upper())

@@ -112,6 +112,9 @@ class Grid:
         return None
 
     def _index_merges(self) -> None:
+        if not self.merged:  # most sheets: no merge, and no pass over every cell for the bounds
+            self._anchor = {}
+            return
         # Merges are clipped to the area that holds values, so a sheet-wide merge stays cheap.
         max_r, max_c = self.bounds()
         index: dict[tuple[int, int], tuple[int, int]] = {}
@@ -283,7 +286,16 @@ def load_xlsx(path: Path, fmt: str, limits: dict[str, Any]) -> WorkbookGrid:
             for sheet, part in parts.items():
                 scans[sheet] = scan_xlsx_sheet(zf, part, budget, counted)
                 counted += scans[sheet].cells + scans[sheet].merged_area
-    except (zipfile.BadZipFile, KeyError, DET.ParseError, ExpatError, ValueError, zlib.error, EOFError, OSError) as exc:
+    except (
+        zipfile.BadZipFile,
+        KeyError,
+        DET.ParseError,
+        ExpatError,
+        ValueError,
+        zlib.error,
+        EOFError,
+        OSError,
+    ) as exc:
         raise unreadable(path, DAMAGED) from exc
     except DefusedXmlException as exc:
         raise unreadable(path, UNSAFE_XML) from exc
@@ -358,7 +370,7 @@ def load_xls(path: Path, limits: dict[str, Any]) -> WorkbookGrid:
     budget = _budget(path, limits)
     count_xls_cells(path, budget)  # refuses before xlrd builds a sheet too large to hold
     try:
-        book = xlrd.open_workbook(str(path), formatting_info=True, logfile=SilentLog())  # xlrd prints otherwise
+        book = xlrd.open_workbook(str(path), formatting_info=True, logfile=SilentLog())  # else xlrd prints
     except Exception as exc:  # xlrd raises XLRDError, AssertionError, struct.error... on damaged files
         text = str(exc)
         if "encrypt" in text.lower():

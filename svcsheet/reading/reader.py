@@ -11,6 +11,7 @@ import re
 import unicodedata
 from dataclasses import dataclass, field, replace
 from functools import cache, lru_cache
+from operator import itemgetter
 from pathlib import Path
 from sys import intern
 from typing import Any
@@ -22,7 +23,7 @@ from ..checking.values import is_masked_staff
 from ..compact import INTERN_MAX, CompactCells, shared_layout
 from ..errors import UnreadableWorkbook
 from ..findings import make
-from ..forms import FormSpec, label_base, load_forms, normalize_label
+from ..forms import FormSpec, base_of_normalized, label_base, load_forms, normalize_label
 from ..records import Cell, Finding, Provenance, RawRow, SheetInfo
 from .grid import DEFAULT_LIMITS, Grid, cell_ref, load_grid, range_ref
 from .scan import Budget
@@ -140,7 +141,9 @@ def _limits(limits: Any) -> dict[str, Any]:
     lim: dict[str, Any] = dict(DEFAULT_LIMITS)
     if limits is None:
         return lim
-    given = dict(limits) if isinstance(limits, dict) else {k: getattr(limits, k, None) for k in _POLICY_LIMITS}
+    given = (
+        dict(limits) if isinstance(limits, dict) else {k: getattr(limits, k, None) for k in _POLICY_LIMITS}
+    )
     for key, value in given.items():
         if value is None:
             continue
@@ -213,7 +216,7 @@ def _match_full(idx: LabelIndex, text: str) -> tuple[str, bool] | None:
         return None
     if n in idx.exact:
         return idx.exact[n], True
-    base = label_base(text).strip("*★☆:")
+    base = base_of_normalized(n).strip("*★☆:")  # label_base(text), without normalising the text again
     if base in idx.exact:
         return idx.exact[base], False
     if base in idx.base:
@@ -271,7 +274,7 @@ def cell_hits(text: str) -> tuple[CardHit, ...]:
     whole = normalize_label(text)
     if whole in words:
         return (CardHit(whole, None),)
-    base = label_base(text).strip("*★☆:")
+    base = base_of_normalized(whole).strip("*★☆:")
     if base and base in words and len(whole) <= len(base) + 12:
         return (CardHit(base, None),)
     norm, pos = _normalize_with_map(text)
@@ -474,7 +477,9 @@ def _best_list(grid: Grid, forms: dict[str, FormSpec], declared: str | None) -> 
     return best
 
 
-def _row_labels(grid: Grid, cells: _HeaderCells, idx: LabelIndex, r: int, memo: dict[int, set[str]]) -> set[str]:
+def _row_labels(
+    grid: Grid, cells: _HeaderCells, idx: LabelIndex, r: int, memo: dict[int, set[str]]
+) -> set[str]:
     """The fields whose labels the cells of row ``r`` hold (one form)."""
     found = memo.get(r)
     if found is None:
@@ -526,8 +531,13 @@ def _plain_rows(grid: Grid, match: _ListMatch, file: str) -> dict[int, RawRow | 
     order = [(key, by_key[key]) for key in form.field_keys if key in by_key]
     cols = [c for _, c in order]
     layout, _ = shared_layout(tuple((key, get_column_letter(c)) for key, c in order))
+    # a row whose cells all lie in the table's columns: the footer test's values are its field values put in
+    # column order (the test reads the values that are not None, in column order)
+    in_table = set(cols).issuperset
+    by_column = sorted(range(len(cols)), key=cols.__getitem__)
+    ordered = _same if by_column == list(range(len(cols))) or len(cols) < 2 else itemgetter(*by_column)
     touched: set[int] = set()
-    max_r = grid.bounds()[0]
+    max_r = grid.bounds()[0] if grid.merged else 0  # a pass over every cell: only for the merges
     for r1, _, r2, _ in grid.merged:
         touched.update(range(r1, min(r2, max_r) + 1))
     for r, _ in (*grid.no_value, *grid.errors, *grid.bad_numbers):
@@ -541,8 +551,10 @@ def _plain_rows(grid: Grid, match: _ListMatch, file: str) -> dict[int, RawRow | 
         if r <= match.header_bottom or r in touched:
             continue
         raws = [get((r, c)) for c in cols]
+        row_cols = grid.row_cols(r)
+        shown = ordered(raws) if in_table(row_cols) else [get((r, c)) for c in row_cols]
         # _list_row's two footer tests in one: a row without any field value has no id either
-        if _is_footer([get((r, c)) for c in grid.row_cols(r)]) and not _has_data_shape(grid, r, match):
+        if _is_footer(shown) and not _has_data_shape(grid, r, match):
             rows[r] = None
             continue
         same = 0
@@ -559,6 +571,10 @@ def _plain_rows(grid: Grid, match: _ListMatch, file: str) -> dict[int, RawRow | 
         cells = CompactCells(layout, r, typed)
         rows[r] = RawRow(form.key, Provenance(file, grid.name, r), cells, "list")
     return rows
+
+
+def _same(values: list[Any]) -> list[Any]:
+    return values
 
 
 def _list_row(grid: Grid, match: _ListMatch, out: WorkbookRead, r: int, keys: set[str]) -> int:
