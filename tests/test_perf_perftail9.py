@@ -164,16 +164,14 @@ def test_gc_pause_collects_once_and_keeps_the_callers_setting(collector_off) -> 
     ),
     st.integers(0, 3),
     st.integers(0, 2000),
-    st.integers(1, 100),
 )
 def test_chunks_waiting_in_the_spill_file_deflate_into_the_same_member(
-    tmp_path_factory, monkeypatch, chunks, ahead, spill_max, read
+    tmp_path_factory, monkeypatch, chunks, ahead, spill_max
 ) -> None:
-    """Chunks past AHEAD wait in a file (up to SPILL_MAX bytes, then feed waits) and are read back READ bytes at
-    a time: the deflated member, its CRC and sizes are those of zipfile deflating every byte at once."""
+    """Chunks past AHEAD wait in a file (up to SPILL_MAX bytes, then feed waits): the deflated member, its CRC
+    and sizes are those of zipfile deflating every byte at once."""
     monkeypatch.setattr(xlsx_deflate, "AHEAD", ahead)
     monkeypatch.setattr(xlsx_deflate, "SPILL_MAX", spill_max)
-    monkeypatch.setattr(xlsx_deflate, "READ", read)
     folder = tmp_path_factory.mktemp("s")
     part = PartDeflater(b"<head>", str(folder))
     slow = threading.Event()
@@ -231,19 +229,3 @@ def test_a_writer_ahead_of_its_deflate_goes_on_without_waiting(tmp_path, monkeyp
     whole = b"<head>" + b"".join(b"<row>%d</row>" % i * 80 for i in range(40)) + b"<row/>"
     assert zlib.decompress(part._out.read(), -15) == whole
     part.close()
-
-
-def test_a_streamed_workbook_handed_to_its_thread_drops_its_width_memo_at_once(tmp_path) -> None:
-    """The width memo a streamed workbook's tables filled goes when the workbook is handed to its close thread
-    (whose deflate may outlast the next writers), not when that thread is done."""
-    from svcsheet.outputs.xlsx import _line_width
-
-    wb, st = new_workbook(tmp_path / "a.xlsx", stream=True)
-    ws = Sheet(wb.add_worksheet("表"), st)
-    ws.write_rows(0, [["说明"]] + [[f"客户{i}的说明"] for i in range(50)])
-    assert _line_width.cache_info().currsize > 0
-    with closing_in_background() as later:
-        wb.close()
-        assert _line_width.cache_info().currsize == 0
-    later[0].join()
-    assert (tmp_path / "a.xlsx").stat().st_size > 0

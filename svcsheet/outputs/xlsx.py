@@ -120,11 +120,6 @@ class _Workbook(xlsxwriter.Workbook):
         if later is None:
             self._close_now()
         else:
-            if self.constant_memory:
-                # its rows are all written: the memo and the freed pages now, not once the thread is done (a
-                # streamed sheet's deflate may finish after the next writers: xlsx_deflate.SPILL_MAX)
-                _line_width.cache_clear()
-                _release_freed_memory()
             later.append(BackgroundClose(self))
 
     predeflated: list[str] = []  # members deflated while their rows were written (xlsx_deflate)

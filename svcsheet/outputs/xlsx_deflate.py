@@ -32,10 +32,8 @@ CHUNK = 4 << 20  # bytes of rows handed to the deflate thread at a time
 AHEAD = 4  # chunks waiting in memory for the thread at most (bounds the memory the rows take on their way)
 # bytes waiting for the thread in a temporary file at most, past AHEAD chunks: clean.xlsx's rows are built about
 # twice as fast as they are deflated, so its writer waited for the thread (2.3 s of 4.8 at 100,000 rows); now it
-# goes on to the next writers while the thread catches up from the file (~390 MB of clean.xlsx's 460 waited there
-# at 100,000 rows: disk, not memory). Past this, feed waits as before.
-SPILL_MAX = 512 << 20
-READ = 256 << 10  # bytes of a spilled chunk read back and deflated at a time
+# goes on to the next writers while the thread catches up from the file. Past this, feed waits as before.
+SPILL_MAX = 1 << 30
 SHEET_DATA, SHEET_DATA_END = b"<sheetData>", b"</sheetData>"
 
 
@@ -59,7 +57,6 @@ class PartDeflater:
         self._spill_end = 0  # bytes written into it
         self._spilled = 0  # of them, bytes the thread has still to read
         self._tmpdir = tmpdir
-        self._buffer: bytearray | None = None  # a spilled chunk read back (by the thread)
         self._flushed = False
         self.feed(head)
 
@@ -76,9 +73,7 @@ class PartDeflater:
         self.size += len(data)
         try:
             self._reap()
-            # behind a chunk in the file, a chunk waits there too: in memory it would hold its part's rows (a
-            # slice of them) for as long as the thread takes to reach it
-            if (self._spilled or self._held() >= AHEAD) and self._spilled + len(data) <= SPILL_MAX:
+            if self._held() >= AHEAD and self._spilled + len(data) <= SPILL_MAX:
                 self._pending.append(self._spill_chunk(data))
             else:
                 self._pending.append((self._pool.submit(self._deflate, data), 0))
@@ -118,19 +113,14 @@ class PartDeflater:
         return self._pool.submit(self._deflate_spilled, fd, at, len(data)), len(data)
 
     def _deflate_spilled(self, fd: int, at: int, size: int) -> None:
-        """(In the thread.) A chunk read back and deflated a piece at a time into one small buffer (zlib's output
-        does not depend on how its input is split): every sheet of a workbook may have chunks waiting, each in
-        its own thread, and a 4 MB object per chunk read made the writers' phase ~15 MB larger."""
-        if self._buffer is None:
-            self._buffer = bytearray(READ)
-        view = memoryview(self._buffer)
-        end = at + size
-        while at < end:
-            got = os.preadv(fd, [view[: min(READ, end - at)]], at)
+        parts = []
+        while size:
+            got = os.pread(fd, size, at)
             if not got:
                 raise OSError("a spilled chunk of a sheet part was cut short")
-            self._deflate(view[:got])
-            at += got
+            parts.append(got)
+            at, size = at + len(got), size - len(got)
+        self._deflate(parts[0] if len(parts) == 1 else b"".join(parts))  # (a read is whole but at its end)
 
     def end_rows(self) -> None:
         """Wait until every row fed is deflated (raises what the thread raised) and stop the thread."""
