@@ -3,18 +3,13 @@
 from __future__ import annotations
 
 import gc
-import threading
 import weakref
-import zlib
 
 import pytest
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
 
 from svcsheet.gcpause import GcPause
-from svcsheet.outputs import _run_steps, xlsx_deflate
+from svcsheet.outputs import _run_steps
 from svcsheet.outputs.xlsx import Sheet, closing_in_background, new_workbook
-from svcsheet.outputs.xlsx_deflate import PartDeflater
 
 
 @pytest.fixture
@@ -155,77 +150,3 @@ def test_gc_pause_collects_once_and_keeps_the_callers_setting(collector_off) -> 
         assert gc.isenabled()
     finally:
         gc.disable()
-
-
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(
-    st.lists(
-        st.one_of(st.binary(max_size=64), st.text("<c>客户1\n", max_size=400).map(str.encode)), max_size=30
-    ),
-    st.integers(0, 3),
-    st.integers(0, 2000),
-)
-def test_chunks_waiting_in_the_spill_file_deflate_into_the_same_member(
-    tmp_path_factory, monkeypatch, chunks, ahead, spill_max
-) -> None:
-    """Chunks past AHEAD wait in a file (up to SPILL_MAX bytes, then feed waits): the deflated member, its CRC
-    and sizes are those of zipfile deflating every byte at once."""
-    monkeypatch.setattr(xlsx_deflate, "AHEAD", ahead)
-    monkeypatch.setattr(xlsx_deflate, "SPILL_MAX", spill_max)
-    folder = tmp_path_factory.mktemp("s")
-    part = PartDeflater(b"<head>", str(folder))
-    slow = threading.Event()
-    deflate = part._deflate
-
-    def held_back(data):  # the thread behind the writer until the writer waits for it: chunks pile up
-        slow.wait(5)
-        deflate(data)
-
-    def wait_oldest(wait=part._wait_oldest):
-        slow.set()
-        wait()
-
-    part._deflate, part._wait_oldest = held_back, wait_oldest
-    for chunk in chunks:
-        part.feed(chunk)
-        if part._held() > max(ahead, 1):  # never more in memory than AHEAD (one running besides)
-            raise AssertionError(part._held())
-    slow.set()
-    part.end_rows()
-    part._flush()
-    part._out.seek(0)
-    whole = b"<head>" + b"".join(chunks)
-    expected = zlib.compressobj(zlib.Z_DEFAULT_COMPRESSION, zlib.DEFLATED, -15)
-    assert part._out.read() == expected.compress(whole) + expected.flush()
-    assert (part.crc, part.size) == (zlib.crc32(whole), len(whole))
-    assert part._spill is None  # closed with the rows
-    part.close()
-
-
-def test_a_writer_ahead_of_its_deflate_goes_on_without_waiting(tmp_path, monkeypatch) -> None:
-    """A table's rows built faster than they are deflated do not wait for the thread: what does not fit in
-    memory waits in the spill file, which is emptied and reused once the thread has caught up."""
-    monkeypatch.setattr(xlsx_deflate, "CHUNK", 1000)
-    part = PartDeflater(b"<head>", str(tmp_path))
-    gate = threading.Event()
-    deflate = part._deflate
-
-    def held_back(data):
-        gate.wait(5)
-        deflate(data)
-
-    part._deflate = held_back
-    for i in range(40):
-        part.feed(b"<row>%d</row>" % i * 80)
-    assert not gate.is_set() and part._spilled > 0 and part._held() <= xlsx_deflate.AHEAD + 1
-    gate.set()
-    while part._pending and not part._pending[-1][0].done():
-        part._pending[-1][0].result(5)
-    part.feed(b"<row/>")  # the thread caught up: the spill file starts again from its beginning
-    assert part._spilled == 0 and part._spill_end == 0
-    part.end_rows()
-    part._flush()
-    part._out.seek(0)
-    whole = b"<head>" + b"".join(b"<row>%d</row>" % i * 80 for i in range(40)) + b"<row/>"
-    assert zlib.decompress(part._out.read(), -15) == whole
-    part.close()

@@ -9,8 +9,7 @@ depend on how its input is split between ``compress`` calls (nothing is flushed 
 closes and its opening XML is the one predicted, the member's compressed bytes, CRC and sizes are those zipfile would
 compute: only the part's closing XML is deflated then, and the bytes are copied into the package. Otherwise (a
 prediction that missed, a zipfile without the internals used here) the rows are inflated again and the part written
-as xlsxwriter writes it: the same bytes either way. Rows built faster than the thread deflates them wait in a
-temporary file past a few chunks in memory: the writer goes on to the next outputs instead of waiting (perftail9).
+as xlsxwriter writes it: the same bytes either way.
 """
 
 from __future__ import annotations
@@ -29,11 +28,7 @@ from typing import Any
 import xlsxwriter.workbook
 
 CHUNK = 4 << 20  # bytes of rows handed to the deflate thread at a time
-AHEAD = 4  # chunks waiting in memory for the thread at most (bounds the memory the rows take on their way)
-# bytes waiting for the thread in a temporary file at most, past AHEAD chunks: clean.xlsx's rows are built about
-# twice as fast as they are deflated, so its writer waited for the thread (2.3 s of 4.8 at 100,000 rows); now it
-# goes on to the next writers while the thread catches up from the file. Past this, feed waits as before.
-SPILL_MAX = 1 << 30
+AHEAD = 4  # chunks waiting for the thread at most (bounds the memory the rows take on their way)
 SHEET_DATA, SHEET_DATA_END = b"<sheetData>", b"</sheetData>"
 
 
@@ -51,92 +46,34 @@ class PartDeflater:
         self._zlib = zlib.compressobj(zlib.Z_DEFAULT_COMPRESSION, zlib.DEFLATED, -15)  # zipfile's compressor
         self._out = tempfile.TemporaryFile(dir=tmpdir)
         self._pool: ThreadPoolExecutor | None = ThreadPoolExecutor(1, thread_name_prefix="svcsheet-deflate")
-        # chunks handed to the thread, in order: (its future, its bytes in the spill file; 0: held in memory)
-        self._pending: deque[tuple[Future, int]] = deque()
-        self._spill: Any = None  # chunks waiting past AHEAD (a temporary file, opened when first needed)
-        self._spill_end = 0  # bytes written into it
-        self._spilled = 0  # of them, bytes the thread has still to read
-        self._tmpdir = tmpdir
+        self._pending: deque[Future] = deque()
         self._flushed = False
         self.feed(head)
 
     def feed(self, data: bytes | memoryview) -> None:
-        """Deflate ``data`` next, in the thread. Past AHEAD chunks waiting in memory, it waits in a temporary
-        file (up to SPILL_MAX bytes; past that, this waits for the thread). The thread deflates every chunk in
-        the order fed, wherever it waited: the same stream."""
+        """Deflate ``data`` next, in the thread (waits while AHEAD chunks are still waiting)."""
         if self._pool is None:
             raise ValueError("rows added to a sheet part already ended")
-        if not len(data):
-            return  # (deflating nothing gives nothing)
         # the CRC here (fast): the thread then takes the interpreter lock back once a chunk, not twice
         self.crc = zlib.crc32(data, self.crc)
         self.size += len(data)
-        try:
-            self._reap()
-            if self._held() >= AHEAD and self._spilled + len(data) <= SPILL_MAX:
-                self._pending.append(self._spill_chunk(data))
-            else:
-                self._pending.append((self._pool.submit(self._deflate, data), 0))
-                while self._held() > AHEAD:  # the spill file is full (or off): as many as before in memory
-                    self._wait_oldest()
-        except BaseException:
-            self.close()  # no thread left waiting for rows that will not come
-            raise
-
-    def _held(self) -> int:
-        """Chunks waiting in memory."""
-        return sum(1 for _fut, spilled in self._pending if not spilled)
-
-    def _reap(self) -> None:
-        """The chunks deflated already off the queue (raises what the thread raised); an emptied spill file
-        starts again from its beginning."""
-        while self._pending and self._pending[0][0].done():
-            self._wait_oldest()
-        if self._spill_end and not self._spilled:
-            os.ftruncate(self._spill.fileno(), 0)
-            self._spill_end = 0
-
-    def _wait_oldest(self) -> None:
-        fut, spilled = self._pending.popleft()
-        fut.result()
-        self._spilled -= spilled
-
-    def _spill_chunk(self, data: bytes | memoryview) -> tuple[Future, int]:
-        """``data`` written into the spill file, and the thread's task reading it back and deflating it."""
-        if self._spill is None:
-            self._spill = tempfile.TemporaryFile(dir=self._tmpdir, buffering=0)
-        fd, at, view = self._spill.fileno(), self._spill_end, memoryview(data)
-        while view:
-            view = view[os.pwrite(fd, view, at + len(data) - len(view)) :]
-        self._spill_end += len(data)
-        self._spilled += len(data)
-        return self._pool.submit(self._deflate_spilled, fd, at, len(data)), len(data)
-
-    def _deflate_spilled(self, fd: int, at: int, size: int) -> None:
-        parts = []
-        while size:
-            got = os.pread(fd, size, at)
-            if not got:
-                raise OSError("a spilled chunk of a sheet part was cut short")
-            parts.append(got)
-            at, size = at + len(got), size - len(got)
-        self._deflate(parts[0] if len(parts) == 1 else b"".join(parts))  # (a read is whole but at its end)
+        self._pending.append(self._pool.submit(self._deflate, data))
+        while len(self._pending) > AHEAD:
+            try:
+                self._pending.popleft().result()
+            except BaseException:
+                self.close()  # no thread left waiting for rows that will not come
+                raise
 
     def end_rows(self) -> None:
         """Wait until every row fed is deflated (raises what the thread raised) and stop the thread."""
         try:
             while self._pending:
-                self._wait_oldest()
+                self._pending.popleft().result()
         finally:
             if self._pool is not None:
                 self._pool.shutdown(wait=True)
                 self._pool = None
-            self._close_spill()
-
-    def _close_spill(self) -> None:
-        if self._spill is not None:
-            self._spill.close()
-            self._spill = None
 
     def _add(self, data: bytes | memoryview) -> None:
         self.crc = zlib.crc32(data, self.crc)
@@ -190,12 +127,11 @@ class PartDeflater:
 
     def close(self) -> None:
         if self._pool is not None:
-            for fut, _spilled in self._pending:
+            for fut in self._pending:
                 fut.cancel()
             self._pending.clear()
             self._pool.shutdown(wait=True)
             self._pool = None
-        self._close_spill()
         self._out.close()
 
 
