@@ -6,6 +6,8 @@ import gc
 import weakref
 
 import pytest
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
 
 from svcsheet.gcpause import GcPause
 from svcsheet.outputs import _run_steps
@@ -150,3 +152,43 @@ def test_gc_pause_collects_once_and_keeps_the_callers_setting(collector_off) -> 
         assert gc.isenabled()
     finally:
         gc.disable()
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.one_of(st.none(), st.sampled_from(["FB1", "FB2", "客户"])),
+            st.sampled_from(["a.xlsx", "b.xlsx"]),
+            st.one_of(st.none(), st.integers(1, 9)),
+        ),
+        min_size=1,
+        max_size=5,
+    ),
+    st.lists(st.tuples(st.integers(0, 4), st.sampled_from(["受理", "回访"])), max_size=20),
+)
+def test_detail_lines_show_each_lines_row_id_and_provenance(made, picks) -> None:
+    """The 时效明细 columns of a part: each line's ticket id and provenance are its own row's (rows read once
+    each, equal-looking rows kept apart, a row's lines wherever they are in the part)."""
+    from types import SimpleNamespace
+
+    from svcsheet.outputs.clean import DETAIL_HEADERS, _detail_columns
+    from svcsheet.records import Provenance
+    from svcsheet.sla.verdicts import StageResult
+
+    rows = [
+        SimpleNamespace(ticket_id=tid, shown_prov=Provenance(file=file, sheet="表", row=row))
+        for tid, file, row in made
+    ]
+    lines = []
+    for at, label in picks:
+        if at < len(rows):
+            verdict = StageResult(stage=label, label=label, outcome="达标")
+            lines.append(("表单", rows[at], label, verdict))
+    assume(lines)
+    cols = _detail_columns(lines)
+    assert len(cols) == len(DETAIL_HEADERS) and {len(c) for c in cols} == {len(lines)}
+    shown = dict(zip(DETAIL_HEADERS[-3:], cols[-3:], strict=True))
+    for i, (_form, row, label, _verdict) in enumerate(lines):
+        assert cols[1][i] == row.ticket_id and cols[2][i] == label
+        assert [shown[h][i] for h in DETAIL_HEADERS[-3:]] == [row.shown_prov.file, "表", row.shown_prov.row]
