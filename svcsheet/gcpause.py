@@ -27,3 +27,23 @@ def paused_gc(collect: bool = True) -> Iterator[None]:
             gc.enable()
             if collect:
                 gc.collect()
+
+
+class GcPause:
+    """``paused_gc`` across several steps: no automatic collection from ``pause()`` until ``resume()``, which
+    collects once (when a pause was on and the collector had been enabled). Either may be called repeatedly."""
+
+    def __init__(self) -> None:
+        self._enabled: bool | None = None  # while paused: whether the collector was on before
+
+    def pause(self) -> None:
+        if self._enabled is None:
+            self._enabled = gc.isenabled()
+            gc.disable()
+
+    def resume(self) -> None:
+        if self._enabled is not None:
+            enabled, self._enabled = self._enabled, None
+            if enabled:
+                gc.enable()
+                gc.collect()

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from ..forms import FormSpec
-from ..gcpause import paused_gc
+from ..gcpause import GcPause
 from ..reading.discover import OUTPUT_ENTRIES, OUTPUT_MARKER
 from .clean import write_clean
 from .manifest import build_manifest, write_manifest, write_trace
@@ -79,10 +79,12 @@ FORK_MAX_ROWS = 50_000
 # Writers whose workbook is packaged and deflated in a thread while the writers after them run (zlib releases
 # the GIL: the deflate, about a third of clean.xlsx's time, runs on another core).
 CLOSED_IN_BACKGROUND = ("clean", "rejects", "summary")
-# Writers that run with the garbage collector paused (gcpause.py): they make no cycles but an xlsxwriter
-# workbook's. trace.json too since its tickets are written from the rows (manifest._ticket_json): the JSON
-# encoder (with indent), which leaves a cycle of closures per ticket, now encodes only a ticket holding an
-# unusual value.
+# Writers that run with the garbage collector paused (gcpause.py): they make no reference cycles (a closed
+# workbook's is broken: xlsx._Workbook). trace.json too since its tickets are written from the rows
+# (manifest._ticket_json): the JSON encoder (with indent), which leaves a cycle of closures per ticket, now
+# encodes only a ticket holding an unusual value. Consecutive ones run under one pause, collected once after
+# them, when the workbooks closing in threads are done: a collection after each writer walked every workbook
+# still being closed (summary.xlsx's cells three times over), ~0.7 s of the serial path at 100,000 rows.
 GC_PAUSED = ("clean", "rejects", "summary", "report", "trace")
 # ... and a writer that may fork (the returns/ pool) waits for those threads first: a forked process keeps
 # only the forking thread, and could inherit a lock another thread held.
@@ -142,14 +144,19 @@ def _run_steps(steps: list[Step]) -> tuple[int, BaseException] | None:
     closed in a thread counts as its step's: its failure stops the steps after it as soon as it is seen, and
     every thread has ended when this returns (or raises)."""
     pending: list[tuple[int, BackgroundClose]] = []
+    pause = GcPause()
     try:
         for i, name, fn in steps:
             if name in FORKS and (failed := _join(pending)) is not None:
                 return failed
+            if name in GC_PAUSED:
+                pause.pause()
+            else:  # (the workbooks closing in threads, if any, are joined first: FORKS)
+                pause.resume()
             later: list[BackgroundClose] = []
             closing = closing_in_background() if name in CLOSED_IN_BACKGROUND else nullcontext(later)
             try:
-                with paused_gc() if name in GC_PAUSED else nullcontext(), closing as later:
+                with closing as later:
                     fn()
             except Exception as exc:  # noqa: BLE001 - handed to write_outputs, which raises it
                 pending += [(i, close) for close in later]
@@ -159,6 +166,7 @@ def _run_steps(steps: list[Step]) -> tuple[int, BaseException] | None:
     finally:
         for _i, close in pending:  # interrupted: no thread may go on writing into a folder being removed
             close.wait()
+        pause.resume()
 
 
 def _join(pending: list[tuple[int, BackgroundClose]]) -> tuple[int, BaseException] | None:
