@@ -19,6 +19,7 @@ from .columns import (
     in_parts,
     note_fields,
     provenance_columns,
+    shown_provenance,
     verdict_columns,
     write_columns_in_parts,
 )
@@ -152,5 +153,4 @@ def _detail_columns(lines: list[tuple]) -> Columns:
 
 def _id_and_provenance(row: Any) -> tuple[Any, Any, Any, Any]:
     """A row's ticket id and shown provenance (file, sheet, row)."""
-    prov = row.shown_prov
-    return row.ticket_id, prov.file, prov.sheet, prov.row
+    return (row.ticket_id, *shown_provenance(row))

@@ -164,9 +164,14 @@ def verdict_columns(rows: list[Row], keys: list[str], shown: dict[int, tuple[Any
     return out
 
 
+def shown_provenance(row: Row) -> tuple[Any, Any, Any]:
+    """The (file, sheet, row) an output shows for ``row``."""
+    return _PROV(row.shown_prov)
+
+
 def provenance_columns(rows: list[Row]) -> list[list[Any]]:
     """``provenance(row)`` of each row, as three columns (file, sheet, row)."""
-    provs = map(_PROV, map(attrgetter("shown_prov"), rows))  # each provenance read once
+    provs = map(shown_provenance, rows)  # each provenance read once
     return [list(col) for col in zip(*provs, strict=True)] if rows else [[], [], []]
 
 
