@@ -27,13 +27,13 @@ from . import __version__
 from .audit.archive import sha256_file
 from .checking.parse import parse_row
 from .checking.validate import EXCEL_CELL_LIMIT, check_duplicates, check_row
-from .common_issues.cluster import Clustering, ProblemText, cluster_problems, prepare
+from .common_issues.cluster import Clustering, ProblemText, cluster_problems
 from .common_issues.textnorm import batch_in_text
 from .compact import PackedTuples, compact_cells, share_layouts
 from .deid.deidentifier import Deidentifier
 from .deid.keys import resolve_key
 from .deid.redact import NameIndex, forget_typed_names, person_names, redact_findings, redact_row
-from .errors import PolicyError, UnreadableWorkbook, UsageError
+from .errors import UnreadableWorkbook, UsageError
 from .executors import (
     ExecutorSpec,
     Forked,
@@ -351,7 +351,7 @@ def _stages(options: RunOptions, progress: Progress | None, cleanup: ExitStack) 
     period = parse_period(options.period, as_of, [_opened(r, forms) for r in accepted])
     rule = policy.common_issues
     in_window = [r for r in accepted if rule.window != "period" or period.contains(_opened(r, forms))]
-    settings = _cluster_settings(rule)
+    settings = {"min_customers": rule.min_customers, "threshold": rule.similarity, "lexicon": rule.lexicon}
     # a text per row, then the clustering's per-text objects, and no cycles among them: the collector's full
     # collections walked them all (~0.3 s each at 100,000 rows) and freed nothing; one collection after
     with paused_gc():
@@ -365,9 +365,7 @@ def _stages(options: RunOptions, progress: Progress | None, cleanup: ExitStack) 
             texts = _problem_texts(in_window, forms, ids=ids)
         if early is not None and not small_run(len(rows)):
             # a large run's workers are gone before the clustering: idle, they would add to its transient (a small
-            # run's write returns/ while this process goes on); meanwhile this process would only wait for them:
-            # the later stages' fixed setup instead
-            _prepare_later_stages(policy)
+            # run's write returns/ while this process goes on)
             early.settle()
         _release_freed_memory()  # the raw values and memos dropped above: their pages go back before the clustering
         items = texts + [p for _f, _t, _o, p in earlier]
@@ -428,24 +426,6 @@ def _stages(options: RunOptions, progress: Progress | None, cleanup: ExitStack) 
 
         record_run_in_store(result, options.store)
     return result
-
-
-def _cluster_settings(rule: Any) -> dict:
-    return {"min_customers": rule.min_customers, "threshold": rule.similarity, "lexicon": rule.lexicon}
-
-
-def _prepare_later_stages(policy: Policy) -> None:
-    """The later stages' fixed setup (the clustering's lexicon and tokenizer, the writers' modules: ~0.7 s of
-    CPU whatever the rows) while the pool's workers finish returns/: this process only waits for them then,
-    and the setup would otherwise be on the run's serial path after them. Not while they read: the setup's
-    memory then adds to the peak of receiving their rows (+36 MB at 100,000 rows)."""
-    from . import outputs  # noqa: F401 - xlsxwriter, jinja2 and the writers
-    from .outputs import figures  # noqa: F401
-
-    try:
-        prepare(_cluster_settings(policy.common_issues))
-    except PolicyError:  # a team lexicon that cannot be read: the clustering stage reports it, as before
-        pass
 
 
 def _names_of(fr: FileResult, forms: dict[str, FormSpec]) -> Iterable[str]:

@@ -1122,18 +1122,6 @@ def _examples(members: list[_Row], k: int = 3) -> tuple[str, ...]:
     return tuple(r.item.text for r in chosen)
 
 
-def prepare(settings: dict | None = None) -> None:
-    """Do the clustering's one-off setup now: the lexicon, its matcher, the tokenizer with the lexicon's words
-    and scipy's modules (~0.7 s of CPU, the same for 20 texts as for 100,000). A run calls it while it waits
-    for its pool's workers; ``cluster_problems`` then finds it done. Raises what ``cluster_problems`` raises
-    for the same settings (PolicyError)."""
-    lex = layered_lexicon(_settings(settings)["lexicon"])
-    _matcher(lex)
-    segmenter(lex)
-    import scipy.cluster.hierarchy  # noqa: F401 - imported here once rather than at the first linkage
-    import scipy.sparse.csgraph  # noqa: F401
-
-
 def cluster_problems(items: Sequence[ProblemText], settings: dict | None = None) -> Clustering:
     """Cluster problem texts and list the common issues (see the module docstring for the method)."""
     cfg = _settings(settings)
