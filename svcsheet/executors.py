@@ -344,6 +344,93 @@ class Later:
                 fut.cancel()
 
 
+# Below this many rows a run spends memory to use more than one core: forked processes write summary.xlsx and
+# report.html and cluster the problem texts (a forked child copies the pages of every object it reads), pool workers
+# write returns/ (after the rows are read, a worker copies the pages its allocations land in) and go on doing so
+# during the clustering. From it on, one process does these and the pool's workers are stopped first: at 100,000
+# rows they cost +380 MB (the writers' child), +120 MB (a pool for returns/ forked late) and +100 MB (workers
+# alive during the clustering) of the process tree's peak.
+SMALL_RUN_ROWS = 50_000
+
+
+def small_run(rows: int) -> bool:
+    """Whether a run of ``rows`` rows may hold them twice for a while to use more cores (SMALL_RUN_ROWS)."""
+    return rows < SMALL_RUN_ROWS
+
+
+def can_fork() -> bool:
+    """Whether this platform starts processes by forking (Linux, macOS on request): what ``Forked`` needs."""
+    import multiprocessing
+
+    return "fork" in multiprocessing.get_all_start_methods()
+
+
+class Forked:
+    """``fn(*args)`` in a forked child process while this one goes on. The child reads what it inherited (nothing
+    is pickled to it) and sends back what ``fn`` returned, or the exception it raised; ``result`` waits for it.
+    Its garbage collector leaves the objects it inherited alone (frozen), so it copies only the pages it reads."""
+
+    def __init__(self, fn: Callable[..., Any], *args: Any) -> None:
+        import multiprocessing
+
+        ctx = multiprocessing.get_context("fork")
+        for stream in (sys.stdout, sys.stderr):  # the child flushes its copy of any pending output on exit
+            if stream is not None:
+                stream.flush()
+        receive, send = ctx.Pipe(duplex=False)
+        frozen = freeze()
+        try:
+            self.process = ctx.Process(target=_forked_child, args=(send, os.getpid(), fn, args), daemon=True)
+            self.process.start()
+        finally:
+            thaw(frozen)
+        send.close()
+        self.conn = receive
+        self.done = False
+
+    def result(self, died: Callable[[int | None], _R]) -> Any:
+        """What ``fn`` returned (or raise what it raised); ``died(exit code)`` when the child ended without a word
+        (killed, out of memory)."""
+        try:
+            ok, value = self.conn.recv()
+        except EOFError:
+            self.stop()
+            return died(self.process.exitcode)
+        self.stop()
+        if ok:
+            return value
+        raise value
+
+    def stop(self) -> None:
+        """Kill the child if it still runs (its work is no longer wanted) and release it."""
+        if not self.done:
+            if self.process.is_alive():
+                self.process.kill()
+            self.process.join()
+            self.conn.close()
+            self.done = True
+
+
+def _forked_child(send: Any, parent: int, fn: Callable[..., Any], args: tuple) -> None:
+    """In the forked child: ``fn(*args)`` and send back (True, value) or (False, exception)."""
+    _die_with_parent(parent)  # a killed run must not leave its child behind
+    try:
+        outcome = (True, fn(*args))
+    except Exception as exc:  # noqa: BLE001 - sent to the parent, which raises it
+        outcome = (False, portable(exc))
+    send.send(outcome)
+    send.close()
+
+
+def portable(exc: BaseException) -> BaseException:
+    """``exc`` if it survives pickling (to travel to another process), else a RuntimeError with its type and text."""
+    try:
+        pickle.loads(pickle.dumps(exc))
+    except Exception:  # noqa: BLE001
+        return RuntimeError(f"{type(exc).__name__}: {exc}")
+    return exc
+
+
 def freeze() -> bool:
     """gc.freeze() before forking; returns whether ``thaw`` should undo it: only when nothing was frozen before.
     gc has no partial unfreeze, and a caller that froze (a run freezes the rows it keeps) wants its objects left

@@ -34,7 +34,16 @@ from .deid.deidentifier import Deidentifier
 from .deid.keys import resolve_key
 from .deid.redact import NameIndex, forget_typed_names, person_names, redact_findings, redact_row
 from .errors import UnreadableWorkbook, UsageError
-from .executors import ExecutorSpec, LocalPool, default_jobs, local_jobs, map_files
+from .executors import (
+    ExecutorSpec,
+    Forked,
+    LocalPool,
+    can_fork,
+    default_jobs,
+    local_jobs,
+    map_files,
+    small_run,
+)
 from .findings import at_field, make
 from .forms import FormSpec, load_forms
 from .gcpause import paused_gc
@@ -354,16 +363,21 @@ def _stages(options: RunOptions, progress: Progress | None, cleanup: ExitStack) 
             earlier = _window_history(options, policy, period, in_window, forms)
         else:
             texts = _problem_texts(in_window, forms, ids=ids)
-        if early is not None:  # workers gone before the clustering: idle, they would add to its transient
+        if early is not None and not small_run(len(rows)):
+            # a large run's workers are gone before the clustering: idle, they would add to its transient (a small
+            # run's write returns/ while this process goes on)
             early.settle()
         _release_freed_memory()  # the raw values and memos dropped above: their pages go back before the clustering
-        clustering = cluster_problems(texts + [p for _f, _t, _o, p in earlier], settings)
+        items = texts + [p for _f, _t, _o, p in earlier]
+        # a small run clusters in a forked process while this one computes the figures (the two are independent
+        # until the report lists the common issues): the run's tail is on one core otherwise
+        later = Forked(_common_clustering, items, settings) if _fork_clustering(options, rows) else None
+        clustering = _common_clustering(items, settings) if later is None else None
         window_items = _window_items(options, policy, rule, ids, texts)
         del texts, ids, earlier, in_window  # a text per accepted row: not needed by the outputs
+        if later is None:
+            del items
     _release_freed_memory()  # the clustering's matrices are gone: their pages go back before the outputs
-    for row in rows:
-        row.cluster = clustering.common_id(_uid(row))
-    clustering = _common_only(clustering)
 
     result = RunResult(
         options=options,
@@ -376,9 +390,21 @@ def _stages(options: RunOptions, progress: Progress | None, cleanup: ExitStack) 
     )
 
     # 7. figures, then every output into a temporary folder moved into place
-    from .outputs.figures import compute_figures
+    from .outputs.figures import add_common_issues, compute_figures
 
-    result.figures = compute_figures(result, forms, collect=False)
+    try:
+        result.figures = compute_figures(result, forms, collect=False, common=later is None)
+    except BaseException:
+        if later is not None:
+            later.stop()  # the clustering is not wanted any more
+        raise
+    if later is not None:
+        # a child that died (killed, out of memory) leaves the clustering to this process
+        result.clustering = later.result(died=lambda _code: _common_clustering(items, settings))
+        del items
+        add_common_issues(result.figures, result.clustering, forms)
+    for row in rows:
+        row.cluster = result.clustering.common_id(_uid(row))
     result.figures.records = []  # a record per accepted ticket: the history keeps them packed (history_items)
     _keep()
     _release_freed_memory()  # the figures' working lists are gone too
@@ -574,6 +600,18 @@ def _later_keys(form: FormSpec) -> tuple[str, ...]:
 
 
 _LATER_KEYS: dict[int, tuple[FormSpec, tuple[str, ...]]] = {}
+
+
+def _common_clustering(items: list[ProblemText], settings: dict) -> Clustering:
+    """The clustering of the problem texts, as the outputs read it (``_common_only``)."""
+    return _common_only(cluster_problems(items, settings))
+
+
+def _fork_clustering(options: RunOptions, rows: list[Row]) -> bool:
+    """Whether the clustering runs in a forked process: more than one job, a platform that forks, a small run (the
+    child copies the pages of the texts it reads while this process holds the figures' working lists)."""
+    jobs = default_jobs() if options.jobs is None else options.jobs
+    return jobs > 1 and small_run(len(rows)) and can_fork()
 
 
 def _common_only(clustering: Clustering) -> Clustering:

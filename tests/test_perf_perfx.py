@@ -71,7 +71,6 @@ def test_a_large_run_writes_in_one_process_the_same_bytes(sample_result, tmp_pat
     twice for a while); the outputs are the same bytes."""
     from svcsheet import executors, outputs
     from svcsheet.forms import load_forms
-    from svcsheet.outputs import returns
 
     forms = load_forms()
     outputs.write_outputs(sample_result, forms, tmp_path / "small")
@@ -81,8 +80,7 @@ def test_a_large_run_writes_in_one_process_the_same_bytes(sample_result, tmp_pat
     def no_process(*_a, **_k):
         raise AssertionError("a process was started for a large run")
 
-    monkeypatch.setattr(outputs, "FORK_MAX_ROWS", len(sample_result.rows))
-    monkeypatch.setattr(returns, "POOL_MAX_ROWS", len(sample_result.rows))
+    monkeypatch.setattr(executors, "SMALL_RUN_ROWS", len(sample_result.rows))
     monkeypatch.setattr(outputs._Forked, "start", no_process)
     monkeypatch.setattr(executors, "_pool_map", no_process)
     outputs.write_outputs(sample_result, forms, tmp_path / "large")

@@ -8,7 +8,6 @@ from __future__ import annotations
 import os
 import re
 import shutil
-import sys
 import tempfile
 from collections.abc import Callable
 from contextlib import nullcontext
@@ -70,10 +69,8 @@ def start_returns(pool, out: Path) -> EarlyReturns:
 # writes the rest: it reads few of the objects it inherited, so it copies few pages (clean.xlsx written by a forked
 # process read every row and copied them: +166 MB peak at 20,000 rows, for 2.6 s of CPU moved).
 FORKED = ("summary", "report")
-# ... but only for a run of fewer rows than this. While the child lives, the writers here read every row (their
-# reference counts change), so every page of rows the child shares is copied: the two processes hold the rows
-# twice. At 100,000 rows that was +380 MB of the process tree's peak, to save about 4 s of wall time.
-FORK_MAX_ROWS = 50_000
+# ... but only for a small run (executors.small_run): while the child lives, the writers here read every row, so every
+# page of rows the child shares is copied.
 
 
 # Writers whose workbook is packaged and deflated in a thread while the writers after them run (zlib releases
@@ -183,83 +180,45 @@ def _join(pending: list[tuple[int, BackgroundClose]]) -> tuple[int, BaseExceptio
 
 def _fork_jobs(result) -> bool:
     """Whether outputs may be written by two processes: more than one job, a platform that forks, and a run small
-    enough that holding its rows twice for a while is cheap (FORK_MAX_ROWS)."""
-    import multiprocessing
+    enough that holding its rows twice for a while is cheap (``small_run``)."""
+    from ..executors import can_fork, default_jobs, small_run
 
-    from ..executors import default_jobs
-
-    if sum(len(f.rows) for f in result.files) >= FORK_MAX_ROWS:
+    if not small_run(sum(len(f.rows) for f in result.files)):
         return False
     jobs = getattr(result.options, "jobs", None)
     jobs = default_jobs() if jobs is None else jobs
-    return jobs > 1 and "fork" in multiprocessing.get_all_start_methods()
+    return jobs > 1 and can_fork()
 
 
 class _Forked:
     """``_run_steps(steps)`` in a forked child process; ``join`` waits for it and returns what it returned."""
 
-    def __init__(self, process, conn, first: int) -> None:
-        self.process, self.conn, self.first = process, conn, first
-        self.done = False
+    def __init__(self, child, first: int) -> None:
+        self.child, self.first = child, first
 
     @classmethod
     def start(cls, fn: Callable[[Any], Any], steps: list[Step]) -> _Forked:
-        import multiprocessing
+        from ..executors import Forked
 
-        from ..executors import freeze, thaw
-
-        ctx = multiprocessing.get_context("fork")
-        for stream in (sys.stdout, sys.stderr):  # the child flushes its copy of any pending output on exit
-            if stream is not None:
-                stream.flush()
-        receive, send = ctx.Pipe(duplex=False)
-        # the child's garbage collector would touch (and so copy) every object it inherited: frozen ones are not
-        frozen = freeze()
-        try:
-            process = ctx.Process(target=_child, args=(send, os.getpid(), fn, steps), daemon=True)
-            process.start()
-        finally:
-            thaw(frozen)
-        send.close()
-        return cls(process, receive, min((step[0] for step in steps), default=0))
+        return cls(Forked(_portable, fn, steps), min((step[0] for step in steps), default=0))
 
     def join(self) -> tuple[int, BaseException] | None:
-        try:
-            outcome = self.conn.recv()
-        except EOFError:  # the child died without a word (killed, out of memory)
-            self.process.join()
-            why = f"写出输出文件的子进程意外退出（退出码 {self.process.exitcode}）/ an output writer process died"
-            outcome = (self.first, RuntimeError(why))
-        self.process.join()
-        self.conn.close()
-        self.done = True
-        return outcome
+        def died(code: int | None) -> tuple[int, BaseException]:
+            why = f"写出输出文件的子进程意外退出（退出码 {code}）/ an output writer process died"
+            return self.first, RuntimeError(why)
+
+        return self.child.result(died)
 
     def stop(self) -> None:
-        if not self.done:
-            if self.process.is_alive():
-                self.process.kill()
-            self.process.join()
-            self.conn.close()
-            self.done = True
+        self.child.stop()
 
 
-def _child(send, parent: int, fn, steps) -> None:
-    """In the forked child: ``fn(steps)``, and send back what it returned (an exception that does not pickle
-    travels as its type and text)."""
-    import pickle
+def _portable(fn, steps) -> tuple[int, BaseException] | None:
+    """``fn(steps)``, its failure's exception made one that travels back from the child (``portable``)."""
+    from ..executors import portable
 
-    from ..executors import _die_with_parent
-
-    _die_with_parent(parent)  # a killed run must not leave a writer behind
     outcome = fn(steps)
-    if outcome is not None:
-        try:
-            pickle.loads(pickle.dumps(outcome[1]))
-        except Exception:  # noqa: BLE001
-            outcome = (outcome[0], RuntimeError(f"{type(outcome[1]).__name__}: {outcome[1]}"))
-    send.send(outcome)
-    send.close()
+    return None if outcome is None else (outcome[0], portable(outcome[1]))
 
 
 def _move_into_place(tmp: Path, out: Path) -> None:

@@ -363,12 +363,25 @@ class Figures:
 # ---------------------------------------------------------------- entry point
 
 
-def compute_figures(result: Any, forms: dict[str, FormSpec], collect: bool = True) -> Figures:
+def compute_figures(
+    result: Any, forms: dict[str, FormSpec], collect: bool = True, common: bool = True
+) -> Figures:
     """All figures of a run. Reads (never writes) the history store; ``history.save_run`` writes it later.
     ``collect``: collect garbage cycles after (the pipeline freezes what the figures made instead: they make
-    none, and the collection walked ~0.15 s at 100,000 rows to find nothing)."""
+    none, and the collection walked ~0.15 s at 100,000 rows to find nothing). ``common`` False: all but the
+    common issues and the highlights, which ``add_common_issues`` adds once the clustering is known (the
+    only figures that read it)."""
     with paused_gc(collect):  # a record per ticket and many working lists, no cycles among them
-        return _compute_figures(result, forms)
+        fig = _compute_figures(result, forms)
+    if common:
+        add_common_issues(fig, getattr(result, "clustering", None), forms)
+    return fig
+
+
+def add_common_issues(fig: Figures, clustering: Any, forms: dict[str, FormSpec]) -> None:
+    """The common issues of the period (``clustering``: the run's), and the highlights, which mention them."""
+    fig.common = common_issues(clustering, forms, fig.period)
+    fig.highlights = highlights(fig)
 
 
 def _compute_figures(result: Any, forms: dict[str, FormSpec]) -> Figures:
@@ -447,8 +460,6 @@ def _compute_figures(result: Any, forms: dict[str, FormSpec]) -> Figures:
     fig.followups = _followups(now, forms, policy, result.as_of)
     del now
     fig.suggestions = _suggestions(rows_now, forms)
-    fig.common = common_issues(getattr(result, "clustering", None), forms, period)
-    fig.highlights = highlights(fig)
     return fig
 
 

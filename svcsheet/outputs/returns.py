@@ -62,15 +62,13 @@ def write_returns(result, forms: dict[str, FormSpec], folder: Path) -> None:
         pass
 
 
-# From this many rows returns/ is written in this process when no early pool writes it (``EarlyReturns``).
-# Workers forked now inherit the run's heap, and what they allocate lands in its free memory, copying pages:
-# +120 MB of the process tree's peak at 100,000 rows, as much as workers from a fresh server process
-# (forkserver) cost.
-POOL_MAX_ROWS = 50_000
-
-
 def _large(result) -> bool:
-    return sum(len(fr.rows) for fr in result.files) >= POOL_MAX_ROWS
+    """Whether returns/ is written in this process when no early pool writes it (``EarlyReturns``): workers forked
+    now inherit the run's heap, and what they allocate lands in its free memory, copying pages (+120 MB of the
+    process tree's peak at 100,000 rows, as much as workers from a fresh server process cost)."""
+    from ..executors import small_run
+
+    return not small_run(sum(len(fr.rows) for fr in result.files))
 
 
 def plan_returns(files, folder: Path) -> list:

@@ -1,0 +1,93 @@
+"""A small run with more than one job clusters the problem texts in a forked process while it computes the
+figures: the report is the same as when one process does both, whatever happens to the child."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+import yaml
+from click.testing import CliRunner
+
+from svcsheet import pipeline
+from svcsheet.cli import cli
+from svcsheet.executors import Forked
+
+SAMPLES = Path(__file__).resolve().parent.parent / "sample_workbooks"
+
+
+def _report(tmp_path: Path, name: str, jobs: int) -> str:
+    out = tmp_path / name
+    args = ["run", str(SAMPLES), "--out", str(out), "--as-of", "2026-11-23 09:00", "--history", "off"]
+    done = CliRunner().invoke(cli, [*args, "--jobs", str(jobs)])
+    assert done.exit_code == 0, done.output
+    return (out / "report.html").read_text(encoding="utf-8")
+
+
+def _fails(message: str) -> None:
+    raise ValueError(message)
+
+
+def test_forked_returns_what_the_function_returned_and_raises_what_it_raised():
+    assert Forked(sorted, [3, 1, 2]).result(died=lambda code: None) == [1, 2, 3]
+    with pytest.raises(ValueError, match="坏了"):
+        Forked(_fails, "坏了").result(died=lambda code: None)
+
+
+def test_a_child_that_dies_without_a_word_hands_over_to_died():
+    assert Forked(os._exit, 7).result(died=lambda code: f"exit {code}") == "exit 7"
+
+
+def test_the_child_clusters_and_the_report_lists_the_same_common_issues(tmp_path, monkeypatch):
+    one = _report(tmp_path, "one", jobs=1)
+    forked: list[int] = []
+    real = pipeline.Forked
+    monkeypatch.setattr(pipeline, "Forked", lambda *a: forked.append(1) or real(*a))
+    two = _report(tmp_path, "two", jobs=2)
+    assert forked, "the clustering did not run in a forked process"
+    assert "共性问题" in one and one == two
+
+
+def test_a_clustering_child_that_is_killed_leaves_the_clustering_to_the_run(tmp_path, monkeypatch):
+    one = _report(tmp_path, "one", jobs=1)
+    parent = os.getpid()
+    real = pipeline._common_clustering
+
+    def killed_in_the_child(items, settings):
+        if os.getpid() != parent:
+            os._exit(9)  # as the out-of-memory killer would
+        return real(items, settings)
+
+    monkeypatch.setattr(pipeline, "_common_clustering", killed_in_the_child)
+    assert _report(tmp_path, "two", jobs=2) == one
+
+
+def _run_with_lexicon(tmp_path: Path, lexicon: Path, jobs: int):
+    policy = tmp_path / f"policy{jobs}.yaml"
+    policy.write_text(yaml.safe_dump({"common_issues": {"lexicon": str(lexicon)}}), encoding="utf-8")
+    out = tmp_path / f"out{jobs}"
+    args = ["run", str(SAMPLES), "--out", str(out), "--policy", str(policy), "--history", "off"]
+    return CliRunner().invoke(cli, [*args, "--as-of", "2026-11-23 09:00", "--jobs", str(jobs)]), out
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_a_missing_team_lexicon_still_ends_the_run_with_its_message(tmp_path, jobs):
+    done, out = _run_with_lexicon(tmp_path, tmp_path / "missing.yaml", jobs)
+    assert done.exit_code == 2, done.output
+    assert "找不到团队词库文件" in done.output
+    assert not out.exists()
+
+
+def test_a_team_lexicon_names_the_issue_with_two_jobs_as_with_one(tmp_path):
+    team = tmp_path / "team.yaml"
+    # the team renames the built-in leak concept: the samples' 净水器漏水 issue takes the team's name
+    concept = {"id": "water_leak", "label": "团队命名的渗漏", "scope": "product", "terms": ["滴水"]}
+    team.write_text(yaml.safe_dump({"concepts": [concept]}, allow_unicode=True), encoding="utf-8")
+    reports = {}
+    for jobs in (1, 2):
+        done, out = _run_with_lexicon(tmp_path, team, jobs)
+        assert done.exit_code == 0, done.output
+        reports[jobs] = (out / "report.html").read_text(encoding="utf-8")
+    assert "净水器团队命名的渗漏" in reports[2]
+    assert reports[1] == reports[2]
