@@ -358,6 +358,13 @@ def small_run(rows: int) -> bool:
     return rows < SMALL_RUN_ROWS
 
 
+def forks_for(rows: int, jobs: int | None) -> bool:
+    """Whether a run of ``rows`` rows with ``jobs`` jobs (None: one per core) hands later work to forked processes:
+    more than one job, a platform that forks, a small run."""
+    jobs = default_jobs() if jobs is None else jobs
+    return jobs > 1 and small_run(rows) and can_fork()
+
+
 def can_fork() -> bool:
     """Whether this platform starts processes by forking (Linux, macOS on request): what ``Forked`` needs."""
     import multiprocessing

@@ -38,8 +38,8 @@ from .executors import (
     ExecutorSpec,
     Forked,
     LocalPool,
-    can_fork,
     default_jobs,
+    forks_for,
     local_jobs,
     map_files,
     small_run,
@@ -370,8 +370,9 @@ def _stages(options: RunOptions, progress: Progress | None, cleanup: ExitStack) 
         _release_freed_memory()  # the raw values and memos dropped above: their pages go back before the clustering
         items = texts + [p for _f, _t, _o, p in earlier]
         # a small run clusters in a forked process while this one computes the figures (the two are independent
-        # until the report lists the common issues): the run's tail is on one core otherwise
-        later = Forked(_common_clustering, items, settings) if _fork_clustering(options, rows) else None
+        # until the report lists the common issues): the run's tail is on one core otherwise; the child copies the
+        # pages of the texts it reads while this process holds the figures' working lists
+        later = Forked(_common_clustering, items, settings) if forks_for(len(rows), options.jobs) else None
         clustering = _common_clustering(items, settings) if later is None else None
         window_items = _window_items(options, policy, rule, ids, texts)
         del texts, ids, earlier, in_window  # a text per accepted row: not needed by the outputs
@@ -605,13 +606,6 @@ _LATER_KEYS: dict[int, tuple[FormSpec, tuple[str, ...]]] = {}
 def _common_clustering(items: list[ProblemText], settings: dict) -> Clustering:
     """The clustering of the problem texts, as the outputs read it (``_common_only``)."""
     return _common_only(cluster_problems(items, settings))
-
-
-def _fork_clustering(options: RunOptions, rows: list[Row]) -> bool:
-    """Whether the clustering runs in a forked process: more than one job, a platform that forks, a small run (the
-    child copies the pages of the texts it reads while this process holds the figures' working lists)."""
-    jobs = default_jobs() if options.jobs is None else options.jobs
-    return jobs > 1 and small_run(len(rows)) and can_fork()
 
 
 def _common_only(clustering: Clustering) -> Clustering:

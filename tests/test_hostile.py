@@ -533,7 +533,7 @@ def test_a_one_megabyte_problem_text_reaches_the_common_issues_cut_to_what_a_cel
         return real(items, *args, **kwargs)
 
     monkeypatch.setattr(pipeline, "cluster_problems", spy)
-    monkeypatch.setattr(pipeline, "_fork_clustering", lambda *_: False)  # clustered here, where the spy sees it
+    monkeypatch.setattr(pipeline, "forks_for", lambda *_: False)  # clustered here, where the spy sees it
 
     def make_bad(folder: Path) -> None:
         src = SAMPLES / "issue_feedback_2026-11.xlsx"

@@ -181,13 +181,9 @@ def _join(pending: list[tuple[int, BackgroundClose]]) -> tuple[int, BaseExceptio
 def _fork_jobs(result) -> bool:
     """Whether outputs may be written by two processes: more than one job, a platform that forks, and a run small
     enough that holding its rows twice for a while is cheap (``small_run``)."""
-    from ..executors import can_fork, default_jobs, small_run
+    from ..executors import forks_for
 
-    if not small_run(sum(len(f.rows) for f in result.files)):
-        return False
-    jobs = getattr(result.options, "jobs", None)
-    jobs = default_jobs() if jobs is None else jobs
-    return jobs > 1 and can_fork()
+    return forks_for(sum(len(f.rows) for f in result.files), getattr(result.options, "jobs", None))
 
 
 class _Forked:
