@@ -363,52 +363,51 @@ def _stages(options: RunOptions, progress: Progress | None, cleanup: ExitStack) 
             earlier = _window_history(options, policy, period, in_window, forms)
         else:
             texts = _problem_texts(in_window, forms, ids=ids)
-        if early is not None and not small_run(len(rows)):
-            # a large run's workers are gone before the clustering: idle, they would add to its transient (a small
-            # run's write returns/ while this process goes on)
-            early.settle()
-        _release_freed_memory()  # the raw values and memos dropped above: their pages go back before the clustering
         items = texts + [p for _f, _t, _o, p in earlier]
-        # a small run clusters in a forked process while this one computes the figures (the two are independent
-        # until the report lists the common issues): the run's tail is on one core otherwise; the child copies the
-        # pages of the texts it reads while this process holds the figures' working lists
-        later = Forked(_common_clustering, items, settings) if forks_for(len(rows), options.jobs) else None
-        clustering = _common_clustering(items, settings) if later is None else None
         window_items = _window_items(options, policy, rule, ids, texts)
         del texts, ids, earlier, in_window  # a text per accepted row: not needed by the outputs
-        if later is None:
-            del items
-    _release_freed_memory()  # the clustering's matrices are gone: their pages go back before the outputs
+    _release_freed_memory()  # the raw values and memos dropped above: their pages go back before the clustering
 
     result = RunResult(
         options=options,
         policy=policy,
         as_of=as_of,
         files=files,
-        clustering=clustering,
+        clustering=None,
         period=period,
         skipped=skipped,
     )
 
-    # 7. figures, then every output into a temporary folder moved into place
+    # 7. the figures beside the clustering (independent until the report lists the common issues: the figures
+    # read the clustering only for those, added afterwards). A small run clusters in a forked process while this
+    # one computes the figures: the run's tail is on one core otherwise; the child copies the pages of the texts
+    # it reads while this process holds the figures' working lists. A large run computes the figures while its
+    # workers finish returns/, then clusters here once they are gone: idle, they would add to its transient.
     from .outputs.figures import add_common_issues, compute_figures
 
+    later = Forked(_common_clustering, items, settings) if forks_for(len(rows), options.jobs) else None
     try:
-        result.figures = compute_figures(result, forms, collect=False, common=later is None)
+        result.figures = compute_figures(result, forms, collect=False, common=False)
     except BaseException:
         if later is not None:
             later.stop()  # the clustering is not wanted any more
         raise
+    result.figures.records = []  # a record per accepted ticket: the history keeps them packed (history_items)
     if later is not None:
         # a child that died (killed, out of memory) leaves the clustering to this process
-        result.clustering = later.result(died=lambda _code: _common_clustering(items, settings))
-        del items
-        add_common_issues(result.figures, result.clustering, forms)
+        result.clustering = later.result(died=lambda _code, texts=items: _common_clustering(texts, settings))
+    else:
+        if early is not None and not small_run(len(rows)):
+            early.settle()
+        _release_freed_memory()  # the figures' working lists: their pages go back before the clustering
+        with paused_gc():
+            result.clustering = _common_clustering(items, settings)
+    del items
+    add_common_issues(result.figures, result.clustering, forms)
     for row in rows:
         row.cluster = result.clustering.common_id(_uid(row))
-    result.figures.records = []  # a record per accepted ticket: the history keeps them packed (history_items)
     _keep()
-    _release_freed_memory()  # the figures' working lists are gone too
+    _release_freed_memory()  # the clustering's matrices and the figures' working lists are gone too
     if options.out is not None:
         from .outputs import write_outputs
 

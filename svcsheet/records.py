@@ -148,6 +148,10 @@ class _FieldValues(ValuesView):
         return iter(self._mapping._values)  # type: ignore[attr-defined]
 
 
+# The frozen records below pickle as a call with their fields (``__reduce__``): the dataclass default for a frozen,
+# slotted class lists its fields (``dataclasses.fields``) for every object pickled and again for every object
+# unpickled, ~3 us an object. A worker process sends every row's provenance and parsed values to the run: ~70,000
+# objects at 20,000 rows, ~0.2 s of CPU.
 @dataclass(frozen=True, slots=True)
 class Provenance:
     """Where a row came from. ``row`` is the 1-based worksheet row (for a card: the row of its id cell)."""
@@ -156,6 +160,9 @@ class Provenance:
     sheet: str
     row: int
 
+    def __reduce__(self) -> tuple:
+        return Provenance, (self.file, self.sheet, self.row)
+
 
 @dataclass(frozen=True, slots=True)
 class Cell:
@@ -163,6 +170,9 @@ class Cell:
 
     ref: str | None
     raw: Any
+
+    def __reduce__(self) -> tuple:
+        return Cell, (self.ref, self.raw)
 
 
 @dataclass
@@ -204,6 +214,9 @@ class Parsed:
     def empty(self) -> bool:
         return self.value is None and not self.issues
 
+    def __reduce__(self) -> tuple:
+        return Parsed, (self.value, self.note, self.precision, self.issues)
+
 
 @dataclass(frozen=True, slots=True)
 class Finding:
@@ -221,6 +234,12 @@ class Finding:
     value: str | None = None  # as typed; de-identified before it is written outside returns/
     form: str | None = None
     ticket_id: str | None = None
+
+    def __reduce__(self) -> tuple:
+        return Finding, tuple(getattr(self, name) for name in _FINDING_FIELDS)
+
+
+_FINDING_FIELDS = tuple(f.name for f in fields(Finding))
 
 
 @dataclass(slots=True)

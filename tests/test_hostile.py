@@ -444,7 +444,7 @@ def test_every_entry_a_run_writes_is_one_the_output_check_accepts(tmp_path):
 
 
 def test_stale_temporary_folders_of_killed_runs_are_removed_and_new_ones_are_private(tmp_path, monkeypatch):
-    import svcsheet.outputs as outputs
+    from svcsheet.outputs import output_folder as outputs
 
     dead = tmp_path / ".out.svcsheet-tmp-999999999-abcd1234"
     legacy = tmp_path / ".out.k3j_9x2q"  # the name an earlier version's mkdtemp gave

@@ -130,8 +130,8 @@ def _files(folder: Path) -> dict[str, bytes]:
 
 
 def test_workbooks_closed_in_threads_are_the_same_bytes(sample_result, tmp_path, monkeypatch) -> None:
-    from svcsheet import outputs
     from svcsheet.forms import load_forms
+    from svcsheet.outputs import output_folder as outputs
 
     forms = load_forms()
     outputs.write_outputs(sample_result, forms, tmp_path / "threads")
@@ -141,7 +141,7 @@ def test_workbooks_closed_in_threads_are_the_same_bytes(sample_result, tmp_path,
 
 
 def test_no_workbook_is_still_closing_when_returns_may_fork(sample_result, tmp_path, monkeypatch) -> None:
-    from svcsheet import outputs
+    from svcsheet.outputs import output_folder as outputs
 
     closing = []
     real = outputs.write_returns
@@ -160,8 +160,8 @@ def test_no_workbook_is_still_closing_when_returns_may_fork(sample_result, tmp_p
 def test_a_workbook_that_fails_to_close_in_its_thread_is_the_error_raised(sample_result, tmp_path, monkeypatch):
     """clean.xlsx fails while being packaged in its thread, after rejects.xlsx also failed: clean.xlsx comes
     first, so its error is raised, and no half-written folder is left."""
-    from svcsheet import outputs
     from svcsheet.forms import load_forms
+    from svcsheet.outputs import output_folder as outputs
     from svcsheet.outputs import xlsx
 
     real = xlsx._Workbook._close_now

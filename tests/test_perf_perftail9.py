@@ -10,7 +10,7 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from svcsheet.gcpause import GcPause
-from svcsheet.outputs import _run_steps
+from svcsheet.outputs.output_folder import _run_steps
 from svcsheet.outputs.xlsx import Sheet, closing_in_background, new_workbook
 
 

@@ -173,7 +173,7 @@ def _leftovers(folder):
 
 
 def test_an_error_in_the_forked_writer_is_the_error_raised(sample_result, tmp_path, monkeypatch) -> None:
-    from svcsheet import outputs
+    from svcsheet.outputs import output_folder as outputs
 
     def disk_full(result, path):
         path.write_bytes(b"half")
@@ -191,7 +191,7 @@ def test_a_forked_writer_that_dies_is_an_error_not_a_hang(sample_result, tmp_pat
     import os
     import signal
 
-    from svcsheet import outputs
+    from svcsheet.outputs import output_folder as outputs
 
     monkeypatch.setattr(outputs, "write_report_html", lambda *a: os.kill(os.getpid(), signal.SIGKILL))
     with pytest.raises(RuntimeError, match="子进程意外退出"):
@@ -202,7 +202,7 @@ def test_a_forked_writer_that_dies_is_an_error_not_a_hang(sample_result, tmp_pat
 def test_the_first_writer_that_fails_in_order_gives_the_error(sample_result, tmp_path, monkeypatch) -> None:
     import time
 
-    from svcsheet import outputs
+    from svcsheet.outputs import output_folder as outputs
 
     def late(error, seconds=0.5):
         def fail(*_a):
@@ -231,7 +231,7 @@ def test_the_first_writer_that_fails_in_order_gives_the_error(sample_result, tmp
 
 
 def test_written_by_one_or_two_processes_the_outputs_are_the_same_bytes(sample_result, tmp_path, monkeypatch):
-    from svcsheet import outputs
+    from svcsheet.outputs import output_folder as outputs
 
     forked = []
     real_start = outputs._Forked.start

@@ -45,7 +45,7 @@ def test_pool_unfreezes_what_it_froze_alone(no_frozen) -> None:
 
 @pytest.mark.skipif(not FORK, reason="the writer forks on this platform only")
 def test_forked_writer_keeps_what_the_caller_froze(no_frozen, tmp_path) -> None:
-    from svcsheet.outputs import _Forked, _run_steps
+    from svcsheet.outputs.output_folder import _Forked, _run_steps
 
     gc.freeze()
     before = gc.get_freeze_count()
@@ -69,8 +69,9 @@ def _files(folder):
 def test_a_large_run_writes_in_one_process_the_same_bytes(sample_result, tmp_path, monkeypatch) -> None:
     """Above the row limits neither a forked writer nor a returns/ pool is used (each would hold the rows
     twice for a while); the outputs are the same bytes."""
-    from svcsheet import executors, outputs
+    from svcsheet import executors
     from svcsheet.forms import load_forms
+    from svcsheet.outputs import output_folder as outputs
 
     forms = load_forms()
     outputs.write_outputs(sample_result, forms, tmp_path / "small")
