@@ -26,3 +26,17 @@ def test_package_refuses_unknown_names() -> None:
 
     with pytest.raises(AttributeError):
         outputs.no_such_writer  # noqa: B018
+
+
+def test_records_sent_by_workers_keep_every_field() -> None:
+    """A worker's rows reach the run pickled: provenance, cells, parsed values and findings arrive whole."""
+    import pickle
+    from dataclasses import fields
+
+    from svcsheet.records import Cell, Finding, Parsed, Provenance
+
+    for cls in (Provenance, Cell, Parsed, Finding):
+        record = cls(*(f"{f.name}-value" for f in fields(cls)))
+        back = pickle.loads(pickle.dumps(record, pickle.HIGHEST_PROTOCOL))
+        assert type(back) is cls
+        assert back == record
