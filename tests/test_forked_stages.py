@@ -12,6 +12,8 @@ from click.testing import CliRunner
 
 from svcsheet import pipeline
 from svcsheet.cli import cli
+from svcsheet.common_issues.cluster import ProblemText, cluster_problems, prepare
+from svcsheet.errors import PolicyError
 from svcsheet.executors import Forked
 
 SAMPLES = Path(__file__).resolve().parent.parent / "sample_workbooks"
@@ -91,3 +93,13 @@ def test_a_team_lexicon_names_the_issue_with_two_jobs_as_with_one(tmp_path):
         reports[jobs] = (out / "report.html").read_text(encoding="utf-8")
     assert "净水器团队命名的渗漏" in reports[2]
     assert reports[1] == reports[2]
+
+
+def test_a_broken_team_lexicon_loaded_ahead_is_reported_by_the_clustering(tmp_path):
+    # the run loads the clustering's lexicon while its workers read: the error belongs to the clustering stage
+    team = tmp_path / "team.yaml"
+    team.write_text("concepts: [", encoding="utf-8")
+    prepare({"lexicon": str(team)})
+    item = ProblemText(uid="FB-1", text="净水器漏水", customer="c1", form="feedback")
+    with pytest.raises(PolicyError, match="词库"):
+        cluster_problems([item], {"lexicon": str(team)})
