@@ -15,7 +15,7 @@ import zlib
 from array import array
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
-from contextlib import ExitStack
+from contextlib import ExitStack, suppress
 from dataclasses import dataclass, field, fields, replace
 from datetime import date, datetime, timedelta
 from multiprocessing.reduction import ForkingPickler
@@ -286,9 +286,9 @@ def _stages(options: RunOptions, progress: Progress | None, cleanup: ExitStack) 
     in_process = _in_process(options, len(inputs))
     rule = policy.common_issues
     settings = {"min_customers": rule.min_customers, "threshold": rule.similarity, "lexicon": rule.lexicon}
-    # while other processes read, this one loads what the clustering needs (step 7), which a forked clustering
-    # inherits: ~0.6 s less of its fixed cost, at the end of the run; a run that reads here gains nothing
-    ahead = None if in_process else threading.Thread(target=prepare_clustering, args=(settings,), daemon=True)
+    # while other processes read, this one loads what its later stages need (a run that reads here gains nothing)
+    ahead = None if in_process else _Ahead()
+    read_rows = 0
     collecting = gc.isenabled()
     if not in_process:
         # the results arrive as millions of new objects (rows, values, verdicts) without reference cycles: the
@@ -297,8 +297,9 @@ def _stages(options: RunOptions, progress: Progress | None, cleanup: ExitStack) 
         gc.disable()
     try:
         for i, fr in enumerate(per_file):
-            if i == 0 and ahead is not None:
-                ahead.start()  # once the pool has forked its workers (at its first work): none fork mid-import
+            read_rows += len(fr.rows)
+            if ahead is not None:
+                ahead.now_read(read_rows, settings, options)
             report("读取", i, len(inputs))
             for row in fr.rows:
                 share_layouts(row.cells)  # rows from worker processes share layouts and short texts again
@@ -392,8 +393,8 @@ def _stages(options: RunOptions, progress: Progress | None, cleanup: ExitStack) 
     # workers finish returns/, then clusters here once they are gone: idle, they would add to its transient.
     from .outputs.figures import add_common_issues, compute_figures
 
-    if ahead is not None and ahead.ident is not None:
-        ahead.join()  # done long before at any size that matters; before forking: no fork while a thread imports
+    if ahead is not None:
+        ahead.join()  # before forking: no fork while a thread imports (done long before at any size that matters)
     later = Forked(_common_clustering, items, settings) if forks_for(len(rows), options.jobs) else None
     try:
         result.figures = compute_figures(result, forms, collect=False, common=False)
@@ -609,6 +610,48 @@ def _later_keys(form: FormSpec) -> tuple[str, ...]:
 
 
 _LATER_KEYS: dict[int, tuple[FormSpec, tuple[str, ...]]] = {}
+
+
+class _Ahead:
+    """What the run's later stages load, loaded in threads of this process while its workers read (called once a
+    file's result has come: the pool has forked its workers by then). What fails here is left to the stage
+    itself, which raises it where the run reports it.
+
+    - the figures' and the writers' modules (~0.15 s), from the first file on;
+    - the clustering's lexicon, matcher, segmenter, guard and scipy modules (~0.45 s), once the run is known to
+      cluster in this process (a large run, or a platform that does not fork): it would wait for them after its
+      workers are gone. A small run's forked clustering loads them itself, while this process computes the
+      figures: loaded here instead, they cost this process +0.65 s of CPU, contending with the workers and for
+      its interpreter lock, to spare the child 0.4 s (20,000 rows, per process CPU).
+    """
+
+    def __init__(self) -> None:
+        self._threads: list[threading.Thread] = []
+        self._clustering = False
+
+    def now_read(self, rows: int, settings: dict, options: RunOptions) -> None:
+        if not self._threads:
+            self._start(_load_writers, options.out is not None)
+        if not self._clustering and not forks_for(rows, options.jobs):
+            self._clustering = True
+            self._start(prepare_clustering, settings)
+
+    def _start(self, fn: Callable[..., None], *args: Any) -> None:
+        thread = threading.Thread(target=fn, args=args, daemon=True)
+        thread.start()
+        self._threads.append(thread)
+
+    def join(self) -> None:
+        for thread in self._threads:
+            thread.join()
+
+
+def _load_writers(writes: bool) -> None:
+    with suppress(Exception):
+        from .outputs import figures  # noqa: F401
+
+        if writes:
+            from .outputs import output_folder  # noqa: F401
 
 
 def _common_clustering(items: list[ProblemText], settings: dict) -> Clustering:
