@@ -39,6 +39,7 @@ from .errors import UnreadableWorkbook, UsageError
 from .executors import (
     ExecutorSpec,
     Forked,
+    ForkedAhead,
     LocalPool,
     default_jobs,
     forks_for,
@@ -288,6 +289,8 @@ def _stages(options: RunOptions, progress: Progress | None, cleanup: ExitStack) 
     settings = {"min_customers": rule.min_customers, "threshold": rule.similarity, "lexicon": rule.lexicon}
     # while other processes read, this one loads what its later stages need (a run that reads here gains nothing)
     ahead = None if in_process else _Ahead()
+    if ahead is not None:
+        cleanup.callback(ahead.stop)
     read_rows = 0
     collecting = gc.isenabled()
     if not in_process:
@@ -388,14 +391,20 @@ def _stages(options: RunOptions, progress: Progress | None, cleanup: ExitStack) 
 
     # 7. the figures beside the clustering (independent until the report lists the common issues: the figures
     # read the clustering only for those, added afterwards). A small run clusters in a forked process while this
-    # one computes the figures: the run's tail is on one core otherwise; the child copies the pages of the texts
-    # it reads while this process holds the figures' working lists. A large run computes the figures while its
+    # one computes the figures: the run's tail is on one core otherwise. The child was forked at the first file
+    # and has loaded what the clustering needs (_Ahead); it is sent the texts. A large run computes the figures while its
     # workers finish returns/, then clusters here once they are gone: idle, they would add to its transient.
     from .outputs.figures import add_common_issues, compute_figures
 
     if ahead is not None:
         ahead.join()  # before forking: no fork while a thread imports (done long before at any size that matters)
-    later = Forked(_common_clustering, items, settings) if forks_for(len(rows), options.jobs) else None
+    later: Forked | None = None
+    if forks_for(len(rows), options.jobs):
+        if ahead is not None and ahead.child is not None:
+            later, ahead.child = ahead.child, None
+            later.give(items, settings)
+        else:
+            later = Forked(_common_clustering, items, settings)
     try:
         result.figures = compute_figures(result, forms, collect=False, common=False)
     except BaseException:
@@ -613,27 +622,33 @@ _LATER_KEYS: dict[int, tuple[FormSpec, tuple[str, ...]]] = {}
 
 
 class _Ahead:
-    """What the run's later stages load, loaded in threads of this process while its workers read (called once a
-    file's result has come: the pool has forked its workers by then). What fails here is left to the stage
-    itself, which raises it where the run reports it.
+    """What the run's later stages load, loaded while its workers read (``now_read`` is called once a file's result
+    has come: the pool has forked its workers by then). What fails here is left to the stage itself, which
+    raises it where the run reports it.
 
-    - the figures' and the writers' modules (~0.15 s), from the first file on;
-    - the clustering's lexicon, matcher, segmenter, guard and scipy modules (~0.45 s), once the run is known to
-      cluster in this process (a large run, or a platform that does not fork): it would wait for them after its
-      workers are gone. A small run's forked clustering loads them itself, while this process computes the
-      figures: loaded here instead, they cost this process +0.65 s of CPU, contending with the workers and for
-      its interpreter lock, to spare the child 0.4 s (20,000 rows, per process CPU).
+    - the figures' and the writers' modules (~0.15 s): in a thread, from the first file on;
+    - the clustering's lexicon, matcher, segmenter, guard and scipy modules (~0.45 s). A small run clusters in a
+      child forked at the first file (``ForkedAhead``): it loads them then and waits for the texts, so that it
+      starts at once when the reading is done (at 20,000 rows the run waited 0.3 s for a child forked then).
+      Loaded in a thread of this process instead, they cost it +0.65 s of CPU, contending with the workers and
+      for its interpreter lock, to spare the child 0.4 s. A run that turns out large (or a platform that does
+      not fork) clusters in this process: the child is stopped, and a thread loads them here.
     """
 
     def __init__(self) -> None:
         self._threads: list[threading.Thread] = []
-        self._clustering = False
+        self.child: ForkedAhead | None = None
+        self._here = False  # the clustering's setup loaded in this process
 
     def now_read(self, rows: int, settings: dict, options: RunOptions) -> None:
+        small = forks_for(rows, options.jobs)
         if not self._threads:
+            if small:  # forked first: no thread of this run's is running yet
+                self.child = ForkedAhead(_common_clustering, prepare_clustering, settings)
             self._start(_load_writers, options.out is not None)
-        if not self._clustering and not forks_for(rows, options.jobs):
-            self._clustering = True
+        if not small and not self._here:
+            self._here = True
+            self.stop()
             self._start(prepare_clustering, settings)
 
     def _start(self, fn: Callable[..., None], *args: Any) -> None:
@@ -644,6 +659,12 @@ class _Ahead:
     def join(self) -> None:
         for thread in self._threads:
             thread.join()
+
+    def stop(self) -> None:
+        """Stop the clustering's child (not wanted, or the run failed)."""
+        if self.child is not None:
+            self.child.stop()
+            self.child = None
 
 
 def _load_writers(writes: bool) -> None:

@@ -14,7 +14,7 @@ from svcsheet import pipeline
 from svcsheet.cli import cli
 from svcsheet.common_issues.cluster import ProblemText, cluster_problems, prepare
 from svcsheet.errors import PolicyError
-from svcsheet.executors import Forked
+from svcsheet.executors import Forked, ForkedAhead
 
 SAMPLES = Path(__file__).resolve().parent.parent / "sample_workbooks"
 
@@ -37,6 +37,15 @@ def test_forked_returns_what_the_function_returned_and_raises_what_it_raised():
         Forked(_fails, "坏了").result(died=lambda code: None)
 
 
+def test_a_child_forked_ahead_gets_ready_then_works_on_what_it_is_given():
+    child = ForkedAhead(sorted, _fails, "not ready")  # a failed preparation is left to the work
+    child.give([3, 1, 2])
+    assert child.result(died=lambda code: None) == [1, 2, 3]
+    unwanted = ForkedAhead(sorted, list)
+    unwanted.stop()
+    assert not unwanted.process.is_alive()
+
+
 def test_a_child_that_dies_without_a_word_hands_over_to_died():
     assert Forked(os._exit, 7).result(died=lambda code: f"exit {code}") == "exit 7"
 
@@ -44,8 +53,8 @@ def test_a_child_that_dies_without_a_word_hands_over_to_died():
 def test_the_child_clusters_and_the_report_lists_the_same_common_issues(tmp_path, monkeypatch):
     one = _report(tmp_path, "one", jobs=1)
     forked: list[int] = []
-    real = pipeline.Forked
-    monkeypatch.setattr(pipeline, "Forked", lambda *a: forked.append(1) or real(*a))
+    real = pipeline.ForkedAhead  # forked at the first file, given the texts once they are read
+    monkeypatch.setattr(pipeline, "ForkedAhead", lambda *a: forked.append(1) or real(*a))
     two = _report(tmp_path, "two", jobs=2)
     assert forked, "the clustering did not run in a forked process"
     assert "共性问题" in one and one == two
