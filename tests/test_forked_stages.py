@@ -10,7 +10,7 @@ import pytest
 import yaml
 from click.testing import CliRunner
 
-from svcsheet import pipeline
+from svcsheet import executors, pipeline
 from svcsheet.cli import cli
 from svcsheet.common_issues.cluster import ProblemText, cluster_problems, prepare
 from svcsheet.errors import PolicyError
@@ -112,3 +112,17 @@ def test_a_broken_team_lexicon_loaded_ahead_is_reported_by_the_clustering(tmp_pa
     item = ProblemText(uid="FB-1", text="净水器漏水", customer="c1", form="feedback")
     with pytest.raises(PolicyError, match="词库"):
         cluster_problems([item], {"lexicon": str(team)})
+
+
+def test_a_run_found_large_while_reading_stops_its_clustering_child_and_clusters_itself(tmp_path, monkeypatch):
+    one = _report(tmp_path, "one", jobs=1)
+    events: list[str] = []
+    real_stop, real_clustering = pipeline.ForkedAhead.stop, pipeline._common_clustering
+    monkeypatch.setattr(pipeline.ForkedAhead, "stop", lambda self: events.append("stop") or real_stop(self))
+    monkeypatch.setattr(
+        pipeline, "_common_clustering", lambda *a: events.append(f"cluster in {os.getpid()}") or real_clustering(*a)
+    )
+    # the first file's rows keep the run small; the files after it make it large
+    monkeypatch.setattr(executors, "SMALL_RUN_ROWS", 40)
+    assert _report(tmp_path, "two", jobs=2) == one
+    assert events[:2] == ["stop", f"cluster in {os.getpid()}"]
