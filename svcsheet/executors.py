@@ -381,17 +381,8 @@ class Forked:
     def __init__(self, fn: Callable[..., Any], *args: Any) -> None:
         import multiprocessing
 
-        ctx = multiprocessing.get_context("fork")
-        for stream in (sys.stdout, sys.stderr):  # the child flushes its copy of any pending output on exit
-            if stream is not None:
-                stream.flush()
-        receive, send = ctx.Pipe(duplex=False)
-        frozen = freeze()
-        try:
-            self.process = ctx.Process(target=_forked_child, args=(send, os.getpid(), fn, args), daemon=True)
-            self.process.start()
-        finally:
-            thaw(frozen)
+        receive, send = multiprocessing.Pipe(duplex=False)
+        self.process = _fork(_forked_child, send, os.getpid(), fn, args)
         send.close()
         self.conn = receive
         self.done = False
@@ -427,22 +418,9 @@ class ForkedAhead(Forked):
     def __init__(self, fn: Callable[..., Any], ready: Callable[..., Any], *ready_args: Any) -> None:
         import multiprocessing
 
-        ctx = multiprocessing.get_context("fork")
-        for stream in (sys.stdout, sys.stderr):
-            if stream is not None:
-                stream.flush()
-        receive, send = ctx.Pipe(duplex=False)
-        args_in, args_out = ctx.Pipe(duplex=False)
-        frozen = freeze()
-        try:
-            self.process = ctx.Process(
-                target=_forked_ahead_child,
-                args=(send, args_in, args_out, os.getpid(), fn, ready, ready_args),
-                daemon=True,
-            )
-            self.process.start()
-        finally:
-            thaw(frozen)
+        receive, send = multiprocessing.Pipe(duplex=False)
+        args_in, args_out = multiprocessing.Pipe(duplex=False)
+        self.process = _fork(_forked_ahead_child, send, args_in, args_out, os.getpid(), fn, ready, ready_args)
         send.close()
         args_in.close()
         self.conn, self.args, self.done = receive, args_out, False
@@ -461,8 +439,31 @@ class ForkedAhead(Forked):
         self.args.close()
 
 
+def _fork(target: Callable[..., None], *args: Any) -> Any:
+    """A forked child process running ``target(*args)``, started (pending output flushed first: the child flushes
+    its copy on exit; this process's objects frozen meanwhile: ``freeze``)."""
+    import multiprocessing
+
+    for stream in (sys.stdout, sys.stderr):
+        if stream is not None:
+            stream.flush()
+    frozen = freeze()
+    try:
+        process = multiprocessing.get_context("fork").Process(target=target, args=args, daemon=True)
+        process.start()
+    finally:
+        thaw(frozen)
+    return process
+
+
 def _forked_ahead_child(
-    send: Any, args_in: Any, args_out: Any, parent: int, fn: Callable[..., Any], ready: Callable[..., Any], ready_args: tuple
+    send: Any,
+    args_in: Any,
+    args_out: Any,
+    parent: int,
+    fn: Callable[..., Any],
+    ready: Callable[..., Any],
+    ready_args: tuple,
 ) -> None:
     """In the child of ForkedAhead: ``ready(*ready_args)``, then ``fn`` on the arguments given, as _forked_child."""
     _die_with_parent(parent)

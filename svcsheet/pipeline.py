@@ -392,8 +392,9 @@ def _stages(options: RunOptions, progress: Progress | None, cleanup: ExitStack) 
     # 7. the figures beside the clustering (independent until the report lists the common issues: the figures
     # read the clustering only for those, added afterwards). A small run clusters in a forked process while this
     # one computes the figures: the run's tail is on one core otherwise. The child was forked at the first file
-    # and has loaded what the clustering needs (_Ahead); it is sent the texts. A large run computes the figures while its
-    # workers finish returns/, then clusters here once they are gone: idle, they would add to its transient.
+    # and has loaded what the clustering needs (_Ahead); it is sent the texts. A large run computes the figures
+    # while its workers finish returns/, then clusters here once they are gone: idle, they would add to its
+    # transient.
     from .outputs.figures import add_common_issues, compute_figures
 
     if ahead is not None:
@@ -629,7 +630,7 @@ class _Ahead:
     - the figures' and the writers' modules (~0.15 s): in a thread, from the first file on;
     - the clustering's lexicon, matcher, segmenter, guard and scipy modules (~0.45 s). A small run clusters in a
       child forked at the first file (``ForkedAhead``): it loads them then and waits for the texts, so that it
-      starts at once when the reading is done (at 20,000 rows the run waited 0.3 s for a child forked then).
+      starts at once when the reading is done (at 20,000 rows the run waited 0.3 s for a child forked after it).
       Loaded in a thread of this process instead, they cost it +0.65 s of CPU, contending with the workers and
       for its interpreter lock, to spare the child 0.4 s. A run that turns out large (or a platform that does
       not fork) clusters in this process: the child is stopped, and a thread loads them here.
