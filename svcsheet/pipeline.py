@@ -639,26 +639,22 @@ class _Ahead:
     """
 
     def __init__(self) -> None:
-        self._threads: list[threading.Thread] = []
+        self._writers: threading.Thread | None = None
         self.child: ForkedAhead | None = None
 
     def now_read(self, rows: int, settings: dict, options: RunOptions) -> None:
         small = forks_for(rows, options.jobs)
-        if not self._threads:
+        if self._writers is None:
             if small:  # forked first: no thread of this run's is running yet
                 self.child = ForkedAhead(_common_clustering, prepare_clustering, settings)
-            self._start(_load_writers, options.out is not None)
+            self._writers = threading.Thread(target=_load_writers, args=(options.out is not None,), daemon=True)
+            self._writers.start()
         elif not small:
             self.stop()
 
-    def _start(self, fn: Callable[..., None], *args: Any) -> None:
-        thread = threading.Thread(target=fn, args=args, daemon=True)
-        thread.start()
-        self._threads.append(thread)
-
     def join(self) -> None:
-        for thread in self._threads:
-            thread.join()
+        if self._writers is not None:
+            self._writers.join()
 
     def stop(self) -> None:
         """Stop the clustering's child (not wanted, or the run failed)."""
