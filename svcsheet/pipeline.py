@@ -291,8 +291,7 @@ def _stages(options: RunOptions, progress: Progress | None, cleanup: ExitStack) 
     ahead = None if in_process else _Ahead()
     if ahead is not None:
         cleanup.callback(ahead.stop)
-    read_rows = read_bytes = 0
-    sizes = [_size(f.path) for f in inputs]  # a run's size told from its first files (_Ahead)
+    read_rows = 0
     collecting = gc.isenabled()
     if not in_process:
         # the results arrive as millions of new objects (rows, values, verdicts) without reference cycles: the
@@ -302,9 +301,8 @@ def _stages(options: RunOptions, progress: Progress | None, cleanup: ExitStack) 
     try:
         for i, fr in enumerate(per_file):
             read_rows += len(fr.rows)
-            read_bytes += sizes[i] if i < len(sizes) else 0
             if ahead is not None:
-                ahead.now_read(read_rows, projected_rows(read_rows, read_bytes, sum(sizes)), settings, options)
+                ahead.now_read(read_rows, settings, options)
             report("读取", i, len(inputs))
             for row in fr.rows:
                 share_layouts(row.cells)  # rows from worker processes share layouts and short texts again
@@ -634,28 +632,24 @@ class _Ahead:
       forked at the first file (``ForkedAhead``): it loads them then and waits for the problem texts, so that it
       starts at once when the reading is done (at 20,000 rows the run waited 0.3 s for a child forked after it).
       Loaded in a thread of this process instead, they cost it +0.65 s of CPU, contending with the workers and
-      for its interpreter lock, to spare the child 0.4 s.
-    - A large run clusters in this process, after its workers have stopped: no child is forked when the first
-      file's share of the input's bytes tells the run is large, and a child forked for a run that turns out large
-      is stopped. Nothing is loaded ahead for it: loaded here while the workers read, the ~45 MB it takes raised
-      the tree's peak at 100,000 rows of distinct customers (in the figures, beside the workers finishing
-      returns/) from 495 to 539 MB, for no time gained at 50,000 rows.
+      for its interpreter lock, to spare the child 0.4 s. A run that turns out large clusters in this process,
+      after its workers have stopped: the child is stopped, and nothing is loaded ahead (loaded here while the
+      workers read, the ~45 MB they take raised the tree's peak at 100,000 rows of distinct customers, in the
+      figures beside the workers finishing returns/, from 495 to 539 MB, for no time gained at 50,000 rows).
     """
 
     def __init__(self) -> None:
         self._writers: threading.Thread | None = None
         self.child: ForkedAhead | None = None
 
-    def now_read(self, rows: int, projected: int, settings: dict, options: RunOptions) -> None:
-        """``rows`` read so far, ``projected`` for the whole run (``projected_rows``)."""
+    def now_read(self, rows: int, settings: dict, options: RunOptions) -> None:
+        small = forks_for(rows, options.jobs)
         if self._writers is None:
-            # forked first (no thread of this run's is running yet), unless the run looks large already: the child
-            # would load ~0.45 s of CPU in vain while the workers read
-            if forks_for(projected, options.jobs):
+            if small:  # forked first: no thread of this run's is running yet
                 self.child = ForkedAhead(_common_clustering, prepare_clustering, settings)
             self._writers = threading.Thread(target=_load_writers, args=(options.out is not None,), daemon=True)
             self._writers.start()
-        elif not forks_for(rows, options.jobs):
+        elif not small:
             self.stop()
 
     def join(self) -> None:
@@ -667,18 +661,6 @@ class _Ahead:
         if self.child is not None:
             self.child.stop()
             self.child = None
-
-
-def projected_rows(rows: int, read_bytes: int, total_bytes: int) -> int:
-    """The rows a run will have read, from the rows of its first files and their share of its bytes."""
-    return rows if read_bytes <= 0 or total_bytes <= read_bytes else rows * total_bytes // read_bytes
-
-
-def _size(path: Path) -> int:
-    try:
-        return path.stat().st_size
-    except OSError:
-        return 0
 
 
 def _load_writers(writes: bool) -> None:

@@ -9,8 +9,6 @@ from pathlib import Path
 import pytest
 import yaml
 from click.testing import CliRunner
-from hypothesis import given
-from hypothesis import strategies as st
 
 from svcsheet import executors, pipeline
 from svcsheet.cli import cli
@@ -124,28 +122,7 @@ def test_a_run_found_large_while_reading_stops_its_clustering_child_and_clusters
     monkeypatch.setattr(
         pipeline, "_common_clustering", lambda *a: events.append(f"cluster in {os.getpid()}") or real_clustering(*a)
     )
-    # the first file's rows keep the run small; the files after it make it large (the first file's share of the
-    # bytes, which would tell, is not looked at)
+    # the first file's rows keep the run small; the files after it make it large
     monkeypatch.setattr(executors, "SMALL_RUN_ROWS", 40)
-    monkeypatch.setattr(pipeline, "projected_rows", lambda rows, *_: rows)
     assert _report(tmp_path, "two", jobs=2) == one
     assert events[:2] == ["stop", f"cluster in {os.getpid()}"]
-
-
-def test_a_run_whose_first_file_tells_it_is_large_forks_no_clustering_child(tmp_path, monkeypatch):
-    one = _report(tmp_path, "one", jobs=1)
-    forked: list[int] = []
-    real = pipeline.ForkedAhead
-    monkeypatch.setattr(pipeline, "ForkedAhead", lambda *a: forked.append(1) or real(*a))
-    # the samples' first file (complaint_followup, 4 rows) holds fewer rows than this, but the share of the
-    # folder's bytes it is tells of ~32 rows in all
-    monkeypatch.setattr(executors, "SMALL_RUN_ROWS", 20)
-    assert _report(tmp_path, "two", jobs=2) == one
-    assert not forked
-
-
-@given(st.integers(0, 10**6), st.integers(0, 10**9), st.integers(0, 10**9))
-def test_a_projection_never_counts_fewer_rows_than_were_read(rows, read_bytes, extra):
-    projected = pipeline.projected_rows(rows, read_bytes, read_bytes + extra)
-    assert projected >= rows
-    assert pipeline.projected_rows(rows, read_bytes, read_bytes) == rows  # every byte read: the rows themselves
