@@ -632,10 +632,14 @@ class _Ahead:
       forked at the first file (``ForkedAhead``): it loads them then and waits for the problem texts, so that it
       starts at once when the reading is done (at 20,000 rows the run waited 0.3 s for a child forked after it).
       Loaded in a thread of this process instead, they cost it +0.65 s of CPU, contending with the workers and
-      for its interpreter lock, to spare the child 0.4 s. A run that turns out large clusters in this process,
-      after its workers have stopped: the child is stopped, and nothing is loaded ahead (loaded here while the
-      workers read, the ~45 MB they take raised the tree's peak at 100,000 rows of distinct customers, in the
-      figures beside the workers finishing returns/, from 495 to 539 MB, for no time gained at 50,000 rows).
+      for its interpreter lock, to spare the child 0.4 s.
+    - A large run clusters in this process, after its workers have stopped: a child forked for a run that turns
+      out large is stopped (its ~0.45 s of loading, done while the workers read, is lost: a run's size cannot be
+      told from its first files, whose layouts differ; guessed from their share of the input's bytes, a
+      100,000-row folder whose card workbooks come first still looked small). Nothing is loaded ahead for it:
+      loaded here while the workers read, the ~45 MB it takes raised the tree's peak at 100,000 rows of distinct
+      customers (in the figures, beside the workers finishing returns/) from 495 to 539 MB, for no time gained
+      at 50,000 rows.
     """
 
     def __init__(self) -> None:
