@@ -20,6 +20,7 @@ import time
 import uuid
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
+from contextlib import suppress
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, NamedTuple, TypeVar
@@ -380,17 +381,8 @@ class Forked:
     def __init__(self, fn: Callable[..., Any], *args: Any) -> None:
         import multiprocessing
 
-        ctx = multiprocessing.get_context("fork")
-        for stream in (sys.stdout, sys.stderr):  # the child flushes its copy of any pending output on exit
-            if stream is not None:
-                stream.flush()
-        receive, send = ctx.Pipe(duplex=False)
-        frozen = freeze()
-        try:
-            self.process = ctx.Process(target=_forked_child, args=(send, os.getpid(), fn, args), daemon=True)
-            self.process.start()
-        finally:
-            thaw(frozen)
+        receive, send = multiprocessing.Pipe(duplex=False)
+        self.process = _fork(_forked_child, send, os.getpid(), fn, args)
         send.close()
         self.conn = receive
         self.done = False
@@ -416,6 +408,73 @@ class Forked:
             self.process.join()
             self.conn.close()
             self.done = True
+
+
+class ForkedAhead(Forked):
+    """``fn(*args)`` in a child forked now, whose arguments come later (``give``, pickled to it): meanwhile the
+    child runs ``ready(*ready_args)``, loading what ``fn`` needs while this process goes on. Forked while this
+    process is still small, the child holds only what it loads and what it is given."""
+
+    def __init__(self, fn: Callable[..., Any], ready: Callable[..., Any], *ready_args: Any) -> None:
+        import multiprocessing
+
+        receive, send = multiprocessing.Pipe(duplex=False)
+        args_in, args_out = multiprocessing.Pipe(duplex=False)
+        self.process = _fork(_forked_ahead_child, send, args_in, args_out, os.getpid(), fn, ready, ready_args)
+        send.close()
+        args_in.close()
+        self.conn, self.args, self.done = receive, args_out, False
+
+    def give(self, *args: Any) -> None:
+        """The arguments of ``fn``: the child starts on them (a child already gone is left to ``result``)."""
+        try:
+            self.args.send(args)
+        except OSError:
+            pass
+        finally:
+            self.args.close()
+
+    def stop(self) -> None:
+        super().stop()
+        self.args.close()
+
+
+def _fork(target: Callable[..., None], *args: Any) -> Any:
+    """A forked child process running ``target(*args)``, started (pending output flushed first: the child flushes
+    its copy on exit; this process's objects frozen meanwhile: ``freeze``)."""
+    import multiprocessing
+
+    for stream in (sys.stdout, sys.stderr):
+        if stream is not None:
+            stream.flush()
+    frozen = freeze()
+    try:
+        process = multiprocessing.get_context("fork").Process(target=target, args=args, daemon=True)
+        process.start()
+    finally:
+        thaw(frozen)
+    return process
+
+
+def _forked_ahead_child(
+    send: Any,
+    args_in: Any,
+    args_out: Any,
+    parent: int,
+    fn: Callable[..., Any],
+    ready: Callable[..., Any],
+    ready_args: tuple,
+) -> None:
+    """In the child of ForkedAhead: ``ready(*ready_args)``, then ``fn`` on the arguments given, as _forked_child."""
+    _die_with_parent(parent)
+    args_out.close()  # this process's copy of the parent's end: the parent's close alone must end the wait below
+    with suppress(Exception):  # what fails here fails again in ``fn``, which reports it
+        ready(*ready_args)
+    try:
+        args = args_in.recv()
+    except EOFError:  # not wanted after all
+        return
+    _forked_child(send, parent, fn, args)
 
 
 def _forked_child(send: Any, parent: int, fn: Callable[..., Any], args: tuple) -> None:

@@ -10,9 +10,11 @@ import pytest
 import yaml
 from click.testing import CliRunner
 
-from svcsheet import pipeline
+from svcsheet import executors, pipeline
 from svcsheet.cli import cli
-from svcsheet.executors import Forked
+from svcsheet.common_issues.cluster import ProblemText, cluster_problems, prepare
+from svcsheet.errors import PolicyError
+from svcsheet.executors import Forked, ForkedAhead
 
 SAMPLES = Path(__file__).resolve().parent.parent / "sample_workbooks"
 
@@ -35,6 +37,15 @@ def test_forked_returns_what_the_function_returned_and_raises_what_it_raised():
         Forked(_fails, "坏了").result(died=lambda code: None)
 
 
+def test_a_child_forked_ahead_gets_ready_then_works_on_what_it_is_given():
+    child = ForkedAhead(sorted, _fails, "not ready")  # a failed preparation is left to the work
+    child.give([3, 1, 2])
+    assert child.result(died=lambda code: None) == [1, 2, 3]
+    unwanted = ForkedAhead(sorted, list)
+    unwanted.stop()
+    assert not unwanted.process.is_alive()
+
+
 def test_a_child_that_dies_without_a_word_hands_over_to_died():
     assert Forked(os._exit, 7).result(died=lambda code: f"exit {code}") == "exit 7"
 
@@ -42,8 +53,8 @@ def test_a_child_that_dies_without_a_word_hands_over_to_died():
 def test_the_child_clusters_and_the_report_lists_the_same_common_issues(tmp_path, monkeypatch):
     one = _report(tmp_path, "one", jobs=1)
     forked: list[int] = []
-    real = pipeline.Forked
-    monkeypatch.setattr(pipeline, "Forked", lambda *a: forked.append(1) or real(*a))
+    real = pipeline.ForkedAhead  # forked at the first file, given the texts once they are read
+    monkeypatch.setattr(pipeline, "ForkedAhead", lambda *a: forked.append(1) or real(*a))
     two = _report(tmp_path, "two", jobs=2)
     assert forked, "the clustering did not run in a forked process"
     assert "共性问题" in one and one == two
@@ -91,3 +102,27 @@ def test_a_team_lexicon_names_the_issue_with_two_jobs_as_with_one(tmp_path):
         reports[jobs] = (out / "report.html").read_text(encoding="utf-8")
     assert "净水器团队命名的渗漏" in reports[2]
     assert reports[1] == reports[2]
+
+
+def test_a_broken_team_lexicon_loaded_ahead_is_reported_by_the_clustering(tmp_path):
+    # the run loads the clustering's lexicon while its workers read: the error belongs to the clustering stage
+    team = tmp_path / "team.yaml"
+    team.write_text("concepts: [", encoding="utf-8")
+    prepare({"lexicon": str(team)})
+    item = ProblemText(uid="FB-1", text="净水器漏水", customer="c1", form="feedback")
+    with pytest.raises(PolicyError, match="词库"):
+        cluster_problems([item], {"lexicon": str(team)})
+
+
+def test_a_run_found_large_while_reading_stops_its_clustering_child_and_clusters_itself(tmp_path, monkeypatch):
+    one = _report(tmp_path, "one", jobs=1)
+    events: list[str] = []
+    real_stop, real_clustering = pipeline.ForkedAhead.stop, pipeline._common_clustering
+    monkeypatch.setattr(pipeline.ForkedAhead, "stop", lambda self: events.append("stop") or real_stop(self))
+    monkeypatch.setattr(
+        pipeline, "_common_clustering", lambda *a: events.append(f"cluster in {os.getpid()}") or real_clustering(*a)
+    )
+    # the first file's rows keep the run small; the files after it make it large
+    monkeypatch.setattr(executors, "SMALL_RUN_ROWS", 40)
+    assert _report(tmp_path, "two", jobs=2) == one
+    assert events[:2] == ["stop", f"cluster in {os.getpid()}"]

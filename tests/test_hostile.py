@@ -457,8 +457,10 @@ def test_stale_temporary_folders_of_killed_runs_are_removed_and_new_ones_are_pri
     (legacy / "returns").mkdir()
 
     modes = []
-    real = outputs.write_trace
-    monkeypatch.setattr(outputs, "write_trace", lambda r, p: modes.append(p.parent.stat().st_mode & 0o777) or real(r, p))
+    real = outputs.write_clean  # written by this process whatever the jobs (trace.json may be written by a child)
+    monkeypatch.setattr(
+        outputs, "write_clean", lambda r, f, p: modes.append(p.parent.stat().st_mode & 0o777) or real(r, f, p)
+    )
     result = CliRunner().invoke(cli, ["run", str(GOOD), "--out", str(tmp_path / "out"), "--as-of", AS_OF])
     assert result.exit_code == 0, result.output
     assert not dead.exists() and not legacy.exists()

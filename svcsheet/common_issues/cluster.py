@@ -29,6 +29,7 @@ import sys
 from array import array
 from collections import Counter, defaultdict
 from collections.abc import Mapping, Sequence
+from contextlib import suppress
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cache
@@ -1120,6 +1121,20 @@ def _examples(members: list[_Row], k: int = 3) -> tuple[str, ...]:
                 continue
             chosen.append(r)
     return tuple(r.item.text for r in chosen)
+
+
+def prepare(settings: dict | None = None) -> None:
+    """Load what a clustering with ``settings`` needs before its first text: the lexicon, its matcher and
+    segmenter, the guard, and scipy's sparse, graph and hierarchy modules (~0.45 s: most of a clustering's
+    fixed cost). A run calls it while its workers read; what fails here
+    (a team lexicon that cannot be read) is left for the clustering itself to raise, where the run reports it."""
+    with suppress(Exception):
+        lex = layered_lexicon(_settings(settings)["lexicon"])
+        _matcher(lex)
+        segmenter(lex)
+        _guard()
+        import scipy.cluster.hierarchy  # noqa: F401 - (scipy.cluster, scipy.spatial, scipy.linalg)
+        import scipy.sparse.csgraph  # noqa: F401 - (scipy.sparse)
 
 
 def cluster_problems(items: Sequence[ProblemText], settings: dict | None = None) -> Clustering:
