@@ -167,7 +167,8 @@ def _send_records_as_calls() -> None:
     parsed values, its findings). Pickled by default, each is rebuilt by dataclasses' __setstate__, which
     looks the class's fields up again for every object: as a call of the class with its field values, the
     parent unpickles them in about half the time, from about 10% fewer bytes. The SLA verdicts travel too.
-    Only this worker's pickler is changed; the parent gets equal objects."""
+    Only this worker's pickler is changed; the parent gets equal objects. The frozen records (provenance, cell,
+    parsed value, finding) pickle as calls with any pickler already (``records._pickled_by_fields``)."""
     from dataclasses import fields
     from multiprocessing.reduction import ForkingPickler
     from operator import attrgetter
@@ -175,7 +176,7 @@ def _send_records_as_calls() -> None:
     from . import records
     from .sla import verdicts as sla
 
-    for cls in (records.Provenance, records.Cell, records.Parsed, records.Finding, records.Row, sla.StageResult):
+    for cls in (records.Row, sla.StageResult):
         spec = fields(cls)
         if hasattr(cls, "__post_init__") or not all(f.init for f in spec) or len(spec) < 2:
             continue  # a call of the class would not rebuild the object as it was
