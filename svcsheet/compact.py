@@ -76,7 +76,7 @@ class CompactCells(Mapping[str, Cell]):
         return self._raws
 
     @property
-    def layout(self) -> tuple[tuple[str, str], ...]:
+    def key_columns(self) -> tuple[tuple[str, str], ...]:
         """(field key, column letters) of each cell, in order: one tuple shared by every row of this layout."""
         return self._layout
 

@@ -873,7 +873,12 @@ def _sla_findings(row: Row, form: FormSpec) -> None:
 
 def _opened(row: Row, forms: dict[str, FormSpec]) -> Any:
     """The time that places a ticket in a period (受理/反馈/接收/需求提出时间)."""
-    key = forms[row.form].opened_field
+    return _opened_in(row, forms[row.form])
+
+
+def _opened_in(row: Row, form: FormSpec) -> Any:
+    """``_opened`` of a row of ``form``."""
+    key = form.opened_field
     return row.value(key) if key else None
 
 
@@ -968,7 +973,7 @@ def _problem_text(
         if seen is not None:
             seen[text] = hit
     text, named_batch = hit
-    opened = as_datetime(row.value(form.opened_field)) if form.opened_field else None
+    opened = as_datetime(_opened_in(row, form))
     return ProblemText(
         uid=_uid(row),
         text=text,

@@ -102,16 +102,21 @@ class _Unusual(Exception):
     """A value ``_record_json`` leaves to the json module (a float, a dict key that is not text...)."""
 
 
-def _scalar(value: Any, memo: dict[Any, str] = {}) -> str:  # noqa: B006 - the memo lives with the function
-    """A str, int, bool or None as _RECORD_JSON writes it; the categories, names and keys of a month's tickets
-    repeat, each encoded once (a bounded memo)."""
+# text -> its JSON, and (key, value) pairs of a dict -> its JSON: the categories, pseudonyms, scores and stage
+# outcomes of a month's tickets repeat, each encoded once (bounded: emptied when full)
+_SCALAR_JSON: dict[str, str] = {}
+_MAPPING_JSON: dict[tuple[tuple[tuple[Any, Any], ...], tuple[type, ...]], str] = {}
+
+
+def _scalar(value: Any) -> str:
+    """A str, int, bool or None as _RECORD_JSON writes it."""
     kind = type(value)
     if kind is str:
-        hit = memo.get(value)
+        hit = _SCALAR_JSON.get(value)
         if hit is None:
-            if len(memo) >= 50_000:
-                memo.clear()
-            hit = memo[value] = _STRING(value)
+            if len(_SCALAR_JSON) >= 50_000:
+                _SCALAR_JSON.clear()
+            hit = _SCALAR_JSON[value] = _STRING(value)
         return hit
     if value is None:
         return "null"
@@ -124,21 +129,22 @@ def _scalar(value: Any, memo: dict[Any, str] = {}) -> str:  # noqa: B006 - the m
     raise _Unusual
 
 
-def _mapping_json(pairs: Any, memo: dict[Any, str] = {}) -> str:  # noqa: B006 - the memo lives with the function
-    """A dict of text keys and scalar values as _RECORD_JSON writes it (keys sorted): the scores and stage
-    outcomes of a month's tickets are a few dozen combinations, each encoded once."""
-    key = tuple(pairs)
+def _mapping_json(pairs: Any) -> str:
+    """A dict of text keys and scalar values (its items) as _RECORD_JSON writes it, keys sorted."""
+    items = tuple(pairs)
+    # the values' types in the key: equal values of other types (1, True, 1.0) are written differently
+    key = (items, tuple(map(type, map(itemgetter(1), items))))
     try:
-        hit = memo.get(key)
+        hit = _MAPPING_JSON.get(key)
     except TypeError:  # a value that cannot be hashed is not a scalar
         raise _Unusual from None
     if hit is None:
-        if any(type(k) is not str for k, _ in key):
+        if any(type(k) is not str for k, _ in items):
             raise _Unusual
-        body = ",".join(f"{_STRING(k)}:{_scalar(v)}" for k, v in sorted(key, key=lambda kv: kv[0]))
-        if len(memo) >= 10_000:
-            memo.clear()
-        hit = memo[key] = "{" + body + "}"
+        body = ",".join(f"{_STRING(k)}:{_scalar(v)}" for k, v in sorted(items, key=lambda kv: kv[0]))
+        if len(_MAPPING_JSON) >= 10_000:
+            _MAPPING_JSON.clear()
+        hit = _MAPPING_JSON[key] = "{" + body + "}"
     return hit
 
 

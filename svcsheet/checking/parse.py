@@ -65,7 +65,7 @@ _LAYOUT_SPECS: dict[tuple[int, int], tuple[FormSpec, Any, tuple[tuple[str, Field
 def _typed_cells(cells: Any, form: FormSpec) -> Iterable[tuple[tuple[str, FieldSpec, int], Any]]:
     """((field key, spec, id of the spec), value as typed) of every cell. Compact cells share their layout with
     every row read the same way: its keys' specs are looked up once per layout, not once per cell."""
-    layout = getattr(cells, "layout", None)
+    layout = getattr(cells, "key_columns", None)
     if layout is None:
         specs = _specs(form)
         return (((k, specs[k], id(specs[k])), typed) for k, typed in _raw_items(cells))
