@@ -24,8 +24,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from svcsheet import outputs, pipeline  # noqa: E402
-from svcsheet.outputs import figures  # noqa: E402
+from svcsheet import pipeline  # noqa: E402
+from svcsheet.outputs import figures, output_folder  # noqa: E402
 
 STAGES: dict[str, list[float]] = {}  # name -> [cpu seconds, rss after, peak after, gc seconds, wall from, to]
 T0 = [0.0]  # the run's start (perf_counter): the wall columns are seconds since it
@@ -96,7 +96,9 @@ def main() -> None:
     ap.add_argument("--out", type=Path, required=True)
     ap.add_argument("--as-of", default="2026-11-23 09:00")
     ap.add_argument("--jobs", type=int, default=1)
-    ap.add_argument("--history", type=Path, default=Path("off"), help="history file (default off; delete it first)")
+    ap.add_argument(
+        "--history", type=Path, default=Path("off"), help="history file (default off; delete it first)"
+    )
     ap.add_argument("--trace", type=int, default=0, help="top N tracemalloc lines at the traced peak")
     args = ap.parse_args()
 
@@ -117,9 +119,17 @@ def main() -> None:
     ]:
         _wrap(pipeline, attr, name)
     _wrap(figures, "compute_figures", "compute_figures")
-    for attr in ("write_clean", "write_rejects", "write_summary", "write_report_html", "write_returns", "write_trace"):
-        _wrap(outputs, attr, attr)
-    _wrap(outputs, "build_manifest", "build_manifest")
+    # the writers as output_folder calls them (the outputs package itself holds only its entry points)
+    for attr in (
+        "write_clean",
+        "write_rejects",
+        "write_summary",
+        "write_report_html",
+        "write_returns",
+        "write_trace",
+    ):
+        _wrap(output_folder, attr, attr)
+    _wrap(output_folder, "build_manifest", "build_manifest")
     from svcsheet.outputs import returns
 
     _wrap(returns.EarlyReturns, "settle", "returns/ in the workers: wait")  # with a pool: waits for them
@@ -133,7 +143,11 @@ def main() -> None:
     if args.trace:
         tracemalloc.start(1)
     options = pipeline.RunOptions(
-        inputs=args.inputs, out=args.out, as_of=datetime.fromisoformat(args.as_of), history=args.history, jobs=args.jobs
+        inputs=args.inputs,
+        out=args.out,
+        as_of=datetime.fromisoformat(args.as_of),
+        history=args.history,
+        jobs=args.jobs,
     )
     start_rss, t0, w0 = _rss_mb(), time.process_time(), time.perf_counter()
     T0[0] = w0
@@ -144,7 +158,10 @@ def main() -> None:
     for name, (c, rss, peak, g, w_from, w_to) in STAGES.items():
         print(f"{name:34} {c:8.2f} {rss:8.0f} {peak:8.0f} {g:6.2f} {w_from:7.1f}-{w_to:<7.1f}")
     print(f"{'whole run':34} {cpu:8.2f} {_rss_mb():8.0f} {_peak_mb():8.0f}   wall {wall:.1f} s")
-    gen = ", ".join(f"gen{i} {n} in {s:.2f} s" for i, (n, s) in enumerate(zip(GC["collections"], GC["seconds"], strict=True)))
+    gen = ", ".join(
+        f"gen{i} {n} in {s:.2f} s"
+        for i, (n, s) in enumerate(zip(GC["collections"], GC["seconds"], strict=True))
+    )
     print(f"garbage collections: {gen}")
     if args.trace:
         snap = tracemalloc.take_snapshot()

@@ -69,6 +69,17 @@ class CompactCells(Mapping[str, Cell]):
             raise ValueError("the values as typed were dropped after validation")
         return zip((k for k, _ in self._layout), self._raws, strict=True)
 
+    def raw_values(self) -> tuple[Any, ...]:
+        """The values as typed, in the order of ``keys()``."""
+        if self._raws is None:
+            raise ValueError("the values as typed were dropped after validation")
+        return self._raws
+
+    @property
+    def key_columns(self) -> tuple[tuple[str, str], ...]:
+        """(field key, column letters) of each cell, in order: one tuple shared by every row of this layout."""
+        return self._layout
+
     def __reduce__(self) -> tuple:
         return (CompactCells, (self._layout, self._rows, self._raws))
 

@@ -873,7 +873,12 @@ def _sla_findings(row: Row, form: FormSpec) -> None:
 
 def _opened(row: Row, forms: dict[str, FormSpec]) -> Any:
     """The time that places a ticket in a period (受理/反馈/接收/需求提出时间)."""
-    key = forms[row.form].opened_field
+    return _opened_in(row, forms[row.form])
+
+
+def _opened_in(row: Row, form: FormSpec) -> Any:
+    """``_opened`` of a row of ``form``."""
+    key = form.opened_field
     return row.value(key) if key else None
 
 
@@ -919,7 +924,7 @@ def _save_window_texts(
         return
     # made again row by row and written as they come (the clustering's were dropped before the outputs):
     # a list or a dict of every row's text was the run's memory peak. (ticket id, opened) as its TicketRecord.
-    texts = ((r.ticket_id, _problem_text(r, forms[r.form], forms)) for r in rows)
+    texts = ((r.ticket_id, _problem_text(r, forms[r.form])) for r in rows)
     save_problems(path, ((tid, p.opened, p) for tid, p in texts if p is not None))
 
 
@@ -938,7 +943,7 @@ def _problem_texts(
     seen: dict[str, tuple[str, str | None]] = {}  # one string (and its batch) per distinct text
     out = []
     for row in rows:
-        p = _problem_text(row, forms[row.form], forms, window, seen)
+        p = _problem_text(row, forms[row.form], window, seen)
         if p is not None:
             out.append(p)
             if ids is not None:
@@ -949,14 +954,14 @@ def _problem_texts(
 def _problem_text(
     row: Row,
     form: FormSpec,
-    forms: dict[str, FormSpec],
     window: tuple[datetime, datetime] | None = None,
     seen: dict[str, tuple[str, str | None]] | None = None,
 ) -> ProblemText | None:
     """The row's de-identified problem text for the clustering; None when its problem fields are empty.
     ``seen``: text -> (the text, the batch it names), shared by the rows of one text."""
     safe = row.safe
-    text = "；".join([str(v) for k in form.problem_fields if (v := safe.get(k))])
+    problem_fields, model, batch, department = _problem_keys(form)
+    text = "；".join([str(v) for k in problem_fields if (v := safe.get(k))])
     if not text:
         return None
     # what the outputs keep (a cell holds 32767 characters): a 1 MB cell would cost seconds per MB in
@@ -968,18 +973,31 @@ def _problem_text(
         if seen is not None:
             seen[text] = hit
     text, named_batch = hit
-    opened = as_datetime(_opened(row, forms))
+    opened = as_datetime(_opened_in(row, form))
     return ProblemText(
         uid=_uid(row),
         text=text,
         customer=row.customer_key,
         form=row.form,
-        model=_joined(safe, form.role_key("model")),
-        batch=_joined(safe, form.role_key("batch")) or named_batch,
-        department=_joined(safe, form.role_key("department")),
+        model=_joined(safe, model),
+        batch=_joined(safe, batch) or named_batch,
+        department=_joined(safe, department),
         opened=opened,
         counts=window is None or opened is None or window[0] <= opened < window[1],
     )
+
+
+_PROBLEM_KEYS: dict[int, tuple[FormSpec, tuple[tuple[str, ...], str | None, str | None, str | None]]] = {}
+
+
+def _problem_keys(form: FormSpec) -> tuple[tuple[str, ...], str | None, str | None, str | None]:
+    """The form's problem fields and its model, batch and department fields (looked up once per form, not three
+    times per row: ~90,000 texts a month)."""
+    hit = _PROBLEM_KEYS.get(id(form))
+    if hit is None or hit[0] is not form:
+        keys = (form.problem_fields, form.role_key("model"), form.role_key("batch"), form.role_key("department"))
+        hit = _PROBLEM_KEYS[id(form)] = (form, keys)
+    return hit[1]
 
 
 def _joined(safe: Any, key: str | None) -> str | None:

@@ -4,15 +4,19 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import json
 import re
 import sqlite3
 
 import pytest
+from hypothesis import example, given
+from hypothesis import strategies as st
 from test_figures import AS_OF, FORMS, T, fixture_result, fixture_rows
 
 from svcsheet.audit.history import HistoryStore, TicketRecord, run_records, save_run
 from svcsheet.errors import UsageError
 from svcsheet.outputs.figures import compute_figures
+from svcsheet.records import FieldMap
 
 
 def split_by_week():
@@ -229,3 +233,58 @@ def test_reading_back_leaves_out_the_tickets_asked_to_skip(tmp_path):
     assert store.upsert_rows("r", tickets) == 3
     back = store.rows_between(T(16, 0), T(23, 0), skip={("issue_feedback", "FB1")})
     assert [r.ticket_id for r in back] == ["FB0", "FB2"]
+
+
+# ---------------------------------------------------------------- a record's JSON, written field by field
+
+_TEXT = st.one_of(st.none(), st.text(max_size=12))
+_SCALAR = st.one_of(st.none(), st.booleans(), st.integers(-10, 10**12), st.text(max_size=8))
+
+
+@st.composite
+def _records(draw) -> TicketRecord:
+    stages = draw(st.dictionaries(st.text(max_size=6), st.text(max_size=6), max_size=5))
+    return TicketRecord(
+        form=draw(st.sampled_from(sorted(FORMS))),
+        ticket_id=draw(_TEXT),
+        opened=draw(st.one_of(st.none(), st.datetimes(dt.datetime(2000, 1, 1), dt.datetime(2100, 1, 1)))),
+        customer_key=draw(_TEXT),
+        category=draw(_TEXT),
+        channel=draw(_TEXT),
+        priority=draw(_TEXT),
+        department=draw(_TEXT),
+        handler=draw(_TEXT),
+        # (scores hold ints; any value is written as json.dumps writes it, a TRUE beside an equal 1 too)
+        scores=draw(st.dictionaries(st.sampled_from("效率态度"), st.one_of(st.integers(0, 5), st.booleans()), max_size=2)),
+        # the unusual values (a float, a nested list) take the json module's path: the same text either way
+        satisfaction=draw(
+            st.one_of(_SCALAR, st.floats(allow_nan=False), st.lists(st.integers(), max_size=2))
+        ),
+        status=draw(_TEXT),
+        result=draw(_TEXT),
+        resolved=draw(st.booleans()),
+        closed=draw(st.one_of(st.none(), st.booleans())),
+        # the stage outcomes as the pipeline keeps them (a FieldMap) or as a dict
+        stages=draw(st.sampled_from([FieldMap(stages.keys(), stages.values()), stages])),
+    )
+
+
+@given(_records())
+@example(TicketRecord("issue_feedback", "FB1", None, scores={"效率": 1}, stages={"ack": 1}))
+@example(TicketRecord("issue_feedback", "FB2", None, scores={"效率": True}, stages={"ack": 1.0}))
+def test_record_json_is_the_json_modules_text_and_reads_back(record: TicketRecord) -> None:
+    """What the history stores of a ticket: exactly the text json.dumps writes (sorted keys, compact), for any
+    value; read back, the same record."""
+    data = {f.name: getattr(record, f.name) for f in dataclasses.fields(record)}
+    data["scores"], data["stages"] = dict(record.scores), dict(record.stages)
+    data["opened"] = record.opened.isoformat() if record.opened else None
+    text = record.to_json()
+    assert text == json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    back = TicketRecord.from_json(text)
+    assert back.to_json() == text
+    assert (back.ticket_id, back.opened, back.scores, dict(back.stages)) == (
+        record.ticket_id,
+        record.opened,
+        record.scores,
+        dict(record.stages),
+    )

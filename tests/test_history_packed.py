@@ -40,7 +40,7 @@ def _from_rows(result, db: Path) -> None:
     forms = load_forms()
     accepted = [r for f in result.files for r in f.rows if not r.rejected]
     HistoryStore(db).upsert_rows(result.manifest["run_id"], accepted)
-    texts = ((r.ticket_id, _problem_text(r, forms[r.form], forms)) for r in accepted)
+    texts = ((r.ticket_id, _problem_text(r, forms[r.form])) for r in accepted)
     save_problems(db, ((tid, p.opened, p) for tid, p in texts if p is not None))
 
 

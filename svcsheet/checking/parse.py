@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import replace
 from typing import Any
 
@@ -58,17 +59,33 @@ def _raw_items(cells: Any) -> Any:
     return raw_items() if raw_items is not None else ((k, c.raw) for k, c in cells.items())
 
 
+_LAYOUT_SPECS: dict[tuple[int, int], tuple[FormSpec, Any, tuple[tuple[str, FieldSpec, int], ...]]] = {}
+
+
+def _typed_cells(cells: Any, form: FormSpec) -> Iterable[tuple[tuple[str, FieldSpec, int], Any]]:
+    """((field key, spec, id of the spec), value as typed) of every cell. Compact cells share their layout with
+    every row read the same way: its keys' specs are looked up once per layout, not once per cell."""
+    layout = getattr(cells, "key_columns", None)
+    if layout is None:
+        specs = _specs(form)
+        return (((k, specs[k], id(specs[k])), typed) for k, typed in _raw_items(cells))
+    hit = _LAYOUT_SPECS.get((id(form), id(layout)))
+    if hit is None or hit[0] is not form or hit[1] is not layout:
+        specs = _specs(form)
+        plan = tuple((k, specs[k], id(specs[k])) for k, _col in layout)
+        hit = _LAYOUT_SPECS[(id(form), id(layout))] = (form, layout, plan)
+    return zip(hit[2], cells.raw_values(), strict=True)
+
+
 def parse_row(raw: RawRow, form: FormSpec) -> Row:
     """Parse every cell of a row with its field spec; parse problems become findings at the cell."""
     values: dict[str, Parsed] = {}
     findings = []
-    specs = _specs(form)
     memo = _MEMO.get
     id_field = form.id_field
-    for key, typed in _raw_items(raw.cells):
-        spec = specs[key]
+    for (key, spec, spec_id), typed in _typed_cells(raw.cells, form):
         # parse_cached's hit inlined (a long text is never in the memo): most cells repeat a value
-        hit = memo((id(spec), type(typed), typed))
+        hit = memo((spec_id, type(typed), typed))
         parsed = hit[1] if hit is not None and hit[0] is spec else parse_cached(spec, typed)
         if key == id_field:
             parsed = _canonical_id(form, parsed)

@@ -261,7 +261,7 @@ _CACHE_LIMIT = 4096  # texts up to this length are memoised: names, staff and ch
 
 def strip_bidi(text: str) -> str:
     """Remove the invisible direction controls (U+202E and kin) that can make a text display reversed."""
-    return _BIDI.sub("", text)
+    return text if text.isascii() else _BIDI.sub("", text)  # the controls are not ASCII
 
 
 def find_pii(text: str) -> list[PiiHit]:

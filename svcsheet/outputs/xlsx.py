@@ -823,6 +823,11 @@ class Sheet:
         except TypeError:
             return False
         kinds = [set(map(type, d)) for d in distincts]
+        for c, kind in enumerate(kinds):
+            if int in kind:
+                # a set keeps one of equal values of other types (True == 1, 1.0 == 1): which types the column
+                # holds is read from the column itself, or a TRUE beside a 1 was written as the number 1
+                kinds[c] = set(map(type, columns[c]))
         # the row xlsxwriter holds goes out first, as it would at this part's first cell (its formats get
         # their indexes before this part's); then formats this part uses first get theirs in row order
         prev = ws.previous_row
