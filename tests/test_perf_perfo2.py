@@ -249,8 +249,9 @@ def test_a_ticket_is_indented_as_the_json_module_indents_it(value, pad) -> None:
 
 
 def test_what_is_not_plain_json_is_left_to_the_json_module() -> None:
-    from svcsheet.outputs.manifest import _NotPlain, indented_json
+    from svcsheet.json_text import NotPlain
+    from svcsheet.outputs.manifest import indented_json
 
     for value in (1.5, (1, 2), {1: "a"}, {"a": [float("nan")]}):
-        with pytest.raises(_NotPlain):
+        with pytest.raises(NotPlain):
             indented_json(value)

@@ -22,6 +22,7 @@ from typing import Any
 
 from ..errors import UsageError
 from ..forms import Condition, FormSpec, label_base, load_forms
+from ..json_text import STRING, NotPlain, scalar
 from ..records import FieldMap
 from ..sla.period import as_datetime
 
@@ -73,7 +74,7 @@ class TicketRecord:
         """``json.dumps`` of the record's fields (sorted keys, compact separators, ``opened`` in ISO form)."""
         try:
             return _record_json(self)
-        except _Unusual:
+        except NotPlain:
             return _RECORD_JSON(self._data())
 
     def _data(self) -> dict[str, Any]:
@@ -95,13 +96,6 @@ class TicketRecord:
 _RECORD_FIELDS = tuple(f.name for f in fields(TicketRecord))
 # json.dumps with options makes an encoder per call: one per record (~100,000 a month), 16% of to_json's time
 _RECORD_JSON = json.JSONEncoder(ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode
-_STRING = json.encoder.encode_basestring  # a str as the encoder above writes it (C)
-
-
-class _Unusual(Exception):
-    """A value ``_record_json`` leaves to the json module (a float, a dict key that is not text...)."""
-
-
 # text -> its JSON, and (key, value) pairs of a dict -> its JSON: the categories, pseudonyms, scores and stage
 # outcomes of a month's tickets repeat, each encoded once (bounded: emptied when full)
 _SCALAR_JSON: dict[str, str] = {}
@@ -109,24 +103,15 @@ _MAPPING_JSON: dict[tuple[tuple[tuple[Any, Any], ...], tuple[type, ...]], str] =
 
 
 def _scalar(value: Any) -> str:
-    """A str, int, bool or None as _RECORD_JSON writes it."""
-    kind = type(value)
-    if kind is str:
-        hit = _SCALAR_JSON.get(value)
-        if hit is None:
-            if len(_SCALAR_JSON) >= 50_000:
-                _SCALAR_JSON.clear()
-            hit = _SCALAR_JSON[value] = _STRING(value)
-        return hit
-    if value is None:
-        return "null"
-    if value is True:
-        return "true"
-    if value is False:
-        return "false"
-    if kind is int:
-        return int.__repr__(value)
-    raise _Unusual
+    """``json_text.scalar``, each text encoded once."""
+    if type(value) is not str:
+        return scalar(value)
+    hit = _SCALAR_JSON.get(value)
+    if hit is None:
+        if len(_SCALAR_JSON) >= 50_000:
+            _SCALAR_JSON.clear()
+        hit = _SCALAR_JSON[value] = STRING(value)
+    return hit
 
 
 def _mapping_json(pairs: Any) -> str:
@@ -137,34 +122,30 @@ def _mapping_json(pairs: Any) -> str:
     try:
         hit = _MAPPING_JSON.get(key)
     except TypeError:  # a value that cannot be hashed is not a scalar
-        raise _Unusual from None
+        raise NotPlain from None
     if hit is None:
         if any(type(k) is not str for k, _ in items):
-            raise _Unusual
-        body = ",".join(f"{_STRING(k)}:{_scalar(v)}" for k, v in sorted(items, key=lambda kv: kv[0]))
+            raise NotPlain
+        body = ",".join(f"{STRING(k)}:{_scalar(v)}" for k, v in sorted(items, key=lambda kv: kv[0]))
         if len(_MAPPING_JSON) >= 10_000:
             _MAPPING_JSON.clear()
         hit = _MAPPING_JSON[key] = "{" + body + "}"
     return hit
 
 
-def _one_off(value: Any) -> str:
-    """_scalar of a value that seldom repeats (ticket ids, customer keys), not kept in the memo."""
-    return _STRING(value) if type(value) is str else _scalar(value)
-
-
 def _record_json(r: TicketRecord) -> str:
     """_RECORD_JSON of a record's fields, written field by field in the sorted order of their names (a dict per
     record and the encoder's generic walk were most of to_json's time; 100,000 records a month). A field added
-    to TicketRecord must be added here too: a test compares the two encodings."""
+    to TicketRecord must be added here too: a test compares the two encodings. Ticket ids and customer keys
+    seldom repeat: encoded without the memo (``scalar``)."""
     s = _scalar
-    opened = _STRING(r.opened.isoformat()) if r.opened else "null"
+    opened = STRING(r.opened.isoformat()) if r.opened else "null"
     return (
         f'{{"category":{s(r.category)},"channel":{s(r.channel)},"closed":{s(r.closed)},'
-        f'"customer_key":{_one_off(r.customer_key)},"department":{s(r.department)},"form":{s(r.form)},'
+        f'"customer_key":{scalar(r.customer_key)},"department":{s(r.department)},"form":{s(r.form)},'
         f'"handler":{s(r.handler)},"opened":{opened},"priority":{s(r.priority)},"resolved":{s(r.resolved)},'
         f'"result":{s(r.result)},"satisfaction":{s(r.satisfaction)},"scores":{_mapping_json(r.scores.items())},'
-        f'"stages":{_mapping_json(r.stages.items())},"status":{s(r.status)},"ticket_id":{_one_off(r.ticket_id)}}}'
+        f'"stages":{_mapping_json(r.stages.items())},"status":{s(r.status)},"ticket_id":{scalar(r.ticket_id)}}}'
     )
 
 

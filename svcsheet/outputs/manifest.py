@@ -11,6 +11,7 @@ from typing import Any
 
 from .. import __version__
 from ..audit.archive import sha256_file
+from ..json_text import STRING, NotPlain, scalar
 from .columns import verdict_text
 
 
@@ -132,12 +133,12 @@ def write_trace(result, path: Path) -> None:
         for row in result.rows:
             try:
                 batch.append(_ticket_json(row, forms, sha_of, shown))
-            except _NotPlain:  # a value _ticket_json does not write: the ticket's record, encoded as before
+            except NotPlain:  # a value _ticket_json does not write: the ticket's record, encoded as before
                 record = _ticket_record(row, forms, sha_of, shown)
                 # a ticket sits two levels deep: its lines move two spaces right (JSON strings hold no raw newline)
                 try:
                     batch.append("  " + indented_json(record, "  "))
-                except _NotPlain:
+                except NotPlain:
                     batch.append("  " + encoder.encode(record).replace("\n", "\n  "))
             if len(batch) >= TRACE_BATCH:
                 fh.write((",\n" if opened else "[\n") + ",\n".join(batch))
@@ -148,29 +149,14 @@ def write_trace(result, path: Path) -> None:
         fh.write("\n ]\n}\n" if opened else "[]\n}\n")
 
 
-class _NotPlain(Exception):
-    """A value indented_json leaves to the json module."""
-
-
-_STRING = json.encoder.encode_basestring  # as json.dumps(..., ensure_ascii=False) writes a string (C)
-
-
 def indented_json(value: Any, pad: str = "") -> str:
     """``json.dumps(value, ensure_ascii=False, indent=1)`` with every line after the first ``pad`` further right,
     for the plain values a ticket holds (dicts with text keys, lists, text, ints, None, booleans); anything else
-    raises _NotPlain. With an indent the json module encodes in Python, through generators and closures made
+    raises NotPlain. With an indent the json module encodes in Python, through generators and closures made
     anew per call (most of trace.json's time); this builds the same text directly."""
     kind = type(value)
-    if kind is str:
-        return _STRING(value)
-    if value is None:
-        return "null"
-    if value is True:
-        return "true"
-    if value is False:
-        return "false"
-    if kind is int:
-        return int.__repr__(value)
+    if kind is not dict and kind is not list:
+        return scalar(value)
     inner = pad + " "
     if kind is dict:
         if not value:
@@ -178,43 +164,25 @@ def indented_json(value: Any, pad: str = "") -> str:
         items = []
         for k, v in value.items():
             if type(k) is not str:
-                raise _NotPlain
-            items.append(f"{inner}{_STRING(k)}: {indented_json(v, inner)}")
+                raise NotPlain
+            items.append(f"{inner}{STRING(k)}: {indented_json(v, inner)}")
         return "{\n" + ",\n".join(items) + "\n" + pad + "}"
-    if kind is list:
-        if not value:
-            return "[]"
-        return "[\n" + ",\n".join(inner + indented_json(v, inner) for v in value) + "\n" + pad + "]"
-    raise _NotPlain
-
-
-def _plain(value: Any) -> str:
-    """A scalar of a ticket as ``indented_json`` writes it; anything else raises _NotPlain."""
-    kind = type(value)
-    if kind is str:
-        return _STRING(value)
-    if value is None:
-        return "null"
-    if kind is int:
-        return int.__repr__(value)
-    if value is True:
-        return "true"
-    if value is False:
-        return "false"
-    raise _NotPlain
+    if not value:  # a list
+        return "[]"
+    return "[\n" + ",\n".join(inner + indented_json(v, inner) for v in value) + "\n" + pad + "]"
 
 
 def _ticket_json(row, forms, sha_of, shown) -> str:
     """``"  " + indented_json(_ticket_record(row, ...), "  ")`` written from the row at once: no record, and
     the ticket's fixed keys and indentation are constants (a generic walk of each record was most of
-    trace.json's time). A value that is not plain raises _NotPlain (the caller then encodes the record)."""
+    trace.json's time). A value that is not plain raises NotPlain (the caller then encodes the record)."""
     prov = row.shown_prov
     file = prov.file
     if row.layout != "card":
-        place = f'   "row": {_plain(prov.row)},\n'
+        place = f'   "row": {scalar(prov.row)},\n'
     else:
         place = "".join(
-            f"   {_STRING(k)}: {_plain(v)},\n" for k, v in _place(row, forms.get(row.form)).items()
+            f"   {STRING(k)}: {scalar(v)},\n" for k, v in _place(row, forms.get(row.form)).items()
         )
     findings = row.safe_findings
     if findings:
@@ -222,9 +190,9 @@ def _ticket_json(row, forms, sha_of, shown) -> str:
             "[\n"
             + ",\n".join(
                 [
-                    f'    {{\n     "code": {_plain(f.code)},\n     "severity": {_plain(f.severity)},\n'
-                    f'     "cell": {_plain(f.cell)},\n     "field": {_plain(f.field)},\n'
-                    f'     "message": {_plain(f.message)}\n    }}'
+                    f'    {{\n     "code": {scalar(f.code)},\n     "severity": {scalar(f.severity)},\n'
+                    f'     "cell": {scalar(f.cell)},\n     "field": {scalar(f.field)},\n'
+                    f'     "message": {scalar(f.message)}\n    }}'
                     for f in findings
                 ]
             )
@@ -236,21 +204,21 @@ def _ticket_json(row, forms, sha_of, shown) -> str:
     index = getattr(sla, "_index", None)
     # a FieldMap's pairs in its order, without the Mapping mixin's lookups
     pairs = zip(index, sla._values, strict=True) if type(index) is dict else sla.items()
-    stages = [f"    {_key(k)}: {_plain(verdict_text(v, shown))}" for k, v in pairs]
+    stages = [f"    {_key(k)}: {scalar(verdict_text(v, shown))}" for k, v in pairs]
     verdicts = "{\n" + ",\n".join(stages) + "\n   }" if stages else "{}"
     status = '"rejected"' if row.rejected else '"clean"'
     return (
-        f'  {{\n   "form": {_plain(row.form)},\n   "ticket_id": {_plain(row.ticket_id)},\n'
-        f'   "file": {_plain(file)},\n   "sha256": {_plain(sha_of.get(file))},\n   "sheet": {_plain(prov.sheet)},\n'
+        f'  {{\n   "form": {scalar(row.form)},\n   "ticket_id": {scalar(row.ticket_id)},\n'
+        f'   "file": {scalar(file)},\n   "sha256": {scalar(sha_of.get(file))},\n   "sheet": {scalar(prov.sheet)},\n'
         f'{place}   "status": {status},\n   "findings": {found},\n'
-        f'   "sla": {verdicts},\n   "common_issue": {_plain(row.cluster)}\n  }}'
+        f'   "sla": {verdicts},\n   "common_issue": {scalar(row.cluster)}\n  }}'
     )
 
 
 def _key(key: Any) -> str:
     if type(key) is not str:  # indented_json writes text keys only
-        raise _NotPlain
-    return _STRING(key)
+        raise NotPlain
+    return STRING(key)
 
 
 def write_manifest(manifest: dict[str, Any], path: Path) -> None:
