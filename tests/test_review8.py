@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 
 from svcsheet import pipeline
 from svcsheet.forms import load_forms
+from svcsheet.json_text import NotPlain
 from svcsheet.outputs import manifest
 from svcsheet.policy import load_policy
 from svcsheet.records import FieldMap, Finding, Parsed, Provenance
@@ -97,7 +98,7 @@ def _hostile_rows(draw: st.DrawFn) -> SimpleNamespace:
 @given(_hostile_rows())
 def test_a_ticket_written_from_the_row_is_the_json_modules_text_for_hostile_values(row: SimpleNamespace) -> None:
     """_ticket_json gives the text the json module gives the ticket's record (as trace.json was written before
-    round 8), whatever its texts hold; a value it does not write is left to the json module (_NotPlain)."""
+    round 8), whatever its texts hold; a value it does not write is left to the json module (NotPlain)."""
     files = [SimpleNamespace(name=row.shown_prov.file, sha256="ab" * 32)]
     forms, sha_of, shown = manifest._ticket_context(SimpleNamespace(files=files))
     want = "  " + json.JSONEncoder(ensure_ascii=False, indent=1).encode(
@@ -105,7 +106,7 @@ def test_a_ticket_written_from_the_row_is_the_json_modules_text_for_hostile_valu
     ).replace("\n", "\n  ")
     try:
         got = manifest._ticket_json(row, forms, sha_of, shown)
-    except manifest._NotPlain:
+    except NotPlain:
         assert not (type(row.shown_prov.row) in (int, type(None)) or row.shown_prov.row is True
                     or row.shown_prov.row is False)  # fmt: skip
         return
