@@ -96,9 +96,7 @@ def main() -> None:
     ap.add_argument("--out", type=Path, required=True)
     ap.add_argument("--as-of", default="2026-11-23 09:00")
     ap.add_argument("--jobs", type=int, default=1)
-    ap.add_argument(
-        "--history", type=Path, default=Path("off"), help="history file (default off; delete it first)"
-    )
+    ap.add_argument("--history", type=Path, default=Path("off"), help="history file (default off; delete it first)")
     ap.add_argument("--trace", type=int, default=0, help="top N tracemalloc lines at the traced peak")
     args = ap.parse_args()
 
@@ -120,14 +118,7 @@ def main() -> None:
         _wrap(pipeline, attr, name)
     _wrap(figures, "compute_figures", "compute_figures")
     # the writers as output_folder calls them (the outputs package itself holds only its entry points)
-    for attr in (
-        "write_clean",
-        "write_rejects",
-        "write_summary",
-        "write_report_html",
-        "write_returns",
-        "write_trace",
-    ):
+    for attr in ("write_clean", "write_rejects", "write_summary", "write_report_html", "write_returns", "write_trace"):
         _wrap(output_folder, attr, attr)
     _wrap(output_folder, "build_manifest", "build_manifest")
     from svcsheet.outputs import returns
@@ -143,11 +134,7 @@ def main() -> None:
     if args.trace:
         tracemalloc.start(1)
     options = pipeline.RunOptions(
-        inputs=args.inputs,
-        out=args.out,
-        as_of=datetime.fromisoformat(args.as_of),
-        history=args.history,
-        jobs=args.jobs,
+        inputs=args.inputs, out=args.out, as_of=datetime.fromisoformat(args.as_of), history=args.history, jobs=args.jobs
     )
     start_rss, t0, w0 = _rss_mb(), time.process_time(), time.perf_counter()
     T0[0] = w0
@@ -158,10 +145,7 @@ def main() -> None:
     for name, (c, rss, peak, g, w_from, w_to) in STAGES.items():
         print(f"{name:34} {c:8.2f} {rss:8.0f} {peak:8.0f} {g:6.2f} {w_from:7.1f}-{w_to:<7.1f}")
     print(f"{'whole run':34} {cpu:8.2f} {_rss_mb():8.0f} {_peak_mb():8.0f}   wall {wall:.1f} s")
-    gen = ", ".join(
-        f"gen{i} {n} in {s:.2f} s"
-        for i, (n, s) in enumerate(zip(GC["collections"], GC["seconds"], strict=True))
-    )
+    gen = ", ".join(f"gen{i} {n} in {s:.2f} s" for i, (n, s) in enumerate(zip(GC["collections"], GC["seconds"], strict=True)))
     print(f"garbage collections: {gen}")
     if args.trace:
         snap = tracemalloc.take_snapshot()

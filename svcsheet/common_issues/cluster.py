@@ -1126,8 +1126,8 @@ def _examples(members: list[_Row], k: int = 3) -> tuple[str, ...]:
 def prepare(settings: dict | None = None) -> None:
     """Load what a clustering with ``settings`` needs before its first text: the lexicon, its matcher and
     segmenter, the guard, and scipy's sparse, graph and hierarchy modules (~0.45 s: most of a clustering's
-    fixed cost). A run calls it while its workers read; what fails here
-    (a team lexicon that cannot be read) is left for the clustering itself to raise, where the run reports it."""
+    fixed cost). A run calls it while its workers read; what fails here (a team lexicon that cannot be read) is
+    left for the clustering itself to raise, where the run reports it."""
     with suppress(Exception):
         lex = layered_lexicon(_settings(settings)["lexicon"])
         _matcher(lex)
