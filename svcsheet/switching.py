@@ -11,18 +11,32 @@ while the row builder then waited for it.
 from __future__ import annotations
 
 import sys
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 
 SWITCH_INTERVAL = 0.0005  # seconds
 
+_lock = threading.Lock()
+_holders = 0  # blocks inside short_switch_interval now, in any thread
+_caller: float | None = None  # the interval before the first of them
+
 
 @contextmanager
 def short_switch_interval(seconds: float = SWITCH_INTERVAL) -> Iterator[None]:
-    """The switch interval at most ``seconds`` inside the block, the caller's again after it."""
-    before = sys.getswitchinterval()
-    sys.setswitchinterval(min(before, seconds))
+    """The switch interval at most ``seconds`` inside the block. The interval is the process's: runs overlapping in
+    threads share one setting, and the interval from before the first of them comes back when the last ends."""
+    global _holders, _caller
+    with _lock:
+        if _holders == 0:
+            _caller = sys.getswitchinterval()
+        _holders += 1
+        sys.setswitchinterval(min(sys.getswitchinterval(), seconds))
     try:
         yield
     finally:
-        sys.setswitchinterval(before)
+        with _lock:
+            _holders -= 1
+            if _holders == 0 and _caller is not None:
+                sys.setswitchinterval(_caller)
+                _caller = None

@@ -67,3 +67,15 @@ def test_the_interval_is_never_made_longer(before):
         assert sys.getswitchinterval() == pytest.approx(before, abs=2e-6)  # stored in whole microseconds
     finally:
         sys.setswitchinterval(saved)
+
+
+def test_runs_overlapping_in_threads_leave_the_callers_interval(caller_interval):
+    """Two runs in threads of one program, the first ending before the second: the second keeps the short
+    interval to its end, and the program's own comes back after both (not the first run's short one)."""
+    first, second = short_switch_interval(), short_switch_interval()
+    first.__enter__()
+    second.__enter__()
+    first.__exit__(None, None, None)
+    assert sys.getswitchinterval() == pytest.approx(SWITCH_INTERVAL)
+    second.__exit__(None, None, None)
+    assert sys.getswitchinterval() == pytest.approx(caller_interval)
