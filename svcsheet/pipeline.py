@@ -57,6 +57,7 @@ from .records import FieldMap, Finding, Parsed, Provenance, Row, SharedValues, S
 from .sla.bizcal import BusinessCalendar
 from .sla.period import Period, as_datetime, parse_period
 from .sla.verdicts import StageResult, evaluate_row
+from .switching import short_switch_interval
 
 EXIT_OK = 0
 EXIT_SOME_UNREADABLE = 3
@@ -221,7 +222,8 @@ def run(options: RunOptions, progress: Progress | None = None) -> RunResult:
     """Run the batch and, when ``options.out`` is set, write every output. Never stops for one bad file or row."""
     gc.freeze()  # what was loaded before (modules, forms, lexicons) is never garbage: see _keep
     try:
-        return _run(options, progress)
+        with short_switch_interval():
+            return _run(options, progress)
     finally:
         gc.unfreeze()
 
