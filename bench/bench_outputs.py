@@ -91,6 +91,7 @@ def main() -> None:
     from svcsheet.outputs.returns import write_returns
     from svcsheet.outputs.summary import write_summary
     from svcsheet.pipeline import RunOptions, run
+    from svcsheet.switching import SWITCH_INTERVAL
 
     if args.load:
         with args.load.open("rb") as fh:
@@ -126,6 +127,7 @@ def main() -> None:
     names = args.only or list(writers)
     writers["figures"] = lambda d: compute_figures(result, forms)
     writers["redact"] = lambda d: _redact(result, forms)
+    sys.setswitchinterval(SWITCH_INTERVAL)  # as in a run (pipeline.run): this process is the bench's own
     print(f"{rows} rows, {len(result.files)} files, --jobs {args.jobs}; seconds (best of {args.repeat})")
     for name in names:
         best = (float("inf"), float("inf"), float("inf"))
