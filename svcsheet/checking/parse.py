@@ -73,6 +73,8 @@ def _typed_cells(cells: Any, form: FormSpec) -> Iterable[tuple[tuple[str, FieldS
     if hit is None or hit[0] is not form or hit[1] is not layout:
         specs = _specs(form)
         plan = tuple((k, specs[k], id(specs[k])) for k, _col in layout)
+        if len(_LAYOUT_SPECS) >= 1024:  # each run reads new layouts: a program that runs weekly keeps no old ones
+            _LAYOUT_SPECS.clear()
         hit = _LAYOUT_SPECS[(id(form), id(layout))] = (form, layout, plan)
     return zip(hit[2], cells.raw_values(), strict=True)
 
