@@ -431,15 +431,19 @@ def _stages(options: RunOptions, progress: Progress | None, cleanup: ExitStack) 
     _keep()
     _release_freed_memory()  # the clustering's matrices and the figures' working lists are gone too
     if options.out is not None:
+        from .audit.history import history_save
         from .outputs import write_outputs
 
         report("写出", 0, 1)
-        write_outputs(result, forms, options.out, early)
-        _release_freed_memory()  # the writers' buffers: their pages go back before the history's own
-        from .audit.history import save_run  # the history keeps the run's tickets only once its outputs exist
-
-        save_run(result)
-        _save_window_texts(result, accepted, forms, window_items)
+        # the history keeps the run's tickets and problem texts only once its outputs exist: inserted while the
+        # outputs are written (``beside``: once no process is forked any more), committed after them
+        saving = history_save(result, _window_texts(accepted, forms, window_items))
+        if saving is not None:
+            cleanup.callback(saving.abort)  # (the outputs failed)
+        write_outputs(result, forms, options.out, early, beside=saving.start if saving is not None else None)
+        if saving is not None:
+            saving.commit(result.manifest, options.out)
+        _release_freed_memory()  # the writers' buffers and the history's
         report("写出", 1, 1)
 
     # 8. with a store: archive the originals and record the run in the ledger
@@ -911,23 +915,19 @@ def _window_items(
     return PackedTuples(problem_items(zip(ids, (p.opened for p in texts), texts, strict=True)))
 
 
-def _save_window_texts(
-    result: RunResult, rows: list[Row], forms: dict[str, FormSpec], items: PackedTuples | None = None
-) -> None:
-    """Keep this run's de-identified problem texts in the history for later runs' windows (``items``: as
-    ``_window_items`` kept them; else made again from the rows)."""
-    from .audit.history import save_problem_items, save_problems
-
-    path = getattr(result.figures, "history_path", None)
-    if not path:
-        return
+def _window_texts(
+    rows: list[Row], forms: dict[str, FormSpec], items: PackedTuples | None = None
+) -> Iterable[tuple[Any, ...]]:
+    """What the history keeps of this run's de-identified problem texts for later runs' windows
+    (``history.problem_items``): ``items`` as ``_window_items`` kept them, else made again from the rows."""
     if items is not None:
-        save_problem_items(path, items)
-        return
+        return items
+    from .audit.history import problem_items
+
     # made again row by row and written as they come (the clustering's were dropped before the outputs):
     # a list or a dict of every row's text was the run's memory peak. (ticket id, opened) as its TicketRecord.
     texts = ((r.ticket_id, _problem_text(r, forms[r.form])) for r in rows)
-    save_problems(path, ((tid, p.opened, p) for tid, p in texts if p is not None))
+    return problem_items((tid, p.opened, p) for tid, p in texts if p is not None)
 
 
 def _uid(row: Row) -> str:
