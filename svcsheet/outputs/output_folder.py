@@ -139,7 +139,7 @@ def _write_files(
     failed: tuple[int, BaseException] | None = None
     try:
         failed = _run_steps(numbered)
-        if beside is not None:
+        if beside is not None and failed is None:
             beside()
     except BaseException:  # interrupted: the child must not go on writing into a folder being removed
         if child is not None:
