@@ -126,6 +126,9 @@ def _unpacked(value: Any) -> Any:
     return pickle.loads(zlib.decompress(value)) if isinstance(value, bytes) else value
 
 
+_REJECTED = attrgetter("rejected")
+
+
 @dataclass
 class FileResult:
     """One input workbook: what was read from it, or why it could not be read."""
@@ -148,11 +151,11 @@ class FileResult:
 
     @property
     def rows_clean(self) -> int:
-        return sum(1 for r in self.rows if not r.rejected)
+        return len(self.rows) - self.rows_rejected
 
     @property
     def rows_rejected(self) -> int:
-        return sum(1 for r in self.rows if r.rejected)
+        return sum(map(_REJECTED, self.rows))
 
     @property
     def warnings(self) -> int:
@@ -189,18 +192,19 @@ class RunResult:
 
     @property
     def totals(self) -> dict[str, Any]:
-        """The run's counts, as run.json records them and the CLI prints them."""
+        """The run's counts, as run.json records them and the CLI prints them (each row and finding walked
+        once: they are ~100,000 and ~500,000 in a month)."""
         rows = self.rows
-        findings = self.findings
+        rejected = sum(map(_REJECTED, rows))
+        severities = Counter(f.severity for fr in self.files for f in fr.safe_findings)
+        severities.update(f.severity for r in rows for f in r.safe_findings)
         return {
             "files": len(self.files),
             "files_unreadable": sum(1 for f in self.files if f.error),
             "rows_read": len(rows),
-            "rows_clean": sum(1 for r in rows if not r.rejected),
-            "rows_rejected": sum(1 for r in rows if r.rejected),
-            "findings": {
-                sev: sum(1 for f in findings if f.severity == sev) for sev in ("error", "warning", "info")
-            },
+            "rows_clean": len(rows) - rejected,
+            "rows_rejected": rejected,
+            "findings": {sev: severities[sev] for sev in ("error", "warning", "info")},
             "common_issues": len(self.clustering.common) if self.clustering else 0,
         }
 
