@@ -162,6 +162,13 @@ def _run_options(
     )
 
 
+def _fork_early() -> None:
+    """Before the run's modules are imported: the clustering's child forked now loads on the idle core."""
+    from .common_issues.early import start
+
+    start()
+
+
 def _run_with_progress(options):
     from .pipeline import run
 
@@ -272,6 +279,7 @@ def _print_summary(result) -> None:
 @_executor_options
 def validate(inputs, as_of, policy, strict, notes, jobs, executor, scheduler, send) -> None:
     """Check workbooks (files or folders) and list every finding by file and cell; writes nothing."""
+    _fork_early()
     from .findings import SEVERITY_LABELS
 
     spec = _executor(executor, scheduler, send)
@@ -323,6 +331,7 @@ def validate(inputs, as_of, policy, strict, notes, jobs, executor, scheduler, se
 @_executor_options
 def run_cmd(inputs, out_dir, as_of, policy, period, history, store, jobs, executor, scheduler, send) -> None:
     """Validate, de-identify, compute SLA and common issues, and write every output into OUT."""
+    _fork_early()
     spec = _executor(executor, scheduler, send)
     result = _run_with_progress(
         _run_options(inputs, out_dir, as_of, policy, period, history, store, jobs, spec)

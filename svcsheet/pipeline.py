@@ -28,8 +28,9 @@ from . import __version__
 from .audit.archive import sha256_file
 from .checking.parse import parse_row
 from .checking.validate import EXCEL_CELL_LIMIT, check_duplicates, check_row
-from .common_issues.cluster import Clustering, ProblemText, cluster_problems
+from .common_issues.cluster import Clustering, ProblemText, common_clustering
 from .common_issues.cluster import prepare as prepare_clustering
+from .common_issues.early import take as take_early_clustering
 from .common_issues.textnorm import batch_in_text
 from .compact import PackedTuples, compact_cells, share_layouts
 from .deid.deidentifier import Deidentifier
@@ -256,6 +257,11 @@ def _run(options: RunOptions, progress: Progress | None) -> RunResult:
 
 
 def _stages(options: RunOptions, progress: Progress | None, cleanup: ExitStack) -> RunResult:
+    # the clustering's child forked by the command before it imported this module, if it did (stopped unless
+    # a small run takes it: _Ahead)
+    early = take_early_clustering()
+    if early is not None:
+        cleanup.callback(early.stop)
     policy = load_policy(options.policy)
     as_of = (options.as_of or datetime.now()).replace(second=0, microsecond=0, tzinfo=None)
     forms = load_forms()
@@ -294,9 +300,11 @@ def _stages(options: RunOptions, progress: Progress | None, cleanup: ExitStack) 
     rule = policy.common_issues
     settings = {"min_customers": rule.min_customers, "threshold": rule.similarity, "lexicon": rule.lexicon}
     # while other processes read, this one loads what its later stages need (a run that reads here gains nothing)
-    ahead = None if in_process else _Ahead()
+    ahead = None if in_process else _Ahead(early)
     if ahead is not None:
         cleanup.callback(ahead.stop)
+    elif early is not None:
+        early.stop()
     read_rows = 0
     collecting = gc.isenabled()
     if not in_process:
@@ -652,18 +660,22 @@ class _Ahead:
       at 50,000 rows.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, early: ForkedAhead | None = None) -> None:
         self._writers: threading.Thread | None = None
         self.child: ForkedAhead | None = None
+        # the child forked before this process imported the run's modules (common_issues.early), if any: taken
+        # by a small run instead of forking one at its first file
+        self._early = early
 
     def now_read(self, rows: int, settings: dict, options: RunOptions) -> None:
         small = forks_for(rows, options.jobs)
         if self._writers is None:
             if small:  # forked first: no thread of this run's is running yet
-                self.child = ForkedAhead(_common_clustering, prepare_clustering, settings)
+                self.child = self._early or ForkedAhead(_common_clustering, prepare_clustering, settings)
+                self._early = None
             self._writers = threading.Thread(target=_load_writers, args=(options.out is not None,), daemon=True)
             self._writers.start()
-        elif not small:
+        if not small:
             self.stop()
 
     def join(self) -> None:
@@ -672,9 +684,10 @@ class _Ahead:
 
     def stop(self) -> None:
         """Stop the clustering's child (not wanted, or the run failed)."""
-        if self.child is not None:
-            self.child.stop()
-            self.child = None
+        for child in (self.child, self._early):
+            if child is not None:
+                child.stop()
+        self.child = self._early = None
 
 
 def _load_writers(writes: bool) -> None:
@@ -686,19 +699,8 @@ def _load_writers(writes: bool) -> None:
 
 
 def _common_clustering(items: list[ProblemText], settings: dict) -> Clustering:
-    """The clustering of the problem texts, as the outputs read it (``_common_only``)."""
-    return _common_only(cluster_problems(items, settings))
-
-
-def _common_only(clustering: Clustering) -> Clustering:
-    """The clustering as the outputs read it (the common issues, and common_id): every text's cluster id and
-    label were ~20 MB at 100,000 rows, read only to mark the rows (done)."""
-    common = {c.id for c in clustering.common}
-    return Clustering(
-        {u: c for u, c in clustering.cluster_of.items() if c in common},
-        clustering.common,
-        {c: label for c, label in clustering.labels.items() if c in common},
-    )
+    """The clustering of the problem texts, as the outputs read it (``cluster.common_clustering``)."""
+    return common_clustering(items, settings)
 
 
 def _release_freed_memory() -> None:
