@@ -112,7 +112,7 @@ def main() -> None:
         ("redact_findings", "redact_findings"),
         ("parse_period", "period"),
         ("_problem_texts", "problem texts"),
-        ("cluster_problems", "cluster_problems"),
+        ("_common_clustering", "cluster_problems"),
         ("_release_freed_memory", "malloc_trim"),
     ]:
         _wrap(pipeline, attr, name)
