@@ -112,7 +112,7 @@ def main() -> None:
         ("redact_findings", "redact_findings"),
         ("parse_period", "period"),
         ("_problem_texts", "problem texts"),
-        ("cluster_problems", "cluster_problems"),
+        ("_common_clustering", "cluster_problems"),
         ("_release_freed_memory", "malloc_trim"),
     ]:
         _wrap(pipeline, attr, name)
@@ -127,8 +127,8 @@ def main() -> None:
     _wrap(returns.EarlyReturns, "finish", "returns/ in the workers: collect")
     import svcsheet.audit.history as history
 
-    _wrap(history, "save_run", "history save_run")
-    _wrap(pipeline, "_save_window_texts", "history problem texts")
+    # the history's inserts run in a thread beside the writers; commit waits for them after the outputs
+    _wrap(history.HistorySave, "commit", "history: wait and commit")
 
     gc.callbacks.append(_gc_timer)
     if args.trace:

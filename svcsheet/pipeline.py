@@ -28,8 +28,9 @@ from . import __version__
 from .audit.archive import sha256_file
 from .checking.parse import parse_row
 from .checking.validate import EXCEL_CELL_LIMIT, check_duplicates, check_row
-from .common_issues.cluster import Clustering, ProblemText, cluster_problems
+from .common_issues.cluster import Clustering, ProblemText, common_clustering
 from .common_issues.cluster import prepare as prepare_clustering
+from .common_issues.early import take as take_early_clustering
 from .common_issues.textnorm import batch_in_text
 from .compact import PackedTuples, compact_cells, share_layouts
 from .deid.deidentifier import Deidentifier
@@ -126,6 +127,9 @@ def _unpacked(value: Any) -> Any:
     return pickle.loads(zlib.decompress(value)) if isinstance(value, bytes) else value
 
 
+_REJECTED = attrgetter("rejected")
+
+
 @dataclass
 class FileResult:
     """One input workbook: what was read from it, or why it could not be read."""
@@ -148,11 +152,11 @@ class FileResult:
 
     @property
     def rows_clean(self) -> int:
-        return sum(1 for r in self.rows if not r.rejected)
+        return len(self.rows) - self.rows_rejected
 
     @property
     def rows_rejected(self) -> int:
-        return sum(1 for r in self.rows if r.rejected)
+        return sum(map(_REJECTED, self.rows))
 
     @property
     def warnings(self) -> int:
@@ -189,18 +193,19 @@ class RunResult:
 
     @property
     def totals(self) -> dict[str, Any]:
-        """The run's counts, as run.json records them and the CLI prints them."""
+        """The run's counts, as run.json records them and the CLI prints them (each row and finding walked
+        once: they are ~100,000 and ~500,000 in a month)."""
         rows = self.rows
-        findings = self.findings
+        rejected = sum(map(_REJECTED, rows))
+        severities = Counter(f.severity for fr in self.files for f in fr.safe_findings)
+        severities.update(f.severity for r in rows for f in r.safe_findings)
         return {
             "files": len(self.files),
             "files_unreadable": sum(1 for f in self.files if f.error),
             "rows_read": len(rows),
-            "rows_clean": sum(1 for r in rows if not r.rejected),
-            "rows_rejected": sum(1 for r in rows if r.rejected),
-            "findings": {
-                sev: sum(1 for f in findings if f.severity == sev) for sev in ("error", "warning", "info")
-            },
+            "rows_clean": len(rows) - rejected,
+            "rows_rejected": rejected,
+            "findings": {sev: severities[sev] for sev in ("error", "warning", "info")},
             "common_issues": len(self.clustering.common) if self.clustering else 0,
         }
 
@@ -252,6 +257,11 @@ def _run(options: RunOptions, progress: Progress | None) -> RunResult:
 
 
 def _stages(options: RunOptions, progress: Progress | None, cleanup: ExitStack) -> RunResult:
+    # the clustering's child forked by the command before it imported this module, if it did (stopped unless
+    # a small run takes it: _Ahead)
+    early = take_early_clustering()
+    if early is not None:
+        cleanup.callback(early.stop)
     policy = load_policy(options.policy)
     as_of = (options.as_of or datetime.now()).replace(second=0, microsecond=0, tzinfo=None)
     forms = load_forms()
@@ -290,9 +300,11 @@ def _stages(options: RunOptions, progress: Progress | None, cleanup: ExitStack) 
     rule = policy.common_issues
     settings = {"min_customers": rule.min_customers, "threshold": rule.similarity, "lexicon": rule.lexicon}
     # while other processes read, this one loads what its later stages need (a run that reads here gains nothing)
-    ahead = None if in_process else _Ahead()
+    ahead = None if in_process else _Ahead(early)
     if ahead is not None:
         cleanup.callback(ahead.stop)
+    elif early is not None:
+        early.stop()
     read_rows = 0
     collecting = gc.isenabled()
     if not in_process:
@@ -431,15 +443,19 @@ def _stages(options: RunOptions, progress: Progress | None, cleanup: ExitStack) 
     _keep()
     _release_freed_memory()  # the clustering's matrices and the figures' working lists are gone too
     if options.out is not None:
+        from .audit.history import history_save
         from .outputs import write_outputs
 
         report("写出", 0, 1)
-        write_outputs(result, forms, options.out, early)
-        _release_freed_memory()  # the writers' buffers: their pages go back before the history's own
-        from .audit.history import save_run  # the history keeps the run's tickets only once its outputs exist
-
-        save_run(result)
-        _save_window_texts(result, accepted, forms, window_items)
+        # the history keeps the run's tickets and problem texts only once its outputs exist: inserted while the
+        # outputs are written (``beside``: once no process is forked any more), committed after them
+        saving = history_save(result, _window_texts(accepted, forms, window_items))
+        if saving is not None:
+            cleanup.callback(saving.abort)  # (the outputs failed)
+        write_outputs(result, forms, options.out, early, beside=saving.start if saving is not None else None)
+        if saving is not None:
+            saving.commit(result.manifest, options.out)
+        _release_freed_memory()  # the writers' buffers and the history's
         report("写出", 1, 1)
 
     # 8. with a store: archive the originals and record the run in the ledger
@@ -644,18 +660,22 @@ class _Ahead:
       at 50,000 rows.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, early: ForkedAhead | None = None) -> None:
         self._writers: threading.Thread | None = None
         self.child: ForkedAhead | None = None
+        # the child forked before this process imported the run's modules (common_issues.early), if any: taken
+        # by a small run instead of forking one at its first file
+        self._early = early
 
     def now_read(self, rows: int, settings: dict, options: RunOptions) -> None:
         small = forks_for(rows, options.jobs)
         if self._writers is None:
             if small:  # forked first: no thread of this run's is running yet
-                self.child = ForkedAhead(_common_clustering, prepare_clustering, settings)
+                self.child = self._early or ForkedAhead(_common_clustering, prepare_clustering, settings)
+                self._early = None
             self._writers = threading.Thread(target=_load_writers, args=(options.out is not None,), daemon=True)
             self._writers.start()
-        elif not small:
+        if not small:
             self.stop()
 
     def join(self) -> None:
@@ -664,9 +684,10 @@ class _Ahead:
 
     def stop(self) -> None:
         """Stop the clustering's child (not wanted, or the run failed)."""
-        if self.child is not None:
-            self.child.stop()
-            self.child = None
+        for child in (self.child, self._early):
+            if child is not None:
+                child.stop()
+        self.child = self._early = None
 
 
 def _load_writers(writes: bool) -> None:
@@ -678,19 +699,8 @@ def _load_writers(writes: bool) -> None:
 
 
 def _common_clustering(items: list[ProblemText], settings: dict) -> Clustering:
-    """The clustering of the problem texts, as the outputs read it (``_common_only``)."""
-    return _common_only(cluster_problems(items, settings))
-
-
-def _common_only(clustering: Clustering) -> Clustering:
-    """The clustering as the outputs read it (the common issues, and common_id): every text's cluster id and
-    label were ~20 MB at 100,000 rows, read only to mark the rows (done)."""
-    common = {c.id for c in clustering.common}
-    return Clustering(
-        {u: c for u, c in clustering.cluster_of.items() if c in common},
-        clustering.common,
-        {c: label for c, label in clustering.labels.items() if c in common},
-    )
+    """The clustering of the problem texts, as the outputs read it (``cluster.common_clustering``)."""
+    return common_clustering(items, settings)
 
 
 def _release_freed_memory() -> None:
@@ -911,23 +921,19 @@ def _window_items(
     return PackedTuples(problem_items(zip(ids, (p.opened for p in texts), texts, strict=True)))
 
 
-def _save_window_texts(
-    result: RunResult, rows: list[Row], forms: dict[str, FormSpec], items: PackedTuples | None = None
-) -> None:
-    """Keep this run's de-identified problem texts in the history for later runs' windows (``items``: as
-    ``_window_items`` kept them; else made again from the rows)."""
-    from .audit.history import save_problem_items, save_problems
-
-    path = getattr(result.figures, "history_path", None)
-    if not path:
-        return
+def _window_texts(
+    rows: list[Row], forms: dict[str, FormSpec], items: PackedTuples | None = None
+) -> Iterable[tuple[Any, ...]]:
+    """What the history keeps of this run's de-identified problem texts for later runs' windows
+    (``history.problem_items``): ``items`` as ``_window_items`` kept them, else made again from the rows."""
     if items is not None:
-        save_problem_items(path, items)
-        return
+        return items
+    from .audit.history import problem_items
+
     # made again row by row and written as they come (the clustering's were dropped before the outputs):
     # a list or a dict of every row's text was the run's memory peak. (ticket id, opened) as its TicketRecord.
     texts = ((r.ticket_id, _problem_text(r, forms[r.form])) for r in rows)
-    save_problems(path, ((tid, p.opened, p) for tid, p in texts if p is not None))
+    return problem_items((tid, p.opened, p) for tid, p in texts if p is not None)
 
 
 def _uid(row: Row) -> str:

@@ -138,3 +138,23 @@ def test_validate_lists_each_finding_by_sheet_and_cell(tmp_path):
     cell = cell_of("response_log", "solution", 3)
     line = next(x for x in result.output.splitlines() if f"!{cell}" in x)
     assert line.strip().startswith("错误") and "请写明具体措施" in line
+
+
+def test_run_prints_the_counts_run_json_records_and_validate_the_same(tmp_path):
+    from pathlib import Path
+
+    samples = Path(__file__).resolve().parent.parent / "sample_workbooks"
+    as_of = ["--as-of", "2026-11-23 09:00"]
+    ran = CliRunner().invoke(cli, ["run", str(samples), "--out", str(tmp_path / "out"), "--history", "off", *as_of])
+    checked = CliRunner().invoke(cli, ["validate", str(samples), *as_of])
+    assert ran.exit_code == checked.exit_code == 0, ran.output + checked.output
+
+    def table(output: str) -> list[str]:
+        lines = output[output.index("处理结果") :].splitlines()
+        return [line for line in lines if "│" in line]
+
+    assert table(ran.output) == table(checked.output)
+    totals = json.loads((tmp_path / "out" / "run.json").read_text(encoding="utf-8"))["totals"]
+    last = [cell.strip() for cell in table(ran.output)[-1].split("│")]
+    assert last[1:6] == ["合计", str(totals["rows_read"]), str(totals["rows_clean"]), str(totals["rows_rejected"]),
+                         str(totals["findings"]["warning"])]

@@ -3,6 +3,7 @@ figures: the report is the same as when one process does both, whatever happens 
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 from pathlib import Path
 
@@ -12,6 +13,8 @@ from click.testing import CliRunner
 
 from svcsheet import executors, pipeline
 from svcsheet.cli import cli
+from svcsheet.common_issues import cluster
+from svcsheet.common_issues import early as early_clustering
 from svcsheet.common_issues.cluster import ProblemText, cluster_problems, prepare
 from svcsheet.errors import PolicyError
 from svcsheet.executors import Forked, ForkedAhead
@@ -50,14 +53,37 @@ def test_a_child_that_dies_without_a_word_hands_over_to_died():
     assert Forked(os._exit, 7).result(died=lambda code: f"exit {code}") == "exit 7"
 
 
-def test_the_child_clusters_and_the_report_lists_the_same_common_issues(tmp_path, monkeypatch):
+@pytest.mark.parametrize("early", [True, False])
+def test_the_child_clusters_and_the_report_lists_the_same_common_issues(tmp_path, monkeypatch, early):
     one = _report(tmp_path, "one", jobs=1)
-    forked: list[int] = []
-    real = pipeline.ForkedAhead  # forked at the first file, given the texts once they are read
-    monkeypatch.setattr(pipeline, "ForkedAhead", lambda *a: forked.append(1) or real(*a))
+    forked: list[str] = []
+    # the command forks the child before it imports the run's modules; a run without one forks it at its first file
+    real = executors.ForkedAhead
+    monkeypatch.setattr(early_clustering, "ForkedAhead", lambda *a: forked.append("early") or real(*a))
+    monkeypatch.setattr(pipeline, "ForkedAhead", lambda *a: forked.append("at the first file") or real(*a))
+    if not early:
+        monkeypatch.setattr(early_clustering, "start", lambda: None)
+    given: list[int] = []
+    real_give = executors.ForkedAhead.give
+    monkeypatch.setattr(executors.ForkedAhead, "give", lambda self, *a: given.append(1) or real_give(self, *a))
     two = _report(tmp_path, "two", jobs=2)
-    assert forked, "the clustering did not run in a forked process"
+    assert forked == ["early" if early else "at the first file"] and given == [1]
     assert "共性问题" in one and one == two
+    assert early_clustering.take() is None and multiprocessing.active_children() == []
+
+
+@pytest.mark.parametrize("args", [["--jobs", "1"], ["--jobs", "2", "--policy", "missing.yaml"]])
+def test_a_child_forked_early_that_no_run_takes_is_stopped(tmp_path, monkeypatch, args):
+    # one job: nothing is clustered in a child; a policy that cannot be read: the run stops before reading
+    monkeypatch.chdir(tmp_path)
+    started: list[executors.ForkedAhead] = []
+    real = executors.ForkedAhead
+    monkeypatch.setattr(early_clustering, "ForkedAhead", lambda *a: started.append(real(*a)) or started[-1])
+    out = ["run", str(SAMPLES), "--out", str(tmp_path / "out"), "--history", "off", "--as-of", "2026-11-23 09:00"]
+    done = CliRunner().invoke(cli, [*out, *args])
+    assert done.exit_code == (0 if args[1] == "1" else 2), done.output
+    assert len(started) == 1 and not started[0].process.is_alive()
+    assert early_clustering.take() is None and multiprocessing.active_children() == []
 
 
 def test_a_clustering_child_that_is_killed_leaves_the_clustering_to_the_run(tmp_path, monkeypatch):
@@ -71,6 +97,7 @@ def test_a_clustering_child_that_is_killed_leaves_the_clustering_to_the_run(tmp_
         return real(items, settings)
 
     monkeypatch.setattr(pipeline, "_common_clustering", killed_in_the_child)
+    monkeypatch.setattr(cluster, "common_clustering", killed_in_the_child)  # (the child forked by the command)
     assert _report(tmp_path, "two", jobs=2) == one
 
 

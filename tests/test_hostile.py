@@ -525,16 +525,17 @@ def test_a_huge_sparse_file_is_neither_hashed_nor_archived(tmp_path, monkeypatch
 
 def test_a_one_megabyte_problem_text_reaches_the_common_issues_cut_to_what_a_cell_holds(tmp_path, monkeypatch):
     # a 1 MB description cost about 6.5 s in the concept matching, after the per-file time budget
+    import svcsheet.common_issues.cluster as cluster
     import svcsheet.pipeline as pipeline
 
     seen: list[int] = []
-    real = pipeline.cluster_problems
+    real = cluster.cluster_problems
 
     def spy(items, *args, **kwargs):
         seen.extend(len(it.text) for it in items)
         return real(items, *args, **kwargs)
 
-    monkeypatch.setattr(pipeline, "cluster_problems", spy)
+    monkeypatch.setattr(cluster, "cluster_problems", spy)
     monkeypatch.setattr(pipeline, "forks_for", lambda *_: False)  # clustered here, where the spy sees it
 
     def make_bad(folder: Path) -> None:

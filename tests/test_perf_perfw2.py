@@ -98,12 +98,12 @@ def test_a_run_that_fails_after_returns_started_leaves_no_copy_and_no_worker(tmp
 
     import pytest
 
-    from svcsheet import pipeline
+    from svcsheet.common_issues import cluster
 
     def broken(*_args, **_kwargs):
         raise RuntimeError("clustering failed")
 
-    monkeypatch.setattr(pipeline, "cluster_problems", broken)
+    monkeypatch.setattr(cluster, "cluster_problems", broken)
     with pytest.raises(RuntimeError, match="clustering failed"):
         _run_into(SAMPLES, tmp_path / "out", jobs=2)
     assert list(tmp_path.iterdir()) == []  # the private folder of the copies (personal data) is gone

@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import queue
 import sqlite3
+import threading
 from collections.abc import Container, Iterable, Iterator
 from contextlib import closing
 from dataclasses import dataclass, field, fields
@@ -291,6 +293,40 @@ def _iso(when: dt.datetime) -> str:
     return when.replace(tzinfo=None).isoformat(timespec="seconds")
 
 
+_UPSERT_TICKET = "INSERT OR REPLACE INTO tickets VALUES (?, ?, ?, ?, ?)"
+_UPSERT_PROBLEM = "INSERT OR REPLACE INTO problems VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+
+
+def _with_run(items: Iterable[tuple[str, str, str | None, str]], run_id: str) -> Iterator[tuple[Any, ...]]:
+    """A ticket's row of the tickets table."""
+    for form, ticket_id, opened, text in items:
+        yield (form, ticket_id, opened, run_id, text)
+
+
+class _Counted:
+    """The items, counted as they are taken."""
+
+    def __init__(self, items: Iterable[Any]) -> None:
+        self.items, self.n = items, 0
+
+    def __iter__(self) -> Iterator[Any]:
+        for item in self.items:
+            self.n += 1
+            yield item
+
+
+def _record_run(conn: sqlite3.Connection, manifest: dict[str, Any]) -> None:
+    text = json.dumps(manifest, ensure_ascii=False, sort_keys=True)
+    conn.execute(
+        "INSERT OR REPLACE INTO runs VALUES (?, ?, ?, ?)",
+        (manifest["run_id"], manifest.get("as_of"), manifest.get("period"), text),
+    )
+
+
+def _record_output(conn: sqlite3.Connection, out: Path, run_id: str) -> None:
+    conn.execute("INSERT OR REPLACE INTO outputs VALUES (?, ?)", (str(Path(out).resolve()), run_id))
+
+
 class HistoryStore:
     """The SQLite history file. Every SQL statement of the history lives here."""
 
@@ -336,17 +372,10 @@ class HistoryStore:
 
     def upsert_items(self, run_id: str, items: Iterable[tuple[str, str, str | None, str]]) -> int:
         """Store tickets given as ``ticket_items`` made them; returns how many."""
-        stored = 0
-
-        def with_run() -> Iterator[tuple[Any, ...]]:
-            nonlocal stored
-            for form, ticket_id, opened, text in items:
-                stored += 1
-                yield (form, ticket_id, opened, run_id, text)
-
+        counted = _Counted(items)
         with self._connect() as conn, conn:
-            conn.executemany("INSERT OR REPLACE INTO tickets VALUES (?, ?, ?, ?, ?)", with_run())
-        return stored
+            conn.executemany(_UPSERT_TICKET, _with_run(counted, run_id))
+        return counted.n
 
     def rows_between(
         self, start: dt.datetime, end: dt.datetime, skip: Container[tuple[str, str]] = ()
@@ -367,12 +396,8 @@ class HistoryStore:
 
     def record_run(self, manifest: dict[str, Any]) -> None:
         """Keep the run's manifest (run_id, as_of, period, inputs, totals); a re-run replaces it."""
-        text = json.dumps(manifest, ensure_ascii=False, sort_keys=True)
         with self._connect() as conn, conn:
-            conn.execute(
-                "INSERT OR REPLACE INTO runs VALUES (?, ?, ?, ?)",
-                (manifest["run_id"], manifest.get("as_of"), manifest.get("period"), text),
-            )
+            _record_run(conn, manifest)
 
     def runs(self) -> list[dict[str, Any]]:
         with self._connect() as conn:
@@ -382,7 +407,7 @@ class HistoryStore:
     def record_output(self, out: Path, run_id: str) -> None:
         """Remember the output folder a run wrote: later runs into it update this history by default."""
         with self._connect() as conn, conn:
-            conn.execute("INSERT OR REPLACE INTO outputs VALUES (?, ?)", (str(Path(out).resolve()), run_id))
+            _record_output(conn, out, run_id)
 
     def known_output(self, out: Path) -> bool | None:
         """Whether a run into ``out`` was recorded; None when no output folder was ever recorded (older file)."""
@@ -488,21 +513,98 @@ def history_use(result: Any, path: Path | None, period: str | None = None) -> tu
 
 def save_run(result: Any) -> None:
     """After the outputs are written: store this run's tickets and manifest in the history, if one is used."""
+    saving = history_save(result)
+    if saving is not None:
+        saving.commit(result.manifest, getattr(result.options, "out", None))
+
+
+def history_save(result: Any, problems: Iterable[tuple[Any, ...]] | None = None) -> HistorySave | None:
+    """What the run keeps in its history, if it uses one: its tickets (when it may add them: ``history_use``)
+    and ``problems`` (``problem_items``), to be started while its outputs are written and committed once they
+    exist. None when there is nothing to keep."""
     fig = result.figures
     path = getattr(fig, "history_path", None)
-    if not path or not getattr(fig, "history_write", True):
-        return
-    store = HistoryStore(path)
-    run_id = result.manifest.get("run_id") or fig.run_id
-    packed = getattr(fig, "history_items", None)
-    if packed is not None:  # made with the figures' records, kept deflated (history.ticket_items)
-        store.upsert_items(run_id, packed)
-    else:  # the records made again one at a time as they are written
-        store.upsert_rows(run_id, (r for f in result.files for r in f.rows if not r.rejected))
-    if result.manifest:
-        store.record_run(result.manifest)
-    if getattr(result.options, "out", None) is not None:
-        store.record_output(Path(result.options.out), run_id)
+    if not path:
+        return None
+    tickets = None
+    if getattr(fig, "history_write", True):
+        tickets = getattr(fig, "history_items", None)  # made with the figures' records, kept deflated
+        if tickets is None:  # the records made again one at a time as they are written
+            forms = load_forms()
+            rows = (r for f in result.files for r in f.rows if not r.rejected)
+            tickets = ticket_items(to_record(row, forms[row.form]) for row in rows)
+    if tickets is None and problems is None:
+        return None
+    return HistorySave(path, result.manifest.get("run_id") or fig.run_id, tickets, problems)
+
+
+class HistorySave:
+    """A run's tickets and problem texts written into the history in a thread (``start``) while its outputs are
+    written, in one transaction: committed with the run's manifest once the outputs exist (``commit``), rolled
+    back if they do not (``abort``). The inserts were the run's last serial step, on one core (0.17 s at
+    20,000 rows, 0.66 s at 100,000); SQLite does them without the interpreter lock.
+
+    ``tickets``: (form, ticket id, opened, record JSON) as ``ticket_items`` makes them, or None (the run may
+    not add its tickets: then its manifest and output folder are not recorded either). ``problems``: rows as
+    ``problem_items`` makes them, or None."""
+
+    def __init__(
+        self,
+        path: Path | str,
+        run_id: str,
+        tickets: Iterable[tuple[str, str, str | None, str]] | None,
+        problems: Iterable[tuple[Any, ...]] | None,
+    ) -> None:
+        self.path, self.run_id = Path(path), run_id
+        self._tickets, self._problems = tickets, problems
+        self._outcome: queue.SimpleQueue[tuple[dict[str, Any], Path | None] | None] = queue.SimpleQueue()
+        self._thread: threading.Thread | None = None
+        self._error: BaseException | None = None
+
+    def start(self) -> None:
+        """Begin the inserts in a thread (the caller must not fork while it runs: ``commit`` or ``abort`` end it)."""
+        if self._thread is None:
+            self._thread = threading.Thread(target=self._write, name="svcsheet-history", daemon=True)
+            self._thread.start()
+
+    def commit(self, manifest: dict[str, Any], out: Path | None) -> None:
+        """The outputs exist: record the run's manifest and output folder with its tickets, and commit. Raises
+        what writing the history raised (the outputs stay)."""
+        self.start()
+        self._outcome.put((manifest, out))
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
+
+    def abort(self) -> None:
+        """The outputs were not written: nothing of the run is kept. (Nothing happens after ``commit``.)"""
+        if self._thread is not None:
+            self._outcome.put(None)
+            self._thread.join()
+
+    def _write(self) -> None:
+        try:
+            with HistoryStore(self.path)._connect() as conn:
+                if self._problems is not None:
+                    conn.executescript(_PROBLEMS_DDL)  # (commits first: before the run's inserts)
+                if self._tickets is not None:
+                    conn.executemany(_UPSERT_TICKET, _with_run(self._tickets, self.run_id))
+                if self._problems is not None:
+                    # executemany consumes the generator a row at a time: no list of every text
+                    conn.executemany(_UPSERT_PROBLEM, self._problems)
+                outcome = self._outcome.get()
+                if outcome is None:
+                    conn.rollback()
+                    return
+                manifest, out = outcome
+                if self._tickets is not None:
+                    if manifest:
+                        _record_run(conn, manifest)
+                    if out is not None:
+                        _record_output(conn, out, manifest.get("run_id") or self.run_id)
+                conn.commit()
+        except BaseException as exc:  # noqa: BLE001 - raised by commit, in the caller's thread
+            self._error = exc
 
 
 # Common issues over a window of weeks: the clustering needs each earlier ticket's de-identified problem text,
@@ -534,7 +636,7 @@ def save_problem_items(path: Path | str, items: Iterable[tuple[Any, ...]]) -> No
     with store._connect() as conn, conn:
         conn.executescript(_PROBLEMS_DDL)
         # executemany consumes the generator a row at a time: no list of every text
-        conn.executemany("INSERT OR REPLACE INTO problems VALUES (?, ?, ?, ?, ?, ?, ?, ?)", items)
+        conn.executemany(_UPSERT_PROBLEM, items)
 
 
 def load_problems(

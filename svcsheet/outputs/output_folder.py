@@ -26,19 +26,27 @@ from .summary import write_summary
 from .xlsx import BackgroundClose, closing_in_background
 
 
-def write_outputs(result, forms: dict[str, FormSpec], out: Path, returns: EarlyReturns | None = None) -> None:
+def write_outputs(
+    result,
+    forms: dict[str, FormSpec],
+    out: Path,
+    returns: EarlyReturns | None = None,
+    beside: Callable[[], None] | None = None,
+) -> None:
     """Write clean.xlsx, rejects.xlsx, summary.xlsx, report.html, returns/, trace.json and run.json into ``out``.
 
     Written first into a sibling temporary folder (mode 0700: returns/ holds personal data), the marker last;
     the old ``out`` (if any) is replaced only when all succeeded. Temporary folders that killed runs left
     beside ``out`` are removed first. ``returns``: returns/ already being written (``start_returns``).
+    ``beside``: called once this process forks no more for the writers, to start work of its own (in a thread)
+    that overlaps theirs.
     """
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     remove_stale_temporaries(out)
     tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.{_TMP}-{os.getpid()}-", dir=out.parent))  # mode 0700
     try:
-        _write_files(result, forms, tmp, returns)
+        _write_files(result, forms, tmp, returns, beside)
         result.manifest = build_manifest(result, tmp)
         # which history database the run read (whether it also wrote it is on the terminal: a re-run into
         # another folder must give the same run.json)
@@ -92,10 +100,15 @@ FORKS = ("returns",)
 
 
 def _write_files(
-    result, forms: dict[str, FormSpec], folder: Path, returns: EarlyReturns | None = None
+    result,
+    forms: dict[str, FormSpec],
+    folder: Path,
+    returns: EarlyReturns | None = None,
+    beside: Callable[[], None] | None = None,
 ) -> None:
     """Every output but run.json, in this order; the error raised is the one of the first writer that failed
-    in this order, whichever process (or thread) wrote it, as when one process writes them all."""
+    in this order, whichever process (or thread) wrote it, as when one process writes them all. ``beside``:
+    see write_outputs."""
     steps = [
         ("clean", lambda: write_clean(result, forms, folder / "clean.xlsx")),
         ("rejects", lambda: write_rejects(result, forms, folder / "rejects.xlsx")),
@@ -118,9 +131,16 @@ def _write_files(
     if _fork_jobs(result):
         child = _Forked.start(_run_steps, [step for step in numbered if step[1] in FORKED])
         numbered = [step for step in numbered if step[1] not in FORKED]
+    # with an early pool returns/ forks nothing (but a copy whose worker died, written again alone); otherwise
+    # it may fork a pool of its own: ``beside`` then starts after it
+    if beside is not None and returns is not None:
+        beside()
+        beside = None
     failed: tuple[int, BaseException] | None = None
     try:
         failed = _run_steps(numbered)
+        if beside is not None and failed is None:
+            beside()
     except BaseException:  # interrupted: the child must not go on writing into a folder being removed
         if child is not None:
             child.stop()
