@@ -12,6 +12,8 @@ from __future__ import annotations
 import gc
 import json
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 
@@ -162,11 +164,17 @@ def _run_options(
     )
 
 
-def _fork_early() -> None:
-    """Before the run's modules are imported: the clustering's child forked now loads on the idle core."""
-    from .common_issues.early import start
+@contextmanager
+def _forked_early() -> Iterator[None]:
+    """Before the run's modules are imported: the clustering's child forked now loads on the idle core. A run
+    takes it; stopped here if none did (the options were refused before the run began)."""
+    from .common_issues import early
 
-    start()
+    early.start()
+    try:
+        yield
+    finally:
+        early.discard()
 
 
 def _run_with_progress(options):
@@ -279,11 +287,11 @@ def _print_summary(result) -> None:
 @_executor_options
 def validate(inputs, as_of, policy, strict, notes, jobs, executor, scheduler, send) -> None:
     """Check workbooks (files or folders) and list every finding by file and cell; writes nothing."""
-    _fork_early()
+    with _forked_early():
+        spec = _executor(executor, scheduler, send)
+        result = _run_with_progress(_run_options(inputs, None, as_of, policy, jobs=jobs, executor=spec))
     from .findings import SEVERITY_LABELS
 
-    spec = _executor(executor, scheduler, send)
-    result = _run_with_progress(_run_options(inputs, None, as_of, policy, jobs=jobs, executor=spec))
     shown = [f for f in result.findings if notes or f.severity != "info"]
     for file in dict.fromkeys(f.file for f in shown):
         out.print(f"[bold]{file}[/]", highlight=False)
@@ -331,11 +339,11 @@ def validate(inputs, as_of, policy, strict, notes, jobs, executor, scheduler, se
 @_executor_options
 def run_cmd(inputs, out_dir, as_of, policy, period, history, store, jobs, executor, scheduler, send) -> None:
     """Validate, de-identify, compute SLA and common issues, and write every output into OUT."""
-    _fork_early()
-    spec = _executor(executor, scheduler, send)
-    result = _run_with_progress(
-        _run_options(inputs, out_dir, as_of, policy, period, history, store, jobs, spec)
-    )
+    with _forked_early():
+        spec = _executor(executor, scheduler, send)
+        result = _run_with_progress(
+            _run_options(inputs, out_dir, as_of, policy, period, history, store, jobs, spec)
+        )
     _print_summary(result)
     fig = result.figures
     out.print(f"统计期间：{fig.period_label}（{fig.period.span_text}）", highlight=False, soft_wrap=True)

@@ -72,9 +72,12 @@ def test_the_child_clusters_and_the_report_lists_the_same_common_issues(tmp_path
     assert early_clustering.take() is None and multiprocessing.active_children() == []
 
 
-@pytest.mark.parametrize("args", [["--jobs", "1"], ["--jobs", "2", "--policy", "missing.yaml"]])
+@pytest.mark.parametrize(
+    "args", [["--jobs", "1"], ["--jobs", "2", "--policy", "missing.yaml"], ["--jobs", "2", "--as-of", "yesterday"]]
+)
 def test_a_child_forked_early_that_no_run_takes_is_stopped(tmp_path, monkeypatch, args):
-    # one job: nothing is clustered in a child; a policy that cannot be read: the run stops before reading
+    # one job: nothing is clustered in a child; a policy that cannot be read: the run stops before reading; a
+    # time that cannot be read: refused before the run begins
     monkeypatch.chdir(tmp_path)
     started: list[executors.ForkedAhead] = []
     real = executors.ForkedAhead

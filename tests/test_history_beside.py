@@ -73,3 +73,35 @@ def test_a_history_that_cannot_be_completed_keeps_none_of_the_run(tmp_path, monk
     kept = _contents(db)
     assert kept["tickets"] == [] and kept["runs"] == [] and kept["outputs"] == []
     assert kept.get("problems", []) == []
+
+
+def test_while_a_run_writes_its_outputs_others_read_the_history_as_it_was(tmp_path, monkeypatch) -> None:
+    import threading
+
+    import svcsheet.audit.history as history
+    from svcsheet.outputs import output_folder
+
+    db = tmp_path / "history.sqlite"
+    _run(tmp_path / "w47", db, datetime(2026, 11, 23, 9), 2)
+    inserted = threading.Event()
+    real_rows = history._with_run
+
+    def rows_then_tell(items, run_id):
+        yield from real_rows(items, run_id)
+        inserted.set()
+
+    seen: list[list[str]] = []  # the run ids the history holds
+    real_manifest = output_folder.build_manifest
+
+    def manifest_after_a_look(result, folder):
+        assert inserted.wait(30)  # the run's tickets are in its transaction, not committed
+        # another command reading the same file meanwhile (`svcsheet history list`): not kept waiting
+        seen.append([r["run_id"] for r in history.HistoryStore(db).runs()])
+        return real_manifest(result, folder)
+
+    monkeypatch.setattr(history, "_with_run", rows_then_tell)
+    monkeypatch.setattr(output_folder, "build_manifest", manifest_after_a_look)
+    second = _run(tmp_path / "w48", db, datetime(2026, 11, 30, 9), 2)
+    earlier = [r["run_id"] for r in history.HistoryStore(db).runs() if r["run_id"] != second.manifest["run_id"]]
+    assert len(earlier) == 1 and seen == [earlier]
+    assert {r["run_id"] for r in history.HistoryStore(db).runs()} == {earlier[0], second.manifest["run_id"]}

@@ -349,8 +349,20 @@ class HistoryStore:
                 CREATE TABLE IF NOT EXISTS outputs (out TEXT PRIMARY KEY, run_id TEXT NOT NULL);
                 """
             )
-            conn.execute("INSERT OR IGNORE INTO meta VALUES ('schema', ?)", (str(SCHEMA_VERSION),))
-            version = conn.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone()[0]
+            # written only when missing: a write waits while a run holds the history's write lock (HistorySave,
+            # while it writes its outputs); reading does not
+            known = conn.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone()
+            if known is None:
+                conn.execute("INSERT OR IGNORE INTO meta VALUES ('schema', ?)", (str(SCHEMA_VERSION),))
+                conn.commit()
+                known = conn.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone()
+            version = known[0]
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) and "busy" not in str(exc):
+                raise UsageError(f"历史记录库 {self.path} 无法打开（不是 svcsheet 的历史库或已损坏）：{exc}") from exc
+            raise UsageError(
+                f"历史记录库 {self.path} 正被另一次运行写入，等待 30 秒后仍未释放，请稍后重试：{exc}"
+            ) from exc
         except sqlite3.DatabaseError as exc:
             raise UsageError(
                 f"历史记录库 {self.path} 无法打开（不是 svcsheet 的历史库或已损坏）：{exc}"
@@ -562,7 +574,10 @@ class HistorySave:
         self._error: BaseException | None = None
 
     def start(self) -> None:
-        """Begin the inserts in a thread (the caller must not fork while it runs: ``commit`` or ``abort`` end it)."""
+        """Begin the inserts in a thread; ``commit`` or ``abort`` end it. Until then the history's write lock is
+        held: another run writing the same file waits (reading it does not, until the run's inserts outgrow
+        SQLite's page cache). A process forked meanwhile must not use the history: it would hold a copy of the
+        thread's connection (returns/ forks only to write a copy again whose worker died)."""
         if self._thread is None:
             self._thread = threading.Thread(target=self._write, name="svcsheet-history", daemon=True)
             self._thread.start()

@@ -28,3 +28,10 @@ def start() -> None:
 def take() -> ForkedAhead | None:
     """The child ``start`` forked, not taken yet: the caller gives it work or stops it."""
     return _EARLY.pop() if _EARLY else None
+
+
+def discard() -> None:
+    """Stop the child ``start`` forked if no run took it (the command failed before its run began)."""
+    child = take()
+    if child is not None:
+        child.stop()

@@ -131,13 +131,13 @@ def _write_files(
     if _fork_jobs(result):
         child = _Forked.start(_run_steps, [step for step in numbered if step[1] in FORKED])
         numbered = [step for step in numbered if step[1] not in FORKED]
-    # with an early pool returns/ forks nothing (but a copy whose worker died, written again alone); otherwise
-    # it may fork a pool of its own: ``beside`` then starts after it
-    if beside is not None and returns is not None:
-        beside()
-        beside = None
     failed: tuple[int, BaseException] | None = None
     try:
+        # with an early pool returns/ forks nothing (but a copy whose worker died, written again alone);
+        # otherwise it may fork a pool of its own: ``beside`` then starts after it
+        if beside is not None and returns is not None:
+            beside()
+            beside = None
         failed = _run_steps(numbered)
         if beside is not None and failed is None:
             beside()
