@@ -62,7 +62,7 @@ def test_the_child_clusters_and_the_report_lists_the_same_common_issues(tmp_path
     monkeypatch.setattr(early_clustering, "ForkedAhead", lambda *a: forked.append("early") or real(*a))
     monkeypatch.setattr(pipeline, "ForkedAhead", lambda *a: forked.append("at the first file") or real(*a))
     if not early:
-        monkeypatch.setattr(early_clustering, "start", lambda: None)
+        monkeypatch.setattr(early_clustering, "start", lambda *a, **k: None)
     given: list[int] = []
     real_give = executors.ForkedAhead.give
     monkeypatch.setattr(executors.ForkedAhead, "give", lambda self, *a: given.append(1) or real_give(self, *a))
