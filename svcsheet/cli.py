@@ -165,12 +165,12 @@ def _run_options(
 
 
 @contextmanager
-def _forked_early() -> Iterator[None]:
+def _forked_early(jobs: int | None, executor: str) -> Iterator[None]:
     """Before the run's modules are imported: the clustering's child forked now loads on the idle core. A run
     takes it; stopped here if none did (the options were refused before the run began)."""
     from .common_issues import early
 
-    early.start()
+    early.start(jobs, local=executor == "local")
     try:
         yield
     finally:
@@ -287,7 +287,7 @@ def _print_summary(result) -> None:
 @_executor_options
 def validate(inputs, as_of, policy, strict, notes, jobs, executor, scheduler, send) -> None:
     """Check workbooks (files or folders) and list every finding by file and cell; writes nothing."""
-    with _forked_early():
+    with _forked_early(jobs, executor):
         spec = _executor(executor, scheduler, send)
         result = _run_with_progress(_run_options(inputs, None, as_of, policy, jobs=jobs, executor=spec))
     from .findings import SEVERITY_LABELS
@@ -339,7 +339,7 @@ def validate(inputs, as_of, policy, strict, notes, jobs, executor, scheduler, se
 @_executor_options
 def run_cmd(inputs, out_dir, as_of, policy, period, history, store, jobs, executor, scheduler, send) -> None:
     """Validate, de-identify, compute SLA and common issues, and write every output into OUT."""
-    with _forked_early():
+    with _forked_early(jobs, executor):
         spec = _executor(executor, scheduler, send)
         result = _run_with_progress(
             _run_options(inputs, out_dir, as_of, policy, period, history, store, jobs, spec)

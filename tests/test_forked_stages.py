@@ -62,7 +62,7 @@ def test_the_child_clusters_and_the_report_lists_the_same_common_issues(tmp_path
     monkeypatch.setattr(early_clustering, "ForkedAhead", lambda *a: forked.append("early") or real(*a))
     monkeypatch.setattr(pipeline, "ForkedAhead", lambda *a: forked.append("at the first file") or real(*a))
     if not early:
-        monkeypatch.setattr(early_clustering, "start", lambda: None)
+        monkeypatch.setattr(early_clustering, "start", lambda *a, **k: None)
     given: list[int] = []
     real_give = executors.ForkedAhead.give
     monkeypatch.setattr(executors.ForkedAhead, "give", lambda self, *a: given.append(1) or real_give(self, *a))
@@ -72,19 +72,30 @@ def test_the_child_clusters_and_the_report_lists_the_same_common_issues(tmp_path
     assert early_clustering.take() is None and multiprocessing.active_children() == []
 
 
+def test_no_child_is_forked_early_for_a_run_that_cannot_take_it(monkeypatch):
+    monkeypatch.setattr(early_clustering, "default_jobs", lambda: 1)  # one core
+    for jobs, local in ((None, True), (1, True), (2, False)):
+        early_clustering.start(jobs, local=local)
+        assert early_clustering.take() is None, (jobs, local)
+    early_clustering.start(2)
+    child = early_clustering.take()
+    assert child is not None and child.process.is_alive()
+    child.stop()
+
+
 @pytest.mark.parametrize(
-    "args", [["--jobs", "1"], ["--jobs", "2", "--policy", "missing.yaml"], ["--jobs", "2", "--as-of", "yesterday"]]
+    "args", [["--jobs", "2", "--policy", "missing.yaml"], ["--jobs", "2", "--as-of", "yesterday"]]
 )
 def test_a_child_forked_early_that_no_run_takes_is_stopped(tmp_path, monkeypatch, args):
-    # one job: nothing is clustered in a child; a policy that cannot be read: the run stops before reading; a
-    # time that cannot be read: refused before the run begins
+    # a policy that cannot be read: the run stops before reading; a time that cannot be read: refused before
+    # the run begins
     monkeypatch.chdir(tmp_path)
     started: list[executors.ForkedAhead] = []
     real = executors.ForkedAhead
     monkeypatch.setattr(early_clustering, "ForkedAhead", lambda *a: started.append(real(*a)) or started[-1])
     out = ["run", str(SAMPLES), "--out", str(tmp_path / "out"), "--history", "off", "--as-of", "2026-11-23 09:00"]
     done = CliRunner().invoke(cli, [*out, *args])
-    assert done.exit_code == (0 if args[1] == "1" else 2), done.output
+    assert done.exit_code == 2, done.output
     assert len(started) == 1 and not started[0].process.is_alive()
     assert early_clustering.take() is None and multiprocessing.active_children() == []
 

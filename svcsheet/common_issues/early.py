@@ -10,15 +10,17 @@ it. A library caller that does not call ``start`` gets the child forked by the r
 
 from __future__ import annotations
 
-from ..executors import ForkedAhead, can_fork
+from ..executors import ForkedAhead, can_fork, default_jobs
 
 _EARLY: list[ForkedAhead] = []
 
 
-def start() -> None:
+def start(jobs: int | None = None, local: bool = True) -> None:
     """Fork the child now (once, where the platform forks), loading what a clustering with the default settings
-    needs; a run with other settings loads theirs when it gives the child its texts."""
-    if _EARLY or not can_fork():
+    needs; a run with other settings loads theirs when it gives the child its texts. Not for a run that will
+    not take it: one job (``jobs``, or one core), or per-file work done elsewhere (``local`` False, Dask): on one
+    core the child's loading would slow the imports it is meant to run beside."""
+    if _EARLY or not can_fork() or not local or (default_jobs() if jobs is None else jobs) < 2:
         return
     from .cluster import common_clustering, prepare
 
