@@ -167,3 +167,12 @@ def test_a_run_found_large_while_reading_stops_its_clustering_child_and_clusters
     monkeypatch.setattr(executors, "SMALL_RUN_ROWS", 40)
     assert _report(tmp_path, "two", jobs=2) == one
     assert events[:2] == ["stop", f"cluster in {os.getpid()}"]
+
+
+def test_a_child_that_cannot_be_forked_early_does_not_stop_the_run(tmp_path, monkeypatch):
+    def no_process(*_args):
+        raise OSError(11, "Resource temporarily unavailable")
+
+    monkeypatch.setattr(early_clustering, "ForkedAhead", no_process)
+    assert "共性问题" in _report(tmp_path, "out", jobs=2)
+    assert early_clustering.take() is None

@@ -24,7 +24,10 @@ def start(jobs: int | None = None, local: bool = True) -> None:
         return
     from .cluster import common_clustering, prepare
 
-    _EARLY.append(ForkedAhead(common_clustering, prepare, None))
+    try:
+        _EARLY.append(ForkedAhead(common_clustering, prepare, None))
+    except OSError:  # no process to be had now: the run forks its own at its first file, or does without
+        pass
 
 
 def take() -> ForkedAhead | None:
