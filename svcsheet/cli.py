@@ -237,11 +237,9 @@ def _print_summary(result) -> None:
     # twice more: ~0.1 s at 100,000 rows, after the run)
     counted = result.manifest.get("inputs")
     if counted is None or len(counted) != len(result.files):
-        counted = [
-            {"rows_read": len(fr.rows), "rows_clean": fr.rows_clean, "rows_rejected": fr.rows_rejected,
-             "warnings": fr.warnings}
-            for fr in result.files
-        ]
+        from .outputs.manifest import file_counts
+
+        counted = [file_counts(fr) for fr in result.files]
     for fr, n in zip(result.files, counted, strict=True):
         status = f"[red]无法读取：{fr.error}[/]" if fr.error else "已读取"
         table.add_row(

@@ -259,9 +259,9 @@ def _run(options: RunOptions, progress: Progress | None) -> RunResult:
 def _stages(options: RunOptions, progress: Progress | None, cleanup: ExitStack) -> RunResult:
     # the clustering's child forked by the command before it imported this module, if it did (stopped unless
     # a small run takes it: _Ahead)
-    early = take_early_clustering()
-    if early is not None:
-        cleanup.callback(early.stop)
+    early_child = take_early_clustering()
+    if early_child is not None:
+        cleanup.callback(early_child.stop)
     policy = load_policy(options.policy)
     as_of = (options.as_of or datetime.now()).replace(second=0, microsecond=0, tzinfo=None)
     forms = load_forms()
@@ -300,11 +300,11 @@ def _stages(options: RunOptions, progress: Progress | None, cleanup: ExitStack) 
     rule = policy.common_issues
     settings = {"min_customers": rule.min_customers, "threshold": rule.similarity, "lexicon": rule.lexicon}
     # while other processes read, this one loads what its later stages need (a run that reads here gains nothing)
-    ahead = None if in_process else _Ahead(early)
+    ahead = None if in_process else _Ahead(early_child)
     if ahead is not None:
         cleanup.callback(ahead.stop)
-    elif early is not None:
-        early.stop()
+    elif early_child is not None:
+        early_child.stop()
     read_rows = 0
     collecting = gc.isenabled()
     if not in_process:

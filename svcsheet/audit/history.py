@@ -357,16 +357,10 @@ class HistoryStore:
                 conn.commit()
                 known = conn.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone()
             version = known[0]
-        except sqlite3.OperationalError as exc:
-            if "locked" not in str(exc) and "busy" not in str(exc):
-                raise UsageError(f"历史记录库 {self.path} 无法打开（不是 svcsheet 的历史库或已损坏）：{exc}") from exc
-            raise UsageError(
-                f"历史记录库 {self.path} 正被另一次运行写入，等待 30 秒后仍未释放，请稍后重试：{exc}"
-            ) from exc
         except sqlite3.DatabaseError as exc:
-            raise UsageError(
-                f"历史记录库 {self.path} 无法打开（不是 svcsheet 的历史库或已损坏）：{exc}"
-            ) from exc
+            busy = isinstance(exc, sqlite3.OperationalError) and ("locked" in str(exc) or "busy" in str(exc))
+            why = "正被另一次运行写入，等待 30 秒后仍未释放，请稍后重试" if busy else "无法打开（不是 svcsheet 的历史库或已损坏）"
+            raise UsageError(f"历史记录库 {self.path} {why}：{exc}") from exc
         if version != str(SCHEMA_VERSION):
             conn.close()
             raise UsageError(f"历史记录库 {self.path} 的版本为 {version}，本程序只支持版本 {SCHEMA_VERSION}")
@@ -647,11 +641,7 @@ def problem_items(entries: Iterable[tuple[str, dt.datetime | None, Any]]) -> Ite
 
 def save_problem_items(path: Path | str, items: Iterable[tuple[Any, ...]]) -> None:
     """Keep the problem texts ``problem_items`` made; a ticket seen again is replaced."""
-    store = HistoryStore(path)
-    with store._connect() as conn, conn:
-        conn.executescript(_PROBLEMS_DDL)
-        # executemany consumes the generator a row at a time: no list of every text
-        conn.executemany(_UPSERT_PROBLEM, items)
+    HistorySave(path, "", None, items).commit({}, None)
 
 
 def load_problems(

@@ -366,7 +366,7 @@ class Figures:
 def compute_figures(
     result: Any, forms: dict[str, FormSpec], collect: bool = True, common: bool = True
 ) -> Figures:
-    """All figures of a run. Reads (never writes) the history store; ``history.save_run`` writes it later.
+    """All figures of a run. Reads (never writes) the history store; ``history.HistorySave`` writes it later.
     ``collect``: collect garbage cycles after (the pipeline freezes what the figures made instead: they make
     none, and the collection walked ~0.15 s at 100,000 rows to find nothing). ``common`` False: all but the
     common issues and the highlights, which ``add_common_issues`` adds once the clustering is known (the

@@ -15,15 +15,23 @@ from ..json_text import STRING, NotPlain, scalar
 from .columns import verdict_text
 
 
+def file_counts(fr) -> dict[str, int]:
+    """A file's rows read, clean and rejected and its warnings, as run.json records them and the CLI prints them."""
+    rejected = fr.rows_rejected
+    return {
+        "rows_read": len(fr.rows),
+        "rows_clean": len(fr.rows) - rejected,
+        "rows_rejected": rejected,
+        "warnings": fr.warnings,
+    }
+
+
 def build_manifest(result, folder: Path) -> dict[str, Any]:
     inputs = [
         {
             "path": fr.name,
             "sha256": fr.sha256,
-            "rows_read": len(fr.rows),
-            "rows_clean": fr.rows_clean,
-            "rows_rejected": fr.rows_rejected,
-            "warnings": fr.warnings,
+            **file_counts(fr),
             "error": fr.error,
             "sheets": [
                 {"sheet": s.sheet, "form": s.form, "rows": s.rows, "reason": s.reason} for s in fr.sheets
