@@ -1,4 +1,5 @@
-"""The business calendar: Chinese holidays and make-up days, business hours, working-time arithmetic, gaps."""
+"""The business calendar: Chinese holidays and make-up days, business hours, working-time arithmetic, gaps; the
+working minutes counted in constant time agree with the day-by-day walk on any calendar."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from hypothesis import assume, given
 from hypothesis import strategies as st
 
 from svcsheet.errors import CalendarGap
-from svcsheet.policy import Target, load_policy
+from svcsheet.policy import CalendarPolicy, Target, YearCalendar, load_policy
 from svcsheet.sla.bizcal import BusinessCalendar
 
 CAL = BusinessCalendar(load_policy())
@@ -208,3 +209,48 @@ def test_working_day_deadline_is_a_close_of_business(start, days):
         for i in range(1, (end.date() - start.date()).days + 1)
     )
     assert between == days
+
+
+_DAYS = st.dates(dt.date(2022, 12, 1), dt.date(2028, 1, 31))
+
+
+@st.composite
+def _calendars(draw) -> BusinessCalendar:
+    """A calendar of random statutory holidays and 调休 days, some years not covered, random business hours."""
+    cal = BusinessCalendar(load_policy())
+    covered = draw(st.sets(st.integers(2022, 2028), max_size=7))
+    years = {
+        y: YearCalendar(
+            frozenset(d for d in draw(st.sets(_DAYS, max_size=30)) if d.year == y),
+            frozenset(d for d in draw(st.sets(_DAYS, max_size=8)) if d.year == y),
+        )
+        for y in covered
+    }
+    source = draw(st.sampled_from(["policy_only", "chinese_calendar"]))
+    extra = (frozenset(draw(st.sets(_DAYS, max_size=5))), frozenset(draw(st.sets(_DAYS, max_size=5))))
+    cal._cal = CalendarPolicy(source, years, *extra)
+    opens = draw(st.integers(0, 23 * 60))
+    closes = draw(st.integers(opens, 24 * 60 - 1))
+    cal.open, cal.close = dt.time(*divmod(opens, 60)), dt.time(*divmod(closes, 60))
+    return cal
+
+
+def _minutes_or_gap(fn, start, end):
+    try:
+        return fn(start, end)
+    except CalendarGap as gap:
+        return ("gap", gap.year)
+
+
+@given(
+    _calendars(),
+    st.datetimes(dt.datetime(2022, 12, 1), dt.datetime(2028, 1, 31)),
+    st.timedeltas(dt.timedelta(0), dt.timedelta(days=500)),
+)
+def test_working_minutes_agree_with_the_day_by_day_walk(cal, start, span):
+    """Holidays, make-up days, uncovered years (the same CalendarGap, for the same first uncovered day),
+    seconds on either side, spans from nothing to more than a year."""
+    end = start + span
+    fresh = BusinessCalendar(load_policy())
+    fresh._cal, fresh.open, fresh.close = cal._cal, cal.open, cal.close
+    assert _minutes_or_gap(cal.working_minutes, start, end) == _minutes_or_gap(fresh._walk_minutes, start, end)

@@ -1,4 +1,5 @@
-"""Common issues (共性问题): clustering of problem texts and the distinct-customer rule."""
+"""Common issues (共性问题): clustering of problem texts and the distinct-customer rule; the per-text work done once
+per distinct wording still tells apart the product of each row."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import importlib.util
 import re
 from pathlib import Path
 
+import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -447,3 +449,44 @@ def test_the_story_around_different_complaints_makes_no_common_issue():
 def test_a_concept_named_in_praise_is_not_the_problem():
     assert _concept_of("物流很快，客服态度也很好，就是噪音有点大") == "noise"
     assert _concept_of("客服态度不满意") == "rude_service"
+
+
+TEXT = "开机后不制冷，一直吹热风"
+
+
+def test_one_text_of_two_products_by_model_is_two_issues() -> None:
+    """The same wording typed for an air conditioner (KFR-) and a fridge (BCD-), by the model cell or a model
+    number in the text, is two common issues: the product comes from the row, not only from its wording."""
+    items = []
+    for i in range(3):
+        items.append(ProblemText(f"a{i}", TEXT, f"ca{i}", "issue_feedback", "KFR-35GW"))
+        items.append(ProblemText(f"b{i}", TEXT, f"cb{i}", "issue_feedback", "BCD-470WDPF"))
+        items.append(ProblemText(f"c{i}", "机器型号KFR-35GW，开机后不制冷", f"cc{i}", "issue_feedback"))
+        items.append(ProblemText(f"d{i}", "机器型号BCD-470，开机后不制冷", f"cd{i}", "issue_feedback"))
+    common = cluster_problems(items).common
+    assert sorted((c.label, c.uids) for c in common) == [
+        ("冰箱不制冷", ("b0", "b1", "b2", "d0", "d1", "d2")),
+        ("空调不制冷", ("a0", "a1", "a2", "c0", "c1", "c2")),
+    ]
+
+
+def test_rows_of_one_wording_get_their_own_product_in_their_vector(monkeypatch) -> None:
+    """Rows of one wording share its phrases, not their product: each row's vector is its product's."""
+    from svcsheet.common_issues import cluster
+
+    seen = {}
+    real = cluster._vectors
+
+    def spy(rows, lex, cfg):
+        got = real(rows, lex, cfg)
+        seen["x"], seen["products"] = got[0], [r.product for r in rows]
+        return got
+
+    monkeypatch.setattr(cluster, "_vectors", spy)
+    models = ["KFR-35GW", "BCD-470WDPF", None, "KFR-26GW", "BCD-215"]
+    cluster_problems([ProblemText(f"u{i}", TEXT, f"c{i}", "issue_feedback", m) for i, m in enumerate(models)])
+    x, products = seen["x"].toarray(), seen["products"]
+    assert products == ["空调", "冰箱", None, "空调", "冰箱"]
+    for i in range(len(models)):
+        for j in range(len(models)):
+            assert np.array_equal(x[i], x[j]) == (products[i] == products[j])

@@ -1,6 +1,6 @@
 """The common-issue clustering's fast paths give what the plain ones gave: the concept regex searched by first
 character finds the same matches as the one regex; the star guard with counts kept up to date makes the same
-parts as recounting the remaining members for every part."""
+parts as recounting the remaining members for every part, also over members that share one set of terms."""
 
 from __future__ import annotations
 
@@ -127,4 +127,23 @@ def test_star_split_with_kept_counts_matches_recounting(sets: list[set[str]], ph
     rows = [_R(frozenset())] * 100 + [_R(frozenset(phrases) if i % 2 else frozenset()) for i in range(len(sets))]
     got = _star_split(members, sets, rows)  # type: ignore[arg-type]
     want = _star_split_recount(members, sets, rows)
+    assert [p.tolist() for p in got] == [p.tolist() for p in want]
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(_MEMBER, min_size=1, max_size=6),
+    st.lists(st.integers(0, 5), min_size=1, max_size=30),
+    st.sets(st.sampled_from(_PLAIN), max_size=3),
+)
+def test_star_split_over_members_sharing_their_terms_matches_recounting(pool, picks, phrases) -> None:
+    """Members of one wording and product share one set of terms (the guard's memo): the star split over
+    those classes gives the parts the recounting guard gives member by member."""
+    sets = [pool[i % len(pool)] for i in picks]  # the same set objects, many times over
+    members = np.arange(50, 50 + len(sets))
+    rows = [_R(frozenset())] * 50 + [
+        _R(frozenset(phrases) if i % 3 else frozenset()) for i in range(len(sets))
+    ]
+    got = _star_split(members, sets, rows)  # type: ignore[arg-type]
+    want = _star_split_recount(members, [set(s) for s in sets], rows)
     assert [p.tolist() for p in got] == [p.tolist() for p in want]

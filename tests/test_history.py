@@ -1,4 +1,6 @@
-"""The history store on a real SQLite file: upsert replaces, the previous week and the trend come from it."""
+"""The history store on a real SQLite file: upsert replaces, the previous week and the trend come from it. A row's
+record keeps its stages in key order, and records made once per combination of values (a memo) equal the records
+made from each row's values alone."""
 
 from __future__ import annotations
 
@@ -9,14 +11,16 @@ import re
 import sqlite3
 
 import pytest
-from hypothesis import example, given
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from test_figures import AS_OF, FORMS, T, fixture_result, fixture_rows
 
-from svcsheet.audit.history import HistoryStore, TicketRecord, run_records, save_run
+from svcsheet.audit.history import HistoryStore, TicketRecord, run_records, save_run, to_record
 from svcsheet.errors import UsageError
+from svcsheet.forms import load_forms
 from svcsheet.outputs.figures import compute_figures
-from svcsheet.records import FieldMap
+from svcsheet.records import FieldMap, Provenance, Row
+from svcsheet.sla.verdicts import StageResult
 
 
 def split_by_week():
@@ -288,3 +292,41 @@ def test_record_json_is_the_json_modules_text_and_reads_back(record: TicketRecor
         record.scores,
         dict(record.stages),
     )
+
+
+def test_record_stages_in_key_order() -> None:
+    """A row's verdicts in the form's stage order give the record's outcomes in key order, as from a dict."""
+    form = load_forms()["issue_feedback"]
+    verdicts = {"zeta": StageResult("zeta", "z", "超时"), "alpha": StageResult("alpha", "a", "达标")}
+    records = []
+    for sla in (FieldMap(verdicts.keys(), verdicts.values()), dict(verdicts)):
+        row = Row(form=form.key, prov=Provenance("f.xlsx", "s", 2), cells={}, values={}, sla=sla)
+        row.safe = FieldMap([], [])
+        records.append(to_record(row, form))
+    for rec in records:
+        assert isinstance(rec, TicketRecord)
+        assert list(rec.stages.items()) == [("alpha", "达标"), ("zeta", "超时")]
+
+
+_SAFE_VALUES = st.sampled_from([None, "", (), 1, True, 1.0, 5, "5", "满意", "已解决", ("网点", "电话")])
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.sampled_from(sorted(load_forms())),
+    st.lists(st.lists(_SAFE_VALUES, min_size=40, max_size=40), max_size=6),
+)
+def test_records_made_once_per_combination_equal_records_made_alone(form_key, rows) -> None:
+    """Records share the roles, scores and satisfaction of equal values (a memo): each is the record made from
+    the row's values alone (a dict), 1, True and 1.0 included (equal, but not the same score)."""
+    form = load_forms()[form_key]
+    keys = [f.key for f in form.fields][:40]
+    for values in rows + rows:  # twice: the second time from the memo
+        safe = dict(zip(keys, values, strict=False))
+        made = []
+        for mapping in (FieldMap(safe.keys(), safe.values()), safe):
+            row = Row(form=form.key, prov=Provenance("f.xlsx", "s", 2), cells={}, values={}, sla={})
+            row.safe = mapping
+            made.append(to_record(row, form))
+        assert made[0] == made[1]
+        assert made[0].to_json() == made[1].to_json()

@@ -1,4 +1,6 @@
-"""The reader: which form each sheet holds, every data row, and where each value came from."""
+"""The reader: which form each sheet holds, every data row, and where each value came from. A header's label is
+matched with required marks, full-width brackets and notes around it, as normalising the text twice matched it; a
+list sheet's plain rows read a row at a time are what the cell-by-cell reading makes."""
 
 from __future__ import annotations
 
@@ -7,15 +9,17 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from openpyxl import load_workbook
 from openpyxl.styles import PatternFill
 from openpyxl.utils import get_column_letter
 
-from svcsheet.forms import get_form, load_forms
-from svcsheet.reading.reader import HELPER_SHEETS, WorkbookRead, read_workbook
+from svcsheet.forms import get_form, label_base, load_forms, normalize_label
+from svcsheet.reading.reader import HELPER_SHEETS, LabelIndex, WorkbookRead, read_workbook
 from tests.layouts import card_sheet, convert, header_cells, new_book, soffice, write_row
+
+FORMS = load_forms()
 
 
 def cells_of(book: WorkbookRead, index: int = 0) -> dict[str, tuple[str | None, Any]]:
@@ -610,3 +614,95 @@ def test_a_divider_row_merged_across_the_table_is_a_heading_not_a_ticket(tmp_pat
     wb.save(tmp_path / "d.xlsx")
     book = read_workbook(tmp_path / "d.xlsx")
     assert [r.prov.row for r in book.rows] == [3, 4]
+
+
+LABELS = sorted({t for form in FORMS.values() for f in form.fields for t in f.all_labels()})
+
+
+def _match_full_before(idx: LabelIndex, text: str) -> tuple[str, bool] | None:
+    """The label match as round 9 wrote it: the text normalised twice (once more inside label_base)."""
+    n = normalize_label(text)
+    if not n or len(n) > 40:
+        return None
+    if n in idx.exact:
+        return idx.exact[n], True
+    base = label_base(text).strip("*★☆:")
+    if base in idx.exact:
+        return idx.exact[base], False
+    if base in idx.base:
+        return idx.base[base], False
+    return None
+
+
+# what agents type around a label: required marks, full-width brackets and colons, notes, spaces
+_PIECES = st.sampled_from(
+    ["*", "★", "：", ":", " ", "\u3000", "（", "）", "(", ")", "【", "】", "[", "]", "必填", "1-5", "Ａ"]
+)
+
+
+_TEXTS = st.lists(st.one_of(st.sampled_from(LABELS), _PIECES, st.text(max_size=3)), max_size=6).map("".join)
+
+
+@settings(max_examples=400, deadline=None)
+@given(text=_TEXTS, form=st.sampled_from(sorted(FORMS)))
+# the mark before the note: stripped once the note goes
+@example(text="服务单号★（必填）", form="service_feedback")
+def test_label_match_same_as_normalising_twice(text: str, form: str) -> None:
+    idx = LabelIndex(FORMS[form])
+    assert idx.match_full(text) == _match_full_before(idx, text)
+
+
+def test_label_match_finds_labels_with_notes_and_marks() -> None:
+    """A header typed with a required mark, full-width brackets and a note still names its field."""
+    form = FORMS["service_feedback"]
+    idx = LabelIndex(form)
+    field = form.fields[0]
+    assert idx.match_full(f"*{field.label}：") == (field.key, True)
+    hit = idx.match_full(f"{field.label}（备注说明）")
+    assert hit is not None and hit[0] == field.key
+
+
+_ROW_VALUES = st.sampled_from(
+    [None, None, "FB202611200001", "张伟", "填表人：王芳", "审核：李", "合计", "13812345678", "备注：无", 3, 2.5,
+     "服务单号", "客户姓名", "x"]
+)  # fmt: skip
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.permutations(range(8)),
+    st.lists(
+        st.tuples(st.lists(_ROW_VALUES, min_size=8, max_size=8), st.sampled_from([None, "合计：3", 7])),
+        max_size=6,
+    ),
+)
+def test_plain_rows_are_what_the_cell_by_cell_reading_makes(columns: list[int], rows: list) -> None:
+    """A list sheet's rows read a row at a time (the table's columns in any order, a cell outside the table or
+    not, footers and repeated labels among them): each is data, or not, and holds the values, exactly as the
+    cell-by-cell reading of that row says."""
+    from svcsheet.reading import reader
+    from svcsheet.reading.grid import Grid
+
+    form = FORMS["service_feedback"]
+    fields = form.fields[:8]
+    grid = Grid(name="表1")
+    for f, c in zip(fields, columns, strict=True):
+        grid.values[(1, c + 1)] = f.label
+    for r, (values, outside) in enumerate(rows, start=2):
+        for c, v in zip(columns, values, strict=True):
+            if v is not None:
+                grid.values[(r, c + 1)] = v
+        if outside is not None:
+            grid.values[(r, 12)] = outside
+    match = reader._best_list(grid, {form.key: form}, form.key)
+    assert match is not None
+    plain = reader._plain_rows(grid, match, "f.xlsx")
+    keys = set(match.columns.values())
+    for r, row in plain.items():
+        out = reader.WorkbookRead(file="f.xlsx")
+        count = reader._list_row(grid, match, out, r, keys)
+        assert count == (row is not None)
+        if row is not None:
+            assert {k: c.raw for k, c in row.cells.items()} == {
+                k: c.raw for k, c in out.rows[0].cells.items()
+            }

@@ -1,7 +1,9 @@
-"""How svcsheet reads what agents type into a cell, checked against the real form definitions."""
+"""How svcsheet reads what agents type into a cell, checked against the real form definitions; the fast paths
+(a phone compacted, full-width forms made half-width by str.translate) give what the former ones gave."""
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime, time
 
 import pytest
@@ -757,3 +759,47 @@ def test_a_mobile_number_is_accepted_exactly_when_the_phone_library_calls_it_val
     except phonenumbers.NumberParseException:
         expected = False
     assert ("bad_phone" not in codes(parse_value(PHONE, digits))) == expected
+
+
+@settings(max_examples=300, deadline=None)
+@given(text=st.text(alphabet="+0086 -.()（）\u2010\u201513901234567", max_size=20))
+def test_phone_compaction_same_as_string_patterns(text: str) -> None:
+    from svcsheet.checking.values import _compact_phone
+
+    s = re.sub(r"^(?:\+|00)?86(?=[\s\-]?1[3-9]|[\s\-]?[48]00)", "", text)
+    s = re.sub(r"^\+86", "", s)
+    s = re.sub(r"\((0\d{2,3})\)", r"\1", s)
+    assert _compact_phone(text) == re.sub(r"[\s\-.\u2010-\u2015]", "", s)
+
+
+_WIDE = st.lists(
+    st.one_of(
+        st.sampled_from([chr(c) for c in range(0xFEF0, 0xFF70)]),
+        st.sampled_from("\u3000 a1张，：（）\u2028"),
+        st.characters(),
+    ),
+    max_size=30,
+).map("".join)
+
+
+@settings(max_examples=600, deadline=None)
+@given(_WIDE)
+def test_half_width_forms_as_the_character_loops_made_them(text: str) -> None:
+    """What agents type in full width (Ａ１！：（ and the ideographic space) becomes the same text as the former
+    loops over the characters made: every full-width ASCII form for to_halfwidth, only digits and letters for
+    the soft form (Chinese punctuation stays as typed)."""
+    from svcsheet.checking import values
+
+    def halfwidth_before(t: str) -> str:
+        return "".join(
+            chr(ord(c) - 0xFEE0) if 0xFF01 <= ord(c) <= 0xFF5E else " " if c == "\u3000" else c for c in t
+        )
+
+    def soft_before(t: str) -> str:
+        return "".join(
+            chr(ord(c) - 0xFEE0) if values._FULLWIDTH_ALNUM.match(c) else " " if c == "\u3000" else c
+            for c in t
+        )
+
+    assert values.to_halfwidth(text) == halfwidth_before(text)
+    assert values._soft(text) == soft_before(text)

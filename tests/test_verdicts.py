@@ -1,5 +1,6 @@
 """Valid input must get the right verdict: ids typed the seed's way, staff written *工程师, a date typed into a
-time-formatted cell, example rows left in, a service finished before it was requested (issue 10)."""
+time-formatted cell, example rows left in (例 typed as U+F9B5 as well), a service finished before it was requested
+(issue 10)."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from typing import Any
 import pytest
 from builders import cell_of, good_response_log_row, list_workbook
 from click.testing import CliRunner
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 from layouts import card_sheet, new_book
 from openpyxl import load_workbook
@@ -26,6 +27,7 @@ from svcsheet.pipeline import RunOptions, run
 from svcsheet.reading.reader import read_workbook
 
 AS_OF = datetime(2026, 11, 23, 9, 0)
+FORMS = load_forms()
 
 
 def _run(inputs: list[Path], out: Path | None = None, store: Path | None = None):
@@ -369,3 +371,54 @@ def test_a_service_order_done_before_it_was_taken_is_rejected(tmp_path):
 
 def test_an_id_typed_in_lower_case_on_the_terminal_finds_the_ticket():
     assert "FB202310010001" in ticket_lookup_ids("fb202310010001")
+
+
+def test_only_li_and_its_twin_normalise_to_li() -> None:
+    """The example-row check looks only at texts holding 例 or U+F9B5: no other character's NFKC holds 例 (so no
+    text without them can say 示例/样例/范例 once normalised)."""
+    import sys
+    import unicodedata
+
+    from svcsheet.checking import validate
+
+    found = {
+        chr(c)
+        for c in range(sys.maxunicode + 1)
+        if not 0xD800 <= c <= 0xDFFF and "例" in unicodedata.normalize("NFKD", chr(c))
+    }
+    assert found == {validate._LI, validate._LI_TWIN}
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.sampled_from(
+            ["示例", "樣例", "样\uf9b5", "范例", "此行", "请删除", "（", "】", " ", "张伟", "例", "示", 7]
+        ),
+        min_size=3,
+        max_size=3,
+    )
+)
+def test_example_mark_sees_every_spelling_of_li(cells: list) -> None:
+    """The cell marking a row as an example is found whichever 例 it was typed with (U+F9B5 or 例): the same
+    field as for the row typed with 例 alone, and none when no cell marks it."""
+    from svcsheet.checking import validate
+    from svcsheet.checking.parse import parse_row
+    from svcsheet.compact import CompactCells
+    from svcsheet.records import Provenance, RawRow
+
+    form = FORMS["service_feedback"]
+    keys = [f.key for f in form.fields[1:4]]
+
+    def mark(values: list) -> str | None:
+        layout = tuple((k, "BCD"[i]) for i, k in enumerate(keys))
+        raw = RawRow(form.key, Provenance("f.xlsx", "表1", 5), CompactCells(layout, 5, tuple(values)), "list")
+        spec = validate._example_mark(parse_row(raw, form), form)
+        return None if spec is None else spec.key
+
+    plain = [v.replace("\uf9b5", "例") if isinstance(v, str) else v for v in cells]
+    want = next(
+        (k for k, v in zip(keys, plain, strict=True) if isinstance(v, str) and validate._marks_example(v)),
+        None,
+    )
+    assert mark(cells) == mark(plain) == want

@@ -1,25 +1,102 @@
-"""Round 8, review8: probes of the SLA memo and of trace.json written from the rows (issue 12), where the merged
-tests' inputs did not reach."""
+"""The SLA verdict memo (issue 12): a row whose stages read the same values as an earlier row gets the earlier row's
+verdicts, and they must be exactly what the row alone gives: for any mix of the samples' timestamps, priorities,
+conditions, empty cells and missing columns; for one instant written in different zones (the calendar reads an
+aware time's wall clock in its own zone, so equal aware datetimes must not share an entry); and when another
+as-of takes the memos over between a check and a new memo (two threads of a library caller). The memo's key holds
+every field a stage's verdict depends on."""
 
 from __future__ import annotations
 
-import json
 from datetime import datetime, timedelta, timezone
-from types import SimpleNamespace
+from functools import cache
+from pathlib import Path
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from svcsheet import pipeline
 from svcsheet.forms import load_forms
-from svcsheet.json_text import NotPlain
-from svcsheet.outputs import manifest
 from svcsheet.policy import load_policy
-from svcsheet.records import FieldMap, Finding, Parsed, Provenance
+from svcsheet.reading.discover import discover_inputs
+from svcsheet.records import FieldMap, Parsed
 from svcsheet.sla import verdicts
-from svcsheet.sla.verdicts import StageResult
 
+SAMPLES = Path(__file__).resolve().parent.parent / "sample_workbooks"
 AS_OF = datetime(2026, 11, 23, 9, 0)
+
+
+@cache
+def _pools() -> dict[str, dict[str, list]]:
+    """Per form, per field: every parsed value the samples hold for it, an empty cell and no column (every field,
+    not only those the memo's key holds: a field the key misses must vary too)."""
+    policy = load_policy(None)
+    forms = load_forms()
+    pools: dict[str, dict[str, list]] = {}
+    for item in discover_inputs([SAMPLES]).files:
+        for row in pipeline.read_file(item, (policy, AS_OF)).rows:
+            form = forms[row.form]
+            pool = pools.setdefault(row.form, {})
+            for key in form.field_keys:
+                seen = pool.setdefault(key, [verdicts._ABSENT, None])
+                value = row.values.get(key, verdicts._ABSENT)
+                if not any(value is v for v in seen):
+                    seen.append(value)
+    return pools
+
+
+@st.composite
+def _rows(draw: st.DrawFn) -> tuple[str, list[FieldMap]]:
+    """Rows of one form, each the one before with one field a stage reads changed (so a field missing from the
+    memo's key makes two rows with different verdicts look the same)."""
+    pools = _pools()
+    form = draw(st.sampled_from(sorted(pools)))
+    current = {key: draw(st.sampled_from(pool)) for key, pool in pools[form].items()}
+    rows = []
+    for _ in range(draw(st.integers(1, 12))):
+        key = draw(st.sampled_from(sorted(pools[form])))
+        current[key] = draw(st.sampled_from(pools[form][key]))
+        rows.append(FieldMap.of({k: v for k, v in current.items() if v is not verdicts._ABSENT}))
+    return form, rows
+
+
+@settings(max_examples=600, deadline=None)
+@given(_rows(), st.sampled_from([AS_OF, AS_OF + timedelta(days=30)]))
+def test_memoised_verdicts_are_those_of_the_row_alone(
+    rows: tuple[str, list[FieldMap]], as_of: datetime
+) -> None:
+    """A row whose stages read the same values as an earlier row gets the earlier row's verdicts: for any mix of
+    the samples' timestamps, priorities, conditions, empty cells and missing columns they are exactly what the
+    row alone gives (a field the stages read left out of the memo's key would hand one row another's)."""
+    policy = load_policy(None)
+    form = load_forms()[rows[0]]
+    cal = pipeline.calendar_of(policy)
+    for values in rows[1]:
+        got = verdicts.evaluate_row(form, values, policy, cal, as_of)
+        assert dict(got) == dict(verdicts._evaluate_row(form, values, policy, cal, as_of))
+
+
+def test_the_stages_read_keys_cover_priorities_and_conditions() -> None:
+    """The memo's key holds every field a stage's verdict depends on: its start and end, the priority its
+    target depends on, and the fields of its conditions."""
+    policy = load_policy(None)
+    forms = load_forms()
+    for form in forms.values():
+        keys = verdicts._read_keys(form, policy)
+        for spec in form.stages:
+            rule = policy.stage_rule(form.key, spec.key)
+            if rule is None or not rule.enabled:
+                continue
+            assert spec.start in keys and spec.end in keys
+            if rule.priority_field:
+                assert rule.priority_field in keys
+    assert any(
+        policy.stage_rule(f.key, s.key).priority_field
+        for f in forms.values()
+        for s in f.stages
+        if policy.stage_rule(f.key, s.key)
+    )
+
+
 FORM = "complaint_followup"  # its 核实 stage: 1个工作小时 from 接收时间 to 核实时间
 
 
@@ -62,56 +139,6 @@ def test_a_memoised_verdict_is_the_rows_own_in_any_zone(start: datetime, minutes
         s = instant.replace(tzinfo=None) if zone is None else instant.astimezone(zone)
         values = _row(s, s + timedelta(minutes=minutes))
         assert _verdicts(values, memo=True) == _verdicts(values, memo=False)
-
-
-# text a JSON encoder must escape or may pass through: quotes, backslash, control characters, DEL, the JS line
-# separators, a non-BMP character, a lone surrogate (a file name read with surrogateescape), look-alike escapes
-hostile = st.lists(
-    st.sampled_from(['"', "\\", "\x00", "\x1f", "\n", "\t", "\x7f", "\u2028", "\u2029", "😀", "\ud800",
-                     "\udcff", "客", "/", "u", "0", "_x0041_", "'", " "]),
-    max_size=8,
-).map("".join)  # fmt: skip
-
-
-@st.composite
-def _hostile_rows(draw: st.DrawFn) -> SimpleNamespace:
-    findings = [
-        Finding(code=draw(hostile), severity="error", file="f", sheet="s", row=None,
-                cell=draw(st.one_of(st.none(), hostile, st.just("B5"))), field=draw(st.one_of(st.none(), hostile)),
-                label=None, message=draw(hostile) * draw(st.sampled_from([1, 1, 3000])))
-        for _ in range(draw(st.integers(0, 2)))
-    ]  # fmt: skip
-    stages = draw(st.lists(hostile, unique=True, max_size=3))  # stage keys needing escapes too
-    reasons = [draw(hostile) for _ in stages]
-    results = [StageResult(stage=s, label=s, outcome="无法判定", reason=r) for s, r in zip(stages, reasons, strict=True)]
-    sla = draw(st.sampled_from([FieldMap(stages, results), dict(zip(stages, results, strict=True))]))
-    number = draw(st.one_of(st.integers(-(10**20), 10**20), st.none(), st.floats(allow_nan=True), st.booleans()))
-    return SimpleNamespace(
-        form=draw(hostile), ticket_id=draw(st.one_of(st.none(), hostile)),
-        shown_prov=Provenance(file=draw(hostile), sheet=draw(hostile), row=number),
-        layout=draw(st.sampled_from(["list", "card"])), cells={}, safe_findings=findings,
-        rejected=bool(findings), sla=sla, cluster=draw(st.one_of(st.none(), hostile, st.integers())),
-    )  # fmt: skip
-
-
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(_hostile_rows())
-def test_a_ticket_written_from_the_row_is_the_json_modules_text_for_hostile_values(row: SimpleNamespace) -> None:
-    """_ticket_json gives the text the json module gives the ticket's record (as trace.json was written before
-    round 8), whatever its texts hold; a value it does not write is left to the json module (NotPlain)."""
-    files = [SimpleNamespace(name=row.shown_prov.file, sha256="ab" * 32)]
-    forms, sha_of, shown = manifest._ticket_context(SimpleNamespace(files=files))
-    want = "  " + json.JSONEncoder(ensure_ascii=False, indent=1).encode(
-        manifest._ticket_record(row, forms, sha_of, {})
-    ).replace("\n", "\n  ")
-    try:
-        got = manifest._ticket_json(row, forms, sha_of, shown)
-    except NotPlain:
-        assert not (type(row.shown_prov.row) in (int, type(None)) or row.shown_prov.row is True
-                    or row.shown_prov.row is False)  # fmt: skip
-        return
-    assert got == want
-    assert json.loads(got) == json.loads(want)
 
 
 def test_a_memo_made_while_another_as_of_took_over_is_not_that_as_ofs(monkeypatch) -> None:
