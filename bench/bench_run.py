@@ -13,7 +13,7 @@ ticket ids, about 10% of them defective (rows svcsheet rejects). Then, each leg 
 
 Prints seconds (median of --repeat runs, the legs taking turns), rows/s, the peak memory of the leg's process tree
 (PSS of the process and its children, sampled every 20 ms in one more run of each leg: sampling slows what it
-samples, so timed runs are not sampled) and the ratios svcsheet/floor and svcsheet/peer.
+samples, so timed runs are not sampled) and the ratios svcsheet/floor and svcsheet/peer; last, issue 12's targets, each met or not.
 """
 
 from __future__ import annotations
@@ -318,6 +318,7 @@ def main() -> None:
         return
 
     legs = args.legs.split(",")
+    measured: dict[int, dict[str, tuple[float, float]]] = {}  # size -> leg -> (seconds, peak MB)
     print(f"{'rows':>7} {'files':>5}  {'leg':<9} {'seconds':>8} {'rows/s':>8} {'peak MB':>8}")
     for size in args.sizes:
         with tempfile.TemporaryDirectory() as tmp:
@@ -353,6 +354,34 @@ def main() -> None:
                 s = got["svcsheet"][0]
                 ratios = [f"svcsheet/{leg} {s / got[leg][0]:.2f}x" for leg in ("floor", "peer") if leg in got]
                 print(f"{size:>7} {files:>5}  ratios    {'  '.join(ratios)}", flush=True)
+            measured[size] = got
+    for line in targets(measured):
+        print(line)
+
+
+def targets(measured: dict[int, dict[str, tuple[float, float]]]) -> list[str]:
+    """Issue 12's targets against what was measured (size -> leg -> (seconds, peak MB)), a line each: at most
+    2.0x the floor and 0.4x the peer at every size, under 500 MB at the largest size, rows/s within 20% across
+    the sizes."""
+    sizes = [n for n in sorted(measured) if "svcsheet" in measured[n]]
+    if not sizes:
+        return []
+    lines = []
+    for leg, limit in (("floor", 2.0), ("peer", 0.4)):
+        ratios = [(n, measured[n]["svcsheet"][0] / measured[n][leg][0]) for n in sizes if leg in measured[n]]
+        if ratios:
+            each = ", ".join(f"{n}: {r:.2f}x" for n, r in ratios)
+            verdict = "met" if all(r <= limit for _n, r in ratios) else "NOT met"
+            lines.append(f"target svcsheet/{leg} <= {limit}x: {verdict} ({each})")
+    largest = sizes[-1]
+    peak = measured[largest]["svcsheet"][1]
+    lines.append(f"target peak < 500 MB at {largest} rows: {'met' if peak < 500 else 'NOT met'} ({peak:.0f} MB)")
+    if len(sizes) > 1:
+        rates = [n / measured[n]["svcsheet"][0] for n in sizes]
+        spread = max(rates) / min(rates) - 1
+        verdict = "met" if spread <= 0.2 else "NOT met"
+        lines.append(f"target rows/s within 20% across sizes: {verdict} ({min(rates):.0f}-{max(rates):.0f}, {spread:.0%})")
+    return lines
 
 
 if __name__ == "__main__":
