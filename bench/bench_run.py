@@ -13,7 +13,8 @@ ticket ids, about 10% of them defective (rows svcsheet rejects). Then, each leg 
 
 Prints seconds (median of --repeat runs, the legs taking turns), rows/s, the peak memory of the leg's process tree
 (PSS of the process and its children, sampled every 20 ms in one more run of each leg: sampling slows what it
-samples, so timed runs are not sampled) and the ratios svcsheet/floor and svcsheet/peer; last, issue 12's targets, each met or not.
+samples, so timed runs are not sampled) and the ratios svcsheet/floor and svcsheet/peer; last, issue 12's targets,
+each met or not.
 """
 
 from __future__ import annotations
