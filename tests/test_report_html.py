@@ -142,7 +142,8 @@ PROBE = """<script>
       var closed = el.closest('details:not([open])') !== null;
       var label = 12 * r.width / el.viewBox.baseVal.width;  // every chart text is drawn at 12 units
       return {shown: r.width > 100 && r.height > 40, closed: closed, box_inside: box.right <= vw + 1,
-              label_px: label, marks: el.querySelectorAll('rect.bar, circle').length};
+              label_px: label, marks: el.querySelectorAll('rect.bar, circle').length,
+              kind: el.classList.contains('line') ? 'line' : 'other', whole: r.right <= box.right + 1};
     }),
     tables: Array.prototype.map.call(document.querySelectorAll('table'), function (el) {
       var r = el.getBoundingClientRect();
@@ -246,6 +247,9 @@ def test_browser_loads_without_console_errors_and_shows_kpis_and_charts(rendered
     assert len(data["charts"]) == 3 + len(fig.category_groups)
     for c in data["charts"]:  # open charts are drawn with their marks; collapsed ones (Pareto) wait in <details>
         assert c["closed"] or (c["shown"] and c["marks"] and c["box_inside"] and c["label_px"] >= 11), c
+    # the trends are seen whole, the current period (their last point) without scrolling sideways, on a phone too
+    trends = [c for c in data["charts"] if c["kind"] == "line"]
+    assert len(trends) == 2 and all(c["whole"] for c in trends), trends
     assert data["page_width"] <= data["viewport"]  # wide tables scroll inside their box, not the page
     assert all(t["scrolls"] and t["box_inside"] and not t["small_text"] for t in data["tables"])
     # what needs action comes first: 本周要点 starts on the first screen
@@ -274,3 +278,49 @@ def test_long_lists_are_cut_in_the_html_but_not_in_the_workbook():
     assert f"只列出前 {LIST_LIMIT} 条，共 {len(fig.breaches)} 条" in html
     section = html.split('<section id="sla">')[1].split('<h3 id="open-overdue">')[0]
     assert section.count("<tr><td>") == LIST_LIMIT + len(fig.compliance)
+
+
+LINE_PROBE = """<script>
+(function () {
+  function overlaps(list) {
+    var rs = Array.prototype.map.call(list, function (t) { return t.getBoundingClientRect(); });
+    for (var i = 1; i < rs.length; i++) { if (rs[i].left < rs[i - 1].right) return true; }
+    return false;
+  }
+  var out = Array.prototype.map.call(document.querySelectorAll('svg.chart.line'), function (el) {
+    var r = el.getBoundingClientRect(), box = el.closest('.scroll').getBoundingClientRect();
+    var axis = el.querySelectorAll('text.x');
+    return {whole: r.right <= box.right + 1, axis_overlap: overlaps(axis), value_overlap: overlaps(el.querySelectorAll('text.v')),
+            labels: Array.prototype.map.call(axis, function (t) { return t.textContent; }),
+            points: el.querySelectorAll('circle').length};
+  });
+  var pre = document.createElement('pre');
+  pre.id = 'probe';
+  pre.textContent = JSON.stringify(out);
+  document.body.appendChild(pre);
+})();
+</script>"""
+
+
+@pytest.mark.skipif(CHROMIUM is None, reason="chromium not installed")
+@pytest.mark.parametrize("period", [None, "2026-11"])
+def test_trends_on_a_phone_are_whole_with_labels_apart(period, tmp_path):
+    """A month's report draws 12 months in a phone's width: the chart stays whole and its labels do not run into
+    each other (every other month is labelled, always the current one); a week's 8 weeks are all labelled."""
+    html, fig = report(period=period)
+    (tmp_path / "probe.html").write_text(html.replace("</body>", LINE_PROBE + "</body>"), encoding="utf-8")
+    frame = tmp_path / "frame.html"
+    frame.write_text(FRAME.format(width=390, height=844, src="probe.html"), encoding="utf-8")
+    dumped = chromium(frame, "430,884", tmp_path, "--dump-dom", "--allow-file-access-from-files")
+    charts = json.loads(
+        re.search(r'<pre id="probe">(.*?)</pre>', dumped.stdout, re.S).group(1).replace("&quot;", '"')
+    )
+    assert len(charts) == 2
+    current = fig.trend[-1].label
+    for c in charts:
+        assert c["whole"] and not c["axis_overlap"] and not c["value_overlap"], c
+        assert current.endswith(c["labels"][-1]), c  # the current period is labelled, last
+        if period is None:
+            assert len(c["labels"]) == len(fig.trend) == 8
+        else:
+            assert len(fig.trend) == 12 and len(c["labels"]) == 6

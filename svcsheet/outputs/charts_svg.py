@@ -2,11 +2,13 @@
 
 No scripts, no external resources; every text is escaped. Charts scale with the page (viewBox, width 100%)
 but never below ``MIN_SCALE`` of their drawn size, so labels stay at least 11 px on a phone (the chart's box
-scrolls sideways instead).
+scrolls sideways instead). The trend lines are drawn narrow enough to be seen whole on a phone, the current
+period included, with fewer labels where a slot is too narrow for them.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Sequence
 from html import escape
 
@@ -17,6 +19,7 @@ LINE = "#ed7d31"
 GRID = "#d9d9d9"
 TEXT = "#333333"
 MIN_SCALE = 0.92  # 12-px labels shown no smaller than 11 px
+PHONE_WIDTH = 380  # a 390-px phone leaves ~356 px inside the page's margins: 380 x MIN_SCALE (349 px) fits
 
 
 def _e(text: object) -> str:
@@ -34,6 +37,17 @@ def _svg(width: int, height: int, title: str, body: list[str], css_class: str) -
 
 def _clip(label: str, n: int) -> str:
     return label if len(label) <= n else label[: n - 1] + "…"
+
+
+def _width(text: str) -> int:
+    """Drawn width of ``text`` at 12 units: ~7 a Latin letter or digit, 12 a Chinese character."""
+    return sum(12 if ord(ch) >= 0x2E80 else 7 for ch in text)
+
+
+def _every(step: float, texts: Sequence[str], gap: int) -> int:
+    """Show one text in every k slots of ``step`` units so that neighbours shown do not touch: k."""
+    widest = max((_width(t) for t in texts), default=0)
+    return max(1, math.ceil((widest + gap) / step)) if widest else 1
 
 
 def _pct(v: float) -> str:
@@ -117,10 +131,12 @@ def line(
     y_min: float,
     y_max: float,
     fmt: Callable[[float], str] = lambda v: f"{v:.2f}",
-    width: int = 480,
+    width: int = PHONE_WIDTH,
     height: int = 220,
 ) -> str:
-    """A line over labelled periods; None leaves a gap (no data in that period)."""
+    """A line over labelled periods; None leaves a gap (no data in that period). Drawn to fit a phone's width
+    whole: the last point is the current period, the one a reader looks for, and a wider chart scrolled it out of
+    sight on a 390-px phone."""
     left, right, top, bottom = 44, 20, 30, 40
     plot_w, plot_h = width - left - right, height - top - bottom
     body = [f'<text x="0" y="16" font-weight="bold" fill="{TEXT}">{_e(title)}</text>']
@@ -133,14 +149,21 @@ def line(
         )
     n = max(len(points), 1)
     step = plot_w / n
+    # labels too wide for a slot (12 months' 26-01 ... in a phone's width) are shown every k-th slot, counted back
+    # from the last: the current period keeps its label and value; the trend table lists every number
+    texts = [fmt(value) if value is not None else "" for _label, value in points]
+    every_label = _every(step, [label for label, _ in points], 6)
+    every_value = _every(step, texts, 4)
     segment: list[tuple[float, float]] = []
     segments = [segment]
     for i, (label, value) in enumerate(points):
         x = left + step * (i + 0.5)
-        body.append(
-            f'<text x="{x:.1f}" y="{top + plot_h + 16}" text-anchor="middle" fill="{TEXT}">'
-            f"{_e(label)}</text>"
-        )
+        back = len(points) - 1 - i
+        if back % every_label == 0:
+            body.append(
+                f'<text class="x" x="{x:.1f}" y="{top + plot_h + 16}" text-anchor="middle" fill="{TEXT}">'
+                f"{_e(label)}</text>"
+            )
         if value is None:
             segment = []
             segments.append(segment)
@@ -148,10 +171,11 @@ def line(
         y = top + plot_h * (1 - (max(y_min, min(y_max, value)) - y_min) / span)
         segment.append((x, y))
         body.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="3.5" fill="{LINE}"/>')
-        body.append(
-            f'<text x="{x:.1f}" y="{y - 7:.1f}" text-anchor="middle" fill="{TEXT}">'
-            f"{_e(fmt(value))}</text>"
-        )
+        if back % every_value == 0:
+            body.append(
+                f'<text class="v" x="{x:.1f}" y="{y - 7:.1f}" text-anchor="middle" fill="{TEXT}">'
+                f"{_e(texts[i])}</text>"
+            )
     for seg in segments:
         if len(seg) > 1:
             path = " ".join(f"{x:.1f},{y:.1f}" for x, y in seg)
