@@ -46,7 +46,8 @@ def test_title_kpis_and_sections():
     for heading in ("概览", "时效", "问题分类", "共性问题", "跟进清单", "人员与部门", "改进建议", "数据质量"):
         assert f"<h2>{heading}</h2>" in html
     assert "客服忙线" in html and "出厂前增加老化测试" in html
-    assert html.count('<svg class="chart') == 3 + len(fig.category_groups)  # a Pareto per form
+    # a Pareto per form; the stage bars twice (side by side, and stacked for a phone)
+    assert html.count('<svg class="chart') == 4 + len(fig.category_groups)
 
 
 def section(html: str, anchor: str) -> str:
@@ -143,7 +144,9 @@ PROBE = """<script>
       var label = 12 * r.width / el.viewBox.baseVal.width;  // every chart text is drawn at 12 units
       return {shown: r.width > 100 && r.height > 40, closed: closed, box_inside: box.right <= vw + 1,
               label_px: label, marks: el.querySelectorAll('rect.bar, circle').length,
-              kind: el.classList.contains('line') ? 'line' : 'other', whole: r.right <= box.right + 1};
+              kind: el.classList.contains('line') ? 'line' : (el.classList.contains('bars') ? 'bars' : 'other'),
+              whole: r.right <= box.right + 1,
+              media_hidden: getComputedStyle(el.closest('.scroll')).display === 'none'};
     }),
     tables: Array.prototype.map.call(document.querySelectorAll('table'), function (el) {
       var r = el.getBoundingClientRect();
@@ -244,9 +247,16 @@ def test_browser_loads_without_console_errors_and_shows_kpis_and_charts(rendered
     assert data["title"] == "《客户反馈周报》2026-W47" and data["viewport"] == width
     assert {k["key"]: k["value"] for k in data["kpis"]} == {k.key: k.value_text for k in fig.kpis}
     assert all(k["shown"] and k["inside"] for k in data["kpis"])
-    assert len(data["charts"]) == 3 + len(fig.category_groups)
+    # two drawings of the stage bars: side by side, or stacked for a phone; the page shows one
+    assert len(data["charts"]) == 4 + len(fig.category_groups)
     for c in data["charts"]:  # open charts are drawn with their marks; collapsed ones (Pareto) wait in <details>
-        assert c["closed"] or (c["shown"] and c["marks"] and c["box_inside"] and c["label_px"] >= 11), c
+        assert c["closed"] or c["media_hidden"] or (
+            c["shown"] and c["marks"] and c["box_inside"] and c["label_px"] >= 11
+        ), c
+    stages = [c for c in data["charts"] if c["kind"] == "bars" and not c["media_hidden"]]
+    assert len(stages) == 1
+    if width < 600:  # on a phone the bars are seen whole, their ends and rates too
+        assert stages[0]["whole"], stages
     # the trends are seen whole, the current period (their last point) without scrolling sideways, on a phone too
     trends = [c for c in data["charts"] if c["kind"] == "line"]
     assert len(trends) == 2 and all(c["whole"] for c in trends), trends

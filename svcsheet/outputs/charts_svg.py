@@ -85,6 +85,34 @@ def bars(
     return _svg(width, height, title, body, "bars")
 
 
+def bars_stacked(
+    items: Sequence[tuple[str, float | None]],
+    title: str,
+    fmt: Callable[[float], str] = _pct,
+    max_value: float = 1.0,
+    width: int = PHONE_WIDTH,
+) -> str:
+    """``bars`` for a phone: each item's label on its own line above its bar and value, in a phone's width (side by
+    side, the labels took most of it and a phone showed neither the bars' ends nor the values)."""
+    row_h, top, value_w = 44, 28, 48
+    height = top + row_h * max(len(items), 1) + 4
+    plot = width - value_w
+    body = [f'<text x="0" y="16" font-weight="bold" fill="{TEXT}">{_e(title)}</text>']
+    for i, (label, value) in enumerate(items):
+        y = top + i * row_h
+        body.append(f'<text x="0" y="{y + 14}" fill="{TEXT}">{_e(_clip(label, 30))}</text>')
+        body.append(f'<rect x="0" y="{y + 20}" width="{plot}" height="16" fill="#f2f2f2"/>')
+        if value is not None:
+            w = max(0.0, min(1.0, value / max_value)) * plot
+            color = BAR if value / max_value >= 0.9 else BAD
+            body.append(f'<rect class="bar" x="0" y="{y + 20}" width="{w:.1f}" height="16" fill="{color}"/>')
+        text = fmt(value) if value is not None else "—"
+        body.append(f'<text class="value" x="{width}" y="{y + 33}" text-anchor="end" fill="{TEXT}">{_e(text)}</text>')
+    if not items:
+        body.append(f'<text x="0" y="{top + 16}" fill="{TEXT}">（无数据）</text>')
+    return _svg(width, height, title, body, "bars stacked")
+
+
 def pareto(items: Sequence[tuple[str, int, float]], title: str, width: int = 640, height: int = 300) -> str:
     """Columns of counts, largest first, with the cumulative share as a line (right axis 0-100%)."""
     left, right, top, bottom = 40, 44, 30, 70

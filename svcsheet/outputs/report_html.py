@@ -34,6 +34,10 @@ def _charts(fig: Any) -> dict[str, Any]:
             for g in fig.category_groups
         ],
         "stages": Markup(charts_svg.bars([(b.label, b.rate) for b in fig.stage_bars], "各环节时效达标率")),
+        # the same bars for a phone (the page shows one of the two by its width)
+        "stages_phone": Markup(
+            charts_svg.bars_stacked([(b.label, b.rate) for b in fig.stage_bars], "各环节时效达标率")
+        ),
         "trend_mean": Markup(
             charts_svg.line(
                 [(_short(t.label), t.satisfaction_mean) for t in fig.trend],
