@@ -381,7 +381,8 @@ def targets(measured: dict[int, dict[str, tuple[float, float]]]) -> list[str]:
         rates = [n / measured[n]["svcsheet"][0] for n in sizes]
         spread = max(rates) / min(rates) - 1
         verdict = "met" if spread <= 0.2 else "NOT met"
-        lines.append(f"target rows/s within 20% across sizes: {verdict} ({min(rates):.0f}-{max(rates):.0f}, {spread:.0%})")
+        span = f"{min(rates):.0f}-{max(rates):.0f}, {spread:.0%}"
+        lines.append(f"target rows/s within 20% across sizes: {verdict} ({span})")
     return lines
 
 

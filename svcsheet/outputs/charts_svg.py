@@ -12,6 +12,8 @@ import math
 from collections.abc import Callable, Sequence
 from html import escape
 
+from .xlsx import text_width
+
 FONT = 'font-family="Noto Sans CJK SC, Microsoft YaHei, PingFang SC, sans-serif"'
 BAR = "#4472c4"
 BAD = "#c0504d"
@@ -39,15 +41,25 @@ def _clip(label: str, n: int) -> str:
     return label if len(label) <= n else label[: n - 1] + "…"
 
 
-def _width(text: str) -> int:
-    """Drawn width of ``text`` at 12 units: ~7 a Latin letter or digit, 12 a Chinese character."""
-    return sum(12 if ord(ch) >= 0x2E80 else 7 for ch in text)
+def _width(text: str) -> float:
+    """Drawn width of ``text`` at 12 units: the workbooks' measure (a Chinese character counts two) x 6.5."""
+    return 6.5 * text_width(text)
 
 
 def _every(step: float, texts: Sequence[str], gap: int) -> int:
     """Show one text in every k slots of ``step`` units so that neighbours shown do not touch: k."""
     widest = max((_width(t) for t in texts), default=0)
     return max(1, math.ceil((widest + gap) / step)) if widest else 1
+
+
+def _bar(x: float, y: float, plot: float, height: float, value: float | None, max_value: float) -> list[str]:
+    """An item's bar: its full-length track, and over it the value's share (blue from 90% up, red below)."""
+    out = [f'<rect x="{x}" y="{y}" width="{plot}" height="{height}" fill="#f2f2f2"/>']
+    if value is not None:
+        w = max(0.0, min(1.0, value / max_value)) * plot
+        color = BAR if value / max_value >= 0.9 else BAD
+        out.append(f'<rect class="bar" x="{x}" y="{y}" width="{w:.1f}" height="{height}" fill="{color}"/>')
+    return out
 
 
 def _pct(v: float) -> str:
@@ -71,13 +83,7 @@ def bars(
         body.append(
             f'<text x="{label_w - 6}" y="{y + 17}" text-anchor="end" fill="{TEXT}">{_e(_clip(label, 22))}</text>'
         )
-        body.append(f'<rect x="{label_w}" y="{y + 4}" width="{plot}" height="{row_h - 8}" fill="#f2f2f2"/>')
-        if value is not None:
-            w = max(0.0, min(1.0, value / max_value)) * plot
-            color = BAR if value / max_value >= 0.9 else BAD
-            body.append(
-                f'<rect class="bar" x="{label_w}" y="{y + 4}" width="{w:.1f}" height="{row_h - 8}" fill="{color}"/>'
-            )
+        body += _bar(label_w, y + 4, plot, row_h - 8, value, max_value)
         text = fmt(value) if value is not None else "—"
         body.append(f'<text x="{label_w + plot + 6}" y="{y + 17}" fill="{TEXT}">{_e(text)}</text>')
     if not items:
@@ -101,11 +107,7 @@ def bars_stacked(
     for i, (label, value) in enumerate(items):
         y = top + i * row_h
         body.append(f'<text x="0" y="{y + 14}" fill="{TEXT}">{_e(_clip(label, 30))}</text>')
-        body.append(f'<rect x="0" y="{y + 20}" width="{plot}" height="16" fill="#f2f2f2"/>')
-        if value is not None:
-            w = max(0.0, min(1.0, value / max_value)) * plot
-            color = BAR if value / max_value >= 0.9 else BAD
-            body.append(f'<rect class="bar" x="0" y="{y + 20}" width="{w:.1f}" height="16" fill="{color}"/>')
+        body += _bar(0, y + 20, plot, 16, value, max_value)
         text = fmt(value) if value is not None else "—"
         body.append(f'<text class="value" x="{width}" y="{y + 33}" text-anchor="end" fill="{TEXT}">{_e(text)}</text>')
     if not items:

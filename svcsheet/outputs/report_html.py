@@ -23,6 +23,7 @@ def _short(label: str) -> str:
 def _charts(fig: Any) -> dict[str, Any]:
     unit = "周" if fig.period.kind == "week" else "个月"
     n = len(fig.trend)
+    stages = [(b.label, b.rate) for b in fig.stage_bars]
     return {
         # one Pareto per form: each form has its own category list
         "pareto": [
@@ -33,11 +34,9 @@ def _charts(fig: Any) -> dict[str, Any]:
             )
             for g in fig.category_groups
         ],
-        "stages": Markup(charts_svg.bars([(b.label, b.rate) for b in fig.stage_bars], "各环节时效达标率")),
+        "stages": Markup(charts_svg.bars(stages, "各环节时效达标率")),
         # the same bars for a phone (the page shows one of the two by its width)
-        "stages_phone": Markup(
-            charts_svg.bars_stacked([(b.label, b.rate) for b in fig.stage_bars], "各环节时效达标率")
-        ),
+        "stages_phone": Markup(charts_svg.bars_stacked(stages, "各环节时效达标率")),
         "trend_mean": Markup(
             charts_svg.line(
                 [(_short(t.label), t.satisfaction_mean) for t in fig.trend],
